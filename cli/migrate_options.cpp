@@ -1,0 +1,171 @@
+#include "cli/migrate_options.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <limits>
+#include <stdexcept>
+
+namespace mailferry::cli {
+
+namespace {
+
+[[noreturn]] void bad(std::string_view option, std::string_view value, std::string_view expected) {
+    throw std::invalid_argument(fmt::format("{} '{}' is not valid: {}", option, value, expected));
+}
+
+bool all_digits(std::string_view s) {
+    if (s.empty()) {
+        return false;
+    }
+    for (const char c : s) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::uint64_t to_number(std::string_view digits) {
+    std::uint64_t n = 0;
+    for (const char c : digits) {
+        const auto d = static_cast<std::uint64_t>(c - '0');
+        if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
+            return std::numeric_limits<std::uint64_t>::max();
+        }
+        n = n * 10 + d;
+    }
+    return n;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Days from 1970-01-01 to the given proleptic Gregorian date (H. Hinnant's
+// days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2 ? 1 : 0;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+unsigned days_in_month(unsigned year, unsigned month) {
+    static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+}  // namespace
+
+sync::FolderMap parse_folder_map(std::string_view text) {
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos) {
+        bad("--map", text, "expected SRC=DST, e.g. --map 'Sent Items=Sent'");
+    }
+    if (eq == 0 || eq + 1 == text.size()) {
+        bad("--map", text, "both folder names must be given (SRC=DST)");
+    }
+    return sync::FolderMap{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+std::uint64_t parse_size(std::string_view text) {
+    std::size_t end = 0;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') {
+        ++end;
+    }
+    const std::string_view digits = text.substr(0, end);
+    std::string_view unit = text.substr(end);
+    if (!all_digits(digits)) {
+        bad("--max-size", text, "expected a number of bytes, optionally with K, M, G or T");
+    }
+    unsigned shift = 0;
+    if (!unit.empty()) {
+        switch (std::toupper(static_cast<unsigned char>(unit.front()))) {
+            case 'K':
+                shift = 10;
+                break;
+            case 'M':
+                shift = 20;
+                break;
+            case 'G':
+                shift = 30;
+                break;
+            case 'T':
+                shift = 40;
+                break;
+            default:
+                bad("--max-size", text, "unknown unit; use K, M, G or T (powers of 1024)");
+        }
+        unit.remove_prefix(1);
+        if (!unit.empty() && !iequals(unit, "B") && !iequals(unit, "iB")) {
+            bad("--max-size", text, "unknown unit; use K, M, G or T (powers of 1024)");
+        }
+    }
+    const std::uint64_t limit = std::uint64_t{1} << 63;
+    const std::uint64_t n = to_number(digits);
+    if (n >= (limit >> shift)) {
+        bad("--max-size", text, "too large");
+    }
+    if (n == 0) {
+        bad("--max-size", text, "must be at least 1 byte");
+    }
+    return n << shift;
+}
+
+std::int64_t parse_since(std::string_view text) {
+    const auto expected = "expected a date YYYY-MM-DD, e.g. 2024-01-31";
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !all_digits(text.substr(0, 4)) ||
+        !all_digits(text.substr(5, 2)) || !all_digits(text.substr(8, 2))) {
+        bad("--since", text, expected);
+    }
+    const auto year = static_cast<unsigned>(to_number(text.substr(0, 4)));
+    const auto month = static_cast<unsigned>(to_number(text.substr(5, 2)));
+    const auto day = static_cast<unsigned>(to_number(text.substr(8, 2)));
+    if (year < 1970) {
+        bad("--since", text, "the year must be 1970 or later");
+    }
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) {
+        bad("--since", text, "no such day in the calendar");
+    }
+    return days_from_civil(year, month, day) * 86400;
+}
+
+sync::MigrationOptions to_migration_options(const MigrateArgs& args) {
+    sync::MigrationOptions options;
+    options.dry_run = args.dry_run;
+    options.connections = args.connections;
+    options.command = "migrate";
+    sync::PlanOptions& plan = options.plan;
+    plan.include = args.include;
+    plan.exclude = args.exclude;
+    for (const auto& m : args.map) {
+        plan.map.push_back(parse_folder_map(m));
+    }
+    if (!args.folder.empty()) {
+        plan.pop3_folder = args.folder;
+    }
+    if (!args.max_size.empty()) {
+        plan.max_size = parse_size(args.max_size);
+    }
+    if (!args.since.empty()) {
+        plan.since = parse_since(args.since);
+    }
+    plan.delete_source = args.delete_source;
+    plan.sync_deletions = args.sync_deletions;
+    return options;
+}
+
+}  // namespace mailferry::cli

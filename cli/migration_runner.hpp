@@ -1,0 +1,35 @@
+#pragma once
+// Runs one sync::run_migration to completion on a fresh io_context, for the
+// commands that move mail (`migrate`, `demo`), and what they do with the
+// result: the exit status and the JSON report file.
+
+#include "cli/app.hpp"
+#include "state/state_store.hpp"
+#include "sync/migration.hpp"
+#include "sync/report.hpp"
+
+#include <filesystem>
+
+namespace mailferry::cli {
+
+// Blocks until the migration returns. With `stop_on_signals`, the first
+// SIGINT or SIGTERM emits a terminal cancellation to the migration (it
+// settles the message in flight, commits state and returns interrupted); a
+// second one ends the process at once with exit status 4, which the state
+// survives like any crash. Exceptions from the migration (bugs) are
+// rethrown.
+sync::MigrationResult run_migration_blocking(sync::AccountAccess source, sync::AccountAccess target,
+                                             state::StateStore& store,
+                                             sync::MigrationOptions options,
+                                             sync::ProgressCallback progress, bool stop_on_signals);
+
+// SPEC.md "Exit status" for an outcome.
+ExitCode exit_code_for(sync::Outcome outcome) noexcept;
+
+// Writes the report's JSON to `path` atomically: a temporary file in the
+// same directory, flushed and fsynced, then renamed over `path`. Throws
+// std::runtime_error naming the file on failure (the old file, if any,
+// stays as it was).
+void write_report_file(const std::filesystem::path& path, const sync::Report& report);
+
+}  // namespace mailferry::cli

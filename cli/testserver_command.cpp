@@ -1,0 +1,188 @@
+// `mailferry testserver`: the POP3 + IMAP4 test server pair (SPEC.md, "The
+// test server pair"). Prints one "SCHEME listening on ADDR:PORT" line per
+// listener on stdout once all are bound, so scripts can start it on port 0.
+
+#include "cli/app.hpp"
+#include "cli/commands.hpp"
+#include "cli/logging.hpp"
+#include "contrib/testserver/demo_mail.hpp"
+#include "contrib/testserver/server.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mailferry::cli {
+
+namespace {
+
+namespace ts = mailferry::testserver;
+
+struct TestserverArgs {
+    std::string data_dir;
+    std::vector<std::string> imap, imaps, pop3, pop3s;
+    std::string tls_cert, tls_key, tls_cert_out;
+    bool tls_self_signed = false;
+    std::vector<std::string> users;
+    bool seed_demo = false;
+    int autologout = 0;
+    std::size_t max_literal = 64 * 1024 * 1024;
+    int max_failed_logins = 3;
+    std::string faults;
+    std::vector<std::string> disabled_capabilities;
+    LogOptions log;
+};
+
+ts::ServerOptions to_server_options(const TestserverArgs& args) {
+    ts::ServerOptions options;
+    options.data_dir = args.data_dir;
+    const auto add = [&](const std::vector<std::string>& list, ts::Protocol p, bool tls) {
+        for (const auto& a : list) {
+            options.listeners.push_back(ts::ListenerSpec::parse(p, tls, a));
+        }
+    };
+    add(args.imap, ts::Protocol::imap, false);
+    add(args.imaps, ts::Protocol::imap, true);
+    add(args.pop3, ts::Protocol::pop3, false);
+    add(args.pop3s, ts::Protocol::pop3, true);
+    if (options.listeners.empty()) {
+        options.listeners.push_back(
+            ts::ListenerSpec::parse(ts::Protocol::imap, false, "127.0.0.1:1143"));
+        options.listeners.push_back(
+            ts::ListenerSpec::parse(ts::Protocol::pop3, false, "127.0.0.1:1110"));
+    }
+    options.tls_cert_file = args.tls_cert;
+    options.tls_key_file = args.tls_key;
+    options.tls_self_signed = args.tls_self_signed;
+    for (const auto& u : args.users) {
+        const auto colon = u.find(':');
+        if (colon == std::string::npos || colon == 0) {
+            throw std::invalid_argument("--user '" + u + "' needs the form NAME:PASSWORD");
+        }
+        options.users.emplace_back(u.substr(0, colon), u.substr(colon + 1));
+    }
+    options.seed_demo = args.seed_demo;
+    if (args.autologout > 0) {
+        options.limits.pop3_autologout = std::chrono::seconds(args.autologout);
+        options.limits.imap_autologout = std::chrono::seconds(args.autologout);
+    }
+    options.limits.max_literal = args.max_literal;
+    options.limits.max_failed_logins = args.max_failed_logins;
+    options.faults = ts::FaultPlan::parse(args.faults);
+    options.limits.disabled_capabilities.insert(args.disabled_capabilities.begin(),
+                                                args.disabled_capabilities.end());
+    return options;
+}
+
+int run_testserver(const TestserverArgs& args) {
+    configure_logging(args.log);
+    ts::ServerOptions options;
+    try {
+        options = to_server_options(args);
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "mailferry testserver: %s\n", e.what());
+        return static_cast<int>(ExitCode::usage);
+    }
+
+    boost::asio::io_context io;
+    std::unique_ptr<ts::TestServer> server;
+    try {
+        server = std::make_unique<ts::TestServer>(io, std::move(options));
+        server->start();
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "mailferry testserver: %s\n", e.what());
+        return static_cast<int>(ExitCode::usage);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mailferry testserver: %s\n", e.what());
+        return static_cast<int>(ExitCode::connect);
+    }
+
+    if (const auto& cert = server->self_signed_certificate(); cert && !args.tls_cert_out.empty()) {
+        std::ofstream out(args.tls_cert_out, std::ios::binary | std::ios::trunc);
+        out << cert->certificate_pem;
+        if (!out.flush()) {
+            std::fprintf(stderr, "mailferry testserver: cannot write %s\n",
+                         args.tls_cert_out.c_str());
+            return static_cast<int>(ExitCode::usage);
+        }
+    }
+    for (const auto& listener : server->listeners()) {
+        const auto& addr = listener.endpoint.address();
+        fmt::print("{} listening on {}:{}\n", listener.spec.scheme(),
+                   addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string(),
+                   listener.endpoint.port());
+    }
+    if (args.seed_demo) {
+        for (const auto& user : ts::demo_users()) {
+            fmt::print("demo user {} password {} ({})\n", user.name, user.password, user.role);
+        }
+    }
+    fmt::print("ready (stop with Ctrl-C)\n");
+    std::fflush(stdout);
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+        if (!ec) {
+            spdlog::info("stopping");
+            server->stop();
+        }
+    });
+    io.run();
+    return static_cast<int>(ExitCode::ok);
+}
+
+}  // namespace
+
+void add_testserver_command(CLI::App& app, CommandRunner& runner) {
+    auto args = std::make_shared<TestserverArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "testserver", "Run the local POP3 + IMAP4 test server pair (one store, both protocols)");
+    cmd->add_option("--data", args->data_dir,
+                    "Keep the store in this directory across restarts (default: in memory)");
+    cmd->add_option("--imap", args->imap,
+                    "IMAP listener ADDR:PORT (repeatable; port 0 picks a free one)");
+    cmd->add_option("--imaps", args->imaps, "IMAP over TLS listener ADDR:PORT");
+    cmd->add_option("--pop3", args->pop3, "POP3 listener ADDR:PORT");
+    cmd->add_option("--pop3s", args->pop3s, "POP3 over TLS listener ADDR:PORT");
+    cmd->add_option("--tls-cert", args->tls_cert,
+                    "TLS certificate chain (PEM) for imaps/pop3s/STARTTLS/STLS")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--tls-key", args->tls_key, "TLS private key (PEM)")->check(CLI::ExistingFile);
+    cmd->add_flag("--tls-self-signed", args->tls_self_signed,
+                  "Generate a throwaway certificate for localhost/127.0.0.1");
+    cmd->add_option(
+        "--tls-cert-out", args->tls_cert_out,
+        "With --tls-self-signed: write the certificate (PEM) here for clients to trust");
+    cmd->add_option("--user", args->users, "Add a user NAME:PASSWORD (repeatable)");
+    cmd->add_flag("--seed-demo", args->seed_demo, "Create demo users and mail (alice, bob, carol)");
+    cmd->add_option("--autologout", args->autologout,
+                    "Close idle sessions after SECONDS (default 600 for POP3, 1800 for IMAP)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--max-literal", args->max_literal, "Largest IMAP literal accepted, in octets")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--max-failed-logins", args->max_failed_logins,
+                    "Failed logins before a session is closed")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--faults", args->faults,
+                    "Inject faults for tests: drop-after-commands=N, drop-after-bytes=N, "
+                    "delay-ms=N, no-append=N, bye-in-fetch=N (comma-separated)");
+    cmd->add_option("--disable-capability", args->disabled_capabilities,
+                    "Make the IMAP server neither advertise nor accept this extension, to "
+                    "act as a plain RFC 3501 server (repeatable)")
+        ->check(CLI::IsMember(
+            {"LITERAL+", "UIDPLUS", "MULTIAPPEND", "CONDSTORE", "SPECIAL-USE", "MOVE", "IDLE",
+             "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN", "STARTTLS", "UNSELECT"},
+            CLI::ignore_case));
+    add_log_options(*cmd, args->log);
+    cmd->callback([args, &runner] { runner = [args] { return run_testserver(*args); }; });
+}
+
+}  // namespace mailferry::cli

@@ -1,0 +1,269 @@
+// Session setup and teardown: connect, greeting, capabilities, STARTTLS,
+// post-login ENABLE/ID, LOGOUT.
+#include "clients/imap/client.hpp"
+
+#include "clients/imap/detail/connection.hpp"
+#include "clients/net/connector.hpp"
+#include "clients/net/deadline.hpp"
+#include "clients/net/plaintext_policy.hpp"
+#include "clients/net/tls_client.hpp"
+#include "clients/wire/modified_utf7.hpp"
+#include "mailferry/version.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+namespace mailferry::imap {
+
+bool starttls_required(bool peer_is_loopback, bool allow_plaintext) noexcept {
+    return !peer_is_loopback && !allow_plaintext;
+}
+
+Client::Client(std::unique_ptr<detail::Connection> conn, ClientOptions options)
+    : conn_(std::move(conn)), options_(std::move(options)), server_(conn_->server()) {}
+
+Client::~Client() = default;
+
+bool Client::is_open() const noexcept {
+    return conn_->is_open();
+}
+std::string Client::tls_description() const {
+    return conn_->stream().tls_description();
+}
+
+bool Client::is_tls() const noexcept {
+    return conn_->stream().is_tls();
+}
+const std::vector<std::string>& Client::capabilities() const noexcept {
+    return conn_->capabilities();
+}
+bool Client::has_capability(std::string_view name) const noexcept {
+    return conn_->has_capability(name);
+}
+void Client::close() noexcept {
+    conn_->close();
+}
+bool Client::is_compressed() const noexcept {
+    return conn_->compressed();
+}
+
+awaitable<ClientResult<std::unique_ptr<Client>>> Client::connect(ClientOptions options) {
+    const std::string server = net::server_name(options.host, options.port);
+    if (!options.tls_context) {
+        auto ctx = net::make_client_tls_context(net::TlsClientOptions{{}, !options.verify});
+        if (!ctx) {
+            co_return make_client_error(client_error::stream_failed, server, "TLS setup", {},
+                                        ctx.error());
+        }
+        options.tls_context = *ctx;
+    }
+    if (!options.logger) {
+        options.logger = spdlog::default_logger();
+    }
+    net::ConnectOptions co;
+    co.host = options.host;
+    co.port = options.port;
+    co.implicit_tls = options.implicit_tls;
+    co.tls_context = options.tls_context;
+    co.verify = options.verify;
+    co.tls_name = options.tls_name;
+    co.resolve_timeout = options.timeouts.connect;
+    co.connect_timeout = options.timeouts.connect;
+    co.tls_timeout = options.timeouts.tls;
+    auto stream = co_await net::connect(co);
+    if (!stream) {
+        co_return from_net_error(stream.error(), {});
+    }
+    detail::ConnectionTimeouts timeouts{options.timeouts.command, options.timeouts.body_chunk,
+                                        options.timeouts.write};
+    auto conn = std::make_unique<detail::Connection>(std::move(*stream), server, timeouts,
+                                                     options.limits, options.logger);
+    std::unique_ptr<Client> client(new Client(std::move(conn), std::move(options)));
+    if (auto e = co_await client->negotiate()) {
+        client->close();
+        co_return std::move(*e);
+    }
+    co_return std::move(client);
+}
+
+awaitable<std::optional<Error>> Client::refresh_capabilities(std::string step) {
+    auto c = co_await conn_->command("CAPABILITY", step);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return e;
+    }
+    if (!conn_->capabilities_known()) {
+        co_return make_client_error(client_error::protocol_error, server_, step, c->line(),
+                                    "no CAPABILITY response");
+    }
+    co_return std::nullopt;
+}
+
+awaitable<std::optional<Error>> Client::negotiate() {
+    auto greeting = co_await conn_->read_greeting(options_.timeouts.greeting);
+    if (!greeting) {
+        co_return greeting.error();
+    }
+    const Response& g = *greeting;
+    if (g.kind != Response::Kind::untagged ||
+        (g.status != Status::ok && g.status != Status::preauth && g.status != Status::bye)) {
+        co_return make_client_error(client_error::protocol_error, server_, "greeting",
+                                    to_imap_text(g.data), "expected * OK, * PREAUTH or * BYE");
+    }
+    if (g.status == Status::bye) {
+        co_return make_client_error(client_error::greeting_rejected, server_, "greeting",
+                                    "* BYE " + g.text);
+    }
+    preauth_ = g.status == Status::preauth;
+    if (!conn_->capabilities_known()) {
+        if (auto e = co_await refresh_capabilities("CAPABILITY")) {
+            co_return e;
+        }
+    }
+    if (!conn_->stream().is_tls() && !preauth_) {
+        bool loopback = false;
+        try {
+            loopback = net::is_loopback(conn_->stream().remote_endpoint());
+        } catch (const boost::system::system_error&) {
+            loopback = false;
+        }
+        if (conn_->has_capability("STARTTLS")) {
+            if (auto e = co_await starttls()) {
+                co_return e;
+            }
+        } else if (starttls_required(loopback, options_.allow_plaintext)) {
+            co_return make_client_error(client_error::starttls_unavailable, server_, "STARTTLS");
+        }
+    }
+    if (!preauth_) {
+        if (auto e = co_await login()) {
+            co_return e;
+        }
+    }
+    co_return co_await after_login();
+}
+
+awaitable<std::optional<Error>> Client::starttls() {
+    const std::string step = "STARTTLS";
+    auto c = co_await conn_->command("STARTTLS", step);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return e;
+    }
+    // Anything the server sent after its OK came before the TLS session and
+    // could be injected by an attacker (RFC 3501 §6.2.1, CVE-2011-0411 class).
+    if (conn_->has_buffered_input()) {
+        conn_->close();
+        co_return make_client_error(client_error::protocol_error, server_, step, {},
+                                    "data received after the STARTTLS OK");
+    }
+    const std::string name = options_.tls_name.empty() ? options_.host : options_.tls_name;
+    auto done = co_await net::with_deadline(
+        conn_->stream().handshake_client(*options_.tls_context, name, options_.verify),
+        options_.timeouts.tls);
+    if (!done) {
+        conn_->close();
+        co_return from_net_error(
+            net::make_net_error(
+                net::error::timed_out, server_, net::Step::tls,
+                "no TLS handshake within " + net::describe_duration(options_.timeouts.tls)),
+            step);
+    }
+    if (*done) {
+        const long verify = conn_->stream().verify_result();
+        conn_->close();
+        co_return from_net_error(net::tls_handshake_error(server_, name, *done, verify), step);
+    }
+    // STYLE §4, RFC 3501 §6.2.1: capabilities from before TLS are not trusted.
+    conn_->forget_capabilities();
+    co_return co_await refresh_capabilities("CAPABILITY after STARTTLS");
+}
+
+awaitable<std::optional<Error>> Client::after_login() {
+    if (!conn_->capabilities_known()) {
+        if (auto e = co_await refresh_capabilities("CAPABILITY")) {
+            co_return e;
+        }
+    }
+    if (options_.compress && conn_->has_capability("COMPRESS=DEFLATE")) {
+        auto c = co_await conn_->command("COMPRESS DEFLATE", "COMPRESS DEFLATE");
+        if (!c) {
+            co_return c.error();
+        }
+        // A NO ([COMPRESSIONACTIVE], RFC 4978 §3) leaves the link as it was.
+        if (c->ok()) {
+            // RFC 4978 §3: compression starts right after the OK's CRLF, so
+            // uncompressed bytes after it are a broken server.
+            if (conn_->has_buffered_input() || !conn_->start_compression()) {
+                conn_->close();
+                co_return make_client_error(client_error::protocol_error, server_,
+                                            "COMPRESS DEFLATE", c->line(),
+                                            "cannot start compression");
+            }
+        }
+    }
+    if (options_.enable_condstore && conn_->has_capability("CONDSTORE")) {
+        if (conn_->has_capability("ENABLE")) {
+            auto c = co_await conn_->command("ENABLE CONDSTORE", "ENABLE CONDSTORE");
+            if (!c) {
+                co_return c.error();
+            }
+            condstore_ = c->ok();
+        } else {
+            // RFC 7162 §3.1: SELECT (CONDSTORE) enables it as well.
+            condstore_ = true;
+        }
+    }
+    if (options_.send_id && conn_->has_capability("ID")) {
+        // RFC 2971: informational only; a NO changes nothing.
+        auto c = co_await conn_->command(std::string("ID (\"name\" \"mailferry\" \"version\" ") +
+                                             quote(mailferry::version) + ")",
+                                         "ID");
+        if (!c) {
+            co_return c.error();
+        }
+    }
+    co_return std::nullopt;
+}
+
+awaitable<void> Client::logout() {
+    if (!conn_->is_open()) {
+        co_return;
+    }
+    conn_->expect_bye();
+    auto done =
+        co_await net::with_deadline(conn_->command("LOGOUT", "LOGOUT"), options_.timeouts.logout);
+    if (done && *done && conn_->is_open()) {
+        co_await net::with_deadline(conn_->stream().shutdown(), options_.timeouts.logout);
+    }
+    conn_->close();
+}
+
+std::string Client::encode_mailbox(std::string_view name) const {
+    if (auto raw = raw_names_.find(std::string(name)); raw != raw_names_.end()) {
+        return raw->second;
+    }
+    std::string translated(name);
+    if (separator_ && *separator_ != '/') {
+        for (char& c : translated) {
+            if (c == '/') {
+                c = *separator_;
+            }
+        }
+    }
+    return wire::encode(translated);
+}
+
+std::optional<Error> Client::require_selected(const std::string& step) const {
+    if (!selected_) {
+        return make_client_error(client_error::no_mailbox_selected, server_, step);
+    }
+    return std::nullopt;
+}
+
+}  // namespace mailferry::imap

@@ -1,0 +1,168 @@
+// Logging in: mechanism choice, AUTHENTICATE (PLAIN, LOGIN, XOAUTH2) and the
+// LOGIN command, with the password policy checked first.
+#include "clients/imap/client.hpp"
+
+#include "clients/imap/detail/connection.hpp"
+#include "clients/net/plaintext_policy.hpp"
+#include "clients/wire/sasl.hpp"
+
+#include <memory>
+#include <utility>
+
+namespace mailferry::imap {
+
+awaitable<std::optional<Error>> Client::login() {
+    const std::uint64_t generation = conn_->capability_generation();
+    auto failed = co_await login_with_mechanism();
+    if (!failed && conn_->capability_generation() == generation) {
+        // RFC 3501 §6.2.3: capabilities may change at login; those from
+        // before are stale unless the OK brought new ones.
+        conn_->forget_capabilities();
+    }
+    co_return failed;
+}
+
+awaitable<std::optional<Error>> Client::login_with_mechanism() {
+    if (auto refused =
+            net::check_password_allowed(conn_->stream(), options_.allow_plaintext, server_)) {
+        co_return from_net_error(*refused, "LOGIN");
+    }
+    AuthMechanism mech = options_.auth;
+    const bool login_disabled = conn_->has_capability("LOGINDISABLED");
+    if (mech == AuthMechanism::automatic) {
+        if (conn_->has_capability("AUTH=PLAIN")) {
+            mech = AuthMechanism::plain;
+        } else if (!login_disabled) {
+            mech = AuthMechanism::login;
+        } else if (conn_->has_capability("AUTH=LOGIN")) {
+            mech = AuthMechanism::sasl_login;
+        } else {
+            co_return make_client_error(client_error::no_usable_mechanism, server_, "LOGIN", {},
+                                        "LOGINDISABLED and neither AUTH=PLAIN nor AUTH=LOGIN");
+        }
+    }
+    if (mech == AuthMechanism::login && login_disabled) {
+        co_return make_client_error(client_error::no_usable_mechanism, server_, "LOGIN", {},
+                                    "the server announces LOGINDISABLED");
+    }
+    switch (mech) {
+        case AuthMechanism::plain: {
+            co_return co_await authenticate(
+                "PLAIN", wire::sasl_plain_response({}, options_.user, options_.password),
+                [](std::string_view) { return std::optional<std::string>(); });
+        }
+        case AuthMechanism::sasl_login: {
+            auto sasl = std::make_shared<wire::SaslLogin>(options_.user, options_.password);
+            co_return co_await authenticate(
+                "LOGIN", std::nullopt,
+                [sasl](std::string_view challenge) { return sasl->respond(challenge); });
+        }
+        case AuthMechanism::xoauth2: {
+            // After a rejected token the server sends its JSON error as a
+            // challenge; the client answers with an empty line and gets NO.
+            co_return co_await authenticate(
+                "XOAUTH2", wire::sasl_xoauth2_response(options_.user, options_.password),
+                [](std::string_view) { return std::optional<std::string>(std::string()); });
+        }
+        case AuthMechanism::login:
+        case AuthMechanism::automatic:
+            break;
+    }
+    co_return co_await login_command();
+}
+
+awaitable<std::optional<Error>> Client::authenticate(
+    std::string mechanism, std::optional<std::string> initial_response,
+    std::function<std::optional<std::string>(std::string_view)> respond) {
+    const std::string step = "AUTHENTICATE " + mechanism;
+    const std::string tag = conn_->next_tag();
+    // RFC 4959: with SASL-IR the initial response rides on the command ("="
+    // for an empty one); otherwise it answers the first, empty challenge.
+    const bool inline_initial = initial_response && conn_->has_capability("SASL-IR");
+    std::string line = tag + " AUTHENTICATE " + mechanism;
+    std::string trace = line;
+    if (inline_initial) {
+        line += " " + (initial_response->empty() ? std::string("=") : *initial_response);
+        trace += " <redacted>";
+    }
+    line += "\r\n";
+    if (auto e = co_await conn_->write(line, step, trace)) {
+        co_return e;
+    }
+    bool initial_pending = initial_response && !inline_initial;
+    while (true) {
+        auto reply = co_await conn_->read_until(tag, step, nullptr, true);
+        if (!reply) {
+            co_return reply.error();
+        }
+        if (!reply->continuation) {
+            co_return conn_->check(reply->completion, step, client_error::authentication_failed);
+        }
+        std::optional<std::string> answer;
+        if (initial_pending) {
+            answer = std::move(initial_response);
+            initial_pending = false;
+        } else {
+            answer = respond(reply->continuation_text);
+        }
+        // "*" cancels the exchange (RFC 3501 §6.2.2); the server answers BAD.
+        const std::string out = (answer ? *answer : std::string("*")) + "\r\n";
+        // Named, not a conditional temporary inside co_await (GCC 12 bug).
+        std::string shown = answer ? "<redacted>" : "*";
+        if (auto e = co_await conn_->write(out, step, shown)) {
+            co_return e;
+        }
+    }
+}
+
+awaitable<std::optional<Error>> Client::login_command() {
+    const std::string step = "LOGIN";
+    const std::string tag = conn_->next_tag();
+    const bool literal_plus = conn_->has_capability("LITERAL+");
+    // Each argument is a quoted string, or a literal when it holds 8-bit
+    // octets or CR/LF (RFC 3501 §4.3). A synchronizing literal waits for "+".
+    std::string pending = tag + " LOGIN ";
+    const std::string trace = tag + " LOGIN <redacted>";
+    bool traced = false;
+    const std::string* args[] = {&options_.user, &options_.password};
+    for (std::size_t i = 0; i < 2; ++i) {
+        if (i > 0) {
+            pending += ' ';
+        }
+        const std::string& arg = *args[i];
+        if (!needs_literal(arg)) {
+            pending += quote(arg);
+            continue;
+        }
+        pending += "{" + std::to_string(arg.size()) + (literal_plus ? "+" : "") + "}\r\n";
+        if (!literal_plus) {
+            std::string shown = traced ? std::string("<redacted>") : trace;
+            if (auto e = co_await conn_->write(pending, step, shown)) {
+                co_return e;
+            }
+            traced = true;
+            auto reply = co_await conn_->read_until(tag, step, nullptr, true);
+            if (!reply) {
+                co_return reply.error();
+            }
+            if (!reply->continuation) {
+                co_return conn_->check(reply->completion, step,
+                                       client_error::authentication_failed);
+            }
+            pending.clear();
+        }
+        pending += arg;
+    }
+    pending += "\r\n";
+    std::string shown = traced ? std::string("<redacted>") : trace;
+    if (auto e = co_await conn_->write(pending, step, shown)) {
+        co_return e;
+    }
+    auto reply = co_await conn_->read_until(tag, step, nullptr);
+    if (!reply) {
+        co_return reply.error();
+    }
+    co_return conn_->check(reply->completion, step, client_error::authentication_failed);
+}
+
+}  // namespace mailferry::imap

@@ -1,0 +1,425 @@
+// Mailbox-level operations: LIST, NAMESPACE, SELECT/EXAMINE, STATUS,
+// CREATE, and the small per-message commands (UID STORE, UID EXPUNGE,
+// UID SEARCH, NOOP).
+#include "clients/imap/client.hpp"
+
+#include "clients/imap/detail/connection.hpp"
+#include "clients/wire/modified_utf7.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <utility>
+
+namespace mailferry::imap {
+namespace {
+
+using detail::ResponseHandler;
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               auto lower = [](char c) {
+                   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+               };
+               return lower(x) == lower(y);
+           });
+}
+
+// RFC 6154 uses, and what Gmail's XLIST called them.
+std::string special_use_of(const std::vector<std::string>& attributes) {
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> uses = {{
+        {"\\Sent", "\\Sent"},
+        {"\\Drafts", "\\Drafts"},
+        {"\\Trash", "\\Trash"},
+        {"\\Junk", "\\Junk"},
+        {"\\Archive", "\\Archive"},
+        {"\\All", "\\All"},
+        {"\\Flagged", "\\Flagged"},
+        {"\\Spam", "\\Junk"},
+        {"\\AllMail", "\\All"},
+        {"\\Starred", "\\Flagged"},
+        {"\\Important", ""},
+    }};
+    for (const auto& a : attributes) {
+        for (const auto& [attr, use] : uses) {
+            if (iequals(a, attr)) {
+                return std::string(use);
+            }
+        }
+    }
+    return {};
+}
+
+// The '/'-separated UTF-8 name of a raw mailbox name.
+std::string decode_name(const std::string& raw, std::optional<char> delimiter) {
+    if (iequals(raw, "INBOX")) {
+        return "INBOX";
+    }
+    std::string out;
+    std::size_t start = 0;
+    while (true) {
+        const auto end = delimiter ? raw.find(*delimiter, start) : std::string::npos;
+        const std::string part = raw.substr(start, end - start);
+        auto decoded = wire::decode(part);
+        out += decoded ? *decoded : part;
+        if (end == std::string::npos) {
+            break;
+        }
+        out += '/';
+        start = end + 1;
+    }
+    if (delimiter && out.rfind("INBOX/", 0) != 0 && iequals(out.substr(0, 6), "INBOX/")) {
+        out.replace(0, 5, "INBOX");
+    }
+    return out;
+}
+
+class ListHandler final : public ResponseHandler {
+  public:
+    awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+        const std::string name = r.name();
+        if (name == "LIST" || name == "XLIST") {
+            if (auto entry = parse_list(r)) {
+                entries.push_back(std::move(*entry));
+            }
+        }
+        co_return std::nullopt;
+    }
+    std::vector<ListEntry> entries;
+};
+
+}  // namespace
+
+awaitable<ClientResult<std::vector<Folder>>> Client::list_folders() {
+    const bool special = conn_->has_capability("SPECIAL-USE");
+    const std::string step = "LIST";
+    ListHandler handler;
+    std::string command = special ? R"(LIST "" "*" RETURN (SPECIAL-USE))" : R"(LIST "" "*")";
+    auto c = co_await conn_->command(command, step, &handler);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    std::vector<Folder> out;
+    for (auto& entry : handler.entries) {
+        if (!separator_ && entry.delimiter) {
+            separator_ = entry.delimiter;
+        }
+        Folder f;
+        f.name = decode_name(entry.mailbox, entry.delimiter);
+        f.raw_name = std::move(entry.mailbox);
+        f.delimiter = entry.delimiter;
+        f.special_use = special_use_of(entry.attributes);
+        f.selectable = !entry.has_attribute("\\Noselect") && !entry.has_attribute("\\NonExistent");
+        f.attributes = std::move(entry.attributes);
+        raw_names_[f.name] = f.raw_name;
+        out.push_back(std::move(f));
+    }
+    co_return out;
+}
+
+awaitable<std::optional<Error>> Client::learn_separator() {
+    if (separator_) {
+        co_return std::nullopt;
+    }
+    // RFC 3501 §6.3.8: LIST "" "" returns the hierarchy delimiter.
+    ListHandler handler;
+    auto c = co_await conn_->command(R"(LIST "" "")", "LIST", &handler);
+    if (!c) {
+        co_return c.error();
+    }
+    for (const auto& entry : handler.entries) {
+        if (entry.delimiter) {
+            separator_ = entry.delimiter;
+        }
+    }
+    co_return std::nullopt;
+}
+
+awaitable<ClientResult<Namespaces>> Client::namespaces() {
+    if (!conn_->has_capability("NAMESPACE")) {
+        co_return Namespaces{};
+    }
+    struct Handler final : ResponseHandler {
+        awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+            if (r.name() == "NAMESPACE") {
+                if (auto n = parse_namespace(r)) {
+                    result = std::move(*n);
+                }
+            }
+            co_return std::nullopt;
+        }
+        Namespaces result;
+    } handler;
+    auto c = co_await conn_->command("NAMESPACE", "NAMESPACE", &handler);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, "NAMESPACE")) {
+        co_return std::move(*e);
+    }
+    co_return std::move(handler.result);
+}
+
+awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read_only) {
+    if (auto e = co_await learn_separator()) {
+        co_return std::move(*e);
+    }
+    const std::string verb = read_only ? "EXAMINE" : "SELECT";
+    const std::string step = verb + " " + name;
+    struct Handler final : ResponseHandler {
+        awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+            if (r.is_status() && r.code) {
+                const ResponseCode& code = *r.code;
+                if (code.name == "UIDVALIDITY") {
+                    state.uidvalidity = static_cast<std::uint32_t>(code_number(code).value_or(0));
+                } else if (code.name == "UIDNEXT") {
+                    if (auto n = code_number(code)) {
+                        state.uidnext = static_cast<std::uint32_t>(*n);
+                    }
+                } else if (code.name == "HIGHESTMODSEQ") {
+                    state.highest_modseq = code_number(code);
+                } else if (code.name == "NOMODSEQ") {
+                    state.highest_modseq.reset();
+                } else if (code.name == "PERMANENTFLAGS") {
+                    state.permanent_flags = code_atoms(code);
+                }
+            } else if (r.name() == "FLAGS") {
+                if (auto flags = parse_flags(r)) {
+                    state.flags = std::move(*flags);
+                }
+            }
+            co_return std::nullopt;
+        }
+        MailboxState state;
+    } handler;
+    std::string command = verb + " " + quote(encode_mailbox(name));
+    // Without ENABLE, the CONDSTORE select parameter turns it on (RFC 7162 §3.1.8).
+    if (condstore_ && !conn_->has_capability("ENABLE")) {
+        command += " (CONDSTORE)";
+    }
+    selected_.reset();
+    conn_->reset_exists();
+    auto c = co_await conn_->command(command, step, &handler);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    MailboxState state = std::move(handler.state);
+    state.name = name;
+    state.exists = conn_->exists();
+    state.read_only = read_only || (c->code && c->code->name == "READ-ONLY");
+    state.keywords_allowed = std::find(state.permanent_flags.begin(), state.permanent_flags.end(),
+                                       "\\*") != state.permanent_flags.end();
+    if (!condstore_) {
+        state.highest_modseq.reset();
+    }
+    selected_ = std::move(name);
+    co_return state;
+}
+
+awaitable<ClientResult<MailboxStatus>> Client::status(std::string name) {
+    if (auto e = co_await learn_separator()) {
+        co_return std::move(*e);
+    }
+    const std::string step = "STATUS " + name;
+    struct Handler final : ResponseHandler {
+        awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+            if (r.name() == "STATUS") {
+                if (auto s = parse_status_data(r)) {
+                    result = std::move(*s);
+                }
+            }
+            co_return std::nullopt;
+        }
+        std::optional<MailboxStatus> result;
+    } handler;
+    std::string items = "MESSAGES UIDNEXT UIDVALIDITY UNSEEN";
+    if (conn_->has_capability("CONDSTORE")) {
+        items += " HIGHESTMODSEQ";
+    }
+    if (conn_->has_capability("STATUS=SIZE")) {
+        items += " SIZE";
+    }
+    auto c = co_await conn_->command("STATUS " + quote(encode_mailbox(name)) + " (" + items + ")",
+                                     step, &handler);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    if (!handler.result) {
+        co_return make_client_error(client_error::protocol_error, server_, step, c->line(),
+                                    "no STATUS response");
+    }
+    co_return std::move(*handler.result);
+}
+
+awaitable<ClientResult<bool>> Client::create(std::string name) {
+    if (auto e = co_await learn_separator()) {
+        co_return std::move(*e);
+    }
+    const std::string step = "CREATE " + name;
+    const std::string raw = encode_mailbox(name);
+    auto c = co_await conn_->command("CREATE " + quote(raw), step);
+    if (!c) {
+        co_return c.error();
+    }
+    if (c->ok()) {
+        co_return true;
+    }
+    if (c->status == Status::no) {
+        // RFC 5530 ALREADYEXISTS; servers without it say NO in prose, so a
+        // LIST decides.
+        if (c->code && c->code->name == "ALREADYEXISTS") {
+            co_return false;
+        }
+        ListHandler handler;
+        auto l = co_await conn_->command("LIST \"\" " + quote(raw), "LIST", &handler);
+        if (!l) {
+            co_return l.error();
+        }
+        if (l->ok() && !handler.entries.empty()) {
+            co_return false;
+        }
+    }
+    co_return std::move(*conn_->check(*c, step));
+}
+
+awaitable<ClientResult<void>> Client::store_flags(std::string uid_set, FlagOperation op,
+                                                  std::vector<std::string> flags, bool silent) {
+    const std::string step = "UID STORE";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
+    std::string item = op == FlagOperation::add      ? "+FLAGS"
+                       : op == FlagOperation::remove ? "-FLAGS"
+                                                     : "FLAGS";
+    if (silent) {
+        item += ".SILENT";
+    }
+    auto c = co_await conn_->command(
+        "UID STORE " + uid_set + " " + item + " " + format_flag_list(flags), step);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    co_return boost::system::result<void, Error>();
+}
+
+awaitable<ClientResult<std::vector<QuotaResource>>> Client::quota_root(std::string mailbox) {
+    if (auto e = co_await learn_separator()) {
+        co_return std::move(*e);
+    }
+    const std::string step = "GETQUOTAROOT " + mailbox;
+    if (!conn_->has_capability("QUOTA")) {
+        co_return make_client_error(client_error::not_supported, server_, step, {},
+                                    "the server does not offer QUOTA");
+    }
+    struct Handler final : ResponseHandler {
+        // RFC 9208 §5.1: "QUOTA" SP quota-root-name SP "(" quota-resource
+        // *(SP quota-resource) ")", quota-resource = name SP usage SP limit.
+        awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+            if (r.name() != "QUOTA" || r.data.size() != 3 || !r.data[1].is_astring() ||
+                r.data[2].kind != Value::Kind::list) {
+                co_return std::nullopt;
+            }
+            const auto& items = r.data[2].items;
+            for (std::size_t i = 0; i + 2 < items.size(); i += 3) {
+                if (items[i].kind != Value::Kind::atom ||
+                    items[i + 1].kind != Value::Kind::number ||
+                    items[i + 2].kind != Value::Kind::number) {
+                    break;
+                }
+                std::string name = items[i].text;
+                std::transform(name.begin(), name.end(), name.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+                result.push_back(
+                    {r.data[1].text, std::move(name), items[i + 1].number, items[i + 2].number});
+            }
+            co_return std::nullopt;
+        }
+        std::vector<QuotaResource> result;
+    } handler;
+    auto c =
+        co_await conn_->command("GETQUOTAROOT " + quote(encode_mailbox(mailbox)), step, &handler);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    co_return std::move(handler.result);
+}
+
+awaitable<ClientResult<void>> Client::expunge_uids(std::string uid_set) {
+    const std::string step = "UID EXPUNGE";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
+    if (!conn_->has_capability("UIDPLUS")) {
+        co_return make_client_error(client_error::not_supported, server_, step, {},
+                                    "no UIDPLUS; the messages stay marked \\Deleted");
+    }
+    auto c = co_await conn_->command("UID EXPUNGE " + uid_set, step);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    co_return boost::system::result<void, Error>();
+}
+
+awaitable<ClientResult<std::vector<std::uint32_t>>> Client::search_message_id(
+    std::string message_id) {
+    const std::string step = "UID SEARCH";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
+    if (needs_literal(message_id)) {
+        co_return make_client_error(client_error::not_supported, server_, step, {},
+                                    "a Message-ID with 8-bit or control characters");
+    }
+    struct Handler final : ResponseHandler {
+        awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+            if (r.name() == "SEARCH") {
+                if (auto s = parse_search(r)) {
+                    uids.insert(uids.end(), s->numbers.begin(), s->numbers.end());
+                }
+            }
+            co_return std::nullopt;
+        }
+        std::vector<std::uint32_t> uids;
+    } handler;
+    auto c = co_await conn_->command("UID SEARCH HEADER Message-ID " + quote(message_id), step,
+                                     &handler);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    std::sort(handler.uids.begin(), handler.uids.end());
+    co_return std::move(handler.uids);
+}
+
+awaitable<ClientResult<void>> Client::noop() {
+    auto c = co_await conn_->command("NOOP", "NOOP");
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, "NOOP")) {
+        co_return std::move(*e);
+    }
+    co_return boost::system::result<void, Error>();
+}
+
+}  // namespace mailferry::imap

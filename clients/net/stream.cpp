@@ -1,0 +1,144 @@
+#include "clients/net/stream.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+namespace mailferry::net {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+Stream::Stream(tcp::socket socket) : plain_(std::move(socket)) {}
+Stream::Stream(Stream&&) noexcept = default;
+Stream& Stream::operator=(Stream&&) noexcept = default;
+Stream::~Stream() = default;
+
+tcp::socket& Stream::socket() noexcept {
+    return tls_ ? tls_->next_layer() : plain_;
+}
+const tcp::socket& Stream::socket() const noexcept {
+    return tls_ ? tls_->next_layer() : plain_;
+}
+
+awaitable<error_code> Stream::handshake_client(ssl::context& ctx, std::string sni_host,
+                                               bool verify) {
+    tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(plain_), ctx);
+    error_code parse_error;
+    asio::ip::make_address(sni_host, parse_error);
+    const bool is_ip = !parse_error;
+    // RFC 6066 §3: SNI carries host names only, never a literal address.
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
+    if (!is_ip && SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                           TLSEXT_NAMETYPE_host_name, sni_host.data()) != 1) {
+        co_return error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
+    }
+    if (verify) {
+        // OpenSSL's own RFC 6125 check rather than a verify callback, so a
+        // mismatch is recorded as X509_V_ERR_HOSTNAME_MISMATCH (or
+        // IP_ADDRESS_MISMATCH) and verify_result() can say what went wrong.
+        X509_VERIFY_PARAM* param = SSL_get0_param(tls_->native_handle());
+        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+        const int set = is_ip
+                            ? X509_VERIFY_PARAM_set1_ip_asc(param, sni_host.c_str())
+                            : X509_VERIFY_PARAM_set1_host(param, sni_host.data(), sni_host.size());
+        if (set != 1) {
+            co_return error_code(static_cast<int>(ERR_get_error()),
+                                 asio::error::get_ssl_category());
+        }
+        tls_->set_verify_mode(ssl::verify_peer);
+    } else {
+        tls_->set_verify_mode(ssl::verify_none);
+    }
+    auto [ec] = co_await tls_->async_handshake(ssl::stream_base::client, as_tuple(use_awaitable));
+    co_return ec;
+}
+
+awaitable<error_code> Stream::handshake_server(ssl::context& ctx) {
+    tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(plain_), ctx);
+    auto [ec] = co_await tls_->async_handshake(ssl::stream_base::server, as_tuple(use_awaitable));
+    co_return ec;
+}
+
+awaitable<std::pair<error_code, std::size_t>> Stream::read_some(std::span<char> buffer) {
+    auto buf = asio::buffer(buffer.data(), buffer.size());
+    if (tls_) {
+        auto [ec, n] = co_await tls_->async_read_some(buf, as_tuple(use_awaitable));
+        co_return std::pair{ec, n};
+    }
+    auto [ec, n] = co_await plain_.async_read_some(buf, as_tuple(use_awaitable));
+    co_return std::pair{ec, n};
+}
+
+awaitable<error_code> Stream::write(std::string_view data) {
+    auto buf = asio::buffer(data.data(), data.size());
+    if (tls_) {
+        auto [ec, n] = co_await asio::async_write(*tls_, buf, as_tuple(use_awaitable));
+        co_return ec;
+    }
+    auto [ec, n] = co_await asio::async_write(plain_, buf, as_tuple(use_awaitable));
+    co_return ec;
+}
+
+awaitable<void> Stream::shutdown() {
+    if (tls_ && socket().is_open()) {
+        // A peer that already hung up makes this fail; that is fine.
+        auto [ec] = co_await tls_->async_shutdown(as_tuple(use_awaitable));
+        (void)ec;
+    }
+    close();
+}
+
+void Stream::close() noexcept {
+    error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
+}
+
+bool Stream::is_open() const noexcept {
+    return socket().is_open();
+}
+
+tcp::endpoint Stream::remote_endpoint() const {
+    error_code ignored;
+    return socket().remote_endpoint(ignored);
+}
+
+tcp::endpoint Stream::local_endpoint() const {
+    error_code ignored;
+    return socket().local_endpoint(ignored);
+}
+
+asio::any_io_executor Stream::get_executor() {
+    return socket().get_executor();
+}
+
+long Stream::verify_result() const noexcept {
+    if (!tls_) {
+        return X509_V_OK;
+    }
+    return SSL_get_verify_result(const_cast<ssl::stream<tcp::socket>&>(*tls_).native_handle());
+}
+
+std::string Stream::tls_description() const {
+    if (!tls_) {
+        return {};
+    }
+    SSL* ssl = const_cast<ssl::stream<tcp::socket>&>(*tls_).native_handle();
+    std::string out = SSL_get_version(ssl);
+    if (const char* cipher = SSL_get_cipher_name(ssl)) {
+        out += ' ';
+        out += cipher;
+    }
+    return out;
+}
+
+}  // namespace mailferry::net

@@ -1,0 +1,48 @@
+#include "clients/net/tls_client.hpp"
+
+#include <openssl/ssl.h>
+
+#include <filesystem>
+
+namespace mailferry::net {
+
+namespace ssl = boost::asio::ssl;
+
+boost::system::result<std::shared_ptr<ssl::context>, std::string> make_client_tls_context(
+    const TlsClientOptions& options) {
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    // TLS 1.0 and 1.1 are deprecated (RFC 8996); mail servers have offered
+    // 1.2 for a decade.
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+
+    boost::system::error_code ec;
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+        return "cannot load the system's trusted CA certificates: " + ec.message() +
+               ". Install the ca-certificates package or pass --ca-file FILE.";
+    }
+    if (!options.ca_file.empty()) {
+        std::error_code fs_ec;
+        if (!std::filesystem::is_regular_file(options.ca_file, fs_ec)) {
+            return "--ca-file " + options.ca_file +
+                   ": no such file. Give the path of the server CA's PEM certificate.";
+        }
+        ctx->load_verify_file(options.ca_file, ec);
+        if (ec) {
+            return "--ca-file " + options.ca_file + ": cannot load certificates (" + ec.message() +
+                   "). The file must hold one or more PEM certificates "
+                   "(-----BEGIN CERTIFICATE-----).";
+        }
+    }
+    ctx->set_verify_mode(options.insecure ? ssl::verify_none : ssl::verify_peer);
+    return ctx;
+}
+
+std::string_view insecure_warning() noexcept {
+    return "TLS certificate verification is disabled (--insecure): the connection is "
+           "encrypted, but the server is not authenticated, so anyone on the network path can "
+           "pose as it and read passwords and mail.";
+}
+
+}  // namespace mailferry::net

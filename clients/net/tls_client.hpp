@@ -1,0 +1,34 @@
+#pragma once
+// The TLS client context for connections to mail servers: TLS 1.2 or later,
+// the system's default trust store plus an optional --ca-file.
+
+#include <boost/asio/ssl/context.hpp>
+#include <boost/system/result.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace mailferry::net {
+
+struct TlsClientOptions {
+    // A PEM file of CA certificates added to the system trust store
+    // (--ca-file); empty for none.
+    std::string ca_file{};
+    // --insecure: the context does not verify certificates. Connections
+    // must then also pass verify = false (ConnectOptions::verify), and the
+    // engine logs insecure_warning() once.
+    bool insecure = false;
+};
+
+// A client context for `options`, shared so that it can outlive the code that
+// built it (every Stream handshaking with it needs it during the handshake).
+// Fails, with a message naming the file and saying what to do, when the CA
+// file cannot be read or holds no certificate.
+boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string>
+make_client_tls_context(const TlsClientOptions& options);
+
+// The warning the engine logs when --insecure is in effect.
+std::string_view insecure_warning() noexcept;
+
+}  // namespace mailferry::net

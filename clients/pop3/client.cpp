@@ -1,0 +1,561 @@
+// POP3 client: connection, greeting, CAPA, STLS and login. The
+// TRANSACTION-state commands are in client_transaction.cpp.
+
+#include "clients/pop3/client.hpp"
+
+#include "clients/net/connector.hpp"
+#include "clients/net/deadline.hpp"
+#include "clients/net/plaintext_policy.hpp"
+#include "clients/net/tls_client.hpp"
+#include "clients/pop3/detail/client_state.hpp"
+#include "clients/wire/sasl.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <boost/system/errc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace mailferry::pop3 {
+
+namespace {
+
+using boost::asio::awaitable;
+
+// RFC 5034 §4: "AUTH mechanism initial-response" must not exceed 255 octets
+// including CRLF; a longer response is sent after an empty challenge.
+constexpr std::size_t max_auth_line = 255;
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    });
+    return out;
+}
+
+// RFC 1939 §7: the timestamp is a msg-id, "<" ... "@" ... ">", in the
+// greeting text.
+std::string find_timestamp(std::string_view text) {
+    const auto open = text.rfind('<');
+    if (open == std::string_view::npos) {
+        return {};
+    }
+    const auto close = text.find('>', open);
+    if (close == std::string_view::npos) {
+        return {};
+    }
+    const std::string_view candidate = text.substr(open, close - open + 1);
+    if (candidate.find('@') == std::string_view::npos || candidate.size() < 5) {
+        return {};
+    }
+    return std::string(candidate);
+}
+
+// RFC 1939 §7: APOP digest = lower-case hex MD5 of timestamp + secret.
+std::string apop_digest(std::string_view timestamp, std::string_view password) {
+    std::string input;
+    input.reserve(timestamp.size() + password.size());
+    input.append(timestamp).append(password);
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int size = 0;
+    const int ok = EVP_Digest(input.data(), input.size(), digest.data(), &size, EVP_md5(), nullptr);
+    std::fill(input.begin(), input.end(), '\0');
+    if (ok != 1) {
+        return {};
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < size; ++i) {
+        hex.push_back(digits[digest[i] >> 4]);
+        hex.push_back(digits[digest[i] & 0x0F]);
+    }
+    return hex;
+}
+
+Capabilities parse_capabilities(std::string_view listing) {
+    Capabilities caps;
+    caps.capa_supported = true;
+    for (const std::string_view line : split_lines(listing)) {
+        auto cap = parse_capa_line(line);
+        if (!cap) {
+            continue;
+        }
+        const std::string& name = cap->name;
+        if (name == "TOP") {
+            caps.top = true;
+        } else if (name == "UIDL") {
+            caps.uidl = true;
+        } else if (name == "USER") {
+            caps.user = true;
+        } else if (name == "STLS") {
+            caps.stls = true;
+        } else if (name == "PIPELINING") {
+            caps.pipelining = true;
+        } else if (name == "RESP-CODES") {
+            caps.resp_codes = true;
+        } else if (name == "AUTH-RESP-CODE") {
+            caps.auth_resp_code = true;
+        } else if (name == "SASL") {
+            caps.sasl.insert(caps.sasl.end(), cap->args.begin(), cap->args.end());
+        } else if (name == "IMPLEMENTATION") {
+            caps.implementation = fmt::format("{}", fmt::join(cap->args, " "));
+        }
+        caps.all.push_back(std::move(*cap));
+    }
+    return caps;
+}
+
+}  // namespace
+
+bool Capabilities::has_sasl(std::string_view mechanism) const {
+    const std::string wanted = upper(mechanism);
+    return std::any_of(sasl.begin(), sasl.end(),
+                       [&](const std::string& m) { return upper(m) == wanted; });
+}
+
+std::string_view to_string(LoginMethod method) noexcept {
+    switch (method) {
+        case LoginMethod::auth_plain:
+            return "AUTH PLAIN";
+        case LoginMethod::apop:
+            return "APOP";
+        case LoginMethod::user_pass:
+            return "USER/PASS";
+    }
+    return "?";
+}
+
+std::string redact_command(std::string_view line) {
+    const std::string head = upper(line.substr(0, 5));
+    if (head == "PASS ") {
+        return "PASS ***";
+    }
+    if (head == "APOP ") {
+        const auto space = line.find(' ', 5);
+        return std::string(line.substr(0, space)) + " ***";
+    }
+    if (head == "AUTH ") {
+        const auto space = line.find(' ', 5);
+        return space == std::string_view::npos ? std::string(line)
+                                               : std::string(line.substr(0, space)) + " ***";
+    }
+    return std::string(line);
+}
+
+std::string format_status(const StatusLine& status) {
+    std::string out = status.ok ? "+OK" : "-ERR";
+    if (status.code) {
+        out += " [" + *status.code + "]";
+    }
+    if (!status.text.empty()) {
+        out += " " + status.text;
+    }
+    return out;
+}
+
+awaitable<boost::system::error_code> CollectSink::on_chunk(std::uint32_t, std::string_view chunk) {
+    if (text_.size() + chunk.size() > limit_) {
+        overflowed_ = true;
+        co_return make_error_code(boost::system::errc::message_size);
+    }
+    text_.append(chunk);
+    co_return boost::system::error_code{};
+}
+
+// --- State: the read/write core ------------------------------------------
+
+ClientError Client::State::not_connected(std::string step) const {
+    ClientError e;
+    e.code = client_error::not_connected;
+    e.server = server;
+    e.message = fmt::format(
+        "{}: cannot send {}: the connection was closed after an earlier "
+        "error or QUIT. Connect again.",
+        server, step);
+    e.step = std::move(step);
+    return e;
+}
+
+ClientError Client::State::fail(ClientError e) {
+    broken = true;
+    if (stream) {
+        stream->close();
+    }
+    return e;
+}
+
+void Client::State::trace_received(const StatusLine& status) const {
+    if (spdlog::should_log(spdlog::level::trace)) {
+        spdlog::trace("pop3 {} S: {}", server, format_status(status));
+    }
+}
+
+awaitable<std::optional<ClientError>> Client::State::send(std::string data, std::string shown,
+                                                          std::string step) {
+    if (!usable()) {
+        co_return not_connected(std::move(step));
+    }
+    if (spdlog::should_log(spdlog::level::trace)) {
+        spdlog::trace("pop3 {} C: {}", server, shown);
+    }
+    auto failed = co_await reader->write_with_deadline(std::move(data), options.command_timeout);
+    if (failed) {
+        co_return fail(from_net_error(*failed, std::move(step)));
+    }
+    co_return std::nullopt;
+}
+
+awaitable<Result<FeedResult>> Client::State::next_event(std::string step, Duration timeout,
+                                                        net::Step net_step) {
+    while (true) {
+        if (!pending.empty()) {
+            const FeedResult r = parser.feed(pending);
+            pending.remove_prefix(r.consumed);
+            if (r.event == Event::error) {
+                co_return fail(protocol_error(server, std::move(step), parser.error_message()));
+            }
+            if (r.event != Event::need_more) {
+                co_return r;
+            }
+        }
+        if (!usable()) {
+            co_return not_connected(std::move(step));
+        }
+        auto got = co_await reader->read_some_with_deadline(timeout, net_step);
+        if (!got) {
+            co_return fail(from_net_error(got.error(), std::move(step)));
+        }
+        pending = *got;
+    }
+}
+
+awaitable<Result<StatusLine>> Client::State::read_status(std::string step, Duration timeout,
+                                                         net::Step net_step) {
+    auto ev = co_await next_event(step, timeout, net_step);
+    if (!ev) {
+        co_return ev.error();
+    }
+    if (ev->event != Event::status) {
+        co_return fail(
+            protocol_error(server, std::move(step), "expected a +OK or -ERR status line"));
+    }
+    trace_received(parser.status());
+    co_return parser.status();
+}
+
+awaitable<Result<std::uint64_t>> Client::State::read_body(std::string step, RetrSink& sink,
+                                                          std::uint32_t number) {
+    std::uint64_t octets = 0;
+    while (true) {
+        auto ev = co_await next_event(step, options.command_timeout);
+        if (!ev) {
+            co_return ev.error();
+        }
+        if (ev->event == Event::body_chunk) {
+            octets += ev->chunk.size();
+            const auto ec = co_await sink.on_chunk(number, ev->chunk);
+            if (ec) {
+                ClientError e;
+                e.code = client_error::sink_failed;
+                e.server = server;
+                e.message = fmt::format("{}: {}: the data could not be stored: {}", server, step,
+                                        ec.message());
+                e.step = std::move(step);
+                co_return fail(std::move(e));
+            }
+        } else if (ev->event == Event::body_end) {
+            const auto ec = co_await sink.on_end(number);
+            if (ec) {
+                ClientError e;
+                e.code = client_error::sink_failed;
+                e.server = server;
+                e.message = fmt::format("{}: {}: the data could not be stored: {}", server, step,
+                                        ec.message());
+                e.step = std::move(step);
+                co_return e;
+            }
+            co_return octets;
+        } else {
+            co_return fail(protocol_error(server, std::move(step),
+                                          "unexpected line inside a multi-line answer"));
+        }
+    }
+}
+
+awaitable<Result<StatusLine>> Client::State::command(std::string line, std::string step,
+                                                     bool multiline) {
+    if (!usable()) {
+        co_return not_connected(std::move(step));
+    }
+    std::string shown = redact_command(line);
+    line += "\r\n";
+    auto failed = co_await send(std::move(line), std::move(shown), step);
+    if (failed) {
+        co_return *failed;
+    }
+    if (multiline) {
+        parser.expect_multiline();
+    }
+    co_return co_await read_status(std::move(step), options.command_timeout);
+}
+
+awaitable<std::optional<ClientError>> Client::State::load_capabilities() {
+    auto status = co_await command("CAPA", "CAPA", true);
+    if (!status) {
+        co_return status.error();
+    }
+    if (!status->ok) {
+        // RFC 2449 §5: a server without CAPA is a plain RFC 1939 server.
+        caps = Capabilities{};
+        caps.user = true;
+        co_return std::nullopt;
+    }
+    CollectSink sink(options.max_listing_bytes);
+    auto body = co_await read_body("CAPA", sink, 0);
+    if (!body) {
+        co_return body.error();
+    }
+    caps = parse_capabilities(sink.text());
+    co_return std::nullopt;
+}
+
+// --- Client: connect and login --------------------------------------------
+
+Client::Client(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+Client::~Client() {
+    close();
+}
+
+awaitable<Result<Client>> Client::connect(ClientOptions options) {
+    auto state = std::make_unique<State>();
+    state->server = net::server_name(options.host, options.port);
+    if (!options.tls_context) {
+        // Needed for pop3s and for STLS, which most servers offer.
+        auto ctx = net::make_client_tls_context({});
+        if (!ctx) {
+            ClientError e;
+            e.code = net::error::tls_handshake_failed;
+            e.server = state->server;
+            e.step = "tls";
+            e.message = ctx.error();
+            co_return e;
+        }
+        options.tls_context = *ctx;
+    }
+    state->options = std::move(options);
+    const ClientOptions& o = state->options;
+    const std::string tls_name = o.tls_name.empty() ? o.host : o.tls_name;
+
+    net::ConnectOptions co;
+    co.host = o.host;
+    co.port = o.port;
+    co.implicit_tls = o.implicit_tls;
+    co.tls_context = o.tls_context;
+    co.verify = o.verify;
+    co.tls_name = tls_name;
+    co.resolve_timeout = o.connect_timeout;
+    co.connect_timeout = o.connect_timeout;
+    co.tls_timeout = o.tls_timeout;
+    auto connected = co_await net::connect(std::move(co));
+    if (!connected) {
+        const auto& err = connected.error();
+        co_return from_net_error(err, std::string(net::step_name(err.step)));
+    }
+    state->stream.emplace(std::move(*connected));
+    state->reader.emplace(*state->stream, state->server);
+    if (o.implicit_tls) {
+        state->verified = o.verify;
+        if (!o.verify) {
+            spdlog::warn("{}: {}", state->server, net::insecure_warning());
+        }
+    }
+
+    auto greeting = co_await state->read_status("greeting", o.command_timeout, net::Step::greeting);
+    if (!greeting) {
+        co_return greeting.error();
+    }
+    if (!greeting->ok) {
+        co_return state->fail(rejected(state->server, "greeting", greeting->code.value_or(""),
+                                       format_status(*greeting), false));
+    }
+    state->greeting = greeting->text;
+    state->timestamp = find_timestamp(greeting->text);
+
+    if (auto e = co_await state->load_capabilities()) {
+        co_return *e;
+    }
+    if (!o.implicit_tls && state->caps.stls) {
+        auto answer = co_await state->command("STLS", "STLS");
+        if (!answer) {
+            co_return answer.error();
+        }
+        if (!answer->ok) {
+            // The login's plaintext policy decides whether going on is safe.
+            spdlog::warn("{}: the server offered STLS but refused it: \"{}\"", state->server,
+                         format_status(*answer));
+        } else {
+            if (!state->pending.empty()) {
+                // RFC 2595 §4 (CVE-2011-0411): bytes after the +OK and before
+                // the handshake could be injected by an attacker.
+                co_return state->fail(protocol_error(state->server, "STLS",
+                                                     "data arrived between +OK and the TLS "
+                                                     "handshake"));
+            }
+            auto hs = co_await net::with_deadline(
+                state->stream->handshake_client(*o.tls_context, tls_name, o.verify), o.tls_timeout);
+            if (!hs) {
+                co_return state->fail(from_net_error(
+                    net::make_net_error(net::error::timed_out, state->server, net::Step::tls,
+                                        net::describe_duration(o.tls_timeout)),
+                    "STLS"));
+            }
+            if (*hs) {
+                co_return state->fail(
+                    from_net_error(net::tls_handshake_error(state->server, tls_name, *hs,
+                                                            state->stream->verify_result()),
+                                   "STLS"));
+            }
+            state->reader.emplace(*state->stream, state->server);
+            state->parser = ResponseParser{};
+            state->verified = o.verify;
+            if (!o.verify) {
+                spdlog::warn("{}: {}", state->server, net::insecure_warning());
+            }
+            // RFC 2595 §4: forget what was learnt before TLS.
+            if (auto e = co_await state->load_capabilities()) {
+                co_return *e;
+            }
+        }
+    }
+    co_return Client(std::move(state));
+}
+
+awaitable<Result<LoginMethod>> Client::login(std::string user, std::string password) {
+    State& s = *state_;
+    if (!s.usable()) {
+        co_return s.not_connected("login");
+    }
+    if (auto refused =
+            net::check_password_allowed(*s.stream, s.options.allow_plaintext, s.server)) {
+        co_return from_net_error(*refused, "login");
+    }
+    const bool plain = s.caps.has_sasl("PLAIN");
+    const bool apop = !s.timestamp.empty();
+    LoginMethod method = LoginMethod::user_pass;
+    if (s.options.login_method) {
+        method = *s.options.login_method;
+        if (method == LoginMethod::apop && !apop) {
+            ClientError e;
+            e.code = client_error::auth_failed;
+            e.server = s.server;
+            e.step = "APOP";
+            e.message = fmt::format(
+                "{}: cannot log in with APOP: the greeting has no APOP "
+                "timestamp. Use another login method.",
+                s.server);
+            co_return e;
+        }
+    } else if (plain && !(apop && s.options.prefer_apop)) {
+        method = LoginMethod::auth_plain;
+    } else if (apop) {
+        method = LoginMethod::apop;
+    }
+
+    const auto check = [&](const StatusLine& status,
+                           std::string step) -> std::optional<ClientError> {
+        if (status.ok) {
+            return std::nullopt;
+        }
+        return rejected(s.server, std::move(step), status.code.value_or(""), format_status(status),
+                        true);
+    };
+
+    if (method == LoginMethod::apop) {
+        auto answer = co_await s.command(
+            fmt::format("APOP {} {}", user, apop_digest(s.timestamp, password)), "APOP");
+        if (!answer) {
+            co_return answer.error();
+        }
+        if (auto e = check(*answer, "APOP")) {
+            co_return *e;
+        }
+        co_return method;
+    }
+
+    if (method == LoginMethod::user_pass) {
+        auto answer = co_await s.command("USER " + user, "USER");
+        if (!answer) {
+            co_return answer.error();
+        }
+        if (auto e = check(*answer, "USER")) {
+            co_return *e;
+        }
+        answer = co_await s.command("PASS " + password, "PASS");
+        std::fill(password.begin(), password.end(), '\0');
+        if (!answer) {
+            co_return answer.error();
+        }
+        if (auto e = check(*answer, "PASS")) {
+            co_return *e;
+        }
+        co_return method;
+    }
+
+    // RFC 5034 §4 with RFC 4616 PLAIN: the initial response goes on the AUTH
+    // line when it fits, else after the server's empty challenge.
+    std::string response = wire::sasl_plain_response("", user, password);
+    std::fill(password.begin(), password.end(), '\0');
+    const std::string step = "AUTH PLAIN";
+    const bool inline_response = response.size() + 13 <= max_auth_line;
+    auto failed = inline_response
+                      ? co_await s.send("AUTH PLAIN " + response + "\r\n", "AUTH PLAIN ***", step)
+                      : co_await s.send("AUTH PLAIN\r\n", "AUTH PLAIN", step);
+    if (failed) {
+        co_return *failed;
+    }
+    bool response_sent = inline_response;
+    while (true) {
+        auto ev = co_await s.next_event(step, s.options.command_timeout);
+        if (!ev) {
+            co_return ev.error();
+        }
+        if (ev->event == Event::continuation) {
+            if (response_sent) {
+                // PLAIN is one step; a second challenge is answered "*"
+                // (RFC 5034 §4: cancel) and reported.
+                failed = co_await s.send("*\r\n", "*", step);
+                if (failed) {
+                    co_return *failed;
+                }
+                auto answer = co_await s.read_status(step, s.options.command_timeout);
+                if (!answer) {
+                    co_return answer.error();
+                }
+                co_return protocol_error(s.server, step,
+                                         "the server sent a second SASL challenge to PLAIN");
+            }
+            failed = co_await s.send(response + "\r\n", "***", step);
+            if (failed) {
+                co_return *failed;
+            }
+            response_sent = true;
+            continue;
+        }
+        if (ev->event != Event::status) {
+            co_return s.fail(protocol_error(s.server, step, "expected a status line"));
+        }
+        s.trace_received(s.parser.status());
+        if (auto e = check(s.parser.status(), step)) {
+            co_return *e;
+        }
+        co_return method;
+    }
+}
+
+}  // namespace mailferry::pop3

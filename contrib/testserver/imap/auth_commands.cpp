@@ -1,0 +1,152 @@
+// CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE PLAIN and LOGOUT
+// (RFC 3501 §6.1-6.2, RFC 4959 SASL-IR, RFC 4616 PLAIN).
+
+#include "contrib/testserver/imap/session.hpp"
+
+#include "clients/wire/base64.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace mailferry::testserver::imap {
+
+net::awaitable<Completion> Session::cmd_capability(const Command& cmd) {
+    if (!cmd.args.empty()) {
+        co_return Completion::bad("CAPABILITY takes no arguments");
+    }
+    emit("* CAPABILITY " + capabilities() + "\r\n");
+    co_return Completion::ok("CAPABILITY completed");
+}
+
+net::awaitable<Completion> Session::cmd_logout(const Command& cmd) {
+    if (!cmd.args.empty()) {
+        co_return Completion::bad("LOGOUT takes no arguments");
+    }
+    emit("* BYE mailferry IMAP4rev1 test server logging out\r\n");
+    auto done = Completion::ok("LOGOUT completed");
+    done.close = true;
+    co_return done;
+}
+
+net::awaitable<Completion> Session::cmd_starttls(const Command& cmd) {
+    if (!cmd.args.empty()) {
+        co_return Completion::bad("STARTTLS takes no arguments");
+    }
+    if (ctx_.tls == nullptr || conn_.is_tls()) {
+        co_return Completion::bad(conn_.is_tls() ? "TLS is already active"
+                                                 : "STARTTLS is not available");
+    }
+    emit(cmd.tag + " OK Begin TLS negotiation now\r\n");
+    if (!co_await flush()) {
+        co_return Completion::closed();
+    }
+    // RFC 3501 §6.2.1 / RFC 2595 §3.1: anything the client sent after
+    // STARTTLS in the clear must not be taken as a command under TLS.
+    in_.clear();
+    in_pos_ = 0;
+    parser_.reset();
+    auto ec = co_await conn_.start_tls(*ctx_.tls);
+    if (ec) {
+        if (ctx_.log) {
+            ctx_.log->info("imap {}: STARTTLS handshake failed: {}", conn_.peer(), ec.message());
+        }
+        co_return Completion::closed();
+    }
+    Completion done;
+    done.answered = true;
+    co_return done;
+}
+
+Completion Session::login_failed(std::string text) {
+    ++failed_logins_;
+    if (failed_logins_ >= ctx_.limits.max_failed_logins) {
+        emit("* BYE Too many failed logins\r\n");
+        auto done = Completion::no("[AUTHENTICATIONFAILED] " + text);
+        done.close = true;
+        return done;
+    }
+    return Completion::no("[AUTHENTICATIONFAILED] " + text);
+}
+
+namespace {
+
+bool logged_in(MailStore& store, const std::string& user, const std::string& password) {
+    return store.check_password(user, password) == StoreError::ok;
+}
+
+}  // namespace
+
+net::awaitable<Completion> Session::cmd_login(const Command& cmd) {
+    if (cmd.args.size() != 2 || !cmd.args[0].is_astring() || !cmd.args[1].is_astring()) {
+        co_return Completion::bad("LOGIN needs a user name and a password");
+    }
+    const auto& user = cmd.args[0].text;
+    if (!logged_in(ctx_.store, user, cmd.args[1].text)) {
+        co_return login_failed("Invalid credentials");
+    }
+    user_ = user;
+    state_ = SessionState::authenticated;
+    co_return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");
+}
+
+net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
+    if (cmd.args.empty() || cmd.args.size() > 2 || cmd.args[0].kind != Arg::Kind::atom) {
+        co_return Completion::bad("AUTHENTICATE needs a mechanism");
+    }
+    std::string mechanism = cmd.args[0].text;
+    for (auto& c : mechanism) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    if (mechanism != "PLAIN" || !offers("AUTH=PLAIN")) {
+        co_return Completion::no("Unsupported authentication mechanism");
+    }
+    std::string response;
+    if (cmd.args.size() == 2) {
+        if (!offers("SASL-IR")) {
+            co_return Completion::bad("Initial responses need SASL-IR");
+        }
+        // RFC 4959 §3: "=" is an empty initial response.
+        response = cmd.args[1].text == "=" ? std::string() : cmd.args[1].text;
+    } else {
+        emit("+ \r\n");
+        if (!co_await flush()) {
+            co_return Completion::closed();
+        }
+        bool too_long = false;
+        auto line = co_await read_raw_line(too_long);
+        if (!line) {
+            co_return Completion::closed();
+        }
+        if (too_long) {
+            co_return Completion::bad("Authentication response too long");
+        }
+        if (*line == "*") {
+            co_return Completion::bad("Authentication cancelled");
+        }
+        response = std::move(*line);
+    }
+    auto decoded = response.empty() ? std::optional<std::string>(std::string())
+                                    : wire::base64_decode(response);
+    if (!decoded) {
+        co_return Completion::bad("Invalid base64 in authentication response");
+    }
+    // RFC 4616 §2: authzid NUL authcid NUL passwd.
+    auto first = decoded->find('\0');
+    auto second = first == std::string::npos ? first : decoded->find('\0', first + 1);
+    if (second == std::string::npos) {
+        co_return Completion::bad("Malformed PLAIN response");
+    }
+    std::string authzid = decoded->substr(0, first);
+    std::string authcid = decoded->substr(first + 1, second - first - 1);
+    std::string password = decoded->substr(second + 1);
+    if (!authzid.empty() && authzid != authcid) {
+        co_return login_failed("Proxy authorization is not supported");
+    }
+    if (!logged_in(ctx_.store, authcid, password)) {
+        co_return login_failed("Invalid credentials");
+    }
+    user_ = authcid;
+    state_ = SessionState::authenticated;
+    co_return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");
+}
+
+}  // namespace mailferry::testserver::imap

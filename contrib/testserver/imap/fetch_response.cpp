@@ -1,0 +1,147 @@
+#include "contrib/testserver/imap/fetch_response.hpp"
+
+#include "contrib/testserver/imap/response_encoding.hpp"
+#include "contrib/testserver/imap/session.hpp"
+#include "contrib/testserver/mime/message.hpp"
+
+#include <memory>
+#include <optional>
+
+namespace mailferry::testserver::imap {
+
+namespace {
+
+void append_literal(std::string& out, std::string_view data) {
+    out += '{';
+    out += std::to_string(data.size());
+    out += "}\r\n";
+    out += data;
+}
+
+}  // namespace
+
+// Howard Hinnant's days-to-civil algorithm.
+CivilDate civil_from_days(std::int64_t z) {
+    z += 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const auto doe = static_cast<unsigned>(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    return CivilDate{y + (m <= 2 ? 1 : 0), m, d};
+}
+
+bool sets_seen(const FetchItem& item) {
+    using K = FetchItem::Kind;
+    return (item.kind == K::body_section && !item.peek) || item.kind == K::rfc822 ||
+           item.kind == K::rfc822_text;
+}
+
+std::string build_fetch_response(std::uint32_t seq, const MessageInfo& info,
+                                 const std::vector<FetchItem>& items, const SelectedMailbox& view,
+                                 const MailStore& store, FetchOptions options) {
+    using K = FetchItem::Kind;
+    std::shared_ptr<const std::string> body;
+    std::optional<mime::ParsedMessage> parsed;
+    auto raw = [&]() -> std::string_view {
+        if (!body) {
+            body = store.body(view.user(), view.name(), info.uid);
+            if (!body) {
+                body = std::make_shared<const std::string>();
+            }
+        }
+        return *body;
+    };
+    auto message = [&]() -> const mime::ParsedMessage& {
+        if (!parsed) {
+            parsed.emplace(raw());
+        }
+        return *parsed;
+    };
+
+    std::string out = "* " + std::to_string(seq) + " FETCH (";
+    bool first = true;
+    bool flags_done = false, modseq_done = false;
+    auto next = [&] {
+        if (!first) {
+            out += ' ';
+        }
+        first = false;
+    };
+    for (const auto& item : items) {
+        next();
+        switch (item.kind) {
+            case K::uid:
+                out += "UID " + std::to_string(info.uid);
+                break;
+            case K::flags:
+                out += "FLAGS " + view.flag_list(info);
+                flags_done = true;
+                break;
+            case K::internaldate:
+                out += "INTERNALDATE " + format_internal_date(info.internal_date.seconds,
+                                                              info.internal_date.offset_minutes);
+                break;
+            case K::rfc822_size:
+                out += "RFC822.SIZE " + std::to_string(info.size);
+                break;
+            case K::envelope:
+                out += "ENVELOPE " + message().envelope();
+                break;
+            case K::body_structure:
+                out += "BODYSTRUCTURE " + message().body_structure(true);
+                break;
+            case K::body:
+                out += "BODY " + message().body_structure(false);
+                break;
+            case K::modseq:
+                out += "MODSEQ (" + std::to_string(info.modseq) + ")";
+                modseq_done = true;
+                break;
+            case K::rfc822:
+                out += "RFC822 ";
+                append_literal(out, raw());
+                break;
+            case K::rfc822_header:
+                out += "RFC822.HEADER ";
+                append_literal(out, message().section("HEADER").value_or(""));
+                break;
+            case K::rfc822_text:
+                out += "RFC822.TEXT ";
+                append_literal(out, message().section("TEXT").value_or(""));
+                break;
+            case K::body_section: {
+                std::string data;
+                if (item.section.empty()) {
+                    data = raw();
+                } else {
+                    data = message().section(item.section).value_or("");
+                }
+                if (item.partial) {
+                    // RFC 3501 §6.4.5: <origin.count>; an origin past the end
+                    // gives an empty string.
+                    const auto [origin, count] = *item.partial;
+                    data = origin >= data.size() ? std::string() : data.substr(origin, count);
+                }
+                out += response_name(item) + " ";
+                append_literal(out, data);
+                break;
+            }
+        }
+    }
+    if (options.add_flags && !flags_done) {
+        next();
+        out += "FLAGS " + view.flag_list(info);
+    }
+    if (options.add_modseq && !modseq_done) {
+        next();
+        out += "MODSEQ (" + std::to_string(info.modseq) + ")";
+    }
+    out += ")\r\n";
+    return out;
+}
+
+}  // namespace mailferry::testserver::imap

@@ -1,0 +1,38 @@
+#pragma once
+// One message's untagged FETCH response (RFC 3501 §7.4.2) for a list of
+// fetch items. Internal to the IMAP session.
+
+#include "contrib/testserver/imap/fetch_attributes.hpp"
+#include "contrib/testserver/imap/selected_mailbox.hpp"
+#include "contrib/testserver/store/mail_store.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mailferry::testserver::imap {
+
+struct FetchOptions {
+    bool add_flags = false;   // FLAGS not requested but \Seen was set implicitly (§6.4.5)
+    bool add_modseq = false;  // CONDSTORE enabled and flags changed (RFC 7162 §3.2.4)
+};
+
+// "* 3 FETCH (UID 7 FLAGS (\Seen) BODY[] {12}\r\n...)\r\n". Reads the body
+// from the store only when an item needs it.
+std::string build_fetch_response(std::uint32_t seq, const MessageInfo& info,
+                                 const std::vector<FetchItem>& items, const SelectedMailbox& view,
+                                 const MailStore& store, FetchOptions options);
+
+// True when fetching `item` sets \Seen (RFC 3501 §6.4.5: BODY[...], RFC822,
+// RFC822.TEXT; not BODY.PEEK[...] or RFC822.HEADER).
+bool sets_seen(const FetchItem& item);
+
+// The calendar date of a day count since 1970-01-01 (proleptic Gregorian).
+struct CivilDate {
+    std::int64_t year = 1970;
+    unsigned month = 1;  // 1..12
+    unsigned day = 1;    // 1..31
+};
+CivilDate civil_from_days(std::int64_t days);
+
+}  // namespace mailferry::testserver::imap

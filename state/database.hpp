@@ -1,0 +1,63 @@
+#pragma once
+// The state's SQLite connection: opened with the state's lock held, set up
+// for crash safety and migrated to the latest schema.
+//
+// Setup (STYLE §6): journal_mode=WAL, synchronous=FULL (a commit is on the
+// disk when it returns, so a kill -9 or a power loss keeps every committed
+// transaction), foreign_keys=ON and a short busy timeout. The lock file
+// (LockFile, "<file>.lock") is taken before the database is touched and
+// released after the connection is closed.
+//
+// Not thread-safe: one Database is used by one thread at a time.
+
+#include "state/error.hpp"
+#include "state/lock_file.hpp"
+
+#include <SQLiteCpp/Database.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+namespace mailferry::state {
+
+struct OpenOptions {
+    // How long a statement waits for a SQLite lock held by another program's
+    // connection before failing with error::busy. Other mailferry runs are
+    // kept out by the lock file, so this stays short.
+    std::chrono::milliseconds busy_timeout{250};
+    // PRAGMA max_page_count of this connection; 0 keeps SQLite's limit. A
+    // low value makes the file "full" early (how tests simulate a full disk).
+    std::int64_t max_page_count = 0;
+};
+
+class Database {
+  public:
+    // Creates the parent directories of `file`, takes the lock, opens or
+    // creates the database and migrates it. Fails with error::locked,
+    // error::newer_schema, error::corrupt, error::io_error, error::read_only,
+    // error::disk_full; the message names `file`.
+    static Result<std::unique_ptr<Database>> open(const std::filesystem::path& file,
+                                                  const OpenOptions& options = {});
+
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+    ~Database();
+
+    SQLite::Database& sql() noexcept { return db_; }
+    const std::filesystem::path& file() const noexcept { return file_; }
+
+  private:
+    Database(LockFile lock, std::filesystem::path file, const OpenOptions& options);
+
+    // Declared first so it is released last, after the connection closed.
+    LockFile lock_;
+    std::filesystem::path file_;
+    SQLite::Database db_;
+};
+
+// The lock file guarding `file`: the same path with ".lock" appended.
+std::filesystem::path lock_path_for(const std::filesystem::path& file);
+
+}  // namespace mailferry::state

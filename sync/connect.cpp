@@ -1,0 +1,128 @@
+#include "sync/connect.hpp"
+
+#include "clients/imap/client.hpp"
+#include "clients/net/tls_client.hpp"
+#include "clients/pop3/client.hpp"
+#include "sync/imap_source.hpp"
+#include "sync/imap_target.hpp"
+#include "sync/pop3_source.hpp"
+
+namespace mailferry::sync {
+namespace {
+
+using boost::asio::awaitable;
+
+MailboxError connect_error(std::string message) {
+    return {MailboxError::Kind::connect_failed, std::move(message)};
+}
+
+boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string> tls_for(
+    const AccountAccess& access) {
+    net::TlsClientOptions tls;
+    tls.ca_file = access.ca_file;
+    tls.insecure = access.insecure;
+    return net::make_client_tls_context(tls);
+}
+
+awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(
+    const AccountAccess& access, const wire::AccountUrl& url, const MigrationOptions& options) {
+    auto tls = tls_for(access);
+    if (!tls) {
+        co_return connect_error(tls.error());
+    }
+    imap::ClientOptions o;
+    o.host = url.host;
+    o.port = url.port;
+    o.implicit_tls = url.is_implicit_tls();
+    o.user = url.user;
+    o.password = access.password;
+    o.tls_context = *tls;
+    o.verify = !access.insecure;
+    o.allow_plaintext = access.allow_plaintext;
+    o.timeouts.connect = options.connect_timeout;
+    o.timeouts.tls = options.connect_timeout;
+    o.timeouts.greeting = options.connect_timeout;
+    o.timeouts.command = options.command_timeout;
+    o.timeouts.body_chunk = options.command_timeout;
+    o.timeouts.write = options.command_timeout;
+    auto client = co_await imap::Client::connect(std::move(o));
+    if (!client) {
+        co_return connect_error(client.error().message);
+    }
+    co_return std::move(*client);
+}
+
+}  // namespace
+
+boost::system::result<wire::AccountUrl, std::string> parse_access(const AccountAccess& access) {
+    wire::AccountUrlParse parsed = wire::parse_account_url(access.url);
+    if (!parsed.url) {
+        return parsed.error;
+    }
+    return *parsed.url;
+}
+
+std::string account_identity(const wire::AccountUrl& url) {
+    wire::AccountUrl bare = url;
+    bare.password.reset();
+    bare.mailbox.reset();
+    bare.auth.reset();
+    std::string id = bare.to_string();
+    if (url.port == wire::default_port(url.scheme)) {
+        id += ":" + std::to_string(url.port);
+    }
+    return id;
+}
+
+awaitable<MailboxResult<std::unique_ptr<SourceMailbox>>> connect_source(AccountAccess access,
+                                                                        MigrationOptions options) {
+    auto url = parse_access(access);
+    if (!url) {
+        co_return connect_error(url.error());
+    }
+    if (url->is_imap()) {
+        auto client = co_await connect_imap(access, *url, options);
+        if (!client) {
+            co_return client.error();
+        }
+        co_return std::unique_ptr<SourceMailbox>(std::make_unique<ImapSource>(std::move(*client)));
+    }
+    auto tls = tls_for(access);
+    if (!tls) {
+        co_return connect_error(tls.error());
+    }
+    pop3::ClientOptions o;
+    o.host = url->host;
+    o.port = url->port;
+    o.implicit_tls = url->is_implicit_tls();
+    o.tls_context = *tls;
+    o.verify = !access.insecure;
+    o.allow_plaintext = access.allow_plaintext;
+    o.connect_timeout = options.connect_timeout;
+    o.tls_timeout = options.connect_timeout;
+    o.command_timeout = options.command_timeout;
+    auto client = co_await pop3::Client::connect(std::move(o));
+    if (!client) {
+        co_return connect_error(client.error().message);
+    }
+    auto login = co_await client->login(url->user, access.password);
+    if (!login) {
+        co_return connect_error(login.error().message);
+    }
+    co_return std::unique_ptr<SourceMailbox>(std::make_unique<Pop3Source>(std::move(*client)));
+}
+
+awaitable<MailboxResult<std::unique_ptr<TargetMailbox>>> connect_target(AccountAccess access,
+                                                                        MigrationOptions options) {
+    auto url = parse_access(access);
+    if (!url) {
+        co_return connect_error(url.error());
+    }
+    auto client = co_await connect_imap(access, *url, options);
+    if (!client) {
+        co_return client.error();
+    }
+    co_return std::unique_ptr<TargetMailbox>(std::make_unique<ImapTarget>(std::move(*client)));
+}
+
+}  // namespace mailferry::sync

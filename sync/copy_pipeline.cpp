@@ -1,0 +1,135 @@
+#include "sync/copy_pipeline.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <array>
+
+namespace mailferry::sync {
+namespace {
+
+using boost::asio::awaitable;
+using namespace boost::asio::experimental::awaitable_operators;
+
+// Hands the pipe's messages to the APPEND, skipping (and draining) any whose
+// size is not the one recorded.
+class CheckingBatch final : public imap::AppendBatch {
+  public:
+    CheckingBatch(imap::BodyPipe& pipe, const std::vector<CopyItem>& items,
+                  const std::vector<PreparedMeta>& metas, std::vector<BatchItemResult>& results)
+        : pipe_(pipe), items_(items), metas_(metas), results_(results) {}
+
+    awaitable<boost::system::result<std::optional<imap::AppendItem>>> next() override {
+        for (;;) {
+            auto message = co_await pipe_.next_message();
+            if (!message) {
+                co_return message.error();
+            }
+            if (!*message) {
+                co_return std::nullopt;
+            }
+            const std::size_t index = (*message)->uid;
+            const std::uint64_t size = (*message)->size;
+            if (index >= items_.size() || size != metas_[index].size) {
+                if (index < items_.size()) {
+                    results_[index].status = BatchItemResult::Status::failed;
+                    results_[index].error = "its size changed from " +
+                                            std::to_string(metas_[index].size) + " to " +
+                                            std::to_string(size) +
+                                            " octets between listing and fetch; it is retried "
+                                            "by the next run";
+                }
+                if (auto ec = co_await drain()) {
+                    co_return ec;
+                }
+                continue;
+            }
+            order_.push_back(index);
+            imap::AppendItem item;
+            item.meta.flags = items_[index].flags;
+            if (metas_[index].internal_date != 0) {
+                item.meta.internal_date = imap::InternalDate{metas_[index].internal_date, 0};
+            }
+            item.size = size;
+            item.body = &pipe_;
+            co_return item;
+        }
+    }
+
+    const std::vector<std::size_t>& order() const noexcept { return order_; }
+
+  private:
+    awaitable<boost::system::error_code> drain() {
+        std::array<char, 16 * 1024> buffer{};
+        for (;;) {
+            auto [ec, n] = co_await pipe_.read(buffer);
+            if (ec || n == 0) {
+                co_return ec;
+            }
+        }
+    }
+
+    imap::BodyPipe& pipe_;
+    const std::vector<CopyItem>& items_;
+    const std::vector<PreparedMeta>& metas_;
+    std::vector<BatchItemResult>& results_;
+    std::vector<std::size_t> order_;
+};
+
+}  // namespace
+
+awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& target,
+                                      std::string target_folder, std::vector<CopyItem> items,
+                                      std::vector<PreparedMeta> metas, std::size_t pipe_capacity) {
+    BatchResult result;
+    result.items.resize(items.size());
+    auto executor = co_await boost::asio::this_coro::executor;
+    imap::BodyPipe pipe(executor, pipe_capacity);
+    CheckingBatch batch(pipe, items, metas, result.items);
+
+    auto fetch = [&]() -> awaitable<MailboxResult<std::size_t>> {
+        auto fetched = co_await source.fetch_bodies(items, pipe);
+        if (fetched) {
+            pipe.close();
+        } else {
+            pipe.fail(make_error_code(boost::asio::error::connection_aborted));
+        }
+        co_return fetched;
+    };
+    auto append = [&]() -> awaitable<MailboxResult<Appended>> {
+        auto appended = co_await target.append(target_folder, batch);
+        if (!appended) {
+            pipe.fail(make_error_code(boost::asio::error::connection_aborted));
+        }
+        co_return appended;
+    };
+    auto [fetched, appended] = co_await (fetch() && append());
+
+    if (!fetched) {
+        result.source_error = fetched.error();
+    }
+    if (!appended) {
+        result.target_error = appended.error();
+        co_return result;
+    }
+    result.target_uidvalidity = appended->uidvalidity;
+    const std::vector<std::size_t>& order = batch.order();
+    const std::size_t done = std::min(order.size(), appended->uids.size());
+    for (std::size_t i = 0; i < done; ++i) {
+        result.items[order[i]].status = BatchItemResult::Status::copied;
+        result.items[order[i]].target_uid = appended->uids[i];
+    }
+    if (fetched) {
+        // The FETCH ended normally: what it did not deliver is gone.
+        for (BatchItemResult& r : result.items) {
+            if (r.status == BatchItemResult::Status::not_sent) {
+                r.status = BatchItemResult::Status::failed;
+                r.error = "no longer on the source (deleted while the run was going on)";
+            }
+        }
+    }
+    co_return result;
+}
+
+}  // namespace mailferry::sync

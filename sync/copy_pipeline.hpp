@@ -1,0 +1,51 @@
+#pragma once
+// One batch of copies: the source's bodies streamed through a bounded
+// BodyPipe into one target APPEND (MULTIAPPEND where offered), the FETCH and
+// the APPEND running at once on the same executor (`co_await (a && b)`).
+// Memory is the pipe's capacity, whatever the message sizes (STYLE §3).
+//
+// Each message's APPEND literal takes the size the source's FETCH literal
+// (or the POP3 spool) announces; a message whose size differs from the one
+// the intent recorded is not appended (its bytes are drained) and fails
+// with the reason, to be retried by the next run. Flags and dates come from
+// the plan and the prepared metadata.
+//
+// No state is touched here: the caller records the intent before and the
+// outcome after (STYLE §6).
+
+#include "sync/mailbox.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailferry::sync {
+
+struct BatchItemResult {
+    enum class Status {
+        not_sent,  // the batch stopped before this message (connection lost)
+        copied,    // in the APPEND the target confirmed
+        failed,    // will not be appended in this attempt; `error` says why
+    };
+    Status status = Status::not_sent;
+    std::optional<std::uint32_t> target_uid;
+    std::string error;
+};
+
+struct BatchResult {
+    std::vector<BatchItemResult> items;  // one per input item, same order
+    std::optional<std::uint32_t> target_uidvalidity;
+    std::optional<MailboxError> source_error;
+    std::optional<MailboxError> target_error;
+};
+
+// `metas` holds one entry per item (prepared by the source).
+boost::asio::awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& target,
+                                                   std::string target_folder,
+                                                   std::vector<CopyItem> items,
+                                                   std::vector<PreparedMeta> metas,
+                                                   std::size_t pipe_capacity = 1024 * 1024);
+
+}  // namespace mailferry::sync

@@ -1,0 +1,50 @@
+#include "sync/detail/imap_common.hpp"
+
+#include <boost/algorithm/string/predicate.hpp>
+
+namespace mailferry::sync::detail {
+
+MailboxError to_mailbox_error(const imap::Error& e, const imap::Client& client) {
+    MailboxError out;
+    out.message = e.message;
+    if (e.code == imap::client_error::not_supported) {
+        out.kind = MailboxError::Kind::unsupported;
+    } else if (client.is_open() && (e.code == imap::client_error::command_failed ||
+                                    e.code == imap::client_error::command_rejected)) {
+        out.kind = MailboxError::Kind::rejected;
+    } else {
+        out.kind = MailboxError::Kind::connection_lost;
+    }
+    return out;
+}
+
+Folder to_model(const imap::Folder& f) {
+    Folder out;
+    out.name = f.name;
+    if (boost::algorithm::iequals(out.name, "INBOX")) {
+        out.name = "INBOX";
+    }
+    out.special_use = f.special_use;
+    out.selectable = f.selectable;
+    return out;
+}
+
+FolderStatus to_model(const imap::MailboxState& m) {
+    FolderStatus s;
+    s.uidvalidity = m.uidvalidity;
+    s.uidnext = m.uidnext.value_or(0);
+    s.highest_modseq = m.highest_modseq.value_or(0);
+    s.messages = m.exists;
+    return s;
+}
+
+bool has_flag(const std::vector<std::string>& flags, std::string_view flag) {
+    for (const std::string& f : flags) {
+        if (boost::algorithm::iequals(f, flag)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace mailferry::sync::detail

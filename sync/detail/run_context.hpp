@@ -1,0 +1,92 @@
+#pragma once
+// What the parts of one migration run share: the connections, the plan and
+// the listings it came from, the state bridge, the report and the stop
+// signals. Used on the io_context thread only.
+
+#include "sync/mailbox.hpp"
+#include "sync/migration.hpp"
+#include "sync/plan.hpp"
+#include "sync/report.hpp"
+#include "sync/state_bridge.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mailferry::sync::detail {
+
+// One source/target connection pair.
+struct ConnectionPair {
+    std::unique_ptr<SourceMailbox> source;
+    std::unique_ptr<TargetMailbox> target;
+    unsigned reconnects = 0;
+};
+
+// A share of one folder's work: the whole folder, or a slice of its copies
+// when a large folder is spread over several connections. The primary unit
+// also brings flags, deletions and the planner's bookkeeping over.
+struct WorkUnit {
+    std::size_t folder = 0;      // index into RunContext::plan.folders
+    std::set<std::string> keys;  // source keys of this slice; empty: every copy
+    bool primary = true;
+};
+
+struct RunContext {
+    AccountAccess source_access;
+    AccountAccess target_access;
+    MigrationOptions options;
+    ProgressCallback progress_callback;
+    Progress progress;
+
+    StateBridge* bridge = nullptr;
+    Report* report = nullptr;
+    Plan plan;
+    SourceListing source_listing;  // as listed at the start, for re-planning
+    TargetListing target_listing;
+    std::map<std::size_t, state::FolderId> folder_ids;  // by plan folder index
+    std::map<std::size_t, std::uint32_t> target_uidvalidity;
+
+    std::vector<ConnectionPair> pairs;  // [0] is the one that listed
+    std::deque<WorkUnit> queue;
+    std::set<std::pair<std::size_t, std::string>> attempted;  // (folder, key) sent this run
+
+    std::optional<boost::asio::cancellation_state> cancel;
+    // Set when the run must stop: a lost connection beyond its retries, a
+    // state failure. The first message wins.
+    std::optional<std::string> stop_reason;
+    bool interrupted = false;
+
+    bool stopping() const {
+        return stop_reason.has_value() ||
+               (cancel && cancel->cancelled() != boost::asio::cancellation_type::none);
+    }
+    void stop(std::string reason) {
+        if (!stop_reason) {
+            stop_reason = std::move(reason);
+        }
+    }
+    void message_done(const std::string& folder, std::uint64_t bytes) {
+        ++progress.messages_done;
+        progress.bytes_done += bytes;
+        progress.folder = folder;
+        if (progress_callback) {
+            progress_callback(progress);
+        }
+    }
+};
+
+// Runs queued units on pair `index` until the queue is empty or the run stops.
+boost::asio::awaitable<void> run_worker(RunContext& ctx, std::size_t index);
+
+// Connects pair `index` (anew); false when that fails, and then, when
+// `required`, the run stops (interrupted).
+boost::asio::awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required);
+
+}  // namespace mailferry::sync::detail

@@ -1,0 +1,406 @@
+// run_migration (migration.hpp): connect, list both sides, plan, and unless
+// dry_run carry the plan out over `connections` connection pairs.
+//
+// Order of a real run: folders are created (parents first), each folder's
+// state record is made ready (UIDVALIDITYs stored; a re-match replaces the
+// folder's rows) and the planner's confirmations recorded; then the workers
+// take folder units from one queue. Everything runs on the caller's
+// io_context thread, so state writes never race.
+#include "sync/migration.hpp"
+
+#include "sync/connect.hpp"
+#include "sync/detail/run_context.hpp"
+#include "sync/folder_mapping.hpp"
+#include "sync/planner.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+namespace mailferry::sync {
+namespace {
+
+using boost::asio::awaitable;
+using detail::RunContext;
+
+constexpr std::size_t slice_threshold = 200;  // copies before a folder is spread out
+
+std::int64_t now_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+int exit_code(Outcome o) {
+    switch (o) {
+        case Outcome::ok:
+            return 0;
+        case Outcome::partial:
+            return 1;
+        case Outcome::usage:
+            return 2;
+        case Outcome::connect_failed:
+            return 3;
+        case Outcome::interrupted:
+            return 4;
+    }
+    return 4;
+}
+
+MigrationResult failed(Outcome outcome, std::string message) {
+    MigrationResult r;
+    r.outcome = outcome;
+    r.message = std::move(message);
+    return r;
+}
+
+// Lists every selected source folder and every target folder the plan may
+// write to. Errors: the message for the user.
+awaitable<std::optional<std::string>> list_both(RunContext& ctx) {
+    SourceMailbox& source = *ctx.pairs[0].source;
+    TargetMailbox& target = *ctx.pairs[0].target;
+    ctx.source_listing.protocol = source.protocol();
+    auto source_folders = co_await source.list_folders();
+    if (!source_folders) {
+        co_return "listing the source's folders failed: " + source_folders.error().message;
+    }
+    for (const Folder& f : *source_folders) {
+        if (source.protocol() == SourceProtocol::imap &&
+            !folder_selected(normalize_name(f.name), ctx.options.plan)) {
+            ctx.source_listing.folders.push_back({f, {}, {}});
+            continue;
+        }
+        auto listed = co_await source.open_folder(f, false, true);
+        if (!listed) {
+            co_return "listing source folder \"" + f.name + "\" failed: " + listed.error().message;
+        }
+        ctx.source_listing.folders.push_back(std::move(*listed));
+    }
+    auto target_folders = co_await target.list_folders();
+    if (!target_folders) {
+        co_return "listing the target's folders failed: " + target_folders.error().message;
+    }
+    ctx.target_listing.separator = target.separator();
+    std::vector<Folder> sources;
+    for (const SourceFolderListing& s : ctx.source_listing.folders) {
+        sources.push_back(s.folder);
+    }
+    const FolderMappingResult mapping =
+        source.protocol() == SourceProtocol::pop3
+            ? map_pop3_folder(*target_folders, target.separator(), ctx.options.plan)
+            : map_folders(sources, *target_folders, target.separator(), ctx.options.plan);
+    std::set<std::string> wanted;
+    for (const FolderPair& p : mapping.pairs) {
+        wanted.insert(p.target);
+    }
+    for (const Folder& f : *target_folders) {
+        if (!f.selectable || wanted.count(normalize_name(f.name)) == 0) {
+            ctx.target_listing.folders.push_back({f, {}, {}});
+            continue;
+        }
+        // EXAMINE reports no PERMANENTFLAGS (RFC 3501 §6.3.2: nothing can be
+        // stored), so a dry run assumes keywords are allowed.
+        auto opened = co_await target.open_folder(f, ctx.options.dry_run, true);
+        if (!opened) {
+            co_return "listing target folder \"" + f.name + "\" failed: " + opened.error().message;
+        }
+        if (!ctx.options.dry_run) {
+            ctx.options.plan.keywords_allowed[normalize_name(f.name)] = opened->keywords_allowed;
+        }
+        ctx.target_listing.folders.push_back(std::move(opened->listing));
+    }
+    co_return std::nullopt;
+}
+
+bool has_work(const FolderPlan& f) {
+    return !f.copies.empty() || !f.flag_updates.empty() || !f.flag_records.empty() ||
+           !f.target_deletions.empty() || !f.forget.empty() || !f.source_deletions.empty() ||
+           (f.delete_source_after_copy && !f.confirmations.empty());
+}
+
+// Creates folders and readies each folder's state record. Errors: message.
+awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
+    TargetMailbox& target = *ctx.pairs[0].target;
+    std::set<std::string> failed;
+    for (const std::string& name : ctx.plan.folders_to_create) {
+        auto created = co_await target.create_folder(name);
+        if (!created) {
+            if (created.error().kind != MailboxError::Kind::rejected) {
+                co_return "creating target folder \"" + name +
+                    "\" failed: " + created.error().message;
+            }
+            failed.insert(name);
+            ctx.report->record_failed(
+                "", "",
+                "creating target folder \"" + name + "\" failed: " + created.error().message);
+        }
+    }
+    for (std::size_t i = 0; i < ctx.plan.folders.size(); ++i) {
+        const FolderPlan& fp = ctx.plan.folders[i];
+        if (failed.count(fp.target) != 0) {
+            continue;
+        }
+        std::uint32_t uidvalidity = fp.target_uidvalidity;
+        if (uidvalidity == 0) {
+            Folder folder{fp.target, "", true};
+            auto opened = co_await target.open_folder(folder, true, false);
+            if (!opened) {
+                co_return "opening target folder \"" + fp.target +
+                    "\" failed: " + opened.error().message;
+            }
+            uidvalidity = opened->listing.status.uidvalidity;
+        }
+        auto id = ctx.bridge->begin_folder(fp, uidvalidity);
+        if (!id) {
+            co_return "the state could not be written: " + id.error().message;
+        }
+        if (auto r = ctx.bridge->record_confirmations(*id, fp, uidvalidity); !r) {
+            co_return "the state could not be written: " + r.error().message;
+        }
+        ctx.folder_ids[i] = *id;
+        ctx.target_uidvalidity[i] = uidvalidity;
+        if (!has_work(fp)) {
+            continue;
+        }
+        // A large folder is spread over the connections in contiguous slices.
+        const std::size_t slices =
+            ctx.source_listing.protocol == SourceProtocol::imap &&
+                    fp.copies.size() >= slice_threshold
+                ? std::min<std::size_t>(ctx.options.connections, fp.copies.size() / 100)
+                : 1;
+        if (slices <= 1) {
+            ctx.queue.push_back({i, {}, true});
+            continue;
+        }
+        const std::size_t per = (fp.copies.size() + slices - 1) / slices;
+        for (std::size_t s = 0; s < slices; ++s) {
+            detail::WorkUnit unit{i, {}, s == 0};
+            for (std::size_t k = s * per; k < std::min(fp.copies.size(), (s + 1) * per); ++k) {
+                unit.keys.insert(fp.copies[k].source_key);
+            }
+            ctx.queue.push_back(std::move(unit));
+        }
+    }
+    co_return std::nullopt;
+}
+
+awaitable<void> run_workers(RunContext& ctx) {
+    const std::size_t wanted =
+        ctx.source_listing.protocol == SourceProtocol::pop3
+            ? 1
+            : std::max<std::size_t>(
+                  1, std::min<std::size_t>(ctx.options.connections, ctx.queue.size()));
+    ctx.pairs.resize(std::max(ctx.pairs.size(), wanted));
+    auto executor = co_await boost::asio::this_coro::executor;
+    using Op = decltype(boost::asio::co_spawn(executor, detail::run_worker(ctx, 0),
+                                              boost::asio::deferred));
+    std::vector<Op> ops;
+    for (std::size_t i = 0; i < wanted; ++i) {
+        ops.push_back(
+            boost::asio::co_spawn(executor, detail::run_worker(ctx, i), boost::asio::deferred));
+    }
+    auto [order, exceptions] =
+        co_await boost::asio::experimental::make_parallel_group(std::move(ops))
+            .async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
+    for (const std::exception_ptr& e : exceptions) {
+        if (e) {
+            std::rethrow_exception(e);
+        }
+    }
+}
+
+awaitable<void> logout_all(RunContext& ctx) {
+    for (detail::ConnectionPair& pair : ctx.pairs) {
+        if (pair.source) {
+            co_await pair.source->logout();
+        }
+        if (pair.target) {
+            co_await pair.target->logout();
+        }
+    }
+}
+
+state::RunTotals to_run_totals(const ReportTotals& t) {
+    state::RunTotals r;
+    r.messages_source = t.messages.source;
+    r.messages_to_copy = t.messages.to_copy;
+    r.messages_copied = t.messages.copied;
+    r.messages_already_there = t.messages.already_there;
+    r.messages_filtered = t.messages.filtered;
+    r.messages_failed = t.messages.failed;
+    r.bytes_to_copy = t.bytes.to_copy;
+    r.bytes_copied = t.bytes.copied;
+    r.flag_updates = t.flag_updates;
+    r.deletions = t.deletions;
+    r.folders_created = t.folders_created;
+    return r;
+}
+
+awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
+    const auto started = Report::Clock::now();
+    const auto clock_start = std::chrono::steady_clock::now();
+    auto source_url = parse_access(ctx.source_access);
+    auto target_url = parse_access(ctx.target_access);
+    if (!source_url || !target_url) {
+        co_return failed(Outcome::usage, !source_url ? "source: " + source_url.error()
+                                                     : "target: " + target_url.error());
+    }
+    if (!target_url->is_imap()) {
+        co_return failed(Outcome::usage,
+                         "the target must be an IMAP account (imap:// or "
+                         "imaps://), not " +
+                             target_url->to_string());
+    }
+    ctx.options.connections = std::max(1U, ctx.options.connections);
+
+    ctx.pairs.resize(1);
+    auto source = co_await connect_source(ctx.source_access, ctx.options);
+    if (!source) {
+        co_return failed(Outcome::connect_failed, source.error().message);
+    }
+    ctx.pairs[0].source = std::move(*source);
+    auto target = co_await connect_target(ctx.target_access, ctx.options);
+    if (!target) {
+        co_await logout_all(ctx);
+        co_return failed(Outcome::connect_failed, target.error().message);
+    }
+    ctx.pairs[0].target = std::move(*target);
+
+    if (ctx.options.plan.delete_source && !ctx.options.dry_run &&
+        !ctx.pairs[0].source->can_delete_exactly()) {
+        co_await logout_all(ctx);
+        co_return failed(Outcome::usage,
+                         "--delete-source needs UIDPLUS on the source (to expunge exactly the "
+                         "copied messages and not others marked \\Deleted), and " +
+                             source_url->to_string() + " does not offer it; run without it");
+    }
+
+    auto bridge = StateBridge::open(store, account_identity(*source_url),
+                                    account_identity(*target_url), !ctx.options.dry_run);
+    if (!bridge) {
+        co_await logout_all(ctx);
+        co_return failed(Outcome::interrupted, bridge.error().message);
+    }
+    ctx.bridge = &*bridge;
+
+    if (auto error = co_await list_both(ctx)) {
+        co_await logout_all(ctx);
+        co_return failed(Outcome::interrupted, *error + "; run again to resume");
+    }
+    auto view = bridge->view();
+    if (!view) {
+        co_await logout_all(ctx);
+        co_return failed(Outcome::interrupted, view.error().message);
+    }
+    ctx.plan = plan_sync(ctx.source_listing, ctx.target_listing, *view, ctx.options.plan);
+    Report report = Report::from_plan(ctx.plan, source_url->to_string(), target_url->to_string(),
+                                      ctx.options.dry_run, started);
+    ctx.report = &report;
+    for (const std::string& note : ctx.plan.notes) {
+        spdlog::info("{}", note);
+    }
+    MigrationResult result;
+    if (ctx.options.dry_run) {
+        co_await logout_all(ctx);
+        report.set_duration(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count());
+        result.report = std::move(report);
+        co_return result;
+    }
+
+    const PlanTotals totals = ctx.plan.totals();
+    ctx.progress.messages_total = totals.messages.to_copy;
+    ctx.progress.bytes_total = totals.messages.bytes_to_copy;
+    auto run = store.begin_run(*bridge->pair(), ctx.options.command, false, now_seconds());
+    if (!run) {
+        co_await logout_all(ctx);
+        co_return failed(Outcome::interrupted, run.error().message);
+    }
+
+    if (auto error = co_await prepare_folders(ctx)) {
+        ctx.interrupted = true;
+        ctx.stop(*error + "; run again to resume");
+    }
+    if (!ctx.stopping()) {
+        co_await run_workers(ctx);
+    }
+    // POP3: QUIT makes the DELEs final (RFC 1939 §6); they were sent only
+    // for messages the target holds and the state records.
+    if (ctx.source_listing.protocol == SourceProtocol::pop3 && ctx.pairs[0].source &&
+        ctx.pairs[0].source->is_open()) {
+        auto committed = co_await ctx.pairs[0].source->commit();
+        if (!committed) {
+            report.record_failed(ctx.plan.folders.empty() ? "INBOX" : ctx.plan.folders[0].source,
+                                 "",
+                                 "ending the POP3 session failed, so its deletions were not "
+                                 "made: " +
+                                     committed.error().message);
+        }
+    }
+    co_await logout_all(ctx);
+
+    if (ctx.interrupted || ctx.stopping()) {
+        result.outcome = Outcome::interrupted;
+        result.message = ctx.stop_reason.value_or(
+            "interrupted; the messages in flight were settled, run again to resume");
+    } else if (!report.errors().empty()) {
+        result.outcome = Outcome::partial;
+        result.message = std::to_string(report.errors().size()) +
+                         " message(s) or folder(s) failed; see the report. The next run retries "
+                         "them";
+    }
+    report.set_duration(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count());
+    std::vector<state::RunError> errors;
+    for (const ReportError& e : report.errors()) {
+        errors.push_back({e.folder, e.source_id, e.error});
+    }
+    if (result.outcome == Outcome::interrupted) {
+        errors.push_back({"", "", result.message});
+    }
+    auto added = store.add_run_errors(*run, errors);
+    auto finished = store.finish_run(*run, now_seconds(), to_run_totals(report.totals()),
+                                     exit_code(result.outcome),
+                                     result.outcome == Outcome::ok ? "ok" : result.message);
+    if (!added || !finished) {
+        spdlog::warn("recording the run in the state failed: {}",
+                     !added ? added.error().message : finished.error().message);
+    }
+    result.report = std::move(report);
+    co_return result;
+}
+
+}  // namespace
+
+awaitable<MigrationResult> run_migration(AccountAccess source, AccountAccess target,
+                                         state::StateStore& state, MigrationOptions options,
+                                         ProgressCallback progress) {
+    // A cancellation (SIGINT/SIGTERM) must not abort the batch in flight:
+    // it is recorded here and looked at between batches, and not passed on
+    // to the operations below (STYLE §4).
+    const bool throw_before = co_await boost::asio::this_coro::throw_if_cancelled();
+    co_await boost::asio::this_coro::throw_if_cancelled(false);
+    co_await boost::asio::this_coro::reset_cancellation_state(
+        boost::asio::enable_terminal_cancellation(),
+        [](boost::asio::cancellation_type) { return boost::asio::cancellation_type::none; });
+
+    RunContext ctx;
+    ctx.source_access = std::move(source);
+    ctx.target_access = std::move(target);
+    ctx.options = std::move(options);
+    ctx.progress_callback = std::move(progress);
+    ctx.cancel = co_await boost::asio::this_coro::cancellation_state;
+    MigrationResult result = co_await migrate(ctx, state);
+
+    co_await boost::asio::this_coro::reset_cancellation_state();
+    co_await boost::asio::this_coro::throw_if_cancelled(throw_before);
+    co_return result;
+}
+
+}  // namespace mailferry::sync

@@ -1,0 +1,483 @@
+// The work of one connection pair: folder units taken from the run's queue,
+// each brought over in batches (copy_pipeline.hpp), with the state written
+// in the order of STYLE §6: intent, act, confirmation, commit.
+//
+// After a lost connection the pair reconnects (a bounded number of times)
+// and the folder is planned again from fresh listings and the state: the
+// planner finds the batch that was in flight on the target (APPENDUID, else
+// Message-ID + size + date) and only what is really missing is sent again.
+// A NO to an APPEND (MULTIAPPEND: nothing of the batch was stored; single
+// APPENDs: an unknown part) also re-plans, then sends one message per
+// APPEND, so that one refused message cannot hold back the others; each
+// message is tried `retries` more times before it is reported.
+#include "sync/detail/run_context.hpp"
+
+#include "sync/connect.hpp"
+#include "sync/copy_pipeline.hpp"
+#include "sync/folder_mapping.hpp"
+#include "sync/planner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace mailferry::sync::detail {
+namespace {
+
+using boost::asio::awaitable;
+
+constexpr std::size_t batch_messages = 100;
+constexpr std::uint64_t batch_bytes = 32ULL * 1024 * 1024;
+constexpr unsigned max_reconnects = 3;
+
+enum class Step {
+    done,     // the unit is finished (possibly with reported failures)
+    lost,     // a connection was lost: reconnect, re-plan, go on
+    replan,   // the target refused an APPEND: re-plan, go on
+    stopped,  // the run stops (cancelled, state failure)
+};
+
+struct UnitRun {
+    RunContext& ctx;
+    std::size_t pair_index;
+    WorkUnit unit;
+    FolderPlan plan;
+    std::map<std::string, unsigned> failures;
+    std::set<std::string> given_up;
+    std::size_t batch_limit = batch_messages;
+    std::string last_error;
+
+    ConnectionPair& pair() { return ctx.pairs[pair_index]; }
+    const std::string& folder() const { return plan.source; }
+    state::FolderId folder_id() const { return ctx.folder_ids.at(unit.folder); }
+
+    Step state_failed(const state::Failure& f) {
+        ctx.interrupted = true;
+        ctx.stop("the state could not be written: " + f.message +
+                 "; nothing was lost, re-run once the problem is fixed");
+        return Step::stopped;
+    }
+    Step mailbox_failed(const MailboxError& e) {
+        last_error = e.message;
+        return e.kind == MailboxError::Kind::rejected || e.kind == MailboxError::Kind::unsupported
+                   ? Step::done
+                   : Step::lost;
+    }
+    void fail(const std::string& key, std::string error) {
+        ctx.report->record_failed(folder(), key, std::move(error));
+    }
+};
+
+Folder source_folder(const RunContext& ctx, const std::string& name) {
+    for (const SourceFolderListing& f : ctx.source_listing.folders) {
+        if (normalize_name(f.folder.name) == name) {
+            return f.folder;
+        }
+    }
+    return Folder{name, "", true};
+}
+
+awaitable<Step> apply_flags(UnitRun& run) {
+    std::set<std::string> failed;
+    for (const FlagUpdateGroup& g : run.plan.flag_updates) {
+        auto stored = co_await run.pair().target->store_flags(g.target_uids, g.add, g.remove);
+        if (!stored) {
+            if (run.mailbox_failed(stored.error()) == Step::lost) {
+                co_return Step::lost;
+            }
+            for (const std::string& key : g.source_keys) {
+                failed.insert(key);
+                run.fail(key, "setting its flags on the target failed: " + stored.error().message);
+            }
+        }
+    }
+    std::vector<FlagRecord> records;
+    for (const FlagRecord& r : run.plan.flag_records) {
+        if (failed.count(r.source_key) == 0) {
+            records.push_back(r);
+        }
+    }
+    if (auto r = run.ctx.bridge->record_flags(run.folder_id(), records); !r) {
+        co_return run.state_failed(r.error());
+    }
+    co_return Step::done;
+}
+
+awaitable<Step> apply_target_deletions(UnitRun& run) {
+    if (run.plan.target_deletions.empty()) {
+        co_return Step::done;
+    }
+    std::vector<std::uint32_t> uids;
+    std::vector<std::string> keys;
+    for (const TargetDeletion& d : run.plan.target_deletions) {
+        uids.push_back(d.target_uid);
+        keys.push_back(d.source_key);
+    }
+    auto deleted = co_await run.pair().target->delete_messages(uids);
+    if (!deleted) {
+        if (run.mailbox_failed(deleted.error()) == Step::lost) {
+            co_return Step::lost;
+        }
+        run.fail("", "deleting messages gone from the source failed: " + deleted.error().message);
+        co_return Step::done;
+    }
+    if (auto r = run.ctx.bridge->mark_deleted(run.folder_id(), keys,
+                                              state::MessageStatus::deleted_on_target);
+        !r) {
+        co_return run.state_failed(r.error());
+    }
+    co_return Step::done;
+}
+
+// Intent first (deleted_on_source), then the deletion: an interruption leaves
+// a row that says "moved" for a message still on the source, which the next
+// run deletes again, never one that --sync-deletions could take for gone.
+awaitable<Step> delete_from_source(UnitRun& run, std::vector<SourceDeletion> deletions) {
+    if (deletions.empty()) {
+        co_return Step::done;
+    }
+    std::vector<std::string> keys;
+    for (const SourceDeletion& d : deletions) {
+        keys.push_back(d.source_key);
+    }
+    if (auto r = run.ctx.bridge->mark_deleted(run.folder_id(), keys,
+                                              state::MessageStatus::deleted_on_source);
+        !r) {
+        co_return run.state_failed(r.error());
+    }
+    auto deleted = co_await run.pair().source->delete_messages(std::move(deletions));
+    if (!deleted) {
+        if (run.mailbox_failed(deleted.error()) == Step::lost) {
+            co_return Step::lost;
+        }
+        run.fail("", "deleting copied messages from the source failed: " + deleted.error().message +
+                         "; the next run tries again");
+    }
+    co_return Step::done;
+}
+
+awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
+    RunContext& ctx = run.ctx;
+    auto prepared = co_await run.pair().source->prepare(batch);
+    if (!prepared) {
+        run.last_error = prepared.error().message;
+        co_return Step::lost;
+    }
+    std::vector<CopyItem> ready;
+    std::vector<PreparedMeta> metas;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if ((*prepared)[i]) {
+            ready.push_back(batch[i]);
+            metas.push_back(*(*prepared)[i]);
+        } else {
+            run.fail(batch[i].source_key, "no longer on the source (deleted during the run)");
+        }
+    }
+    if (ready.empty()) {
+        co_return Step::done;
+    }
+    std::vector<StateBridge::Intent> intents;
+    std::uint32_t uidnext = 0;
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+        intents.push_back({&ready[i], metas[i].size, metas[i].internal_date, metas[i].message_id});
+        ctx.attempted.insert({run.unit.folder, ready[i].source_key});
+        uidnext = std::max(uidnext, ready[i].source_uid + 1);
+    }
+    auto rows = ctx.bridge->record_pending(run.folder_id(), run.plan.source_uidvalidity, intents);
+    if (!rows) {
+        co_return run.state_failed(rows.error());
+    }
+
+    BatchResult result = co_await transfer_batch(*run.pair().source, *run.pair().target,
+                                                 run.plan.target, ready, metas);
+
+    std::vector<StateBridge::Copied> copied;
+    std::vector<SourceDeletion> moved;
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+        const BatchItemResult& r = result.items[i];
+        if (r.status == BatchItemResult::Status::copied) {
+            copied.push_back({(*rows)[i], r.target_uid, ready[i].flags});
+            moved.push_back({ready[i].source_key, ready[i].source_uid});
+        }
+    }
+    // The high-water mark only when everything below it is done.
+    const bool contiguous = run.unit.keys.empty() && copied.size() == ready.size() &&
+                            run.failures.empty() && run.given_up.empty();
+    if (!copied.empty()) {
+        if (auto r = ctx.bridge->confirm(run.folder_id(), copied, result.target_uidvalidity,
+                                         contiguous ? uidnext : 0);
+            !r) {
+            co_return run.state_failed(r.error());
+        }
+    }
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+        const BatchItemResult& r = result.items[i];
+        if (r.status == BatchItemResult::Status::copied) {
+            ctx.report->record_copied(run.folder(), metas[i].size);
+            ctx.message_done(run.folder(), metas[i].size);
+        } else if (r.status == BatchItemResult::Status::failed) {
+            run.fail(ready[i].source_key, r.error);
+        }
+    }
+    if (run.plan.delete_source_after_copy) {
+        const Step s = co_await delete_from_source(run, std::move(moved));
+        if (s != Step::done) {
+            co_return s;
+        }
+    }
+    for (const auto& err : {result.source_error, result.target_error}) {
+        if (err && err->kind != MailboxError::Kind::rejected) {
+            run.last_error = err->message;
+            co_return Step::lost;
+        }
+    }
+    if (result.target_error) {
+        // Refused: count a failure for each message not stored, give up on
+        // those beyond their retries, and go on one message per APPEND.
+        for (std::size_t i = 0; i < ready.size(); ++i) {
+            if (result.items[i].status != BatchItemResult::Status::not_sent) {
+                continue;
+            }
+            const std::string& key = ready[i].source_key;
+            if (++run.failures[key] > ctx.options.retries) {
+                run.given_up.insert(key);
+                run.fail(key, "the target refused it: " + result.target_error->message);
+            }
+        }
+        run.batch_limit = 1;
+        run.last_error = result.target_error->message;
+        co_return Step::replan;
+    }
+    co_return Step::done;
+}
+
+awaitable<Step> execute(UnitRun& run) {
+    RunContext& ctx = run.ctx;
+    const bool writable = ctx.options.plan.delete_source;
+    const Folder source_box = source_folder(ctx, run.folder());
+    const Folder target_folder{run.plan.target, "", true};
+    auto opened = co_await run.pair().source->open_folder(source_box, writable, false);
+    if (!opened) {
+        if (run.mailbox_failed(opened.error()) == Step::lost) {
+            co_return Step::lost;
+        }
+        run.fail("", "opening the source folder failed: " + opened.error().message);
+        co_return Step::done;
+    }
+    auto target = co_await run.pair().target->open_folder(target_folder, false, false);
+    if (!target) {
+        if (run.mailbox_failed(target.error()) == Step::lost) {
+            co_return Step::lost;
+        }
+        run.fail("", "opening the target folder failed: " + target.error().message);
+        co_return Step::done;
+    }
+    if (run.unit.primary) {
+        for (auto* phase : {&apply_flags, &apply_target_deletions}) {
+            const Step s = co_await (*phase)(run);
+            if (s != Step::done) {
+                co_return s;
+            }
+        }
+        if (auto r = ctx.bridge->forget(run.folder_id(), run.plan.forget); !r) {
+            co_return run.state_failed(r.error());
+        }
+        run.plan.forget.clear();
+    }
+    std::vector<CopyItem> todo;
+    for (const CopyItem& c : run.plan.copies) {
+        const bool mine = run.unit.keys.empty() || run.unit.keys.count(c.source_key) != 0;
+        if (mine && run.given_up.count(c.source_key) == 0) {
+            todo.push_back(c);
+        }
+    }
+    std::size_t pos = 0;
+    while (pos < todo.size()) {
+        if (ctx.stopping()) {
+            co_return Step::stopped;
+        }
+        std::vector<CopyItem> batch;
+        std::uint64_t bytes = 0;
+        while (pos < todo.size() && batch.size() < run.batch_limit &&
+               (batch.empty() || bytes + todo[pos].size <= batch_bytes)) {
+            bytes += todo[pos].size;
+            batch.push_back(todo[pos++]);
+        }
+        const Step s = co_await copy_batch(run, std::move(batch));
+        if (s != Step::done) {
+            co_return s;
+        }
+    }
+    if (run.unit.primary) {
+        std::vector<SourceDeletion> deletions = run.plan.source_deletions;
+        if (run.plan.delete_source_after_copy) {
+            for (const Confirmation& c : run.plan.confirmations) {
+                deletions.push_back({c.source_key, c.source_uid});
+            }
+        }
+        const Step s = co_await delete_from_source(run, std::move(deletions));
+        if (s != Step::done) {
+            co_return s;
+        }
+    }
+    co_return Step::done;
+}
+
+// Plans the unit's folder again from fresh listings and the state.
+awaitable<Step> replan(UnitRun& run) {
+    RunContext& ctx = run.ctx;
+    const Folder source_box = source_folder(ctx, run.folder());
+    const Folder target_folder{run.plan.target, "", true};
+    auto listed =
+        co_await run.pair().source->open_folder(source_box, ctx.options.plan.delete_source, true);
+    if (!listed) {
+        run.last_error = listed.error().message;
+        co_return Step::lost;
+    }
+    auto target = co_await run.pair().target->open_folder(target_folder, false, true);
+    if (!target) {
+        run.last_error = target.error().message;
+        co_return Step::lost;
+    }
+    SourceListing source{ctx.source_listing.protocol, {std::move(*listed)}};
+    TargetListing targets = ctx.target_listing;
+    bool found = false;
+    for (TargetFolderListing& t : targets.folders) {
+        if (normalize_name(t.folder.name) == run.plan.target) {
+            t.status = target->listing.status;
+            t.messages = std::move(target->listing.messages);
+            found = true;
+        }
+    }
+    if (!found) {
+        targets.folders.push_back(std::move(target->listing));
+    }
+    auto view = ctx.bridge->view(run.folder());
+    if (!view) {
+        co_return run.state_failed(view.error());
+    }
+    Plan plan = plan_sync(source, targets, *view, ctx.options.plan);
+    auto it = std::find_if(plan.folders.begin(), plan.folders.end(),
+                           [&](const FolderPlan& f) { return f.source == run.plan.source; });
+    if (it == plan.folders.end()) {
+        co_return Step::done;
+    }
+    if (!run.unit.keys.empty()) {
+        // Other slices of this folder may have a batch in flight whose rows
+        // are still pending; only they may confirm those.
+        std::erase_if(it->confirmations, [&](const Confirmation& c) {
+            return run.unit.keys.count(c.source_key) == 0;
+        });
+    }
+    const std::uint32_t uidvalidity = target->listing.status.uidvalidity;
+    if (it->rematch) {
+        if (auto r = ctx.bridge->begin_folder(*it, uidvalidity); !r) {
+            co_return run.state_failed(r.error());
+        }
+    }
+    if (auto r = ctx.bridge->record_confirmations(run.folder_id(), *it, uidvalidity); !r) {
+        co_return run.state_failed(r.error());
+    }
+    for (const Confirmation& c : it->confirmations) {
+        // Sent by this run, confirmed only now (its tagged OK was lost).
+        if (ctx.attempted.count({run.unit.folder, c.source_key}) != 0) {
+            ctx.report->record_copied(run.folder(), c.size);
+            ctx.message_done(run.folder(), c.size);
+        }
+    }
+    if (!run.unit.primary) {
+        it->flag_updates.clear();
+        it->flag_records.clear();
+        it->target_deletions.clear();
+        it->source_deletions.clear();
+        it->forget.clear();
+    }
+    if (!it->delete_source_after_copy || !run.unit.primary) {
+        it->confirmations.clear();
+    }
+    run.plan = std::move(*it);
+    co_return Step::done;
+}
+
+awaitable<void> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
+    UnitRun run{ctx, index, unit, ctx.plan.folders[unit.folder], {}, {}, batch_messages, {}};
+    // The initial plan's confirmations were recorded before the workers began.
+    if (!unit.primary || !run.plan.delete_source_after_copy) {
+        run.plan.confirmations.clear();
+    }
+    for (;;) {
+        if (ctx.stopping()) {
+            co_return;
+        }
+        Step step = co_await execute(run);
+        if (step == Step::done || step == Step::stopped) {
+            co_return;
+        }
+        // Lost or refused: re-plan (after reconnecting), then execute again.
+        while (step != Step::done) {
+            if (step == Step::stopped || ctx.stopping()) {
+                co_return;
+            }
+            if (step == Step::lost) {
+                if (++run.pair().reconnects > max_reconnects) {
+                    ctx.interrupted = true;
+                    ctx.stop("the connection was lost " + std::to_string(max_reconnects + 1) +
+                             " times (last: " + run.last_error +
+                             "); run again to resume where this run stopped");
+                    co_return;
+                }
+                spdlog::warn("{}: connection lost ({}); reconnecting", run.folder(),
+                             run.last_error);
+                if (!co_await connect_pair(ctx, index, true)) {
+                    co_return;
+                }
+            }
+            step = co_await replan(run);
+        }
+    }
+}
+
+}  // namespace
+
+awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) {
+    ConnectionPair& pair = ctx.pairs[index];
+    if (pair.source) {
+        pair.source.reset();
+    }
+    if (pair.target) {
+        pair.target.reset();
+    }
+    auto source = co_await connect_source(ctx.source_access, ctx.options);
+    MailboxResult<std::unique_ptr<TargetMailbox>> target = source.error();
+    if (source) {
+        // GCC 12 miscompiles co_await inside a conditional expression.
+        target = co_await connect_target(ctx.target_access, ctx.options);
+    }
+    if (!source || !target) {
+        const std::string why = !source ? "the source: " + source.error().message
+                                        : "the target: " + target.error().message;
+        if (required) {
+            ctx.interrupted = true;
+            ctx.stop("connecting again to " + why);
+        } else {
+            spdlog::warn("an extra connection could not be opened ({}); going on with fewer", why);
+        }
+        co_return false;
+    }
+    pair.source = std::move(*source);
+    pair.target = std::move(*target);
+    co_return true;
+}
+
+awaitable<void> run_worker(RunContext& ctx, std::size_t index) {
+    if (!ctx.pairs[index].source && !co_await connect_pair(ctx, index, false)) {
+        co_return;
+    }
+    while (!ctx.queue.empty() && !ctx.stopping()) {
+        WorkUnit unit = std::move(ctx.queue.front());
+        ctx.queue.pop_front();
+        co_await run_unit(ctx, index, std::move(unit));
+    }
+}
+
+}  // namespace mailferry::sync::detail

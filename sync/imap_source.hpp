@@ -1,0 +1,42 @@
+#pragma once
+// The IMAP source adapter: an imap::Client seen as a SourceMailbox.
+//
+// open_folder() SELECTs (EXAMINE unless writable) and lists with one
+// `UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS
+// (MESSAGE-ID)])`; fetch_bodies() streams one `UID FETCH set (BODY.PEEK[])`.
+// delete_messages() sets \Deleted and runs UID EXPUNGE of exactly those UIDs;
+// without UIDPLUS it refuses (unsupported) rather than run a plain EXPUNGE,
+// which would also remove mail other clients marked \Deleted.
+
+#include "clients/imap/client.hpp"
+#include "sync/mailbox.hpp"
+
+#include <memory>
+
+namespace mailferry::sync {
+
+class ImapSource final : public SourceMailbox {
+  public:
+    explicit ImapSource(std::unique_ptr<imap::Client> client) : client_(std::move(client)) {}
+
+    SourceProtocol protocol() const override { return SourceProtocol::imap; }
+    boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() override;
+    boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(Folder folder,
+                                                                           bool writable,
+                                                                           bool list) override;
+    boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(
+        std::vector<CopyItem> items) override;
+    boost::asio::awaitable<MailboxResult<std::size_t>> fetch_bodies(std::vector<CopyItem> items,
+                                                                    imap::BodySink& sink) override;
+    boost::asio::awaitable<MailboxResult<void>> delete_messages(
+        std::vector<SourceDeletion> messages) override;
+    boost::asio::awaitable<MailboxResult<void>> commit() override;
+    bool can_delete_exactly() const override;
+    bool is_open() const override { return client_->is_open(); }
+    boost::asio::awaitable<void> logout() override;
+
+  private:
+    std::unique_ptr<imap::Client> client_;
+};
+
+}  // namespace mailferry::sync

@@ -1,0 +1,110 @@
+#include "sync/imap_target.hpp"
+
+#include "sync/detail/imap_common.hpp"
+
+namespace mailferry::sync {
+
+using boost::asio::awaitable;
+using Done = boost::system::result<void, MailboxError>;
+
+awaitable<MailboxResult<std::vector<Folder>>> ImapTarget::list_folders() {
+    auto listed = co_await client_->list_folders();
+    if (!listed) {
+        co_return detail::to_mailbox_error(listed.error(), *client_);
+    }
+    std::vector<Folder> out;
+    for (const imap::Folder& f : *listed) {
+        out.push_back(detail::to_model(f));
+    }
+    co_return out;
+}
+
+awaitable<MailboxResult<TargetMailbox::Opened>> ImapTarget::open_folder(Folder folder,
+                                                                        bool read_only, bool list) {
+    Opened opened;
+    opened.listing.folder = folder;
+    auto selected = co_await client_->select(folder.name, read_only);
+    if (!selected) {
+        co_return detail::to_mailbox_error(selected.error(), *client_);
+    }
+    opened.listing.status = detail::to_model(*selected);
+    opened.keywords_allowed = selected->keywords_allowed;
+    if (!list || selected->exists == 0) {
+        co_return opened;
+    }
+    auto metas = co_await client_->fetch_metadata("1:*");
+    if (!metas) {
+        co_return detail::to_mailbox_error(metas.error(), *client_);
+    }
+    opened.listing.messages.reserve(metas->size());
+    for (imap::MessageMeta& m : *metas) {
+        TargetMessage t;
+        t.uid = m.uid;
+        t.size = m.size;
+        t.internal_date = m.internal_date ? m.internal_date->seconds : 0;
+        t.message_id = std::move(m.message_id);
+        t.flags = std::move(m.flags);
+        opened.listing.messages.push_back(std::move(t));
+    }
+    co_return opened;
+}
+
+awaitable<MailboxResult<void>> ImapTarget::create_folder(std::string name) {
+    auto created = co_await client_->create(std::move(name));
+    if (!created) {
+        co_return detail::to_mailbox_error(created.error(), *client_);
+    }
+    co_return Done{};
+}
+
+awaitable<MailboxResult<Appended>> ImapTarget::append(std::string folder,
+                                                      imap::AppendBatch& batch) {
+    auto appended = co_await client_->append(std::move(folder), batch);
+    if (!appended) {
+        co_return detail::to_mailbox_error(appended.error(), *client_);
+    }
+    co_return Appended{appended->uidvalidity, std::move(appended->uids)};
+}
+
+awaitable<MailboxResult<void>> ImapTarget::store_flags(std::vector<std::uint32_t> uids,
+                                                       std::vector<std::string> add,
+                                                       std::vector<std::string> remove) {
+    const std::string set = imap::format_uid_set(std::move(uids));
+    if (!add.empty()) {
+        auto r = co_await client_->store_flags(set, imap::FlagOperation::add, std::move(add));
+        if (!r) {
+            co_return detail::to_mailbox_error(r.error(), *client_);
+        }
+    }
+    if (!remove.empty()) {
+        auto r = co_await client_->store_flags(set, imap::FlagOperation::remove, std::move(remove));
+        if (!r) {
+            co_return detail::to_mailbox_error(r.error(), *client_);
+        }
+    }
+    co_return Done{};
+}
+
+awaitable<MailboxResult<void>> ImapTarget::delete_messages(std::vector<std::uint32_t> uids) {
+    if (uids.empty()) {
+        co_return Done{};
+    }
+    const std::string set = imap::format_uid_set(std::move(uids));
+    std::vector<std::string> deleted_flag{"\\Deleted"};
+    auto stored =
+        co_await client_->store_flags(set, imap::FlagOperation::add, std::move(deleted_flag));
+    if (!stored) {
+        co_return detail::to_mailbox_error(stored.error(), *client_);
+    }
+    auto expunged = co_await client_->expunge_uids(set);
+    if (!expunged) {
+        co_return detail::to_mailbox_error(expunged.error(), *client_);
+    }
+    co_return Done{};
+}
+
+awaitable<void> ImapTarget::logout() {
+    co_await client_->logout();
+}
+
+}  // namespace mailferry::sync

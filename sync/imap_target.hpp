@@ -1,0 +1,43 @@
+#pragma once
+// The IMAP target adapter: an imap::Client seen as a TargetMailbox.
+//
+// Names are UTF-8 with '/' between levels; the engine re-encodes them in
+// modified UTF-7 with the server's separator (RFC 3501 §5.1.3). open_folder()
+// lists with one UID FETCH 1:* of UID, FLAGS, INTERNALDATE, RFC822.SIZE and
+// the Message-ID; keywords_allowed says whether PERMANENTFLAGS holds `\*`.
+// append() is one MULTIAPPEND (RFC 3502) where offered, else one APPEND per
+// message; store_flags() sends +FLAGS.SILENT and -FLAGS.SILENT;
+// delete_messages() sets \Deleted and runs UID EXPUNGE of exactly those UIDs
+// (unsupported without UIDPLUS: they stay marked).
+
+#include "clients/imap/client.hpp"
+#include "sync/mailbox.hpp"
+
+#include <memory>
+
+namespace mailferry::sync {
+
+class ImapTarget final : public TargetMailbox {
+  public:
+    explicit ImapTarget(std::unique_ptr<imap::Client> client) : client_(std::move(client)) {}
+
+    boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() override;
+    char separator() const override { return client_->separator().value_or('/'); }
+    boost::asio::awaitable<MailboxResult<Opened>> open_folder(Folder folder, bool read_only,
+                                                              bool list) override;
+    boost::asio::awaitable<MailboxResult<void>> create_folder(std::string name) override;
+    boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
+                                                           imap::AppendBatch& batch) override;
+    boost::asio::awaitable<MailboxResult<void>> store_flags(
+        std::vector<std::uint32_t> uids, std::vector<std::string> add,
+        std::vector<std::string> remove) override;
+    boost::asio::awaitable<MailboxResult<void>> delete_messages(
+        std::vector<std::uint32_t> uids) override;
+    bool is_open() const override { return client_->is_open(); }
+    boost::asio::awaitable<void> logout() override;
+
+  private:
+    std::unique_ptr<imap::Client> client_;
+};
+
+}  // namespace mailferry::sync

@@ -1,0 +1,134 @@
+#pragma once
+// The narrow interface through which the sync executor reaches mailboxes
+// (STYLE §1): list folders, list messages, fetch bodies as a stream, append
+// from a stream, set flags, delete. The IMAP and POP3 engines each provide an
+// adapter (imap_source.hpp, pop3_source.hpp, imap_target.hpp) translating
+// their results into the planner's model (model.hpp): UTF-8 names with '/'
+// between levels, decimal UIDs or UIDLs as source keys.
+//
+// Bodies move through the engine-neutral stream interfaces of
+// clients/imap/body_stream.hpp (BodySink, BodySource, AppendBatch); no
+// adapter holds a whole message in memory (STYLE §3).
+//
+// Executor: every call runs on the io_context the adapter was connected on,
+// one call at a time per adapter. Errors are values (MailboxError); nothing
+// throws for wire or server failures.
+
+#include "clients/imap/body_stream.hpp"
+#include "sync/model.hpp"
+#include "sync/plan.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailferry::sync {
+
+struct MailboxError {
+    enum class Kind {
+        // The connection is gone (hang-up, BYE, timeout, protocol error);
+        // reconnecting may help.
+        connection_lost,
+        // The server refused this operation (NO/-ERR); the connection is usable.
+        rejected,
+        // The server lacks what the operation needs (UIDPLUS for UID EXPUNGE).
+        unsupported,
+        // Connecting, TLS or login failed.
+        connect_failed,
+    };
+    Kind kind = Kind::connection_lost;
+    std::string message;  // for the user: server, step, the server's words
+};
+
+template <class T>
+using MailboxResult = boost::system::result<T, MailboxError>;
+
+// Required by boost::system::result<T, MailboxError>::value(); throws
+// std::runtime_error(e.message). Callers check results instead.
+[[noreturn]] void throw_exception_from_error(const MailboxError& e,
+                                             const boost::source_location& loc);
+
+// A message's metadata as known once its body is at hand (POP3: after RETR).
+struct PreparedMeta {
+    std::uint64_t size = 0;
+    std::int64_t internal_date = 0;  // 0: unknown (the target's "now")
+    std::string message_id;
+};
+
+class SourceMailbox {
+  public:
+    virtual ~SourceMailbox() = default;
+    virtual SourceProtocol protocol() const = 0;
+    // Every folder (IMAP LIST; POP3: one "INBOX").
+    virtual boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() = 0;
+    // Opens `folder` (read-only unless `writable`) and, when `list`, lists
+    // its messages. The folder stays open for the calls below.
+    virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(Folder folder,
+                                                                                   bool writable,
+                                                                                   bool list) = 0;
+    // Makes the bodies of `items` ready and returns their exact metadata,
+    // one per item; std::nullopt for an item that could not be read (gone).
+    // IMAP: nothing to do, the listing is exact. POP3: RETR into a spool.
+    virtual boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(
+        std::vector<CopyItem> items) = 0;
+    // Streams the bodies of `items` (those prepare() returned) into `sink`,
+    // calling sink.begin(index, size) with the item's index in `items`.
+    // Items that vanished are skipped. Returns the number delivered.
+    virtual boost::asio::awaitable<MailboxResult<std::size_t>> fetch_bodies(
+        std::vector<CopyItem> items, imap::BodySink& sink) = 0;
+    // Deletes messages from the open folder. IMAP: \Deleted + UID EXPUNGE of
+    // exactly these UIDs (unsupported without UIDPLUS). POP3: DELE; they
+    // go only with commit().
+    virtual boost::asio::awaitable<MailboxResult<void>> delete_messages(
+        std::vector<SourceDeletion> messages) = 0;
+    // Makes deletions final (POP3 QUIT); IMAP: nothing. The session ends
+    // for POP3.
+    virtual boost::asio::awaitable<MailboxResult<void>> commit() = 0;
+    // Whether delete_messages() can delete exactly the given messages.
+    virtual bool can_delete_exactly() const = 0;
+    virtual bool is_open() const = 0;
+    // Ends the session politely (never commits POP3 deletions); never fails.
+    virtual boost::asio::awaitable<void> logout() = 0;
+};
+
+// What the target reported for one append().
+struct Appended {
+    std::optional<std::uint32_t> uidvalidity;        // from APPENDUID (RFC 4315)
+    std::vector<std::optional<std::uint32_t>> uids;  // one per message appended, in order
+};
+
+class TargetMailbox {
+  public:
+    virtual ~TargetMailbox() = default;
+    // Every folder, and the hierarchy separator.
+    virtual boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() = 0;
+    virtual char separator() const = 0;
+    // SELECT (EXAMINE when read_only) and list the messages (when `list`).
+    // keywords_allowed: PERMANENTFLAGS holds `\*`.
+    struct Opened {
+        TargetFolderListing listing;
+        bool keywords_allowed = true;
+    };
+    virtual boost::asio::awaitable<MailboxResult<Opened>> open_folder(Folder folder, bool read_only,
+                                                                      bool list) = 0;
+    virtual boost::asio::awaitable<MailboxResult<void>> create_folder(std::string name) = 0;
+    // APPEND what `batch` produces to `folder`; the per-message target UIDs
+    // when the server reports them (APPENDUID).
+    virtual boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
+                                                                   imap::AppendBatch& batch) = 0;
+    // In the open folder: +FLAGS.SILENT / -FLAGS.SILENT for `uids`.
+    virtual boost::asio::awaitable<MailboxResult<void>> store_flags(
+        std::vector<std::uint32_t> uids, std::vector<std::string> add,
+        std::vector<std::string> remove) = 0;
+    // In the open folder: \Deleted + UID EXPUNGE of exactly `uids`.
+    virtual boost::asio::awaitable<MailboxResult<void>> delete_messages(
+        std::vector<std::uint32_t> uids) = 0;
+    virtual bool is_open() const = 0;
+    virtual boost::asio::awaitable<void> logout() = 0;
+};
+
+}  // namespace mailferry::sync

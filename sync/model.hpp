@@ -1,0 +1,151 @@
+#pragma once
+// Plain input types of the sync planner: what the adapters list on each side,
+// what the state store remembers, and what the user asked for. No protocol or
+// SQLite types appear here; the executor translates both ways.
+//
+// Folder names are UTF-8 (modified UTF-7 already decoded) with '/' between
+// hierarchy levels, whatever separator the server uses; the adapters translate
+// the separator. "INBOX" is spelled in capitals. A '/' inside one level of a
+// source name (possible where the source separates with '.') cannot be told
+// apart from a level break here, so the source adapter replaces it before
+// listing (folder_mapping.hpp handles the target's separator).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailferry::sync {
+
+// One mailbox as LIST shows it.
+struct Folder {
+    std::string name;         // UTF-8, '/' separated, "INBOX" for the inbox
+    std::string special_use;  // RFC 6154 attribute ("\\Sent"), "" when none
+    bool selectable = true;   // false for \Noselect / \NonExistent
+};
+
+// What SELECT/EXAMINE (or STATUS) reports for one mailbox.
+struct FolderStatus {
+    std::uint32_t uidvalidity = 0;  // 0: unknown (POP3 has none)
+    std::uint32_t uidnext = 0;
+    std::uint64_t highest_modseq = 0;  // 0: no CONDSTORE
+    std::uint32_t messages = 0;
+};
+
+// One source message as listed (IMAP FETCH of UID, RFC822.SIZE, INTERNALDATE,
+// FLAGS, Message-ID; POP3 UIDL + LIST, optionally TOP for headers).
+struct MessageMeta {
+    std::uint32_t uid = 0;           // IMAP UID; 0 for POP3
+    std::string source_key;          // IMAP: decimal UID; POP3: UIDL or "sha256:<hex>"
+    std::uint64_t size = 0;          // octets as the source serves the message
+    std::int64_t internal_date = 0;  // seconds since the epoch, UTC; 0: unknown
+    std::vector<std::string> flags;  // as FETCH FLAGS reports them; empty for POP3
+    std::string message_id;          // Message-ID field value, "" when none
+    std::uint64_t modseq = 0;
+    bool deleted = false;  // carries \Deleted
+};
+
+// One target message as listed (UID FETCH of RFC822.SIZE, INTERNALDATE, FLAGS,
+// Message-ID).
+struct TargetMessage {
+    std::uint32_t uid = 0;
+    std::uint64_t size = 0;
+    std::int64_t internal_date = 0;
+    std::string message_id;
+    std::vector<std::string> flags;
+};
+
+struct SourceFolderListing {
+    Folder folder;
+    FolderStatus status;
+    std::vector<MessageMeta> messages;  // for a \Noselect folder: empty
+};
+
+struct TargetFolderListing {
+    Folder folder;
+    FolderStatus status;
+    std::vector<TargetMessage> messages;
+};
+
+enum class SourceProtocol { imap, pop3 };
+
+// Everything read from the source. A POP3 source has exactly one folder, whose
+// name is "INBOX".
+struct SourceListing {
+    SourceProtocol protocol = SourceProtocol::imap;
+    std::vector<SourceFolderListing> folders;
+};
+
+// Everything read from the target. Messages are listed only for the folders
+// the planner may copy into; every folder LIST returned is listed.
+struct TargetListing {
+    char separator = '/';  // the target's hierarchy delimiter (LIST), for name checks
+    std::vector<TargetFolderListing> folders;
+};
+
+// ---- stored state, as the executor reads it from the state store ----
+
+enum class MessageStatus {
+    pending,  // intent recorded before APPEND; the outcome is unknown
+    copied,   // the target confirmed the APPEND
+    // Copied, then deleted from the source by --delete-source (recorded
+    // before the deletion is sent). Never "gone from the source" for
+    // --sync-deletions: the target copy is the only one left. Still listed
+    // on the source (a deletion that did not complete): already there.
+    deleted_on_source,
+};
+
+struct MessageState {
+    std::string source_key;
+    std::uint32_t source_uid = 0;             // 0 for POP3
+    std::optional<std::uint32_t> target_uid;  // from APPENDUID (RFC 4315), if any
+    std::string message_id;
+    std::uint64_t size = 0;
+    std::int64_t internal_date = 0;
+    std::vector<std::string> source_flags;  // flags last synced, as seen on the source
+    std::vector<std::string> target_flags;  // flags last synced, as set on the target
+    MessageStatus status = MessageStatus::pending;
+};
+
+struct FolderState {
+    std::string source_name;
+    std::string target_name;
+    std::optional<std::uint32_t> source_uidvalidity;
+    std::optional<std::uint32_t> target_uidvalidity;
+    std::uint32_t source_uidnext = 0;
+    std::uint64_t source_highest_modseq = 0;
+    std::vector<MessageState> messages;  // rows that are pending, copied or deleted_on_source
+};
+
+struct StateView {
+    std::vector<FolderState> folders;  // at most one per source folder name
+};
+
+// ---- what the user asked for ----
+
+struct FolderMap {
+    std::string source;  // '/' separated; also renames the folder's descendants
+    std::string target;
+};
+
+struct PlanOptions {
+    // Globs on the source name ('/' separated). `*` matches any run of
+    // characters including '/', `%` any run without '/' (as in IMAP LIST,
+    // RFC 3501 §6.3.8); every other character matches itself, and the whole
+    // name must match. The first component "INBOX" is compared
+    // case-insensitively. No include means every folder; exclude wins.
+    std::vector<std::string> include;
+    std::vector<std::string> exclude;
+    std::vector<FolderMap> map;
+    std::optional<std::uint64_t> max_size;  // skip messages larger than this
+    std::optional<std::int64_t> since;      // skip INTERNALDATE before this (epoch seconds)
+    bool sync_deletions = false;
+    bool delete_source = false;
+    std::string pop3_folder = "INBOX";  // POP3 source: target folder
+    // Target folders (by target name) whose PERMANENTFLAGS lack `\*`: keywords
+    // cannot be stored there (RFC 3501 §7.1). A missing entry means allowed.
+    std::map<std::string, bool> keywords_allowed;
+};
+
+}  // namespace mailferry::sync

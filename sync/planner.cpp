@@ -1,0 +1,429 @@
+#include "sync/planner.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "sync/flags.hpp"
+#include "sync/message_matching.hpp"
+
+namespace mailferry::sync {
+namespace {
+
+const std::vector<TargetMessage> no_messages;
+
+// One folder pair with everything the planner reads for it.
+struct Work {
+    const SourceFolderListing* source = nullptr;
+    FolderPair pair;
+    const FolderState* state = nullptr;           // nullptr: first run, or ignored (rematch)
+    const TargetFolderListing* target = nullptr;  // nullptr: to be created
+    std::string rematch_reason;
+    // Resolved target UIDs of copied rows, and of pending rows found there.
+    std::map<std::string, std::uint32_t> copied_uid;
+    std::map<std::string, std::uint32_t> pending_found;
+};
+
+std::string stale_reason(const Work& w, const FolderState& st) {
+    const std::uint32_t src_now = w.source->status.uidvalidity;
+    if (st.source_uidvalidity && src_now != 0 && *st.source_uidvalidity != src_now) {
+        return "source UIDVALIDITY changed from " + std::to_string(*st.source_uidvalidity) +
+               " to " + std::to_string(src_now);
+    }
+    if (normalize_name(st.target_name) != w.pair.target) {
+        return "target folder changed from \"" + normalize_name(st.target_name) + "\"";
+    }
+    if (st.target_uidvalidity) {
+        if (w.target == nullptr) {
+            return "target folder no longer exists";
+        }
+        const std::uint32_t tgt_now = w.target->status.uidvalidity;
+        if (tgt_now != 0 && *st.target_uidvalidity != tgt_now) {
+            return "target UIDVALIDITY changed from " + std::to_string(*st.target_uidvalidity) +
+                   " to " + std::to_string(tgt_now);
+        }
+    }
+    return {};
+}
+
+std::optional<FilterReason> filter_reason(const MessageMeta& m, const PlanOptions& options) {
+    if (m.deleted) {
+        return FilterReason::deleted;
+    }
+    if (options.max_size && m.size > *options.max_size) {
+        return FilterReason::too_large;
+    }
+    if (options.since && m.internal_date != 0 && m.internal_date < *options.since) {
+        return FilterReason::too_old;
+    }
+    return std::nullopt;
+}
+
+// Stored rows, once per target pool, claimed before any content matching so
+// that no target message serves two source messages.
+void resolve_state(Work& w, TargetPool& pool) {
+    if (w.state == nullptr) {
+        return;
+    }
+    for (const MessageState& row : w.state->messages) {
+        if (row.status != MessageStatus::pending && row.target_uid && pool.claim(*row.target_uid)) {
+            w.copied_uid[row.source_key] = *row.target_uid;
+        }
+    }
+    for (const MessageState& row : w.state->messages) {
+        if (row.status == MessageStatus::pending || row.target_uid) {
+            continue;
+        }
+        // Copied without APPENDUID: find it by content for flag updates and deletions.
+        if (auto uid = pool.claim_match(row.message_id, row.size, row.internal_date)) {
+            w.copied_uid[row.source_key] = *uid;
+        }
+    }
+}
+
+void resolve_pending(Work& w, TargetPool& pool) {
+    if (w.state == nullptr) {
+        return;
+    }
+    for (const MessageState& row : w.state->messages) {
+        if (row.status != MessageStatus::pending) {
+            continue;
+        }
+        std::optional<std::uint32_t> uid;
+        if (row.target_uid) {
+            if (pool.claim(*row.target_uid)) {
+                uid = row.target_uid;
+            }
+        } else if (!message_id_key(row.message_id).empty()) {
+            uid = pool.claim_match(row.message_id, row.size, row.internal_date);
+        } else {
+            uid = pool.claim_match_without_id(row.size, row.internal_date);
+        }
+        if (uid) {
+            w.pending_found[row.source_key] = *uid;
+        }
+    }
+}
+
+// Collects flag changes of one folder and groups equal changes.
+class FlagPlanner {
+  public:
+    FlagPlanner(FolderPlan& plan, bool keywords_allowed)
+        : plan_(plan), keywords_allowed_(keywords_allowed) {}
+
+    // Flags to APPEND with.
+    std::vector<std::string> append_flags(const std::vector<std::string>& now) {
+        if (keywords_allowed_ || keywords_of(now).empty()) {
+            return now;
+        }
+        ++plan_.keywords_dropped;
+        return without_keywords(now);
+    }
+
+    // A recorded message: the source's change since the last sync.
+    void recorded(const MessageState& row, const std::vector<std::string>& now,
+                  std::optional<std::uint32_t> target_uid) {
+        const std::vector<std::string> before = syncable_flags(row.source_flags);
+        if (same_flags(before, now)) {
+            return;
+        }
+        auto [add, remove] = storable(flags_minus(now, before), flags_minus(before, now));
+        const std::vector<std::string> target_before = syncable_flags(row.target_flags);
+        std::vector<std::string> target_after = flags_minus(target_before, remove);
+        for (const std::string& f : flags_minus(add, target_before)) {
+            target_after.push_back(f);
+        }
+        plan_.flag_records.push_back({row.source_key, now, syncable_flags(target_after)});
+        if (target_uid) {
+            store(add, remove, *target_uid, row.source_key);
+        }
+    }
+
+    // A message found by content: the difference to the target's flags.
+    // Returns the target's flags after the update.
+    std::vector<std::string> found(const std::string& source_key,
+                                   const std::vector<std::string>& now,
+                                   const TargetMessage& target) {
+        const std::vector<std::string> target_flags = syncable_flags(target.flags);
+        auto [add, remove] =
+            storable(flags_minus(now, target_flags), flags_minus(target_flags, now));
+        store(add, remove, target.uid, source_key);
+        std::vector<std::string> after = flags_minus(target_flags, remove);
+        after.insert(after.end(), add.begin(), add.end());
+        return syncable_flags(after);
+    }
+
+    void finish() {
+        for (auto& [change, group] : groups_) {
+            std::vector<std::pair<std::uint32_t, std::string>> members;
+            for (std::size_t i = 0; i < group.target_uids.size(); ++i) {
+                members.emplace_back(group.target_uids[i], group.source_keys[i]);
+            }
+            std::sort(members.begin(), members.end());
+            group.target_uids.clear();
+            group.source_keys.clear();
+            for (auto& [uid, key] : members) {
+                group.target_uids.push_back(uid);
+                group.source_keys.push_back(std::move(key));
+            }
+            plan_.flag_updates.push_back(std::move(group));
+        }
+        // Groups in the order of their lowest target UID, for stable output.
+        std::sort(plan_.flag_updates.begin(), plan_.flag_updates.end(),
+                  [](const FlagUpdateGroup& a, const FlagUpdateGroup& b) {
+                      return a.target_uids.front() < b.target_uids.front();
+                  });
+    }
+
+  private:
+    using Change = std::pair<std::vector<std::string>, std::vector<std::string>>;
+
+    Change storable(std::vector<std::string> add, std::vector<std::string> remove) {
+        if (!keywords_allowed_ && (!keywords_of(add).empty() || !keywords_of(remove).empty())) {
+            ++plan_.keywords_dropped;
+            add = without_keywords(add);
+            remove = without_keywords(remove);
+        }
+        return {std::move(add), std::move(remove)};
+    }
+
+    void store(const std::vector<std::string>& add, const std::vector<std::string>& remove,
+               std::uint32_t target_uid, const std::string& source_key) {
+        if (add.empty() && remove.empty()) {
+            return;
+        }
+        FlagUpdateGroup& group = groups_[{add, remove}];
+        group.add = add;
+        group.remove = remove;
+        group.target_uids.push_back(target_uid);
+        group.source_keys.push_back(source_key);
+    }
+
+    FolderPlan& plan_;
+    bool keywords_allowed_;
+    std::map<Change, FlagUpdateGroup> groups_;
+};
+
+FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
+                       const PlanOptions& options) {
+    FolderPlan fp;
+    fp.source = w.pair.source;
+    fp.target = w.pair.target;
+    fp.created = w.pair.created;
+    fp.reason = w.pair.reason;
+    fp.rematch = !w.rematch_reason.empty();
+    if (fp.rematch) {
+        fp.notes.push_back("re-matching by content: " + w.rematch_reason);
+    }
+    fp.source_uidvalidity = w.source->status.uidvalidity;
+    fp.target_uidvalidity = w.target != nullptr ? w.target->status.uidvalidity : 0;
+    fp.source_messages = w.source->messages.size();
+    fp.delete_source_after_copy = options.delete_source;
+
+    auto allowed = options.keywords_allowed.find(w.pair.target);
+    FlagPlanner flags(fp, allowed == options.keywords_allowed.end() || allowed->second);
+
+    std::map<std::string, const MessageState*> rows;
+    if (w.state != nullptr) {
+        for (const MessageState& row : w.state->messages) {
+            rows[row.source_key] = &row;
+        }
+    }
+    const bool match_by_content = w.state == nullptr;
+    const ConfirmReason match_reason =
+        fp.rematch ? ConfirmReason::rematched : ConfirmReason::matched;
+
+    std::vector<const MessageMeta*> ordered;
+    for (const MessageMeta& m : w.source->messages) {
+        ordered.push_back(&m);
+    }
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const MessageMeta* a, const MessageMeta* b) { return a->uid < b->uid; });
+
+    auto confirm = [&](const MessageMeta& m, std::uint32_t target_uid,
+                       const std::vector<std::string>& now, ConfirmReason reason) {
+        const TargetMessage& t = *pool.find(target_uid);
+        std::vector<std::string> target_after = flags.found(m.source_key, now, t);
+        fp.confirmations.push_back({m.uid, m.source_key, target_uid, m.message_id, m.size,
+                                    m.internal_date, now, std::move(target_after), reason});
+        ++fp.already_there;
+    };
+
+    for (const MessageMeta* mp : ordered) {
+        const MessageMeta& m = *mp;
+        const std::vector<std::string> now = syncable_flags(m.flags);
+        auto row_it = rows.find(m.source_key);
+        const MessageState* row = row_it == rows.end() ? nullptr : row_it->second;
+        if (row != nullptr && row->status == MessageStatus::deleted_on_source) {
+            // Its deletion from the source did not complete: send it again.
+            ++fp.already_there;
+            if (options.delete_source) {
+                fp.source_deletions.push_back({m.source_key, m.uid});
+            }
+            continue;
+        }
+        if (row != nullptr && row->status == MessageStatus::copied) {
+            ++fp.already_there;
+            auto uid = w.copied_uid.find(m.source_key);
+            flags.recorded(*row, now,
+                           uid == w.copied_uid.end() ? std::nullopt
+                                                     : std::optional<std::uint32_t>(uid->second));
+            if (options.delete_source) {
+                fp.source_deletions.push_back({m.source_key, m.uid});
+            }
+            continue;
+        }
+        if (row != nullptr) {
+            auto found = w.pending_found.find(m.source_key);
+            if (found != w.pending_found.end()) {
+                confirm(m, found->second, now, ConfirmReason::pending_found);
+                continue;
+            }
+        }
+        if (auto reason = filter_reason(m, options)) {
+            fp.filtered.push_back({m.uid, m.source_key, m.size, *reason});
+            continue;
+        }
+        if (match_by_content) {
+            if (auto uid = pool.claim_match(m.message_id, m.size, m.internal_date)) {
+                confirm(m, *uid, now, match_reason);
+                continue;
+            }
+        }
+        fp.copies.push_back({m.uid, m.source_key, m.size, m.internal_date, m.message_id,
+                             flags.append_flags(now), now, row != nullptr});
+    }
+    flags.finish();
+
+    if (w.state != nullptr) {
+        std::set<std::string> present;
+        for (const MessageMeta& m : w.source->messages) {
+            present.insert(m.source_key);
+        }
+        const bool mirror_deletions = options.sync_deletions && !options.delete_source &&
+                                      source.protocol == SourceProtocol::imap;
+        for (const MessageState& row : w.state->messages) {
+            // Moved off the source by --delete-source: the target copy stays,
+            // whatever --sync-deletions says.
+            if (present.count(row.source_key) != 0 ||
+                row.status == MessageStatus::deleted_on_source) {
+                continue;
+            }
+            auto uid = w.copied_uid.find(row.source_key);
+            if (row.status == MessageStatus::copied && mirror_deletions &&
+                uid != w.copied_uid.end()) {
+                fp.target_deletions.push_back({row.source_key, uid->second});
+            } else if (row.status == MessageStatus::pending || mirror_deletions) {
+                fp.forget.push_back(row.source_key);
+            }
+        }
+        std::sort(fp.target_deletions.begin(), fp.target_deletions.end(),
+                  [](const TargetDeletion& a, const TargetDeletion& b) {
+                      return a.target_uid < b.target_uid;
+                  });
+    }
+    return fp;
+}
+
+}  // namespace
+
+Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
+               const PlanOptions& options) {
+    Plan plan;
+    std::vector<Folder> target_folders;
+    std::map<std::string, const TargetFolderListing*> target_by_name;
+    for (const TargetFolderListing& t : target.folders) {
+        target_folders.push_back(t.folder);
+        target_by_name[normalize_name(t.folder.name)] = &t;
+    }
+    std::map<std::string, const SourceFolderListing*> source_by_name;
+    std::vector<Folder> source_folders;
+    for (const SourceFolderListing& s : source.folders) {
+        source_folders.push_back(s.folder);
+        source_by_name.emplace(normalize_name(s.folder.name), &s);
+    }
+
+    FolderMappingResult mapping;
+    if (source.protocol == SourceProtocol::pop3) {
+        mapping = map_pop3_folder(target_folders, target.separator, options);
+        if (options.sync_deletions) {
+            plan.notes.push_back("--sync-deletions applies to IMAP sources only; ignored");
+        }
+    } else {
+        mapping = map_folders(source_folders, target_folders, target.separator, options);
+    }
+    if (options.sync_deletions && options.delete_source &&
+        source.protocol == SourceProtocol::imap) {
+        plan.notes.push_back(
+            "--sync-deletions is ignored with --delete-source: messages moved off the source "
+            "must stay on the target");
+    }
+    plan.folders_to_create = mapping.to_create;
+    plan.excluded = mapping.excluded;
+    plan.notes.insert(plan.notes.end(), mapping.notes.begin(), mapping.notes.end());
+
+    std::map<std::string, const FolderState*> state_by_source;
+    for (const FolderState& f : state.folders) {
+        state_by_source.emplace(normalize_name(f.source_name), &f);
+    }
+
+    std::vector<Work> work;
+    for (const FolderPair& pair : mapping.pairs) {
+        const SourceFolderListing* src = nullptr;
+        if (source.protocol == SourceProtocol::pop3) {
+            src = source.folders.empty() ? nullptr : &source.folders.front();
+        } else {
+            src = source_by_name.at(pair.source);
+        }
+        if (src == nullptr) {
+            continue;
+        }
+        Work w;
+        w.source = src;
+        w.pair = pair;
+        auto t = target_by_name.find(pair.target);
+        w.target = t == target_by_name.end() ? nullptr : t->second;
+        auto st = state_by_source.find(pair.source);
+        if (st != state_by_source.end()) {
+            w.rematch_reason = stale_reason(w, *st->second);
+            if (w.rematch_reason.empty()) {
+                w.state = st->second;
+            }
+        }
+        work.push_back(std::move(w));
+    }
+    for (const auto& [name, st] : state_by_source) {
+        const bool planned = std::any_of(work.begin(), work.end(),
+                                         [&](const Work& w) { return w.pair.source == name; });
+        const bool excluded =
+            std::find(plan.excluded.begin(), plan.excluded.end(), name) != plan.excluded.end();
+        if (!planned && !excluded) {
+            plan.notes.push_back("folder \"" + name +
+                                 "\" was synced before but is no longer on the source; its "
+                                 "target folder is left as it is");
+        }
+    }
+
+    // One pool per target folder, shared by every source folder merged into it.
+    std::map<std::string, std::unique_ptr<TargetPool>> pools;
+    for (const Work& w : work) {
+        if (pools.count(w.pair.target) == 0) {
+            pools[w.pair.target] = std::make_unique<TargetPool>(
+                w.target != nullptr ? w.target->messages : no_messages);
+        }
+    }
+    for (Work& w : work) {
+        resolve_state(w, *pools.at(w.pair.target));
+    }
+    for (Work& w : work) {
+        resolve_pending(w, *pools.at(w.pair.target));
+    }
+    for (Work& w : work) {
+        plan.folders.push_back(plan_folder(w, *pools.at(w.pair.target), source, options));
+    }
+    return plan;
+}
+
+}  // namespace mailferry::sync

@@ -1,0 +1,53 @@
+#pragma once
+// The sync planner: source listing + target listing + stored state + options
+// in, Plan out. Pure and deterministic; the same inputs give the same plan.
+//
+// Per folder pair (see folder_mapping.hpp for how pairs are formed):
+//   * Stale mapping: when the stored source or target UIDVALIDITY differs
+//     from the listing (RFC 3501 §2.3.1.1), the target folder has vanished,
+//     or the folder now maps to another target folder, the pair is marked
+//     `rematch`: its stored rows are ignored, every source message is matched
+//     by content against the target (message_matching.hpp) and only the
+//     unmatched ones are copied. The executor replaces the folder's rows with
+//     the plan's confirmations and the copies it makes.
+//   * First run (no stored folder): same content matching, reason `matched`.
+//   * Re-run: a source message with a `copied` row is already there. One with
+//     a `pending` row (an interrupted APPEND) is looked up on the target: by
+//     its recorded target UID if any, else by Message-ID + size + date, else
+//     (no Message-ID) by size + date among target messages that have no
+//     Message-ID and no other owner, since an intent was recorded for exactly
+//     such a message; found means confirmed, not found means copied again.
+//     Any other message is new and copied; new messages are not content
+//     matched, because nothing but this tool writes mail that the state does
+//     not know of after the first run.
+//   * Filters apply to messages not yet on the target: \Deleted, larger than
+//     max_size, INTERNALDATE before since (a date of 0, unknown, is never
+//     too old).
+//   * Flags, source wins: for recorded messages the difference between the
+//     source's flags now and those last synced is applied to the target
+//     (+FLAGS/-FLAGS), so changes made on the target alone survive until the
+//     source changes that flag. Messages found by content get the difference
+//     between the source's flags and the target's. \Recent and \Deleted are
+//     never set; keywords only where the target allows them, else counted in
+//     keywords_dropped.
+//   * --sync-deletions (IMAP source only): recorded messages gone from the
+//     source are deleted from the target. Ignored together with
+//     --delete-source, whose own deletions would otherwise be mirrored.
+//   * --delete-source: recorded messages still on the source are deleted
+//     from it, and so are this run's copies and confirmations once recorded.
+//     Rows deleted_on_source (moved off by an earlier run) are never "gone
+//     from the source" for --sync-deletions, in this run or any later one;
+//     when such a message is still listed (its deletion did not complete) it
+//     is already there and, with --delete-source, deleted again.
+//   * A POP3 source has one folder (INBOX), keyed by UIDL, without flags; it
+//     goes to options.pop3_folder.
+
+#include "sync/model.hpp"
+#include "sync/plan.hpp"
+
+namespace mailferry::sync {
+
+Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
+               const PlanOptions& options);
+
+}  // namespace mailferry::sync

@@ -1,0 +1,268 @@
+#include "sync/pop3_source.hpp"
+
+#include "sync/header_scan.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+
+namespace mailferry::sync {
+namespace detail {
+
+// One RETRed message: in memory up to `memory_limit` octets, else in an
+// anonymous temporary file (removed when closed).
+class Spool final : public pop3::RetrSink {
+  public:
+    explicit Spool(std::size_t memory_limit) : memory_limit_(memory_limit) {}
+    ~Spool() override {
+        if (file_ != nullptr) {
+            std::fclose(file_);
+        }
+    }
+    Spool(const Spool&) = delete;
+    Spool& operator=(const Spool&) = delete;
+
+    boost::asio::awaitable<boost::system::error_code> on_chunk(std::uint32_t,
+                                                               std::string_view chunk) override {
+        co_return write(chunk);
+    }
+
+    std::uint64_t size() const noexcept { return size_; }
+    std::size_t memory() const noexcept { return memory_.size(); }
+    const HeaderScan& header() const noexcept { return scan_; }
+
+    // Reads from `offset`; 0 at the end.
+    std::size_t read(std::uint64_t offset, std::span<char> out) {
+        if (offset >= size_) {
+            return 0;
+        }
+        const std::size_t n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size_ - offset));
+        if (file_ == nullptr) {
+            memory_.copy(out.data(), n, static_cast<std::size_t>(offset));
+            return n;
+        }
+        if (std::fseek(file_, static_cast<long>(offset), SEEK_SET) != 0) {
+            return 0;
+        }
+        return std::fread(out.data(), 1, n, file_);
+    }
+
+  private:
+    boost::system::error_code write(std::string_view chunk) {
+        scan_.feed(chunk);
+        size_ += chunk.size();
+        if (file_ == nullptr && memory_.size() + chunk.size() <= memory_limit_) {
+            memory_.append(chunk);
+            return {};
+        }
+        if (file_ == nullptr) {
+            file_ = std::tmpfile();
+            if (file_ == nullptr ||
+                std::fwrite(memory_.data(), 1, memory_.size(), file_) != memory_.size()) {
+                return make_error_code(boost::system::errc::io_error);
+            }
+            std::string().swap(memory_);
+        }
+        if (std::fwrite(chunk.data(), 1, chunk.size(), file_) != chunk.size()) {
+            return make_error_code(boost::system::errc::io_error);
+        }
+        return {};
+    }
+
+    std::size_t memory_limit_;
+    std::string memory_;
+    std::FILE* file_ = nullptr;
+    std::uint64_t size_ = 0;
+    HeaderScan scan_;
+};
+
+}  // namespace detail
+
+namespace {
+
+using boost::asio::awaitable;
+using Done = boost::system::result<void, MailboxError>;
+
+constexpr std::size_t spool_in_memory = 1024 * 1024;
+constexpr std::size_t batch_in_memory = 8 * 1024 * 1024;
+
+MailboxError to_mailbox_error(const pop3::ClientError& e, const pop3::Client& client) {
+    const bool rejected = client.is_connected() && e.code != pop3::client_error::protocol_error &&
+                          e.code != pop3::client_error::not_connected &&
+                          e.code != pop3::client_error::sink_failed;
+    return {rejected ? MailboxError::Kind::rejected : MailboxError::Kind::connection_lost,
+            e.message};
+}
+
+}  // namespace
+
+Pop3Source::Pop3Source(pop3::Client client) : client_(std::move(client)) {}
+Pop3Source::~Pop3Source() = default;
+
+awaitable<MailboxResult<std::vector<Folder>>> Pop3Source::list_folders() {
+    co_return std::vector<Folder>{Folder{"INBOX", "", true}};
+}
+
+awaitable<MailboxResult<SourceFolderListing>> Pop3Source::open_folder(Folder folder, bool,
+                                                                      bool list) {
+    SourceFolderListing listing;
+    listing.folder = std::move(folder);
+    if (!list && !number_of_.empty()) {
+        co_return listing;  // the session's numbers are known already
+    }
+    auto uidl = co_await client_.uidl();
+    if (!uidl) {
+        co_return to_mailbox_error(uidl.error(), client_);
+    }
+    if (!*uidl) {
+        co_return MailboxError{MailboxError::Kind::rejected,
+                               client_.server() +
+                                   ": the POP3 server does not support UIDL, so messages cannot "
+                                   "be told apart across runs; use its IMAP service instead"};
+    }
+    auto scan = co_await client_.list();
+    if (!scan) {
+        co_return to_mailbox_error(scan.error(), client_);
+    }
+    std::map<std::uint32_t, std::uint64_t> size_of;
+    for (const pop3::ScanListing& s : *scan) {
+        size_of[s.number] = s.octets;
+    }
+    number_of_.clear();
+    for (const pop3::UidlListing& u : **uidl) {
+        number_of_[u.uidl] = u.number;
+        MessageMeta m;
+        m.source_key = u.uidl;
+        auto size = size_of.find(u.number);
+        m.size = size == size_of.end() ? 0 : size->second;
+        listing.messages.push_back(std::move(m));
+    }
+    listing.status.messages = static_cast<std::uint32_t>(listing.messages.size());
+    co_return listing;
+}
+
+awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> Pop3Source::prepare(
+    std::vector<CopyItem> items) {
+    spools_.clear();
+    std::vector<std::optional<PreparedMeta>> out;
+    std::size_t in_memory = 0;
+    for (const CopyItem& item : items) {
+        auto number = number_of_.find(item.source_key);
+        if (number == number_of_.end()) {
+            out.emplace_back();
+            continue;
+        }
+        const std::size_t budget = batch_in_memory - std::min(in_memory, batch_in_memory);
+        auto spool = std::make_unique<detail::Spool>(std::min(spool_in_memory, budget));
+        auto retr = co_await client_.retr(number->second, *spool);
+        if (!retr) {
+            if (client_.is_connected()) {
+                // -ERR: another session deleted it meanwhile.
+                out.emplace_back();
+                continue;
+            }
+            spools_.clear();
+            co_return to_mailbox_error(retr.error(), client_);
+        }
+        in_memory += spool->memory();
+        PreparedMeta meta;
+        meta.size = spool->size();
+        meta.message_id = spool->header().message_id();
+        // SPEC: the Date: field's time, else the time of the copy; given
+        // explicitly so that the state records the INTERNALDATE the target got.
+        meta.internal_date =
+            spool->header().date().value_or(std::chrono::duration_cast<std::chrono::seconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+        spools_[item.source_key] = std::move(spool);
+        out.emplace_back(std::move(meta));
+    }
+    co_return out;
+}
+
+awaitable<MailboxResult<std::size_t>> Pop3Source::fetch_bodies(std::vector<CopyItem> items,
+                                                               imap::BodySink& sink) {
+    std::array<char, 64 * 1024> buffer{};
+    std::size_t delivered = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        auto it = spools_.find(items[i].source_key);
+        if (it == spools_.end()) {
+            continue;
+        }
+        detail::Spool& spool = *it->second;
+        auto ec = co_await sink.begin(static_cast<std::uint32_t>(i), spool.size());
+        std::uint64_t offset = 0;
+        while (!ec && offset < spool.size()) {
+            const std::size_t n = spool.read(offset, buffer);
+            if (n == 0) {
+                ec = make_error_code(boost::system::errc::io_error);
+                break;
+            }
+            offset += n;
+            ec = co_await sink.data(std::span<const char>(buffer.data(), n));
+        }
+        if (!ec) {
+            ec = co_await sink.end();
+        }
+        if (ec) {
+            spools_.clear();
+            co_return MailboxError{
+                MailboxError::Kind::connection_lost,
+                client_.server() + ": passing a spooled message on failed: " + ec.message()};
+        }
+        ++delivered;
+    }
+    spools_.clear();
+    co_return delivered;
+}
+
+awaitable<MailboxResult<void>> Pop3Source::delete_messages(std::vector<SourceDeletion> messages) {
+    std::vector<std::uint32_t> numbers;
+    for (const SourceDeletion& d : messages) {
+        auto it = number_of_.find(d.source_key);
+        if (it != number_of_.end()) {
+            numbers.push_back(it->second);
+        }
+    }
+    if (numbers.empty()) {
+        co_return Done{};
+    }
+    auto deleted = co_await client_.dele_many(std::move(numbers));
+    if (!deleted) {
+        co_return to_mailbox_error(deleted.error(), client_);
+    }
+    for (const pop3::MessageOutcome& o : *deleted) {
+        if (o.error) {
+            co_return MailboxError{MailboxError::Kind::rejected, o.error->message};
+        }
+    }
+    co_return Done{};
+}
+
+awaitable<MailboxResult<void>> Pop3Source::commit() {
+    if (!client_.is_connected()) {
+        co_return MailboxError{MailboxError::Kind::connection_lost,
+                               client_.server() +
+                                   ": the POP3 session ended before QUIT; "
+                                   "its deletions were not made"};
+    }
+    auto quit = co_await client_.quit();
+    if (!quit) {
+        co_return to_mailbox_error(quit.error(), client_);
+    }
+    co_return Done{};
+}
+
+awaitable<void> Pop3Source::logout() {
+    if (client_.is_connected()) {
+        auto reset = co_await client_.rset();
+        if (reset) {
+            auto quit = co_await client_.quit();
+            (void)quit;
+        }
+    }
+    client_.close();
+}
+
+}  // namespace mailferry::sync

@@ -1,0 +1,99 @@
+#pragma once
+// The run report of SPEC.md ("The report"): filled from a plan, then updated
+// by the executor as messages are copied or fail. With a dry run nothing
+// updates it, so every `copied` figure stays 0 while `to_copy`,
+// `bytes.to_copy`, `flag_updates`, `deletions` and `created` say what a real
+// run would do.
+//
+// The account strings are printed as given: pass URLs without passwords.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sync/plan.hpp"
+
+namespace mailferry::sync {
+
+struct MessageFigures {
+    std::size_t source = 0;
+    std::size_t to_copy = 0;
+    std::size_t copied = 0;
+    std::size_t already_there = 0;
+    std::size_t filtered = 0;
+    std::size_t failed = 0;
+};
+
+struct ByteFigures {
+    std::uint64_t to_copy = 0;
+    std::uint64_t copied = 0;
+};
+
+struct FolderReport {
+    std::string source;  // '/' separated UTF-8
+    std::string target;
+    bool created = false;
+    MessageFigures messages;
+    ByteFigures bytes;
+    std::size_t flag_updates = 0;
+    std::size_t deletions = 0;
+};
+
+struct ReportError {
+    std::string folder;     // source folder name
+    std::string source_id;  // source key: UID in decimal or UIDL
+    std::string error;
+};
+
+struct ReportTotals {
+    MessageFigures messages;
+    ByteFigures bytes;
+    std::size_t flag_updates = 0;
+    std::size_t deletions = 0;
+    std::size_t folders_created = 0;
+};
+
+class Report {
+  public:
+    using Clock = std::chrono::system_clock;
+
+    static Report from_plan(const Plan& plan, std::string source, std::string target, bool dry_run,
+                            Clock::time_point started);
+
+    // Executor updates; an unknown folder name is ignored for the figures but
+    // an error is still listed.
+    void record_copied(std::string_view source_folder, std::uint64_t bytes);
+    void record_failed(std::string_view source_folder, std::string source_id, std::string error);
+    void set_duration(double seconds) { duration_s_ = seconds; }
+
+    FolderReport* folder(std::string_view source_folder);
+    const std::vector<FolderReport>& folders() const { return folders_; }
+    const std::vector<ReportError>& errors() const { return errors_; }
+    bool dry_run() const { return dry_run_; }
+    ReportTotals totals() const;
+
+    // SPEC.md's JSON shape, key for key.
+    nlohmann::json to_json() const;
+    // A fixed-width table for the terminal, one row per folder and a total.
+    std::string to_table() const;
+
+  private:
+    bool dry_run_ = false;
+    std::string source_;
+    std::string target_;
+    Clock::time_point started_{};
+    double duration_s_ = 0.0;
+    std::vector<FolderReport> folders_;
+    std::size_t folders_created_ = 0;
+    std::vector<ReportError> errors_;
+};
+
+// "2026-11-23T10:00:00Z" (RFC 3339, UTC, whole seconds).
+std::string format_utc(Report::Clock::time_point t);
+
+}  // namespace mailferry::sync

@@ -1,0 +1,199 @@
+// imap::Client::idle() (RFC 2177) against the in-process test server: the
+// server pushes what other sessions change while the client idles, and the
+// client reports it, ends IDLE with DONE and keeps the connection usable.
+
+#include "tests/engine/imap_client_fixture.hpp"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <mutex>
+
+namespace {
+
+using namespace mailferry;
+using namespace mailferry::test;
+using namespace std::chrono_literals;
+namespace imap = mailferry::imap;
+
+// Runs `on_idling` once, when the client's trace shows the server's IDLE
+// continuation ("+ idling"): from then on changes must be pushed to it.
+class ContinuationSink final : public spdlog::sinks::base_sink<std::mutex> {
+  public:
+    explicit ContinuationSink(std::function<void()> on_idling) : on_idling_(std::move(on_idling)) {}
+
+  protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        const std::string_view text(msg.payload.data(), msg.payload.size());
+        if (!fired_ && text.find(" S: + ") != std::string_view::npos) {
+            fired_ = true;
+            on_idling_();
+        }
+    }
+    void flush_() override {}
+
+  private:
+    std::function<void()> on_idling_;
+    bool fired_ = false;
+};
+
+imap::ClientOptions with_trigger(imap::ClientOptions o, std::function<void()> on_idling) {
+    auto logger = std::make_shared<spdlog::logger>(
+        "idle_test", std::make_shared<ContinuationSink>(std::move(on_idling)));
+    logger->set_level(spdlog::level::trace);
+    o.logger = std::move(logger);
+    return o;
+}
+
+void seed_two(ImapClientServer& server) {
+    server.seed("u", "INBOX",
+                {{make_message("one", 300), {}, {}}, {make_message("two", 300), {}, {}}});
+}
+
+TEST(ImapClientIdle, AppendWhileIdlingReportsTheNewExistsCount) {
+    ImapClientServer server;
+    seed_two(server);
+    auto on_idling = [&] { server.seed("u", "INBOX", {{make_message("three", 300), {}, {}}}); };
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(with_trigger(server.options(), on_idling));
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        CO_REQUIRE(c.has_capability("IDLE"), "the test server offers IDLE");
+        auto state = co_await c.select("INBOX", false);
+        CO_REQUIRE(state, state.error().message);
+        EXPECT_EQ(state->exists, 2u);
+        auto outcome = co_await c.idle(20s);
+        CO_REQUIRE(outcome, outcome.error().message);
+        EXPECT_TRUE(outcome->used_idle);
+        EXPECT_EQ(outcome->exists, std::optional<std::uint32_t>(3u));
+        EXPECT_EQ(outcome->expunged, 0u);
+        EXPECT_FALSE(outcome->nothing_changed());
+        // DONE was sent and its OK read: the next command is answered normally.
+        auto noop = co_await c.noop();
+        EXPECT_TRUE(noop) << noop.error().message;
+        co_await c.logout();
+    };
+    run_coroutine(body);
+}
+
+TEST(ImapClientIdle, ExpungeWhileIdlingIsReported) {
+    ImapClientServer server;
+    seed_two(server);
+    auto on_idling = [&] {
+        server.server().call(
+            [](ts::TestServer& s) { return s.store().expunge("u", "INBOX", {1}); });
+    };
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(with_trigger(server.options(), on_idling));
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        auto state = co_await c.select("INBOX", false);
+        CO_REQUIRE(state, state.error().message);
+        auto outcome = co_await c.idle(20s);
+        CO_REQUIRE(outcome, outcome.error().message);
+        EXPECT_EQ(outcome->expunged, 1u);
+        auto noop = co_await c.noop();
+        EXPECT_TRUE(noop) << noop.error().message;
+    };
+    run_coroutine(body);
+}
+
+TEST(ImapClientIdle, TimeoutReportsNothingChangedAndLeavesTheConnectionUsable) {
+    ImapClientServer server;
+    seed_two(server);
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(server.options());
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        auto state = co_await c.select("INBOX", false);
+        CO_REQUIRE(state, state.error().message);
+        auto outcome = co_await c.idle(1s);
+        CO_REQUIRE(outcome, outcome.error().message);
+        EXPECT_TRUE(outcome->used_idle);
+        EXPECT_TRUE(outcome->nothing_changed());
+        EXPECT_TRUE(c.is_open());
+        auto noop = co_await c.noop();
+        EXPECT_TRUE(noop) << noop.error().message;
+        auto again = co_await c.select("INBOX", true);
+        CO_REQUIRE(again, again.error().message);
+        EXPECT_EQ(again->exists, 2u);
+    };
+    run_coroutine(body);
+}
+
+TEST(ImapClientIdle, FlagChangeByAnotherSessionIsReported) {
+    ImapClientServer server;
+    seed_two(server);
+    std::optional<asio::steady_timer> idling;
+    auto on_idling = [&] { idling->cancel(); };
+    auto body = [&]() -> asio::awaitable<void> {
+        idling.emplace(co_await asio::this_coro::executor, 20s);
+        auto watcher = co_await imap::Client::connect(with_trigger(server.options(), on_idling));
+        CO_REQUIRE(watcher, watcher.error().message);
+        auto writer = co_await imap::Client::connect(server.options());
+        CO_REQUIRE(writer, writer.error().message);
+        auto& w = **watcher;
+        auto& other = **writer;
+        CO_REQUIRE(co_await w.select("INBOX", false), "watcher SELECT");
+        CO_REQUIRE(co_await other.select("INBOX", false), "writer SELECT");
+
+        auto flag_once_idling = [&]() -> asio::awaitable<imap::ClientResult<void>> {
+            co_await idling->async_wait(asio::as_tuple(asio::use_awaitable));
+            // Named locals: GCC 12 mishandles braced temporaries in co_await.
+            std::vector<std::string> flags{"\\Flagged"};
+            co_return co_await other.store_flags("1", imap::FlagOperation::add, std::move(flags));
+        };
+        using namespace asio::experimental::awaitable_operators;
+        auto idle = w.idle(20s);
+        auto flag = flag_once_idling();
+        auto [outcome, stored] = co_await (std::move(idle) && std::move(flag));
+        CO_REQUIRE(stored, stored.error().message);
+        CO_REQUIRE(outcome, outcome.error().message);
+        EXPECT_FALSE(outcome->exists.has_value());
+        CO_REQUIRE(outcome->flag_changes.size() == 1u, outcome->flag_changes.size());
+        const imap::FlagChange& change = outcome->flag_changes.front();
+        EXPECT_EQ(change.sequence, 1u);
+        EXPECT_NE(std::find(change.flags.begin(), change.flags.end(), "\\Flagged"),
+                  change.flags.end());
+        auto noop = co_await w.noop();
+        EXPECT_TRUE(noop) << noop.error().message;
+    };
+    run_coroutine(body);
+}
+
+TEST(ImapClientIdle, CancellingTheWaitClosesTheConnectionRatherThanLeaveItIdling) {
+    ImapClientServer server;
+    seed_two(server);
+    std::optional<asio::steady_timer> idling;
+    auto on_idling = [&] { idling->cancel(); };
+    auto body = [&]() -> asio::awaitable<void> {
+        idling.emplace(co_await asio::this_coro::executor, 20s);
+        auto client = co_await imap::Client::connect(with_trigger(server.options(), on_idling));
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        CO_REQUIRE(co_await c.select("INBOX", false), "SELECT");
+        // The caller gives up once the server is idling: `||` cancels idle().
+        auto give_up = [&]() -> asio::awaitable<void> {
+            co_await idling->async_wait(asio::as_tuple(asio::use_awaitable));
+        };
+        using namespace asio::experimental::awaitable_operators;
+        auto idle = c.idle(20s);
+        auto stop = give_up();
+        auto first = co_await (std::move(idle) || std::move(stop));
+        EXPECT_EQ(first.index(), 1u);
+        EXPECT_FALSE(c.is_open());
+        auto noop = co_await c.noop();
+        CO_REQUIRE(!noop, "NOOP after a cancelled IDLE succeeded");
+        EXPECT_EQ(noop.error().code, net::error::connection_closed) << noop.error().message;
+    };
+    run_coroutine(body);
+}
+
+}  // namespace

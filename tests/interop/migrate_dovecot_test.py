@@ -1,0 +1,230 @@
+"""`mailferry migrate` between two real Dovecot instances, one with "." and
+one with "/" as hierarchy separator: IMAP to IMAP over imaps (--ca-file) and
+POP3 to IMAP. Both accounts are read back with imaplib/poplib and compared
+folder by folder, message by message (exact octets, flags, INTERNALDATE).
+Covers the dry run's plan against the real run, no-op re-runs, new mail,
+flag changes and deletions on the source (--sync-deletions), and a source
+folder deleted and recreated with a new UIDVALIDITY."""
+
+import imaplib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+import dovecot  # noqa: E402
+from mailbox_snapshot import connect, imap_snapshot, pop3_messages  # noqa: E402
+
+MAILFERRY = os.environ.get("MAILFERRY", "build/bin/mailferry")
+RUN_TIMEOUT = 240
+USERS = {"alice": "alice-dovecot-pw", "bob": "bob-dovecot-pw", "carol": "carol-dovecot-pw",
+         "dave": "dave-dovecot-pw"}
+
+
+def message(n, subject, body="Hello.\r\n", extra_headers=""):
+    return ("From: Alice <alice@example.org>\r\nTo: Carol <carol@example.org>\r\n"
+            "Subject: %s\r\nMessage-ID: <m%d.%s@example.org>\r\n"
+            "Date: Mon, %d Nov 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n%s\r\n%s"
+            % (subject, n, subject.replace(" ", "-"), 1 + n % 27, extra_headers, body)).encode()
+
+
+def with_attachment(n):
+    body = ("--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the attachment.\r\n"
+            "--b1\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            "Content-Disposition: attachment; filename=\"data.bin\"\r\n\r\n"
+            + "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v\r\n" * 40
+            + "--b1--\r\n")
+    return message(n, "attachment %d" % n, body,
+                   "Content-Type: multipart/mixed; boundary=\"b1\"\r\n")
+
+
+def date(n):
+    return imaplib.Time2Internaldate(1790000000 + n * 3600)
+
+
+def quote(name):
+    return '"%s"' % name
+
+
+class MigrateDovecot(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="mailferry-migrate-dovecot-")
+        os.chmod(cls.dir, 0o755)
+        os.makedirs(os.path.join(cls.dir, "dot"))
+        os.makedirs(os.path.join(cls.dir, "slash"))
+        cls.dot = dovecot.start_dovecot(os.path.join(cls.dir, "dot"), users=USERS, separator=".")
+        cls.slash = dovecot.start_dovecot(os.path.join(cls.dir, "slash"), users=USERS,
+                                          separator="/")
+        # One CA file for both sides: each instance has its own certificate.
+        cls.ca_file = os.path.join(cls.dir, "both-ca.pem")
+        with open(cls.ca_file, "w", encoding="ascii") as out:
+            for instance in (cls.dot, cls.slash):
+                with open(instance.ca_file, encoding="ascii") as f:
+                    out.write(f.read())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dot.stop()
+        cls.slash.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="run-", dir=self.dir)
+        self.state = os.path.join(self.work, "state.db")
+
+    def migrate(self, source, target, source_user, target_user, *args):
+        env = dict(os.environ, MAILFERRY_SOURCE_PASSWORD=USERS[source_user],
+                   MAILFERRY_TARGET_PASSWORD=USERS[target_user], HOME=self.work)
+        env.pop("XDG_STATE_HOME", None)
+        report = os.path.join(self.work, "report-%d.json" % time.monotonic_ns())
+        r = subprocess.run([MAILFERRY, "migrate", source, target, "--state", self.state,
+                            "--ca-file", self.ca_file, "--report", report, *args],
+                           env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with open(report, encoding="utf-8") as f:
+            return json.load(f)
+
+    def imap(self, instance, user):
+        return connect("127.0.0.1", instance.ports["imap"], user, USERS[user])
+
+    def snapshot(self, instance, user, skip_deleted=False):
+        return imap_snapshot("127.0.0.1", instance.ports["imaps"], user, USERS[user], tls=True,
+                             ca_file=instance.ca_file, skip_deleted=skip_deleted)
+
+    def assert_same(self, source, target):
+        for folder, messages in source.items():
+            self.assertIn(folder, target)
+            self.assertEqual(len(target[folder]), len(set(target[folder])), folder)
+            self.assertEqual(target[folder], messages, folder)
+        for folder in set(target) - set(source):
+            self.assertEqual(target[folder], [], folder)
+
+    def seed_alice(self):
+        imap = self.imap(self.dot, "alice")
+        for name in ("Projects", "Projects.2026", "Reisen.Z&APw-rich", "Archive.2023"):
+            status, data = imap.create(quote(name))
+            self.assertEqual(status, "OK", data)
+        plan = [
+            ("INBOX", message(1, "hello"), r"(\Seen)"),
+            ("INBOX", message(2, "flagged"), r"(\Flagged \Answered)"),
+            ("INBOX", with_attachment(3), "(project-x)"),
+            ("INBOX", message(4, "unread"), "()"),
+            ("Projects", message(5, "plan"), r"(\Seen $Important)"),
+            ("Projects.2026", message(6, "kickoff"), r"(\Seen)"),
+            ("Projects.2026", with_attachment(7), r"(\Draft)"),
+            ("Projects.2026", message(8, "review"), "()"),
+            ("Reisen.Z&APw-rich", message(9, "Zürich trip", "Grüezi!\r\n"),
+             r"(\Seen)"),
+            ("Sent", message(10, "sent"), r"(\Seen)"),
+            ("Archive.2023", message(11, "old"), r"(\Seen \Answered)"),
+        ]
+        for i, (folder, body, flags) in enumerate(plan):
+            status, data = imap.append(quote(folder), flags, date(i), body)
+            self.assertEqual(status, "OK", data)
+        imap.logout()
+
+    def test_imap_to_imap_over_imaps(self):
+        self.seed_alice()
+        source = "imaps://alice@127.0.0.1:%d" % self.dot.ports["imaps"]
+        target = "imaps://carol@127.0.0.1:%d" % self.slash.ports["imaps"]
+
+        dry = self.migrate(source, target, "alice", "carol", "--dry-run")
+        self.assertTrue(dry["dry_run"])
+        self.assertEqual(dry["totals"]["messages"]["to_copy"], 11)
+        self.assertEqual(dry["totals"]["messages"]["copied"], 0)
+        self.assertEqual(self.snapshot(self.slash, "carol").get("Projects/2026", []), [])
+        self.assertFalse(os.path.exists(self.state))
+        names = {f["source"]: f["target"] for f in dry["folders"]}
+        self.assertEqual(names.get("Reisen/Zürich"), "Reisen/Zürich")
+        self.assertEqual(names.get("Projects/2026"), "Projects/2026")
+
+        real = self.migrate(source, target, "alice", "carol")
+        self.assertEqual(real["totals"]["messages"]["copied"], dry["totals"]["messages"]["to_copy"])
+        self.assertEqual(real["totals"]["bytes"]["copied"], dry["totals"]["bytes"]["to_copy"])
+        self.assert_same(self.snapshot(self.dot, "alice"), self.snapshot(self.slash, "carol"))
+        carol = self.imap(self.slash, "carol")
+        listed = carol.list('""', '"*"')[1]
+        carol.logout()
+        self.assertTrue(any(b'"Reisen/Z&APw-rich"' in l or b"Reisen/Z&APw-rich" in l
+                            for l in listed), listed)
+
+        again = self.migrate(source, target, "alice", "carol")
+        self.assertEqual(again["totals"]["messages"]["to_copy"], 0)
+        self.assertEqual(again["totals"]["messages"]["copied"], 0)
+        self.assertEqual(again["totals"]["flag_updates"], 0)
+
+        # New mail, flag changes and a deletion on the source.
+        imap = self.imap(self.dot, "alice")
+        imap.append("INBOX", r"(\Seen)", date(20), message(20, "new one"))
+        imap.append(quote("Projects.2026"), "()", date(21), with_attachment(21))
+        imap.select("INBOX")
+        imap.store("4", "+FLAGS", r"(\Seen \Flagged)")
+        imap.store("1", "-FLAGS", r"(\Seen)")
+        imap.select(quote("Projects.2026"))
+        imap.store("3", "+FLAGS", r"(\Deleted)")
+        imap.expunge()
+        imap.logout()
+        changed = self.migrate(source, target, "alice", "carol", "--sync-deletions")
+        self.assertEqual(changed["totals"]["messages"]["copied"], 2)
+        self.assertEqual(changed["totals"]["flag_updates"], 2)
+        self.assertEqual(changed["totals"]["deletions"], 1)
+        self.assert_same(self.snapshot(self.dot, "alice"),
+                         self.snapshot(self.slash, "carol", skip_deleted=True))
+
+        # UIDVALIDITY change: delete and recreate a folder with the same messages.
+        imap = self.imap(self.dot, "alice")
+        before = self.snapshot(self.dot, "alice")["Projects/2026"]
+        imap.select(quote("Projects.2026"), readonly=True)
+        old_validity = imap.response("UIDVALIDITY")[1][0]
+        imap.close()
+        self.assertEqual(imap.delete(quote("Projects.2026"))[0], "OK")
+        self.assertEqual(imap.create(quote("Projects.2026"))[0], "OK")
+        for body, flags, seconds in before:
+            imap.append(quote("Projects.2026"), "(%s)" % " ".join(flags),
+                        imaplib.Time2Internaldate(seconds), body)
+        imap.select(quote("Projects.2026"), readonly=True)
+        self.assertNotEqual(imap.response("UIDVALIDITY")[1][0], old_validity)
+        imap.logout()
+        rematched = self.migrate(source, target, "alice", "carol", "--sync-deletions")
+        self.assertEqual(rematched["totals"]["messages"]["copied"], 0)
+        self.assert_same(self.snapshot(self.dot, "alice"),
+                         self.snapshot(self.slash, "carol", skip_deleted=True))
+
+    def test_pop3_to_imap(self):
+        imap = self.imap(self.dot, "bob")
+        bodies = [message(30 + i, "pop %d" % i) for i in range(5)] + [with_attachment(40)]
+        bodies.append(message(41, "dot stuffing", ".leading dot\r\n..two dots\r\n.\r\nend\r\n"))
+        for i, body in enumerate(bodies):
+            self.assertEqual(imap.append("INBOX", "()", date(i), body)[0], "OK")
+        imap.logout()
+
+        source = "pop3s://bob@127.0.0.1:%d" % self.dot.ports["pop3s"]
+        target = "imap://dave@127.0.0.1:%d" % self.slash.ports["imap"]
+        dry = self.migrate(source, target, "bob", "dave", "--folder", "Mail/Bob", "--dry-run")
+        self.assertEqual(dry["totals"]["messages"]["to_copy"], len(bodies))
+        real = self.migrate(source, target, "bob", "dave", "--folder", "Mail/Bob")
+        self.assertEqual(real["totals"]["messages"]["copied"], len(bodies))
+
+        maildrop = pop3_messages("127.0.0.1", self.dot.ports["pop3"], "bob", USERS["bob"])
+        self.assertEqual(maildrop, sorted(bodies))
+        dave = self.snapshot(self.slash, "dave")
+        self.assertEqual(sorted(m[0] for m in dave["Mail/Bob"]), maildrop)
+        for body, flags, _ in dave["Mail/Bob"]:
+            self.assertEqual(flags, (), "POP3 messages arrive without flags")
+
+        again = self.migrate(source, target, "bob", "dave", "--folder", "Mail/Bob")
+        self.assertEqual(again["totals"]["messages"]["to_copy"], 0)
+        self.assertEqual(again["totals"]["messages"]["copied"], 0)
+        self.assertEqual(len(self.snapshot(self.slash, "dave")["Mail/Bob"]), len(bodies))
+
+
+if __name__ == "__main__":
+    unittest.main()

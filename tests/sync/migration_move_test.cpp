@@ -1,0 +1,148 @@
+// POP3 sources and --delete-source: POP3 into an IMAP folder (with the Date:
+// field's time as INTERNALDATE), moving mail off the source only once the
+// target holds it and the state says so, and the safety case: a later run
+// with --sync-deletions never deletes what --delete-source moved.
+#include "tests/sync/migration_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace mailferry::test {
+namespace {
+
+constexpr std::int64_t day = 1'700'000'000;
+// make_body(n)'s Date: Mon, 13 Nov 2023 10:00:SS +0100.
+constexpr std::int64_t date_header = 1'699'866'000;
+
+std::int64_t now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::vector<std::string> bodies(const std::vector<Mail>& mails) {
+    std::vector<std::string> out;
+    for (const Mail& m : mails) {
+        out.push_back(m.body);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TEST(MigrationPop3, CopiesEveryMessageWithItsDateAndLeavesTheSourceAsItWas) {
+    Account source, target;
+    StateFile state;
+    const std::string undated = "Subject: no date\r\nMessage-ID: <undated@x>\r\n\r\nHello\r\n";
+    source.add("INBOX", {{make_body(1), {}, day},
+                         {make_body(2, 90'000), {}, day},
+                         {make_body(3), {}, day},
+                         {undated, {}, day}});
+    const std::int64_t before = now();
+
+    sync::MigrationOptions o;
+    o.plan.pop3_folder = "Imported/POP";
+    const auto run = migrate(source.pop3(), target.imap(), state.store(), o);
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().messages.copied, 4U);
+    const std::int64_t after = now();
+
+    const Mailboxes got = target.read();
+    ASSERT_EQ(got.count("Imported/POP"), 1U);
+    const std::vector<Mail>& mails = got.at("Imported/POP");
+    EXPECT_EQ(bodies(mails), bodies(source.read().at("INBOX")));
+    for (const Mail& m : mails) {
+        EXPECT_TRUE(m.flags.empty());
+        if (m.body == undated) {
+            EXPECT_GE(m.date, before);  // the time of the copy
+            EXPECT_LE(m.date, after);
+        } else {
+            EXPECT_EQ(m.date / 60, date_header / 60);
+        }
+    }
+    EXPECT_EQ(source.read().at("INBOX").size(), 4U);
+
+    source.add("INBOX", {{make_body(4), {}, day}});
+    const auto again = migrate(source.pop3(), target.imap(), state.store(), o);
+    ASSERT_EQ(again.outcome, sync::Outcome::ok) << again.message;
+    EXPECT_EQ(again.report->totals().messages.copied, 1U);
+    EXPECT_EQ(target.read().at("Imported/POP").size(), 5U);
+}
+
+TEST(MigrationPop3, DeleteSourceMovesOnlyWhatTheTargetHolds) {
+    Account source, target;
+    StateFile state;
+    source.add("INBOX",
+               {{make_body(1), {}, day}, {make_body(2), {}, day}, {make_body(3), {}, day}});
+    const std::vector<std::string> all = bodies(source.read().at("INBOX"));
+
+    sync::MigrationOptions o;
+    o.plan.delete_source = true;
+    const auto run = migrate(source.pop3(), target.imap(), state.store(), o);
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_TRUE(source.read().at("INBOX").empty());
+    EXPECT_EQ(bodies(target.read().at("INBOX")), all);
+    auto summary = state.store().summary();
+    ASSERT_TRUE(summary);
+    EXPECT_EQ(summary->front().messages.deleted_on_source, 3U);
+
+    // New mail arrives; a later run without --delete-source copies it and
+    // keeps what was moved.
+    source.add("INBOX", {{make_body(4), {}, day}});
+    const auto later = migrate(source.pop3(), target.imap(), state.store());
+    ASSERT_EQ(later.outcome, sync::Outcome::ok) << later.message;
+    EXPECT_EQ(target.read().at("INBOX").size(), 4U);
+    EXPECT_EQ(source.read().at("INBOX").size(), 1U);
+}
+
+TEST(MigrationPop3, DeleteSourceInterruptedAtStepNLosesNothing) {
+    for (std::uint64_t n = 1; n <= 15; ++n) {
+        SCOPED_TRACE("drop-after-commands=" + std::to_string(n));
+        Account target;
+        testserver::FaultPlan f;
+        f.drop_after_commands = n;
+        Account source(f);
+        StateFile state;
+        source.add("INBOX",
+                   {{make_body(1), {}, day}, {make_body(2), {}, day}, {make_body(3), {}, day}});
+        const std::vector<std::string> all = bodies(source.read().at("INBOX"));
+        sync::MigrationOptions o;
+        o.plan.delete_source = true;
+        // The fault fires once, in whichever run reaches step N.
+        auto r = migrate(source.pop3(), target.imap(), state.store(), o);
+        for (int i = 0; i < 2 && r.outcome == sync::Outcome::ok; ++i) {
+            r = migrate(source.pop3(), target.imap(), state.store(), o);
+        }
+        const auto last = migrate(source.pop3(), target.imap(), state.store(), o);
+        ASSERT_EQ(last.outcome, sync::Outcome::ok) << last.message;
+        EXPECT_TRUE(source.read().at("INBOX").empty());
+        EXPECT_EQ(bodies(target.read().at("INBOX")), all);
+    }
+}
+
+TEST(MigrationMove, ImapDeleteSourceThenSyncDeletionsKeepsTheMovedMail) {
+    Account source, target;
+    StateFile state;
+    source.add("INBOX", {{make_body(1), {"\\Seen"}, day}, {make_body(2), {}, day + 1}});
+    source.add("Sent", {{make_body(3), {"\\Seen"}, day}});
+    const Mailboxes everything = source.read();
+
+    sync::MigrationOptions move;
+    move.plan.delete_source = true;
+    const auto moved = migrate(source.imap(), target.imap(), state.store(), move);
+    ASSERT_EQ(moved.outcome, sync::Outcome::ok) << moved.message;
+    EXPECT_EQ(total(source.read()), 0U);
+    EXPECT_EQ(target.read(), everything);
+
+    source.add("INBOX", {{make_body(4), {}, day + 2}});
+    sync::MigrationOptions mirror;
+    mirror.plan.sync_deletions = true;
+    const auto later = migrate(source.imap(), target.imap(), state.store(), mirror);
+    ASSERT_EQ(later.outcome, sync::Outcome::ok) << later.message;
+    EXPECT_EQ(later.report->totals().deletions, 0U);
+    EXPECT_EQ(later.report->totals().messages.copied, 1U);
+    EXPECT_EQ(total(target.read()), 4U);
+}
+
+}  // namespace
+}  // namespace mailferry::test

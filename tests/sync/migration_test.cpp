@@ -1,0 +1,228 @@
+// End-to-end runs of run_migration between two in-process test servers, with
+// isync's checks (STYLE §9): the first run gives the expected target, a
+// second run changes nothing, dry runs change nothing and plan what the real
+// run then does, re-runs bring over new mail, flag changes and deletions.
+#include "tests/sync/migration_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mailferry::test {
+namespace {
+
+using testserver::FlagMode;
+
+constexpr std::int64_t day = 1'700'000'000;
+
+void seed(Account& source) {
+    source.create("Archive/2023");
+    source.create("Work/Projects");
+    source.create("Entw&APw-rfe");  // "Entwürfe", modified UTF-7 (RFC 3501 §5.1.3)
+    source.add("INBOX", {{make_body(1), {"\\Seen"}, day},
+                         {make_body(2), {"\\Flagged", "$Label1"}, day + 60},
+                         {make_body(3), {}, day + 120},
+                         {make_body(4), {"\\Deleted", "\\Seen"}, day + 180},
+                         {make_body(5, 70'000), {"\\Answered", "\\Seen"}, day + 240}});
+    source.add("Archive/2023", {{make_body(10), {"\\Seen"}, day - 86400},
+                                {make_body(11), {"\\Seen"}, day - 86000}});
+    source.add("Work/Projects", {{make_body(20), {"\\Draft"}, day}});
+    source.add("Entw&APw-rfe", {{make_body(30), {"\\Draft"}, day}});
+    source.add("Sent", {{make_body(40), {"\\Seen"}, day}, {make_body(41), {"\\Seen"}, day}});
+}
+
+std::size_t messages_of(const sync::Report& r) {
+    return r.totals().messages.source;
+}
+
+TEST(Migration, FirstRunCopiesEveryFolderExactlyAndASecondRunChangesNothing) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+
+    const auto first = migrate(source.imap(), target.imap(), state.store());
+    ASSERT_EQ(first.outcome, sync::Outcome::ok) << first.message;
+    ASSERT_TRUE(first.report);
+    EXPECT_EQ(first.report->totals().messages.copied, 10U);
+    EXPECT_EQ(first.report->totals().messages.filtered, 1U);
+    EXPECT_EQ(first.report->totals().folders_created,
+              4U);  // Archive/2023, Work, Work/Projects, Entwürfe
+    EXPECT_EQ(messages_of(*first.report), 11U);
+    EXPECT_EQ(target.read(), source.read(true));
+
+    const auto second = migrate(source.imap(), target.imap(), state.store());
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    const sync::ReportTotals t = second.report->totals();
+    EXPECT_EQ(t.messages.to_copy, 0U);
+    EXPECT_EQ(t.messages.copied, 0U);
+    EXPECT_EQ(t.flag_updates, 0U);
+    EXPECT_EQ(t.deletions, 0U);
+    EXPECT_EQ(t.folders_created, 0U);
+    EXPECT_EQ(t.messages.already_there, 10U);
+    EXPECT_EQ(target.read(), source.read(true));
+
+    auto runs = state.store().runs(state.store().pairs()->front().id);
+    ASSERT_TRUE(runs);
+    ASSERT_EQ(runs->size(), 2U);
+    EXPECT_EQ(runs->front().exit_code, 0);
+    EXPECT_EQ(runs->back().totals.messages_copied, 10U);
+}
+
+TEST(Migration, DryRunChangesNothingAndPlansWhatTheRealRunCopies) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+    const Mailboxes before = target.read();
+
+    sync::MigrationOptions dry;
+    dry.dry_run = true;
+    const auto planned = migrate(source.imap(), target.imap(), state.store(), dry);
+    ASSERT_EQ(planned.outcome, sync::Outcome::ok) << planned.message;
+    EXPECT_TRUE(planned.report->dry_run());
+    EXPECT_EQ(planned.report->totals().messages.copied, 0U);
+    EXPECT_EQ(target.read(), before);
+    EXPECT_TRUE(state.store().pairs()->empty());  // not even a run row
+
+    const auto real = migrate(source.imap(), target.imap(), state.store());
+    ASSERT_EQ(real.outcome, sync::Outcome::ok) << real.message;
+    EXPECT_EQ(real.report->totals().messages.copied, planned.report->totals().messages.to_copy);
+    EXPECT_EQ(real.report->totals().bytes.copied, planned.report->totals().bytes.to_copy);
+    EXPECT_EQ(real.report->totals().folders_created, planned.report->totals().folders_created);
+}
+
+TEST(Migration, ReRunBringsNewMailAndFlagChangesAndKeepsWhatTheSourceDeleted) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+    ASSERT_EQ(migrate(source.imap(), target.imap(), state.store()).outcome, sync::Outcome::ok);
+    const Mailboxes after_first = target.read();
+
+    const auto inbox = source.uids("INBOX");
+    source.add("INBOX", {{make_body(6), {}, day + 300}});
+    source.set_flags("INBOX", {inbox[0]}, FlagMode::remove, {"\\Seen"});
+    source.set_flags("INBOX", {inbox[2]}, FlagMode::add, {"\\Flagged", "$Label2"});
+    source.expunge("INBOX", {inbox[1]});
+
+    const auto second = migrate(source.imap(), target.imap(), state.store());
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 1U);
+    EXPECT_EQ(second.report->totals().flag_updates, 2U);
+    EXPECT_EQ(second.report->totals().deletions, 0U);
+    // The target is the source plus the message deleted there.
+    Mailboxes expected = source.read(true);
+    const auto& old_inbox = after_first.at("INBOX");
+    auto kept = std::find_if(old_inbox.begin(), old_inbox.end(),
+                             [](const Mail& m) { return m.body == make_body(2); });
+    ASSERT_NE(kept, old_inbox.end());
+    expected["INBOX"].push_back(*kept);
+    std::sort(expected["INBOX"].begin(), expected["INBOX"].end());
+    EXPECT_EQ(target.read(), expected);
+}
+
+TEST(Migration, SyncDeletionsRemovesFromTheTargetWhatTheSourceDeleted) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+    ASSERT_EQ(migrate(source.imap(), target.imap(), state.store()).outcome, sync::Outcome::ok);
+    const auto inbox = source.uids("INBOX");
+    source.expunge("INBOX", {inbox[0], inbox[2]});
+    source.expunge("Archive/2023", source.uids("Archive/2023"));
+
+    sync::MigrationOptions o;
+    o.plan.sync_deletions = true;
+    const auto run = migrate(source.imap(), target.imap(), state.store(), o);
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().deletions, 4U);
+    EXPECT_EQ(target.read(), source.read(true));
+    // And once more: nothing left to do.
+    const auto again = migrate(source.imap(), target.imap(), state.store(), o);
+    EXPECT_EQ(again.report->totals().deletions, 0U);
+    EXPECT_EQ(target.read(), source.read(true));
+}
+
+TEST(Migration, RecreatedSourceFolderIsRematchedWithoutDuplicates) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+    ASSERT_EQ(migrate(source.imap(), target.imap(), state.store()).outcome, sync::Outcome::ok);
+
+    // Same mail, new UIDVALIDITY (RFC 3501 §2.3.1.1), plus one new message.
+    const Mailboxes before = source.read();
+    source.remove("Archive/2023");
+    source.create("Archive/2023");
+    std::vector<Mail> again = before.at("Archive/2023");
+    again.push_back({make_body(12), {}, day});
+    source.add("Archive/2023", again);
+
+    const auto run = migrate(source.imap(), target.imap(), state.store());
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().messages.copied, 1U);
+    EXPECT_EQ(target.read(), source.read(true));
+    const auto next = migrate(source.imap(), target.imap(), state.store());
+    EXPECT_EQ(next.report->totals().messages.to_copy, 0U);
+    EXPECT_EQ(target.read(), source.read(true));
+}
+
+TEST(Migration, TargetHoldingPartOfTheMailGetsOnlyTheRest) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+    target.add("INBOX", {{make_body(1), {}, day}, {make_body(3), {}, day + 120}});
+
+    const auto run = migrate(source.imap(), target.imap(), state.store());
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().messages.copied, 8U);
+    EXPECT_EQ(run.report->totals().messages.already_there, 2U);
+    // The source's flags won on the two that were there.
+    EXPECT_EQ(target.read(), source.read(true));
+}
+
+Mailboxes big_source(Account& source, int count) {
+    std::vector<Mail> mails;
+    for (int i = 0; i < count; ++i) {
+        mails.push_back(
+            {make_body(1000 + i, 400 + static_cast<std::size_t>(i % 7) * 300),
+             i % 3 == 0 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{},
+             day + i});
+    }
+    source.add("INBOX", mails);
+    source.add("Archive", {{make_body(1), {}, day}});
+    return source.read(true);
+}
+
+TEST(Migration, ThreeConnectionsGiveTheSameResultAsOne) {
+    Account source, one, three;
+    StateFile state_one, state_three;
+    const Mailboxes expected = big_source(source, 450);
+
+    const auto a = migrate(source.imap(), one.imap(), state_one.store());
+    ASSERT_EQ(a.outcome, sync::Outcome::ok) << a.message;
+    sync::MigrationOptions o;
+    o.connections = 3;
+    const auto b = migrate(source.imap(), three.imap(), state_three.store(), o);
+    ASSERT_EQ(b.outcome, sync::Outcome::ok) << b.message;
+    EXPECT_EQ(one.read(), expected);
+    EXPECT_EQ(three.read(), expected);
+    EXPECT_EQ(b.report->totals().messages.copied, 451U);
+    const auto again = migrate(source.imap(), three.imap(), state_three.store(), o);
+    EXPECT_EQ(again.report->totals().messages.to_copy, 0U);
+}
+
+TEST(Migration, CancelledRunStopsAfterItsBatchAndAReRunCompletes) {
+    Account source, target;
+    StateFile state;
+    const Mailboxes expected = big_source(source, 300);
+
+    const auto cancelled = migrate(source.imap(), target.imap(), state.store(), {}, 150);
+    EXPECT_EQ(cancelled.outcome, sync::Outcome::interrupted) << cancelled.message;
+    const std::size_t copied = cancelled.report->totals().messages.copied;
+    EXPECT_GE(copied, 150U);
+    EXPECT_LT(copied, 301U);
+    EXPECT_EQ(total(target.read()), copied);  // everything copied is recorded, nothing more
+
+    const auto resumed = migrate(source.imap(), target.imap(), state.store());
+    ASSERT_EQ(resumed.outcome, sync::Outcome::ok) << resumed.message;
+    EXPECT_EQ(resumed.report->totals().messages.copied, 301U - copied);
+    EXPECT_EQ(target.read(), expected);
+}
+
+}  // namespace
+}  // namespace mailferry::test

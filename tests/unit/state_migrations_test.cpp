@@ -1,0 +1,167 @@
+// Schema migrations: forward-only, tracked by PRAGMA user_version.
+#include "state/migrations.hpp"
+#include "state/state_store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <fstream>
+#include <string>
+
+namespace {
+
+using mailferry::state::error;
+using mailferry::state::FolderId;
+using mailferry::state::latest_schema_version;
+using mailferry::state::MessageStatus;
+using mailferry::state::StateStore;
+using mailferry::test::TempDir;
+
+int user_version(const std::filesystem::path& file) {
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+TEST(StateMigrations, FreshFileGetsTheLatestSchemaInWalMode) {
+    TempDir dir;
+    const auto file = dir / "deep" / "er" / "state.db";
+    {
+        auto store = StateStore::open(file);
+        ASSERT_TRUE(store) << store.error().message;
+    }
+    EXPECT_TRUE(std::filesystem::exists(file));
+    EXPECT_EQ(user_version(file), latest_schema_version);
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+    EXPECT_EQ(db.execAndGet("PRAGMA application_id").getInt(), mailferry::state::application_id);
+    for (const char* table : {"account_pair", "folder", "message", "run", "run_error"}) {
+        EXPECT_TRUE(db.tableExists(table)) << table;
+    }
+}
+
+TEST(StateMigrations, ReopeningAtTheLatestSchemaChangesNothing) {
+    TempDir dir;
+    const auto file = dir / "state.db";
+    {
+        auto store = StateStore::open(file);
+        ASSERT_TRUE(store);
+        ASSERT_TRUE(store->ensure_pair("imap://a@h:143", "imap://b@h:143"));
+    }
+    auto store = StateStore::open(file);
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(store->pairs()->size(), 1u);
+    EXPECT_EQ(user_version(file), latest_schema_version);
+}
+
+TEST(StateMigrations, SchemaOneFileMigratesForwardKeepingItsData) {
+    TempDir dir;
+    const auto file = dir / "state.db";
+    {
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        auto migrated = mailferry::state::migrate(db, file, 1);
+        ASSERT_TRUE(migrated) << migrated.error().message;
+        ASSERT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+        EXPECT_FALSE(db.tableExists("run"));
+        db.exec(
+            "INSERT INTO account_pair (id, source, target) "
+            "VALUES (7, 'pop3://shop@pop.example.net:110', 'imap://shop@new.example.org:143')");
+        db.exec(
+            "INSERT INTO folder (id, pair_id, source_name, target_name, target_uidvalidity, "
+            "created_on_target) VALUES (3, 7, 'INBOX', 'INBOX/Shop', 555, 1)");
+        db.exec(
+            "INSERT INTO message (folder_id, source_key, target_uid, target_uidvalidity, "
+            "message_id, size, internal_date, content_hash, status) VALUES (3, 'UIDL-1', 11, "
+            "555, '<m1@example.net>', 1234, 1700000000, '', 'copied')");
+    }
+    auto store = StateStore::open(file);
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(user_version(file), latest_schema_version);
+
+    auto pairs = store->pairs();
+    ASSERT_TRUE(pairs);
+    ASSERT_EQ(pairs->size(), 1u);
+    EXPECT_EQ(pairs->front().source, "pop3://shop@pop.example.net:110");
+    auto folder = store->folder(FolderId{3});
+    ASSERT_TRUE(folder) << folder.error().message;
+    EXPECT_EQ(folder->target_name, "INBOX/Shop");
+    EXPECT_TRUE(folder->created_on_target);
+    auto messages = store->messages(FolderId{3});
+    ASSERT_TRUE(messages);
+    ASSERT_EQ(messages->size(), 1u);
+    EXPECT_EQ(messages->front().source_key, "UIDL-1");
+    EXPECT_EQ(messages->front().target_uid, 11u);
+    EXPECT_EQ(messages->front().status, MessageStatus::copied);
+
+    // Schema 2's run history works on the migrated file.
+    auto run = store->begin_run(pairs->front().id, "sync", false, 1700000100);
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_EQ(store->runs(pairs->front().id)->size(), 1u);
+}
+
+TEST(StateMigrations, FileOfANewerMailferryIsRefusedUntouched) {
+    TempDir dir;
+    const auto file = dir / "state.db";
+    {
+        auto store = StateStore::open(file);
+        ASSERT_TRUE(store);
+    }
+    {
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+        db.exec("PRAGMA user_version = 7");
+    }
+    auto store = StateStore::open(file);
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, error::newer_schema);
+    EXPECT_EQ(store.error().message, "state file " + file.string() +
+                                         " was written by a newer mailferry (schema 7, this one "
+                                         "knows " +
+                                         std::to_string(latest_schema_version) +
+                                         "); use a newer mailferry or another --state");
+    EXPECT_EQ(user_version(file), 7);
+    // The refusal released the lock: the next open gets the same answer.
+    EXPECT_EQ(StateStore::open(file).error().code, error::newer_schema);
+}
+
+TEST(StateMigrations, SqliteFileOfAnotherProgramIsRefused) {
+    TempDir dir;
+    const auto file = dir / "other.db";
+    {
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("CREATE TABLE contacts (name TEXT)");
+    }
+    auto store = StateStore::open(file);
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, error::corrupt);
+    EXPECT_EQ(store.error().message, "state file " + file.string() +
+                                         " is not a mailferry state database (it holds tables of "
+                                         "another program); use another --state");
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    EXPECT_FALSE(db.tableExists("message"));
+}
+
+TEST(StateMigrations, FileThatIsNoDatabaseIsRefused) {
+    TempDir dir;
+    const auto file = dir / "notes.txt";
+    std::ofstream(file) << std::string(4096, 'x');
+    auto store = StateStore::open(file);
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, error::corrupt);
+    EXPECT_NE(store.error().message.find("state file " + file.string() +
+                                         " is not a mailferry state database or is damaged"),
+              std::string::npos)
+        << store.error().message;
+}
+
+TEST(StateMigrations, UnknownTargetSchemaIsAnInvalidArgument) {
+    TempDir dir;
+    const auto file = dir / "state.db";
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    auto migrated = mailferry::state::migrate(db, file, latest_schema_version + 1);
+    ASSERT_FALSE(migrated);
+    EXPECT_EQ(migrated.error().code, error::invalid_argument);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 0);
+}
+
+}  // namespace

@@ -1,0 +1,176 @@
+// The run report: SPEC.md's JSON shape, dry-run semantics and the table.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "sync/planner.hpp"
+#include "sync/report.hpp"
+
+namespace mailferry::sync {
+namespace {
+
+// The example of SPEC.md, "The report", verbatim.
+constexpr const char* spec_example = R"({
+  "dry_run": false,
+  "source": "imap://src@127.0.0.1:1143",
+  "target": "imap://dst@127.0.0.1:2143",
+  "started": "2026-11-23T10:00:00Z",
+  "duration_s": 12.5,
+  "folders": [
+    {
+      "source": "Archive/2023", "target": "Archive/2023", "created": true,
+      "messages": {"source": 120, "to_copy": 120, "copied": 120,
+                   "already_there": 0, "filtered": 0, "failed": 0},
+      "bytes": {"to_copy": 3456789, "copied": 3456789},
+      "flag_updates": 0, "deletions": 0
+    }
+  ],
+  "totals": {
+    "messages": {"source": 0, "to_copy": 0, "copied": 0,
+                 "already_there": 0, "filtered": 0, "failed": 0},
+    "bytes": {"to_copy": 0, "copied": 0},
+    "flag_updates": 0, "deletions": 0, "folders_created": 0
+  },
+  "errors": [{"folder": "INBOX", "source_id": "4711", "error": "..."}]
+})";
+
+// Same keys at every level and the same kind of value (number, string, ...).
+void expect_same_shape(const nlohmann::json& expected, const nlohmann::json& actual,
+                       const std::string& path) {
+    SCOPED_TRACE(path);
+    const bool both_numbers = expected.is_number() && actual.is_number();
+    ASSERT_TRUE(both_numbers || expected.type() == actual.type())
+        << expected.type_name() << " vs " << actual.type_name();
+    if (expected.is_object()) {
+        ASSERT_EQ(expected.size(), actual.size());
+        for (const auto& [key, value] : expected.items()) {
+            ASSERT_TRUE(actual.contains(key)) << key;
+            expect_same_shape(value, actual.at(key), path + "." + key);
+        }
+    } else if (expected.is_array()) {
+        ASSERT_FALSE(actual.empty());
+        for (const auto& element : actual) {
+            expect_same_shape(expected.front(), element, path + "[]");
+        }
+    }
+}
+
+using Flags = std::vector<std::string>;
+
+MessageMeta src(std::uint32_t uid, std::string mid, std::uint64_t size, Flags flags = {}) {
+    MessageMeta m;
+    m.uid = uid;
+    m.source_key = std::to_string(uid);
+    m.message_id = std::move(mid);
+    m.size = size;
+    m.internal_date = 1'700'000'000;
+    m.flags = std::move(flags);
+    return m;
+}
+
+// Archive/2023 is new (two messages to copy, one \Deleted); INBOX has one
+// message copied before whose flags changed and one that was deleted.
+Plan sample_plan() {
+    SourceListing source;
+    source.folders.push_back(
+        {{"INBOX", "", true}, {1, 3, 0, 1}, {src(1, "<a@x>", 10, {"\\Seen"})}});
+    MessageMeta deleted = src(3, "<d@x>", 7);
+    deleted.deleted = true;
+    source.folders.push_back({{"Archive/2023", "", true},
+                              {2, 4, 0, 3},
+                              {src(1, "<b@x>", 1000), src(2, "<c@x>", 2000), deleted}});
+    TargetListing target;
+    target.folders.push_back({{"INBOX", "", true},
+                              {5, 3, 0, 2},
+                              {{1, 10, 1'700'000'000, "<a@x>", {}}, {2, 5, 0, "<z@x>", {}}}});
+    MessageState a;
+    a.source_key = "1";
+    a.source_uid = 1;
+    a.target_uid = 1;
+    a.status = MessageStatus::copied;
+    MessageState z = a;
+    z.source_key = "2";
+    z.source_uid = 2;
+    z.target_uid = 2;
+    StateView state;
+    state.folders.push_back({"INBOX", "INBOX", 1, 5, 3, 0, {a, z}});
+    PlanOptions options;
+    options.sync_deletions = true;
+    return plan_sync(source, target, state, options);
+}
+
+const Report::Clock::time_point started = Report::Clock::from_time_t(1'795'428'000);
+
+TEST(SyncReport, JsonHasExactlyTheShapeOfTheSpecExample) {
+    Report report = Report::from_plan(sample_plan(), "imap://src@127.0.0.1:1143",
+                                      "imap://dst@127.0.0.1:2143", false, started);
+    report.record_failed("INBOX", "4711", "...");
+    expect_same_shape(nlohmann::json::parse(spec_example), report.to_json(), "$");
+}
+
+TEST(SyncReport, DryRunSaysWhatARealRunWouldDoAndCopiesNothing) {
+    const Report report = Report::from_plan(sample_plan(), "imap://src@127.0.0.1:1143",
+                                            "imap://dst@127.0.0.1:2143", true, started);
+    const nlohmann::json j = report.to_json();
+    EXPECT_EQ(j.at("dry_run"), true);
+    EXPECT_EQ(j.at("source"), "imap://src@127.0.0.1:1143");
+    EXPECT_EQ(j.at("started"), "2026-11-23T10:00:00Z");
+    EXPECT_EQ(j.at("errors"), nlohmann::json::array());
+    const nlohmann::json inbox = j.at("folders").at(0);
+    EXPECT_EQ(inbox.at("source"), "INBOX");
+    EXPECT_EQ(inbox.at("created"), false);
+    EXPECT_EQ(inbox.at("messages"),
+              nlohmann::json::parse(R"({"source": 1, "to_copy": 0, "copied": 0,
+                  "already_there": 1, "filtered": 0, "failed": 0})"));
+    EXPECT_EQ(inbox.at("flag_updates"), 1);
+    EXPECT_EQ(inbox.at("deletions"), 1);
+    const nlohmann::json archive = j.at("folders").at(1);
+    EXPECT_EQ(archive.at("target"), "Archive/2023");
+    EXPECT_EQ(archive.at("created"), true);
+    EXPECT_EQ(archive.at("messages"),
+              nlohmann::json::parse(R"({"source": 3, "to_copy": 2, "copied": 0,
+                  "already_there": 0, "filtered": 1, "failed": 0})"));
+    EXPECT_EQ(archive.at("bytes"), nlohmann::json::parse(R"({"to_copy": 3000, "copied": 0})"));
+    EXPECT_EQ(j.at("totals"), nlohmann::json::parse(R"({
+        "messages": {"source": 4, "to_copy": 2, "copied": 0,
+                     "already_there": 1, "filtered": 1, "failed": 0},
+        "bytes": {"to_copy": 3000, "copied": 0},
+        "flag_updates": 1, "deletions": 1, "folders_created": 2})"));
+}
+
+TEST(SyncReport, ExecutorUpdatesCopiedAndFailed) {
+    Report report = Report::from_plan(sample_plan(), "s", "t", false, started);
+    report.record_copied("Archive/2023", 1000);
+    report.record_failed("Archive/2023", "2", "APPEND failed: NO [OVERQUOTA] quota exceeded");
+    report.set_duration(12.5);
+    const nlohmann::json j = report.to_json();
+    EXPECT_EQ(j.at("duration_s"), 12.5);
+    const nlohmann::json& archive = j.at("folders").at(1);
+    EXPECT_EQ(archive.at("messages").at("copied"), 1);
+    EXPECT_EQ(archive.at("messages").at("failed"), 1);
+    EXPECT_EQ(archive.at("bytes").at("copied"), 1000);
+    EXPECT_EQ(j.at("totals").at("messages").at("copied"), 1);
+    EXPECT_EQ(j.at("totals").at("messages").at("failed"), 1);
+    EXPECT_EQ(j.at("errors"), nlohmann::json::parse(R"([{"folder": "Archive/2023",
+        "source_id": "2", "error": "APPEND failed: NO [OVERQUOTA] quota exceeded"}])"));
+}
+
+TEST(SyncReport, TableShowsEveryFolderAndTheTotal) {
+    Report report = Report::from_plan(sample_plan(), "imap://src@h", "imap://dst@h", true, started);
+    const std::string table = report.to_table();
+    EXPECT_NE(table.find("Dry run"), std::string::npos);
+    EXPECT_NE(table.find("INBOX "), std::string::npos);
+    EXPECT_NE(table.find("Archive/2023 (new)"), std::string::npos);
+    EXPECT_NE(table.find("2.9 KiB"), std::string::npos);
+    EXPECT_NE(table.find("Total"), std::string::npos);
+    EXPECT_NE(table.find("2 folder(s) to create, 0 error(s)"), std::string::npos);
+}
+
+TEST(SyncReport, StartTimeIsUtcRfc3339) {
+    EXPECT_EQ(format_utc(Report::Clock::from_time_t(0)), "1970-01-01T00:00:00Z");
+    EXPECT_EQ(format_utc(started), "2026-11-23T10:00:00Z");
+}
+
+}  // namespace
+}  // namespace mailferry::sync
