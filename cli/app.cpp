@@ -3,8 +3,8 @@
 #include "cli/commands.hpp"
 #include "mailferry/version.hpp"
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>

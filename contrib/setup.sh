@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     # build
-    cmake ninja-build g++ ccache pkg-config
+    cmake ninja-build g++ ccache pkg-config clang-format git
     libboost1.81-dev libssl-dev libsqlite3-dev libspdlog-dev libfmt-dev
     libsqlitecpp-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev
     libgtest-dev libgmock-dev libbenchmark-dev

@@ -26,18 +26,19 @@ namespace mailferry::sync {
 // How to reach and log in to one account. The password is used for login
 // and never logged, reported or stored.
 struct AccountAccess {
-    std::string url;       // "imaps://alice@host" etc. (SPEC.md "Accounts"), without password
-    std::string password;  // from the CLI's password sources
-    std::string ca_file;   // extra trusted CA (PEM), "" for the system store only
-    bool insecure = false;         // skip certificate verification (warned about)
+    std::string url;        // "imaps://alice@host" etc. (SPEC.md "Accounts"), without password
+    std::string password;   // from the CLI's password sources
+    std::string ca_file;    // extra trusted CA (PEM), "" for the system store only
+    bool insecure = false;  // skip certificate verification (warned about)
     bool allow_plaintext = false;  // allow a password over an unencrypted non-loopback link
 };
 
 struct MigrationOptions {
-    PlanOptions plan;          // include/exclude/map/max_size/since/deletions/pop3 folder
-    bool dry_run = false;      // EXAMINE + BODY.PEEK only; nothing changes anywhere, state untouched
-    unsigned connections = 1;  // parallel connection pairs (folders and UID ranges spread over them)
-    unsigned retries = 2;      // per failed message, before it is reported
+    PlanOptions plan;      // include/exclude/map/max_size/since/deletions/pop3 folder
+    bool dry_run = false;  // EXAMINE + BODY.PEEK only; nothing changes anywhere, state untouched
+    unsigned connections =
+        1;                 // parallel connection pairs (folders and UID ranges spread over them)
+    unsigned retries = 2;  // per failed message, before it is reported
     std::string command = "migrate";  // recorded in the state's run row
     // Timeouts for each network step.
     std::chrono::seconds connect_timeout{30};
@@ -63,7 +64,7 @@ enum class Outcome {
 
 struct MigrationResult {
     Outcome outcome = Outcome::ok;
-    std::string message;  // for anything but ok: what happened and what to do
+    std::string message;           // for anything but ok: what happened and what to do
     std::optional<Report> report;  // present once planning succeeded
 };
 
