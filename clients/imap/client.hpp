@@ -159,6 +159,15 @@ struct AppendResult {
     std::optional<boost::system::error_code> source_error;
 };
 
+// What move_uids() reports: [COPYUID uidvalidity source-set dest-set]
+// (RFC 4315 §3; for MOVE in an untagged OK, RFC 6851 §4.3) when the server
+// sent it. Empty (no uidvalidity, no pairs) when it did not.
+struct MoveResult {
+    std::optional<std::uint32_t> uidvalidity;  // the destination's
+    // Each moved message's UID in the source -> its UID in the destination.
+    std::map<std::uint32_t, std::uint32_t> uids;
+};
+
 // One resource of `* QUOTA root (name usage limit ...)` (RFC 9208 §5.1):
 // usage and limit in the resource's units (STORAGE: KiB, MESSAGE: count).
 struct QuotaResource {
@@ -245,6 +254,13 @@ class Client {
     // EXPUNGE, which would also remove messages other clients marked
     // \Deleted: the safe fallback is for the caller to leave them marked.
     awaitable<ClientResult<void>> expunge_uids(std::string uid_set);
+    // In the selected mailbox: moves the messages of `uid_set` to
+    // `destination`. With MOVE (RFC 6851): UID MOVE. Otherwise UID COPY,
+    // UID STORE +FLAGS.SILENT (\Deleted), UID EXPUNGE, which needs UIDPLUS:
+    // without it the call fails with not_supported after the STORE, the
+    // copies staying in the destination and the originals marked \Deleted
+    // (as expunge_uids()). A NO from COPY or MOVE leaves the source as it was.
+    awaitable<ClientResult<MoveResult>> move_uids(std::string uid_set, std::string destination);
     // UID SEARCH HEADER Message-ID "msgid": the UIDs, ascending.
     awaitable<ClientResult<std::vector<std::uint32_t>>> search_message_id(std::string message_id);
     awaitable<ClientResult<void>> noop();

@@ -1,6 +1,7 @@
 #include "clients/pop3/response_parser.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace mailferry::pop3 {
 namespace {
@@ -52,9 +53,10 @@ FeedResult ResponseParser::fail(std::size_t consumed, pop3::error e, std::string
     error_message_ += ": ";
     if (e == error::line_too_long) {
         // Cut where every split of the input has seen the line, so the
-        // message does not depend on read sizes.
-        error_message_ +=
-            quote_line(std::string_view(line_).substr(0, limits_.max_status_line), line_.size());
+        // message does not depend on read sizes. The line is longer than the
+        // limit by definition, so the quote always ends in "...".
+        error_message_ += quote_line(std::string_view(line_).substr(0, limits_.max_status_line),
+                                     std::numeric_limits<std::size_t>::max());
     } else {
         error_message_ += quote_line(line_, line_.size());
     }

@@ -18,8 +18,8 @@ namespace {
 using Lines = std::vector<std::string>;
 
 const std::string capabilities_before_login =
-    "IMAP4rev1 STARTTLS AUTH=PLAIN SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS MOVE "
-    "UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND";
+    "IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=XOAUTH2 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE "
+    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND";
 const std::string capabilities_after_login =
     "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
     "SPECIAL-USE CONDSTORE MULTIAPPEND";
@@ -393,8 +393,9 @@ TEST(ImapServer, StartTlsUpgradesAndDropsStartTlsFromCapabilities) {
     EXPECT_EQ(client.response(), "t1 OK Begin TLS negotiation now");
     ASSERT_TRUE(client.start_tls());
     EXPECT_EQ(client.command("t3", "CAPABILITY"),
-              (Lines{"* CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE "
-                     "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND",
+              (Lines{"* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR LITERAL+ ID ENABLE "
+                     "IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE "
+                     "MULTIAPPEND",
                      "t3 OK CAPABILITY completed"}));
     EXPECT_EQ(client.command("t4", "STARTTLS"), (Lines{"t4 BAD TLS is already active"}));
     EXPECT_EQ(client.command("t5", "LOGIN alice wonderland").back().rfind("t5 OK", 0), 0u);

@@ -1,11 +1,19 @@
-// CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE PLAIN and LOGOUT
-// (RFC 3501 §6.1-6.2, RFC 4959 SASL-IR, RFC 4616 PLAIN).
+// CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE PLAIN and XOAUTH2, and LOGOUT
+// (RFC 3501 §6.1-6.2, RFC 4959 SASL-IR, RFC 4616 PLAIN, and Google's and
+// Microsoft's XOAUTH2 with RFC 7628 §3.2.2-style error challenges).
+//
+// XOAUTH2 here has no authorization server: the bearer token is accepted
+// when it equals the user's password in the store. That stands in for a
+// token check so that clients' XOAUTH2 code can be exercised end to end.
 
 #include "contrib/testserver/imap/session.hpp"
 
 #include "clients/wire/base64.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <optional>
+#include <string_view>
 
 namespace mailferry::testserver::imap {
 
@@ -73,6 +81,38 @@ bool logged_in(MailStore& store, const std::string& user, const std::string& pas
     return store.check_password(user, password) == StoreError::ok;
 }
 
+struct Xoauth2Credentials {
+    std::string user;
+    std::string token;
+};
+
+// The decoded XOAUTH2 initial response: "user=" user ^A "auth=Bearer "
+// token ^A ^A. std::nullopt when it has another shape.
+std::optional<Xoauth2Credentials> parse_xoauth2(std::string_view text) {
+    constexpr std::string_view user_key = "user=";
+    constexpr std::string_view auth_key = "auth=Bearer ";
+    if (text.size() < 2 || text.substr(text.size() - 2) != "\x01\x01") {
+        return std::nullopt;
+    }
+    text.remove_suffix(2);
+    const auto sep = text.find('\x01');
+    if (sep == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto user = text.substr(0, sep);
+    const auto auth = text.substr(sep + 1);
+    if (!user.starts_with(user_key) || !auth.starts_with(auth_key) ||
+        auth.find('\x01') != std::string_view::npos) {
+        return std::nullopt;
+    }
+    Xoauth2Credentials out{std::string(user.substr(user_key.size())),
+                           std::string(auth.substr(auth_key.size()))};
+    if (out.user.empty() || out.token.empty()) {
+        return std::nullopt;
+    }
+    return out;
+}
+
 }  // namespace
 
 net::awaitable<Completion> Session::cmd_login(const Command& cmd) {
@@ -96,7 +136,8 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
     for (auto& c : mechanism) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
-    if (mechanism != "PLAIN" || !offers("AUTH=PLAIN")) {
+    const bool xoauth2 = mechanism == "XOAUTH2";
+    if (!(mechanism == "PLAIN" || xoauth2) || !offers("AUTH=" + mechanism)) {
         co_return Completion::no("Unsupported authentication mechanism");
     }
     std::string response;
@@ -129,6 +170,9 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
     if (!decoded) {
         co_return Completion::bad("Invalid base64 in authentication response");
     }
+    if (xoauth2) {
+        co_return co_await finish_xoauth2(*decoded);
+    }
     // RFC 4616 §2: authzid NUL authcid NUL passwd.
     auto first = decoded->find('\0');
     auto second = first == std::string::npos ? first : decoded->find('\0', first + 1);
@@ -147,6 +191,34 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
     user_ = authcid;
     state_ = SessionState::authenticated;
     co_return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");
+}
+
+net::awaitable<Completion> Session::finish_xoauth2(const std::string& decoded) {
+    auto credentials = parse_xoauth2(decoded);
+    if (!credentials) {
+        co_return Completion::bad("Malformed XOAUTH2 response");
+    }
+    if (logged_in(ctx_.store, credentials->user, credentials->token)) {
+        user_ = credentials->user;
+        state_ = SessionState::authenticated;
+        co_return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");
+    }
+    // RFC 7628 §3.2.2, as Gmail and Outlook do for XOAUTH2: the error as a
+    // JSON challenge, which the client answers with an empty response before
+    // the NO.
+    emit("+ " + wire::base64_encode(R"({"status":"invalid_token","schemes":"bearer"})") + "\r\n");
+    if (!co_await flush()) {
+        co_return Completion::closed();
+    }
+    bool too_long = false;
+    auto line = co_await read_raw_line(too_long);
+    if (!line) {
+        co_return Completion::closed();
+    }
+    if (too_long || !(line->empty() || *line == "*")) {
+        co_return Completion::bad("Expected an empty response after the XOAUTH2 error");
+    }
+    co_return login_failed("Invalid or expired token");
 }
 
 }  // namespace mailferry::testserver::imap

@@ -110,6 +110,7 @@ void CommandParser::reset() {
     lists_.clear();
     pending_ = Arg{};
     skip_tail_.clear();
+    skip_literal_headers_ = true;
 }
 
 void CommandParser::start_command() {
@@ -253,6 +254,7 @@ CommandParser::Result CommandParser::feed(std::string_view input) {
         if (state_ == State::skip) {
             const char c = input[pos++];
             if (c == '\n') {
+                skip_literal_headers_ = true;
                 if (const auto n = non_sync_literal_at_end(skip_tail_)) {
                     literal_left_ = *n;
                     state_ = State::skip_literal;
@@ -260,7 +262,7 @@ CommandParser::Result CommandParser::feed(std::string_view input) {
                     state_ = State::line_start;
                 }
                 skip_tail_.clear();
-            } else if (c == '{') {
+            } else if (c == '{' && skip_literal_headers_) {
                 skip_tail_.assign(1, c);
             } else if (!skip_tail_.empty() && skip_tail_.size() < max_literal_header) {
                 skip_tail_.push_back(c);
@@ -296,7 +298,9 @@ std::optional<CommandParser::Result> CommandParser::raw_line(std::string_view in
         --length;  // the CR of the CRLF, unless more follows
     }
     if (length > limits_.max_line) {
-        return fail(pos, "line too long", true);
+        const Result failed = fail(pos, "line too long", true);
+        skip_literal_headers_ = false;
+        return failed;
     }
     if (lf == std::string_view::npos) {
         return std::nullopt;

@@ -140,6 +140,9 @@ class CommandParser {
     // so a non-synchronizing literal announced at the line end is skipped
     // too. While reading a literal header: the header so far ("{12+").
     std::string skip_tail_;
+    // False while skipping the rest of an over-long raw line (expect_line):
+    // raw lines are not command grammar, so a "{n+}" there is no literal.
+    bool skip_literal_headers_ = true;
 };
 
 }  // namespace mailferry::testserver::imap

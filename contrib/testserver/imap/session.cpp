@@ -95,6 +95,7 @@ std::string Session::capabilities() const {
             add("STARTTLS");
         }
         add("AUTH=PLAIN");
+        add("AUTH=XOAUTH2");
     }
     for (const std::string_view name :
          {"SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT",

@@ -86,6 +86,8 @@ class Session {
     net::awaitable<Completion> cmd_starttls(const Command& cmd);
     net::awaitable<Completion> cmd_login(const Command& cmd);
     net::awaitable<Completion> cmd_authenticate(const Command& cmd);
+    // After a decoded XOAUTH2 initial response: log in, or the error challenge then NO.
+    net::awaitable<Completion> finish_xoauth2(const std::string& decoded);
     net::awaitable<Completion> cmd_logout(const Command& cmd);
     Completion login_failed(std::string text);
 
