@@ -39,6 +39,21 @@ struct ImapClientServerOptions {
     std::string faults;  // FaultPlan::parse() syntax
 };
 
+// Client options for a test server on 127.0.0.1, with 10 s deadlines on
+// every step so a hung test fails instead of waiting forever.
+inline imap::ClientOptions loopback_client_options(std::uint16_t port, std::string user,
+                                                   std::string password) {
+    imap::ClientOptions o;
+    o.host = "127.0.0.1";
+    o.port = port;
+    o.user = std::move(user);
+    o.password = std::move(password);
+    using namespace std::chrono_literals;
+    o.timeouts.connect = o.timeouts.tls = o.timeouts.greeting = 10s;
+    o.timeouts.command = o.timeouts.body_chunk = o.timeouts.write = 10s;
+    return o;
+}
+
 class ImapClientServer {
   public:
     explicit ImapClientServer(ImapClientServerOptions o = {}) {
@@ -69,14 +84,8 @@ class ImapClientServer {
     const std::filesystem::path& ca_file() const { return ca_file_; }
 
     imap::ClientOptions options(std::string user = "u", std::string password = "p") const {
-        imap::ClientOptions o;
-        o.host = "127.0.0.1";
-        o.port = port();
-        o.user = std::move(user);
-        o.password = std::move(password);
-        using namespace std::chrono_literals;
-        o.timeouts.connect = o.timeouts.tls = o.timeouts.greeting = 10s;
-        o.timeouts.command = o.timeouts.body_chunk = o.timeouts.write = 10s;
+        imap::ClientOptions o =
+            loopback_client_options(port(), std::move(user), std::move(password));
         if (!ca_file_.empty()) {
             auto ctx =
                 net::make_client_tls_context(net::TlsClientOptions{ca_file_.string(), false});

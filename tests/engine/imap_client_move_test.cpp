@@ -34,15 +34,9 @@ class MoveServer {
     }
 
     imap::ClientOptions options(std::shared_ptr<spdlog::logger> logger) const {
-        imap::ClientOptions o;
-        o.host = "127.0.0.1";
-        o.port = server_->port(ts::Protocol::imap);
-        o.user = "u";
-        o.password = "p";
+        imap::ClientOptions o =
+            loopback_client_options(server_->port(ts::Protocol::imap), "u", "p");
         o.logger = std::move(logger);
-        using namespace std::chrono_literals;
-        o.timeouts.connect = o.timeouts.tls = o.timeouts.greeting = 10s;
-        o.timeouts.command = o.timeouts.body_chunk = o.timeouts.write = 10s;
         return o;
     }
 

@@ -45,15 +45,8 @@ class PlainServer {
     ts::TestServerThread& server() { return *server_; }
 
     imap::ClientOptions options(std::shared_ptr<spdlog::logger> logger) const {
-        imap::ClientOptions o;
-        o.host = "127.0.0.1";
-        o.port = port();
-        o.user = "u";
-        o.password = "p";
+        imap::ClientOptions o = loopback_client_options(port(), "u", "p");
         o.logger = std::move(logger);
-        using namespace std::chrono_literals;
-        o.timeouts.connect = o.timeouts.tls = o.timeouts.greeting = 10s;
-        o.timeouts.command = o.timeouts.body_chunk = o.timeouts.write = 10s;
         return o;
     }
 

@@ -123,9 +123,7 @@ net::awaitable<Completion> Session::cmd_login(const Command& cmd) {
     if (!logged_in(ctx_.store, user, cmd.args[1].text)) {
         co_return login_failed("Invalid credentials");
     }
-    user_ = user;
-    state_ = SessionState::authenticated;
-    co_return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");
+    co_return logged_in_as(user);
 }
 
 net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
@@ -148,22 +146,19 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
         // RFC 4959 §3: "=" is an empty initial response.
         response = cmd.args[1].text == "=" ? std::string() : cmd.args[1].text;
     } else {
-        emit("+ \r\n");
-        if (!co_await flush()) {
+        // A named argument: GCC 12 mishandles temporaries made inside co_await.
+        std::string empty_challenge;
+        auto reply = co_await challenge(std::move(empty_challenge));
+        if (!reply) {
             co_return Completion::closed();
         }
-        bool too_long = false;
-        auto line = co_await read_raw_line(too_long);
-        if (!line) {
-            co_return Completion::closed();
-        }
-        if (too_long) {
+        if (reply->too_long) {
             co_return Completion::bad("Authentication response too long");
         }
-        if (*line == "*") {
+        if (reply->line == "*") {
             co_return Completion::bad("Authentication cancelled");
         }
-        response = std::move(*line);
+        response = std::move(reply->line);
     }
     auto decoded = response.empty() ? std::optional<std::string>(std::string())
                                     : wire::base64_decode(response);
@@ -188,9 +183,27 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
     if (!logged_in(ctx_.store, authcid, password)) {
         co_return login_failed("Invalid credentials");
     }
-    user_ = authcid;
+    co_return logged_in_as(authcid);
+}
+
+Completion Session::logged_in_as(std::string user) {
+    user_ = std::move(user);
     state_ = SessionState::authenticated;
-    co_return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");
+    return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");
+}
+
+net::awaitable<std::optional<Session::ChallengeReply>> Session::challenge(std::string text) {
+    emit("+ " + text + "\r\n");
+    if (!co_await flush()) {
+        co_return std::nullopt;
+    }
+    ChallengeReply reply;
+    auto line = co_await read_raw_line(reply.too_long);
+    if (!line) {
+        co_return std::nullopt;
+    }
+    reply.line = std::move(*line);
+    co_return reply;
 }
 
 net::awaitable<Completion> Session::finish_xoauth2(const std::string& decoded) {
@@ -199,23 +212,18 @@ net::awaitable<Completion> Session::finish_xoauth2(const std::string& decoded) {
         co_return Completion::bad("Malformed XOAUTH2 response");
     }
     if (logged_in(ctx_.store, credentials->user, credentials->token)) {
-        user_ = credentials->user;
-        state_ = SessionState::authenticated;
-        co_return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");
+        co_return logged_in_as(credentials->user);
     }
     // RFC 7628 §3.2.2, as Gmail and Outlook do for XOAUTH2: the error as a
     // JSON challenge, which the client answers with an empty response before
     // the NO.
-    emit("+ " + wire::base64_encode(R"({"status":"invalid_token","schemes":"bearer"})") + "\r\n");
-    if (!co_await flush()) {
+    std::string error_challenge =
+        wire::base64_encode(R"({"status":"invalid_token","schemes":"bearer"})");
+    auto reply = co_await challenge(std::move(error_challenge));
+    if (!reply) {
         co_return Completion::closed();
     }
-    bool too_long = false;
-    auto line = co_await read_raw_line(too_long);
-    if (!line) {
-        co_return Completion::closed();
-    }
-    if (too_long || !(line->empty() || *line == "*")) {
+    if (reply->too_long || !(reply->line.empty() || reply->line == "*")) {
         co_return Completion::bad("Expected an empty response after the XOAUTH2 error");
     }
     co_return login_failed("Invalid or expired token");

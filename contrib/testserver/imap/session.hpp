@@ -90,6 +90,16 @@ class Session {
     net::awaitable<Completion> finish_xoauth2(const std::string& decoded);
     net::awaitable<Completion> cmd_logout(const Command& cmd);
     Completion login_failed(std::string text);
+    // Enters the authenticated state as `user`; the tagged OK carries the
+    // capabilities (RFC 3501 §7.2.1 allows them there).
+    Completion logged_in_as(std::string user);
+    // An AUTHENTICATE challenge: sends "+ text" and reads the client's line.
+    struct ChallengeReply {
+        std::string line;
+        bool too_long = false;
+    };
+    // nullopt when the connection ended.
+    net::awaitable<std::optional<ChallengeReply>> challenge(std::string text);
 
     // ---- authenticated (mailbox_commands.cpp) ----
     net::awaitable<Completion> cmd_select(const Command& cmd, bool read_only);
