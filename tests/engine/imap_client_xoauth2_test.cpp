@@ -34,16 +34,10 @@ class TokenServer {
         auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(trace);
         auto logger = std::make_shared<spdlog::logger>("imap-xoauth2-test", sink);
         logger->set_level(spdlog::level::trace);
-        imap::ClientOptions o;
-        o.host = "127.0.0.1";
-        o.port = server_->port(ts::Protocol::imap);
-        o.user = "alice@example.org";
-        o.password = std::move(access_token);
+        imap::ClientOptions o = loopback_client_options(
+            server_->port(ts::Protocol::imap), "alice@example.org", std::move(access_token));
         o.auth = imap::AuthMechanism::xoauth2;
         o.logger = std::move(logger);
-        using namespace std::chrono_literals;
-        o.timeouts.connect = o.timeouts.tls = o.timeouts.greeting = 10s;
-        o.timeouts.command = o.timeouts.body_chunk = o.timeouts.write = 10s;
         return o;
     }
 
