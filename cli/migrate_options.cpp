@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <chrono>
 #include <limits>
 #include <stdexcept>
 
@@ -49,23 +50,6 @@ bool iequals(std::string_view a, std::string_view b) {
         }
     }
     return true;
-}
-
-// Days from 1970-01-01 to the given proleptic Gregorian date (H. Hinnant's
-// days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2 ? 1 : 0;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-unsigned days_in_month(unsigned year, unsigned month) {
-    static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return month == 2 && leap ? 29 : days[month - 1];
 }
 
 }  // namespace
@@ -137,10 +121,12 @@ std::int64_t parse_since(std::string_view text) {
     if (year < 1970) {
         bad("--since", text, "the year must be 1970 or later");
     }
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) {
+    const std::chrono::year_month_day date{std::chrono::year{static_cast<int>(year)},
+                                           std::chrono::month{month}, std::chrono::day{day}};
+    if (!date.ok()) {
         bad("--since", text, "no such day in the calendar");
     }
-    return days_from_civil(year, month, day) * 86400;
+    return std::chrono::sys_seconds{std::chrono::sys_days{date}}.time_since_epoch().count();
 }
 
 sync::MigrationOptions to_migration_options(const MigrateArgs& args) {

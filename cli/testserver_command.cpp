@@ -14,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -36,6 +37,7 @@ struct TestserverArgs {
     int autologout = 0;
     std::size_t max_literal = 64 * 1024 * 1024;
     int max_failed_logins = 3;
+    std::uint64_t quota_kib = 0;
     std::string faults;
     std::vector<std::string> disabled_capabilities;
     LogOptions log;
@@ -76,6 +78,9 @@ ts::ServerOptions to_server_options(const TestserverArgs& args) {
     }
     options.limits.max_literal = args.max_literal;
     options.limits.max_failed_logins = args.max_failed_logins;
+    if (args.quota_kib > 0) {
+        options.limits.quota_kib = args.quota_kib;
+    }
     options.faults = ts::FaultPlan::parse(args.faults);
     options.limits.disabled_capabilities.insert(args.disabled_capabilities.begin(),
                                                 args.disabled_capabilities.end());
@@ -171,15 +176,20 @@ void add_testserver_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_option("--max-failed-logins", args->max_failed_logins,
                     "Failed logins before a session is closed")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--faults", args->faults,
-                    "Inject faults for tests: drop-after-commands=N, drop-after-bytes=N, "
-                    "delay-ms=N, no-append=N, bye-in-fetch=N (comma-separated)");
+    cmd->add_option("--quota", args->quota_kib,
+                    "Give every IMAP user a storage quota of KIB KiB (RFC 9208 QUOTA; APPEND and "
+                    "COPY past it fail with NO [OVERQUOTA]); default: no quota")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option(
+        "--faults", args->faults,
+        "Inject faults for tests: drop-after-commands=N, drop-after-bytes=N, "
+        "delay-ms=N, no-append=N, bye-in-fetch=N, uid-last=1, no-uidl=1 (comma-separated)");
     cmd->add_option("--disable-capability", args->disabled_capabilities,
                     "Make the IMAP server neither advertise nor accept this extension, to "
                     "act as a plain RFC 3501 server (repeatable)")
         ->check(CLI::IsMember({"LITERAL+", "UIDPLUS", "MULTIAPPEND", "CONDSTORE", "SPECIAL-USE",
                                "MOVE", "IDLE", "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN",
-                               "AUTH=XOAUTH2", "STARTTLS", "UNSELECT"},
+                               "AUTH=XOAUTH2", "STARTTLS", "UNSELECT", "QUOTA", "STATUS=SIZE"},
                               CLI::ignore_case));
     add_log_options(*cmd, args->log);
     cmd->callback([args, &runner] { runner = [args] { return run_testserver(*args); }; });

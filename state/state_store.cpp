@@ -45,6 +45,13 @@ std::optional<FolderRecord> load_folder(SQLite::Database& db, FolderId id) {
     return read_folder(q);
 }
 
+// Runs `sql`, whose one parameter is the folder id; the rows changed.
+std::uint64_t exec_for_folder(SQLite::Database& db, const std::string& sql, FolderId id) {
+    SQLite::Statement statement(db, sql);
+    statement.bind(1, raw(id));
+    return static_cast<std::uint64_t>(statement.exec());
+}
+
 Result<void> check_folder_name(std::string_view name, std::string_view side) {
     if (name.empty()) {
         return Failure(error::invalid_argument, "empty " + std::string(side) + " folder name");
@@ -233,6 +240,40 @@ Result<void> StateStore::mark_folder_created(FolderId id) {
     });
 }
 
+Result<void> StateStore::retarget_folder(FolderId id, std::string_view target_name) {
+    if (auto ok = check_folder_name(target_name, "target"); !ok) {
+        return ok.error();
+    }
+    return detail::guarded(file(), "changing a folder's target", [&]() -> Result<void> {
+        SQLite::Database& db = db_->sql();
+        SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto f = load_folder(db, id);
+        if (!f) {
+            return detail::not_found(file(), detail::row_name("folder", id));
+        }
+        if (f->target_name == target_name) {
+            return {};
+        }
+        SQLite::Statement folder(db,
+                                 "UPDATE folder SET target_name = ?, target_uidvalidity = NULL, "
+                                 "created_on_target = 0 WHERE id = ?");
+        folder.bind(1, std::string(target_name));
+        folder.bind(2, raw(id));
+        folder.exec();
+        exec_for_folder(db,
+                        "UPDATE message SET status = 'stale', target_uid = NULL, "
+                        "target_uidvalidity = NULL WHERE folder_id = ? AND status IN "
+                        "('pending', 'copied')",
+                        id);
+        exec_for_folder(db,
+                        "UPDATE message SET target_uid = NULL, target_uidvalidity = NULL "
+                        "WHERE folder_id = ? AND status <> 'stale'",
+                        id);
+        transaction.commit();
+        return {};
+    });
+}
+
 Result<void> StateStore::update_folder_progress(FolderId id, const FolderProgress& progress) {
     if (progress.source_highestmodseq && *progress.source_highestmodseq > detail::max_sql_integer) {
         return Failure(error::invalid_argument, "HIGHESTMODSEQ " +
@@ -272,34 +313,29 @@ Result<std::uint64_t> StateStore::invalidate_folder_mapping(FolderId id,
             if (source_changed || target_changed) {
                 // Target UIDs of the old UIDVALIDITY name other messages or none
                 // (RFC 3501 §2.3.1.1): clear them rather than keep wrong ones.
-                SQLite::Statement stale(
+                made_stale = exec_for_folder(
                     db,
                     std::string("UPDATE message SET status = 'stale'") +
                         (target_changed ? ", target_uid = NULL, target_uidvalidity = NULL" : "") +
-                        " WHERE folder_id = ? AND status IN ('pending', 'copied')");
-                stale.bind(1, raw(id));
-                made_stale = static_cast<std::uint64_t>(stale.exec());
+                        " WHERE folder_id = ? AND status IN ('pending', 'copied')",
+                    id);
             }
             if (source_changed) {
                 // A deleted row's source key would shadow a new message that
                 // happens to get the same UID.
-                SQLite::Statement drop(db,
-                                       "DELETE FROM message WHERE folder_id = ? AND status IN "
-                                       "('deleted_on_source', 'deleted_on_target')");
-                drop.bind(1, raw(id));
-                drop.exec();
-                SQLite::Statement marks(db,
-                                        "UPDATE folder SET source_uidnext = NULL, "
-                                        "source_highestmodseq = NULL WHERE id = ?");
-                marks.bind(1, raw(id));
-                marks.exec();
+                exec_for_folder(db,
+                                "DELETE FROM message WHERE folder_id = ? AND status IN "
+                                "('deleted_on_source', 'deleted_on_target')",
+                                id);
+                exec_for_folder(db,
+                                "UPDATE folder SET source_uidnext = NULL, "
+                                "source_highestmodseq = NULL WHERE id = ?",
+                                id);
             } else if (target_changed) {
-                SQLite::Statement clear(
-                    db,
-                    "UPDATE message SET target_uid = NULL, target_uidvalidity = "
-                    "NULL WHERE folder_id = ? AND status = 'deleted_on_source'");
-                clear.bind(1, raw(id));
-                clear.exec();
+                exec_for_folder(db,
+                                "UPDATE message SET target_uid = NULL, target_uidvalidity = "
+                                "NULL WHERE folder_id = ? AND status = 'deleted_on_source'",
+                                id);
             }
             SQLite::Statement update(db,
                                      "UPDATE folder SET source_uidvalidity = coalesce(?, "

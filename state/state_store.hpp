@@ -86,6 +86,13 @@ class StateStore {
     // error::uidvalidity_changed and changes nothing.
     Result<void> set_folder_uidvalidity(FolderId id, const UidValidityChange& values);
     Result<void> mark_folder_created(FolderId id);
+    // The folder now lands in another target folder (a changed --map or
+    // special-use mapping): the new name is stored, the old target's
+    // UIDVALIDITY and creation mark are forgotten, pending and copied rows
+    // become stale with their target UIDs cleared (re-matched in the new
+    // folder), and deleted_on_source rows lose their target UIDs. One
+    // transaction; a no-op when the name is unchanged.
+    Result<void> retarget_folder(FolderId id, std::string_view target_name);
     // Sets the high-water marks given (unset ones stay). Modseq values must
     // be below 2^63 (RFC 7162 §3.1.6).
     Result<void> update_folder_progress(FolderId id, const FolderProgress& progress);

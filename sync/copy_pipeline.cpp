@@ -4,6 +4,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace mailferry::sync {
@@ -24,9 +25,11 @@ class CheckingBatch final : public imap::AppendBatch {
         for (;;) {
             auto message = co_await pipe_.next_message();
             if (!message) {
+                finished_ = true;
                 co_return message.error();
             }
             if (!*message) {
+                finished_ = true;
                 co_return std::nullopt;
             }
             const std::size_t index = (*message)->uid;
@@ -41,6 +44,7 @@ class CheckingBatch final : public imap::AppendBatch {
                                             "by the next run";
                 }
                 if (auto ec = co_await drain()) {
+                    finished_ = true;
                     co_return ec;
                 }
                 continue;
@@ -58,6 +62,8 @@ class CheckingBatch final : public imap::AppendBatch {
     }
 
     const std::vector<std::size_t>& order() const noexcept { return order_; }
+    // next() reported the end of the batch or an error: the pipe is done.
+    bool finished() const noexcept { return finished_; }
 
   private:
     awaitable<boost::system::error_code> drain() {
@@ -75,6 +81,7 @@ class CheckingBatch final : public imap::AppendBatch {
     const std::vector<PreparedMeta>& metas_;
     std::vector<BatchItemResult>& results_;
     std::vector<std::size_t> order_;
+    bool finished_ = false;
 };
 
 }  // namespace
@@ -99,7 +106,8 @@ awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& targ
     };
     auto append = [&]() -> awaitable<MailboxResult<Appended>> {
         auto appended = co_await target.append(target_folder, batch);
-        if (!appended) {
+        if (!batch.finished()) {
+            // The APPEND stopped early: unblock the FETCH feeding the pipe.
             pipe.fail(make_error_code(boost::asio::error::connection_aborted));
         }
         co_return appended;
@@ -115,10 +123,18 @@ awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& targ
     }
     result.target_uidvalidity = appended->uidvalidity;
     const std::vector<std::size_t>& order = batch.order();
-    const std::size_t done = std::min(order.size(), appended->uids.size());
-    for (std::size_t i = 0; i < done; ++i) {
-        result.items[order[i]].status = BatchItemResult::Status::copied;
-        result.items[order[i]].target_uid = appended->uids[i];
+    const std::size_t sent =
+        std::min({order.size(), appended->uids.size(), appended->stored.size()});
+    for (std::size_t i = 0; i < sent; ++i) {
+        // Only what the target confirmed; the rest stay not_sent (retried).
+        if (appended->stored[i]) {
+            result.items[order[i]].status = BatchItemResult::Status::copied;
+            result.items[order[i]].target_uid = appended->uids[i];
+        }
+    }
+    if (appended->error) {
+        result.target_error = appended->error;
+        co_return result;
     }
     if (fetched) {
         // The FETCH ended normally: what it did not deliver is gone.

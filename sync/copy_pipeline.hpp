@@ -25,9 +25,12 @@ namespace mailferry::sync {
 
 struct BatchItemResult {
     enum class Status {
-        not_sent,  // the batch stopped before this message (connection lost)
-        copied,    // in the APPEND the target confirmed
-        failed,    // will not be appended in this attempt; `error` says why
+        // Not stored: the batch stopped before it (connection lost), or the
+        // target refused it or lost the connection after it was sent
+        // (target_error says which); the next attempt retries it.
+        not_sent,
+        copied,  // in the APPEND the target confirmed
+        failed,  // will not be appended in this attempt; `error` says why
     };
     Status status = Status::not_sent;
     std::optional<std::uint32_t> target_uid;

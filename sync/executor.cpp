@@ -60,15 +60,32 @@ MigrationResult failed(Outcome outcome, std::string message) {
     return r;
 }
 
+constexpr unsigned max_listing_reconnects = 3;
+
+// Why listing failed: the message for the user, and whether reconnecting
+// may help.
+struct ListingFailure {
+    std::string message;
+    bool connection_lost = false;
+};
+
+ListingFailure listing_failed(std::string what, const MailboxError& e) {
+    return {what + " failed: " + e.message, e.kind == MailboxError::Kind::connection_lost};
+}
+
 // Lists every selected source folder and every target folder the plan may
-// write to. Errors: the message for the user.
-awaitable<std::optional<std::string>> list_both(RunContext& ctx) {
+// write to; `known` (the state) lets the source list only what changed.
+awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateView& known) {
     SourceMailbox& source = *ctx.pairs[0].source;
     TargetMailbox& target = *ctx.pairs[0].target;
     ctx.source_listing.protocol = source.protocol();
+    std::map<std::string, const FolderState*> known_folders;
+    for (const FolderState& f : known.folders) {
+        known_folders[f.source_name] = &f;
+    }
     auto source_folders = co_await source.list_folders();
     if (!source_folders) {
-        co_return "listing the source's folders failed: " + source_folders.error().message;
+        co_return listing_failed("listing the source's folders", source_folders.error());
     }
     for (const Folder& f : *source_folders) {
         if (source.protocol() == SourceProtocol::imap &&
@@ -76,15 +93,17 @@ awaitable<std::optional<std::string>> list_both(RunContext& ctx) {
             ctx.source_listing.folders.push_back({f, {}, {}});
             continue;
         }
-        auto listed = co_await source.open_folder(f, false, true);
+        auto remembered = known_folders.find(normalize_name(f.name));
+        const FolderState* state = remembered == known_folders.end() ? nullptr : remembered->second;
+        auto listed = co_await source.open_folder(f, false, true, state);
         if (!listed) {
-            co_return "listing source folder \"" + f.name + "\" failed: " + listed.error().message;
+            co_return listing_failed("listing source folder \"" + f.name + "\"", listed.error());
         }
         ctx.source_listing.folders.push_back(std::move(*listed));
     }
     auto target_folders = co_await target.list_folders();
     if (!target_folders) {
-        co_return "listing the target's folders failed: " + target_folders.error().message;
+        co_return listing_failed("listing the target's folders", target_folders.error());
     }
     ctx.target_listing.separator = target.separator();
     std::vector<Folder> sources;
@@ -108,7 +127,7 @@ awaitable<std::optional<std::string>> list_both(RunContext& ctx) {
         // stored), so a dry run assumes keywords are allowed.
         auto opened = co_await target.open_folder(f, ctx.options.dry_run, true);
         if (!opened) {
-            co_return "listing target folder \"" + f.name + "\" failed: " + opened.error().message;
+            co_return listing_failed("listing target folder \"" + f.name + "\"", opened.error());
         }
         if (!ctx.options.dry_run) {
             ctx.options.plan.keywords_allowed[normalize_name(f.name)] = opened->keywords_allowed;
@@ -127,7 +146,7 @@ bool has_work(const FolderPlan& f) {
 // Creates folders and readies each folder's state record. Errors: message.
 awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
     TargetMailbox& target = *ctx.pairs[0].target;
-    std::set<std::string> failed;
+    std::map<std::string, std::string> failed;  // target folder -> why
     for (const std::string& name : ctx.plan.folders_to_create) {
         auto created = co_await target.create_folder(name);
         if (!created) {
@@ -135,15 +154,27 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
                 co_return "creating target folder \"" + name +
                     "\" failed: " + created.error().message;
             }
-            failed.insert(name);
-            ctx.report->record_failed(
-                "", "",
-                "creating target folder \"" + name + "\" failed: " + created.error().message);
+            failed[name] = "creating target folder \"" + name +
+                           "\" failed: " + created.error().message + "; the next run tries again";
+        }
+    }
+    for (const auto& [name, why] : failed) {
+        const bool planned = std::any_of(ctx.plan.folders.begin(), ctx.plan.folders.end(),
+                                         [&](const FolderPlan& fp) { return fp.target == name; });
+        if (!planned) {
+            ctx.report->record_folder_error("", why);  // a parent only: no source folder of its own
         }
     }
     for (std::size_t i = 0; i < ctx.plan.folders.size(); ++i) {
         const FolderPlan& fp = ctx.plan.folders[i];
-        if (failed.count(fp.target) != 0) {
+        if (auto why = failed.find(fp.target); why != failed.end()) {
+            // Its messages cannot go anywhere this run: each one failed.
+            for (const CopyItem& c : fp.copies) {
+                ctx.report->record_failed(fp.source, c.source_key, why->second);
+            }
+            if (fp.copies.empty()) {
+                ctx.report->record_folder_error(fp.source, why->second);
+            }
             continue;
         }
         std::uint32_t uidvalidity = fp.target_uidvalidity;
@@ -211,6 +242,35 @@ awaitable<void> run_workers(RunContext& ctx) {
     for (const std::exception_ptr& e : exceptions) {
         if (e) {
             std::rethrow_exception(e);
+        }
+    }
+}
+
+// Stores each fully synced folder's UIDNEXT and HIGHESTMODSEQ as the
+// source listed them, so the next run asks only for what changed since
+// (CHANGEDSINCE). A folder with any failure keeps its old mark: the next
+// run then looks at its messages again.
+void record_folder_marks(RunContext& ctx) {
+    if (ctx.source_listing.protocol != SourceProtocol::imap || ctx.interrupted || ctx.stopping()) {
+        return;
+    }
+    std::set<std::string> failed;
+    for (const ReportError& e : ctx.report->errors()) {
+        failed.insert(e.folder);
+    }
+    for (const auto& [index, id] : ctx.folder_ids) {
+        const FolderPlan& fp = ctx.plan.folders[index];
+        if (failed.count(fp.source) != 0) {
+            continue;
+        }
+        for (const SourceFolderListing& f : ctx.source_listing.folders) {
+            if (normalize_name(f.folder.name) != fp.source) {
+                continue;
+            }
+            if (auto r = ctx.bridge->finish_folder(id, f.status); !r) {
+                spdlog::warn("recording the progress of \"{}\" failed: {}", fp.source,
+                             r.error().message);
+            }
         }
     }
 }
@@ -289,14 +349,30 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     ctx.bridge = &*bridge;
 
-    if (auto error = co_await list_both(ctx)) {
-        co_await logout_all(ctx);
-        co_return failed(Outcome::interrupted, *error + "; run again to resume");
-    }
     auto view = bridge->view();
     if (!view) {
         co_await logout_all(ctx);
         co_return failed(Outcome::interrupted, view.error().message);
+    }
+    // A connection lost while listing is worth a few fresh starts: nothing
+    // was written yet.
+    for (unsigned attempt = 1;; ++attempt) {
+        auto failure = co_await list_both(ctx, *view);
+        if (!failure) {
+            break;
+        }
+        if (!failure->connection_lost || attempt > max_listing_reconnects) {
+            co_await logout_all(ctx);
+            co_return failed(Outcome::interrupted, failure->message + "; run again to resume");
+        }
+        spdlog::warn("{}; reconnecting", failure->message);
+        ctx.source_listing = {};
+        ctx.target_listing = {};
+        if (!co_await detail::connect_pair(ctx, 0, true)) {
+            co_await logout_all(ctx);
+            co_return failed(Outcome::interrupted,
+                             ctx.stop_reason.value_or(failure->message) + "; run again to resume");
+        }
     }
     ctx.plan = plan_sync(ctx.source_listing, ctx.target_listing, *view, ctx.options.plan);
     Report report = Report::from_plan(ctx.plan, source_url->to_string(), target_url->to_string(),
@@ -329,6 +405,7 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     if (!ctx.stopping()) {
         co_await run_workers(ctx);
+        record_folder_marks(ctx);
     }
     // POP3: QUIT makes the DELEs final (RFC 1939 §6); they were sent only
     // for messages the target holds and the state records.

@@ -156,6 +156,14 @@ std::string normalize_name(std::string_view name) {
     return join_name(parts);
 }
 
+std::string source_name_from_levels(const std::vector<std::string>& levels) {
+    Components components = levels;
+    for (std::string& level : components) {
+        std::replace(level.begin(), level.end(), '/', '_');
+    }
+    return normalize_name(join_name(components));
+}
+
 bool glob_match(std::string_view pattern, std::string_view name) {
     // match[i][j]: pattern[i..] matches name[j..]; filled from the end.
     const std::size_t p = pattern.size();

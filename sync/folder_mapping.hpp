@@ -74,6 +74,12 @@ std::string join_name(const std::vector<std::string>& components);
 // Rule 1: "inbox/x" -> "INBOX/x".
 std::string normalize_name(std::string_view name);
 
+// The model name of a source folder from its levels (split at the source's
+// separator, modified UTF-7 decoded): joined with '/', each '/' inside a
+// level (possible where the source separates with '.') replaced by '_' as
+// in rule 6, since the model reserves '/' for level breaks. Normalized.
+std::string source_name_from_levels(const std::vector<std::string>& levels);
+
 // Glob of PlanOptions::include on one already normalized name.
 bool glob_match(std::string_view pattern, std::string_view name);
 

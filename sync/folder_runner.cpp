@@ -7,9 +7,10 @@
 // planner finds the batch that was in flight on the target (APPENDUID, else
 // Message-ID + size + date) and only what is really missing is sent again.
 // A NO to an APPEND (MULTIAPPEND: nothing of the batch was stored; single
-// APPENDs: an unknown part) also re-plans, then sends one message per
-// APPEND, so that one refused message cannot hold back the others; each
-// message is tried `retries` more times before it is reported.
+// APPENDs: those confirmed were, and are recorded) also re-plans, then
+// sends one message per APPEND, so that one refused message cannot hold
+// back the others; each message is tried `retries` more times before it is
+// reported.
 #include "sync/detail/run_context.hpp"
 
 #include "sync/connect.hpp"
@@ -256,7 +257,7 @@ awaitable<Step> execute(UnitRun& run) {
     const bool writable = ctx.options.plan.delete_source;
     const Folder source_box = source_folder(ctx, run.folder());
     const Folder target_folder{run.plan.target, "", true};
-    auto opened = co_await run.pair().source->open_folder(source_box, writable, false);
+    auto opened = co_await run.pair().source->open_folder(source_box, writable, false, nullptr);
     if (!opened) {
         if (run.mailbox_failed(opened.error()) == Step::lost) {
             co_return Step::lost;
@@ -328,8 +329,8 @@ awaitable<Step> replan(UnitRun& run) {
     RunContext& ctx = run.ctx;
     const Folder source_box = source_folder(ctx, run.folder());
     const Folder target_folder{run.plan.target, "", true};
-    auto listed =
-        co_await run.pair().source->open_folder(source_box, ctx.options.plan.delete_source, true);
+    auto listed = co_await run.pair().source->open_folder(
+        source_box, ctx.options.plan.delete_source, true, nullptr);
     if (!listed) {
         run.last_error = listed.error().message;
         co_return Step::lost;

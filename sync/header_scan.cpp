@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 
 namespace mailferry::sync {
@@ -20,17 +21,6 @@ bool iequals(std::string_view a, std::string_view b) {
         }
     }
     return true;
-}
-
-// Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's
-// days_from_civil.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2 ? 1 : 0;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3U : 9U)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
 class Tokens {
@@ -166,9 +156,14 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     } else if (y < 1000) {
         y += 1900;
     }
-    const std::int64_t days = days_from_civil(y, month, static_cast<unsigned>(*day));
-    return days * 86400 + *hour * 3600 + *minute * 60 + second -
-           static_cast<std::int64_t>(*zone) * 60;
+    const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{month},
+                                           std::chrono::day{static_cast<unsigned>(*day)}};
+    if (!date.ok()) {
+        return std::nullopt;  // "31 Feb": no such day
+    }
+    const std::int64_t midnight =
+        std::chrono::sys_seconds{std::chrono::sys_days{date}}.time_since_epoch().count();
+    return midnight + *hour * 3600 + *minute * 60 + second - static_cast<std::int64_t>(*zone) * 60;
 }
 
 void HeaderScan::feed(std::string_view chunk) {

@@ -1,8 +1,16 @@
 #include "sync/imap_source.hpp"
 
 #include "sync/detail/imap_common.hpp"
+#include "sync/folder_mapping.hpp"
+
+#include "clients/wire/modified_utf7.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/split.hpp>
 
 #include <map>
+#include <set>
 
 namespace mailferry::sync {
 namespace {
@@ -33,6 +41,53 @@ class IndexSink final : public imap::BodySink {
     std::map<std::uint32_t, std::uint32_t> index_;
 };
 
+MessageMeta to_model(imap::MessageMeta m) {
+    MessageMeta out;
+    out.uid = m.uid;
+    out.source_key = std::to_string(m.uid);
+    out.size = m.size;
+    out.internal_date = m.internal_date ? m.internal_date->seconds : 0;
+    out.deleted = detail::has_flag(m.flags, "\\Deleted");
+    out.flags = std::move(m.flags);
+    out.message_id = std::move(m.message_id);
+    out.modseq = m.modseq.value_or(0);
+    return out;
+}
+
+// A message unchanged since the state recorded it: the recorded metadata
+// and the flags last seen on the source are still its own.
+MessageMeta from_state(const MessageState& m) {
+    MessageMeta out;
+    out.uid = m.source_uid;
+    out.source_key = m.source_key;
+    out.size = m.size;
+    out.internal_date = m.internal_date;
+    out.flags = m.source_flags;
+    out.deleted = detail::has_flag(m.source_flags, "\\Deleted");
+    out.message_id = m.message_id;
+    return out;
+}
+
+// The model's name for a folder with '/' inside a level of its name, which
+// the model reserves for level breaks (folder_mapping.hpp); std::nullopt for
+// every other folder.
+std::optional<std::string> slash_free_name(const imap::Folder& f) {
+    if (!f.delimiter || *f.delimiter == '/') {
+        return std::nullopt;
+    }
+    std::vector<std::string> levels;
+    boost::algorithm::split(levels, f.raw_name, [&](char c) { return c == *f.delimiter; });
+    bool slash = false;
+    for (std::string& level : levels) {
+        level = wire::decode(level).value_or(level);
+        slash = slash || level.find('/') != std::string::npos;
+    }
+    if (!slash) {
+        return std::nullopt;
+    }
+    return source_name_from_levels(levels);
+}
+
 }  // namespace
 
 awaitable<MailboxResult<std::vector<Folder>>> ImapSource::list_folders() {
@@ -41,25 +96,55 @@ awaitable<MailboxResult<std::vector<Folder>>> ImapSource::list_folders() {
         co_return detail::to_mailbox_error(listed.error(), *client_);
     }
     std::vector<Folder> out;
+    client_names_.clear();
     for (const imap::Folder& f : *listed) {
-        out.push_back(detail::to_model(f));
+        Folder folder = detail::to_model(f);
+        if (auto level_safe = slash_free_name(f)) {
+            spdlog::warn(
+                "source folder \"{}\" has a '/' inside one level of its name; it is "
+                "handled as \"{}\"",
+                f.raw_name, *level_safe);
+            folder.name = std::move(*level_safe);
+        }
+        client_names_[folder.name] = f.name;
+        out.push_back(std::move(folder));
     }
     co_return out;
 }
 
+std::string ImapSource::client_name(const std::string& name) const {
+    auto it = client_names_.find(name);
+    return it == client_names_.end() ? name : it->second;
+}
+
 awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(Folder folder, bool writable,
-                                                                      bool list) {
+                                                                      bool list,
+                                                                      const FolderState* known) {
     SourceFolderListing listing;
     listing.folder = folder;
     if (!folder.selectable) {
         co_return listing;
     }
-    auto selected = co_await client_->select(folder.name, !writable);
+    auto selected = co_await client_->select(client_name(folder.name), !writable);
     if (!selected) {
         co_return detail::to_mailbox_error(selected.error(), *client_);
     }
     listing.status = detail::to_model(*selected);
     if (!list || selected->exists == 0) {
+        co_return listing;
+    }
+    // RFC 7162 §3.1.4: CHANGEDSINCE is meaningful only against a mod-sequence
+    // of the same UIDVALIDITY, and only while the server keeps modseqs
+    // (HIGHESTMODSEQ present, not NOMODSEQ).
+    const bool incremental =
+        known != nullptr && client_->condstore_enabled() && selected->highest_modseq.has_value() &&
+        known->source_highest_modseq != 0 && known->source_uidvalidity == selected->uidvalidity;
+    if (incremental) {
+        auto messages = co_await list_changes(*known);
+        if (!messages) {
+            co_return messages.error();
+        }
+        listing.messages = std::move(*messages);
         co_return listing;
     }
     auto metas = co_await client_->fetch_metadata("1:*");
@@ -68,18 +153,65 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(Folder fol
     }
     listing.messages.reserve(metas->size());
     for (imap::MessageMeta& m : *metas) {
-        MessageMeta out;
-        out.uid = m.uid;
-        out.source_key = std::to_string(m.uid);
-        out.size = m.size;
-        out.internal_date = m.internal_date ? m.internal_date->seconds : 0;
-        out.deleted = detail::has_flag(m.flags, "\\Deleted");
-        out.flags = std::move(m.flags);
-        out.message_id = std::move(m.message_id);
-        out.modseq = m.modseq.value_or(0);
-        listing.messages.push_back(std::move(out));
+        listing.messages.push_back(to_model(std::move(m)));
     }
     co_return listing;
+}
+
+awaitable<MailboxResult<std::vector<MessageMeta>>> ImapSource::list_changes(
+    const FolderState& known) {
+    auto uids = co_await client_->list_uids();
+    if (!uids) {
+        co_return detail::to_mailbox_error(uids.error(), *client_);
+    }
+    auto changed = co_await client_->fetch_metadata("1:*", known.source_highest_modseq);
+    if (!changed) {
+        co_return detail::to_mailbox_error(changed.error(), *client_);
+    }
+    std::map<std::uint32_t, MessageMeta> by_uid;
+    for (imap::MessageMeta& m : *changed) {
+        const std::uint32_t uid = m.uid;
+        by_uid[uid] = to_model(std::move(m));
+    }
+    std::map<std::uint32_t, const MessageState*> remembered;
+    for (const MessageState& m : known.messages) {
+        if (m.source_uid != 0) {
+            remembered[m.source_uid] = &m;
+        }
+    }
+    std::vector<std::uint32_t> unknown;
+    for (std::uint32_t uid : *uids) {
+        if (by_uid.count(uid) != 0) {
+            continue;
+        }
+        auto it = remembered.find(uid);
+        if (it == remembered.end()) {
+            unknown.push_back(uid);  // never copied: filtered, failed, or older than the state
+            continue;
+        }
+        by_uid[uid] = from_state(*it->second);
+    }
+    if (!unknown.empty()) {
+        auto metas = co_await client_->fetch_metadata(imap::format_uid_set(std::move(unknown)));
+        if (!metas) {
+            co_return detail::to_mailbox_error(metas.error(), *client_);
+        }
+        for (imap::MessageMeta& m : *metas) {
+            const std::uint32_t uid = m.uid;
+            by_uid[uid] = to_model(std::move(m));
+        }
+    }
+    // A UID changed since the mark but expunged before list_uids() ran is
+    // gone: only what list_uids() saw exists.
+    std::set<std::uint32_t> existing(uids->begin(), uids->end());
+    std::vector<MessageMeta> out;
+    out.reserve(by_uid.size());
+    for (auto& [uid, meta] : by_uid) {
+        if (existing.count(uid) != 0) {
+            out.push_back(std::move(meta));
+        }
+    }
+    co_return out;
 }
 
 awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> ImapSource::prepare(

@@ -3,7 +3,12 @@
 //
 // open_folder() SELECTs (EXAMINE unless writable) and lists with one
 // `UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS
-// (MESSAGE-ID)])`; fetch_bodies() streams one `UID FETCH set (BODY.PEEK[])`.
+// (MESSAGE-ID)])`. When CONDSTORE is on and the state knows the folder (same
+// UIDVALIDITY, a stored HIGHESTMODSEQ), it lists incrementally instead
+// (RFC 7162 §3.1.4): every UID (list_uids), the metadata of what changed
+// since that HIGHESTMODSEQ (CHANGEDSINCE), the metadata of UIDs the state
+// does not know, and the state's rows for the rest, whose flags cannot have
+// changed. fetch_bodies() streams one `UID FETCH set (BODY.PEEK[])`.
 // delete_messages() sets \Deleted and runs UID EXPUNGE of exactly those UIDs;
 // without UIDPLUS it refuses (unsupported) rather than run a plain EXPUNGE,
 // which would also remove mail other clients marked \Deleted.
@@ -11,7 +16,9 @@
 #include "clients/imap/client.hpp"
 #include "sync/mailbox.hpp"
 
+#include <map>
 #include <memory>
+#include <string>
 
 namespace mailferry::sync {
 
@@ -21,9 +28,8 @@ class ImapSource final : public SourceMailbox {
 
     SourceProtocol protocol() const override { return SourceProtocol::imap; }
     boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() override;
-    boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(Folder folder,
-                                                                           bool writable,
-                                                                           bool list) override;
+    boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
+        Folder folder, bool writable, bool list, const FolderState* known) override;
     boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(
         std::vector<CopyItem> items) override;
     boost::asio::awaitable<MailboxResult<std::size_t>> fetch_bodies(std::vector<CopyItem> items,
@@ -36,7 +42,15 @@ class ImapSource final : public SourceMailbox {
     boost::asio::awaitable<void> logout() override;
 
   private:
+    boost::asio::awaitable<MailboxResult<std::vector<MessageMeta>>> list_changes(
+        const FolderState& known);
+
+    // The client's name (imap::Folder::name) of a model folder name, which
+    // differs when a level of the name holds '/' (list_folders()).
+    std::string client_name(const std::string& name) const;
+
     std::unique_ptr<imap::Client> client_;
+    std::map<std::string, std::string> client_names_;
 };
 
 }  // namespace mailferry::sync

@@ -63,7 +63,21 @@ awaitable<MailboxResult<Appended>> ImapTarget::append(std::string folder,
     if (!appended) {
         co_return detail::to_mailbox_error(appended.error(), *client_);
     }
-    co_return Appended{appended->uidvalidity, std::move(appended->uids)};
+    Appended out;
+    out.uidvalidity = appended->uidvalidity;
+    for (const imap::AppendOutcome& m : appended->messages) {
+        const bool stored = m.status == imap::AppendOutcome::Status::appended;
+        out.uids.push_back(stored ? m.uid : std::nullopt);
+        out.stored.push_back(stored);
+        if (m.status == imap::AppendOutcome::Status::failed && m.error && !out.error) {
+            out.error = detail::to_mailbox_error(*m.error, *client_);
+        }
+    }
+    // What closed the connection outranks a refusal: the session is lost.
+    if (appended->error) {
+        out.error = detail::to_mailbox_error(*appended->error, *client_);
+    }
+    co_return out;
 }
 
 awaitable<MailboxResult<void>> ImapTarget::store_flags(std::vector<std::uint32_t> uids,

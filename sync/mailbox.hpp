@@ -66,10 +66,12 @@ class SourceMailbox {
     // Every folder (IMAP LIST; POP3: one "INBOX").
     virtual boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() = 0;
     // Opens `folder` (read-only unless `writable`) and, when `list`, lists
-    // its messages. The folder stays open for the calls below.
-    virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(Folder folder,
-                                                                                   bool writable,
-                                                                                   bool list) = 0;
+    // its messages. The folder stays open for the calls below. `known` (may
+    // be null) is what the state remembers of the folder: an adapter may
+    // take unchanged messages from it instead of listing them (IMAP with
+    // CONDSTORE); the listing is the same either way.
+    virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
+        Folder folder, bool writable, bool list, const FolderState* known) = 0;
     // Makes the bodies of `items` ready and returns their exact metadata,
     // one per item; std::nullopt for an item that could not be read (gone).
     // IMAP: nothing to do, the listing is exact. POP3: RETR into a spool.
@@ -97,8 +99,18 @@ class SourceMailbox {
 
 // What the target reported for one append().
 struct Appended {
-    std::optional<std::uint32_t> uidvalidity;        // from APPENDUID (RFC 4315)
-    std::vector<std::optional<std::uint32_t>> uids;  // one per message appended, in order
+    std::optional<std::uint32_t> uidvalidity;  // from APPENDUID (RFC 4315)
+    // One per message the batch handed over and the target was sent, in
+    // order: its UID in the target when stored and reported (APPENDUID).
+    std::vector<std::optional<std::uint32_t>> uids;
+    // One per entry of `uids`: the target confirmed storing it. One not
+    // stored was refused, or its fate is unknown (connection lost); a later
+    // attempt looks for it on the target before sending it again.
+    std::vector<bool> stored;
+    // Why a message was not stored: the first refusal (Kind::rejected, the
+    // server's words) or what ended the session. Messages the batch had not
+    // handed over then were not sent.
+    std::optional<MailboxError> error;
 };
 
 class TargetMailbox {

@@ -1,10 +1,14 @@
 #include "sync/pop3_source.hpp"
 
+#include "sync/content_hash.hpp"
 #include "sync/header_scan.hpp"
+
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 namespace mailferry::sync {
 namespace detail {
@@ -105,41 +109,131 @@ awaitable<MailboxResult<std::vector<Folder>>> Pop3Source::list_folders() {
 }
 
 awaitable<MailboxResult<SourceFolderListing>> Pop3Source::open_folder(Folder folder, bool,
-                                                                      bool list) {
+                                                                      bool list,
+                                                                      const FolderState* known) {
     SourceFolderListing listing;
     listing.folder = std::move(folder);
     if (!list && !number_of_.empty()) {
         co_return listing;  // the session's numbers are known already
     }
-    auto uidl = co_await client_.uidl();
-    if (!uidl) {
-        co_return to_mailbox_error(uidl.error(), client_);
-    }
-    if (!*uidl) {
-        co_return MailboxError{MailboxError::Kind::rejected,
-                               client_.server() +
-                                   ": the POP3 server does not support UIDL, so messages cannot "
-                                   "be told apart across runs; use its IMAP service instead"};
-    }
     auto scan = co_await client_.list();
     if (!scan) {
         co_return to_mailbox_error(scan.error(), client_);
+    }
+    auto keys = co_await message_keys(*scan);
+    if (!keys) {
+        co_return keys.error();
     }
     std::map<std::uint32_t, std::uint64_t> size_of;
     for (const pop3::ScanListing& s : *scan) {
         size_of[s.number] = s.octets;
     }
+    std::set<std::string> remembered;
+    if (known != nullptr) {
+        for (const MessageState& m : known->messages) {
+            remembered.insert(m.source_key);
+        }
+    }
     number_of_.clear();
-    for (const pop3::UidlListing& u : **uidl) {
-        number_of_[u.uidl] = u.number;
+    std::vector<std::uint32_t> unknown;
+    for (const auto& [number, key] : *keys) {
+        number_of_[key] = number;
         MessageMeta m;
-        m.source_key = u.uidl;
-        auto size = size_of.find(u.number);
+        m.source_key = key;
+        auto size = size_of.find(number);
         m.size = size == size_of.end() ? 0 : size->second;
         listing.messages.push_back(std::move(m));
+        if (remembered.count(key) == 0) {
+            unknown.push_back(number);
+        }
     }
     listing.status.messages = static_cast<std::uint32_t>(listing.messages.size());
+    if (list && !unknown.empty()) {
+        auto headers = co_await read_headers(std::move(unknown));
+        if (!headers) {
+            co_return headers.error();
+        }
+        for (MessageMeta& m : listing.messages) {
+            if (auto h = headers->find(number_of_.at(m.source_key)); h != headers->end()) {
+                m.message_id = h->second.message_id();
+                m.internal_date = h->second.date().value_or(0);
+            }
+        }
+    }
     co_return listing;
+}
+
+awaitable<MailboxResult<std::vector<std::pair<std::uint32_t, std::string>>>>
+Pop3Source::message_keys(const std::vector<pop3::ScanListing>& scan) {
+    std::vector<std::pair<std::uint32_t, std::string>> keys;
+    auto uidl = co_await client_.uidl();
+    if (!uidl) {
+        co_return to_mailbox_error(uidl.error(), client_);
+    }
+    if (*uidl) {
+        for (pop3::UidlListing& u : **uidl) {
+            keys.emplace_back(u.number, std::move(u.uidl));
+        }
+        co_return keys;
+    }
+    if (!warned_no_uidl_) {
+        spdlog::warn(
+            "{}: the POP3 server does not support UIDL, so messages are told apart by "
+            "a SHA-256 of their content: every run downloads every message once to "
+            "compute it. Use the provider's IMAP service if there is one",
+            client_.server());
+        warned_no_uidl_ = true;
+    }
+    std::vector<std::uint32_t> numbers;
+    for (const pop3::ScanListing& s : scan) {
+        numbers.push_back(s.number);
+    }
+    ContentHasher hasher;
+    auto read = co_await client_.retr_many(std::move(numbers), hasher);
+    if (!read) {
+        co_return to_mailbox_error(read.error(), client_);
+    }
+    // Identical messages get "#2", "#3", ... in maildrop order, so that each
+    // is copied; which of them is which does not matter.
+    std::map<std::string, unsigned> seen;
+    for (const pop3::MessageOutcome& o : *read) {
+        if (o.error) {
+            continue;  // deleted by another session meanwhile
+        }
+        std::string key = "sha256:" + hasher.digest(o.number);
+        if (const unsigned n = ++seen[key]; n > 1) {
+            key += "#" + std::to_string(n);
+        }
+        keys.emplace_back(o.number, std::move(key));
+    }
+    co_return keys;
+}
+
+namespace {
+
+// The header block of each message TOP sends (RFC 1939 §7, `TOP n 0`).
+class HeaderCollector final : public pop3::RetrSink {
+  public:
+    boost::asio::awaitable<boost::system::error_code> on_chunk(std::uint32_t number,
+                                                               std::string_view chunk) override {
+        headers[number].feed(chunk);
+        co_return boost::system::error_code();
+    }
+    std::map<std::uint32_t, HeaderScan> headers;
+};
+
+}  // namespace
+
+awaitable<MailboxResult<std::map<std::uint32_t, HeaderScan>>> Pop3Source::read_headers(
+    std::vector<std::uint32_t> numbers) {
+    HeaderCollector collector;
+    auto read = co_await client_.top_many(std::move(numbers), 0, collector);
+    if (!read) {
+        co_return to_mailbox_error(read.error(), client_);
+    }
+    // A -ERR (TOP is optional) leaves that message without header data: it
+    // is then not matched against the target, only copied.
+    co_return std::move(collector.headers);
 }
 
 awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> Pop3Source::prepare(

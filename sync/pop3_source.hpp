@@ -1,6 +1,14 @@
 #pragma once
 // The POP3 source adapter: a logged-in pop3::Client seen as a SourceMailbox
 // with one folder, "INBOX", whose messages are keyed by UIDL (RFC 1939 §7).
+// A server without UIDL gets a warning and content keys: every listing
+// RETRs every message once to hash it (SHA-256), the only identity a
+// message keeps across POP3 sessions.
+//
+// Listing with `list` also reads the header block (`TOP n 0`, pipelined) of
+// the messages the state does not know, so that the planner can match them
+// by Message-ID, size and Date against mail already on the target (an
+// earlier attempt with another tool) instead of copying them twice.
 //
 // The LIST size is not trustworthy for an APPEND literal (servers count
 // octets differently), so prepare() RETRs each message into a spool: memory
@@ -11,14 +19,17 @@
 //
 // delete_messages() sends DELE; the deletions take effect only with
 // commit(), which QUITs (RFC 1939 §6). logout() sends RSET first, so a
-// session that ends otherwise deletes nothing. A server without UIDL is
-// refused by open_folder() (rejected).
+// session that ends otherwise deletes nothing.
 
 #include "clients/pop3/client.hpp"
+#include "sync/header_scan.hpp"
 #include "sync/mailbox.hpp"
 
 #include <map>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace mailferry::sync {
 
@@ -33,9 +44,8 @@ class Pop3Source final : public SourceMailbox {
 
     SourceProtocol protocol() const override { return SourceProtocol::pop3; }
     boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() override;
-    boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(Folder folder,
-                                                                           bool writable,
-                                                                           bool list) override;
+    boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
+        Folder folder, bool writable, bool list, const FolderState* known) override;
     boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(
         std::vector<CopyItem> items) override;
     boost::asio::awaitable<MailboxResult<std::size_t>> fetch_bodies(std::vector<CopyItem> items,
@@ -48,7 +58,16 @@ class Pop3Source final : public SourceMailbox {
     boost::asio::awaitable<void> logout() override;
 
   private:
+    // (message number, key) in maildrop order: the UIDL, or without UIDL
+    // "sha256:<hex>" of the content (with "#n" for the nth identical one).
+    boost::asio::awaitable<MailboxResult<std::vector<std::pair<std::uint32_t, std::string>>>>
+    message_keys(const std::vector<pop3::ScanListing>& scan);
+    // TOP n 0 for each number: Message-ID and Date for matching.
+    boost::asio::awaitable<MailboxResult<std::map<std::uint32_t, HeaderScan>>> read_headers(
+        std::vector<std::uint32_t> numbers);
+
     pop3::Client client_;
+    bool warned_no_uidl_ = false;
     std::map<std::string, std::uint32_t> number_of_;                // UIDL -> message number
     std::map<std::string, std::unique_ptr<detail::Spool>> spools_;  // by UIDL
 };

@@ -93,6 +93,10 @@ void Report::record_failed(std::string_view source_folder, std::string source_id
     errors_.push_back({std::string(source_folder), std::move(source_id), std::move(error)});
 }
 
+void Report::record_folder_error(std::string_view source_folder, std::string error) {
+    errors_.push_back({std::string(source_folder), "", std::move(error)});
+}
+
 ReportTotals Report::totals() const {
     ReportTotals t;
     for (const FolderReport& f : folders_) {

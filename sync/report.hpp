@@ -69,6 +69,9 @@ class Report {
     // an error is still listed.
     void record_copied(std::string_view source_folder, std::uint64_t bytes);
     void record_failed(std::string_view source_folder, std::string source_id, std::string error);
+    // An error of the folder itself, no message counted (an empty folder
+    // whose target could not be created).
+    void record_folder_error(std::string_view source_folder, std::string error);
     void set_duration(double seconds) { duration_s_ = seconds; }
 
     FolderReport* folder(std::string_view source_folder);

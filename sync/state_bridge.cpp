@@ -119,6 +119,13 @@ Result<state::FolderId> StateBridge::begin_folder(const FolderPlan& plan,
     if (!folder) {
         return folder.error();
     }
+    if (folder->target_name != plan.target) {
+        // The plan re-matched the folder in its new target; from now on the
+        // state follows the new mapping, so later runs need no re-match.
+        if (auto moved = store_->retarget_folder(folder->id, plan.target); !moved) {
+            return moved.error();
+        }
+    }
     state::UidValidityChange values;
     if (plan.source_uidvalidity != 0) {
         values.source_uidvalidity = plan.source_uidvalidity;

@@ -1,5 +1,5 @@
 // Session setup and teardown: connect, greeting, capabilities, STARTTLS,
-// post-login ENABLE/ID, LOGOUT.
+// post-login ENABLE (CONDSTORE, QRESYNC) and ID, LOGOUT.
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
@@ -12,9 +12,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace mailferry::imap {
+
+namespace {
+
+bool is_qresync(std::string_view cap) noexcept {
+    constexpr std::string_view name = "QRESYNC";
+    return cap.size() == name.size() &&
+           std::equal(cap.begin(), cap.end(), name.begin(), [](char c, char n) {
+               return (c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c) == n;
+           });
+}
+
+}  // namespace
 
 bool starttls_required(bool peer_is_loopback, bool allow_plaintext) noexcept {
     return !peer_is_loopback && !allow_plaintext;
@@ -207,17 +220,8 @@ awaitable<std::optional<Error>> Client::after_login() {
             }
         }
     }
-    if (options_.enable_condstore && conn_->has_capability("CONDSTORE")) {
-        if (conn_->has_capability("ENABLE")) {
-            auto c = co_await conn_->command("ENABLE CONDSTORE", "ENABLE CONDSTORE");
-            if (!c) {
-                co_return c.error();
-            }
-            condstore_ = c->ok();
-        } else {
-            // RFC 7162 §3.1: SELECT (CONDSTORE) enables it as well.
-            condstore_ = true;
-        }
+    if (auto e = co_await enable_extensions()) {
+        co_return e;
     }
     if (options_.send_id && conn_->has_capability("ID")) {
         // RFC 2971: informational only; a NO changes nothing.
@@ -228,6 +232,54 @@ awaitable<std::optional<Error>> Client::after_login() {
             co_return c.error();
         }
     }
+    co_return std::nullopt;
+}
+
+awaitable<std::optional<Error>> Client::enable_extensions() {
+    if (!options_.enable_condstore) {
+        co_return std::nullopt;
+    }
+    const bool has_enable = conn_->has_capability("ENABLE");
+    const bool condstore = conn_->has_capability("CONDSTORE");
+    // RFC 7162 §3.2.3: QRESYNC servers implement ENABLE, QRESYNC implies
+    // CONDSTORE, and "ENABLE QRESYNC CONDSTORE" must be accepted.
+    const bool qresync = options_.enable_qresync && has_enable && conn_->has_capability("QRESYNC");
+    if (!condstore && !qresync) {
+        co_return std::nullopt;
+    }
+    if (!has_enable) {
+        // RFC 7162 §3.1: SELECT (CONDSTORE) enables it as well.
+        condstore_ = true;
+        co_return std::nullopt;
+    }
+    std::string command = "ENABLE";
+    if (qresync) {
+        command += " QRESYNC";
+    }
+    if (condstore) {
+        command += " CONDSTORE";
+    }
+    struct Handler final : detail::ResponseHandler {
+        awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+            if (r.name() == "ENABLED") {
+                if (auto caps = parse_enabled(r)) {
+                    for (const auto& cap : *caps) {
+                        qresync = qresync || is_qresync(cap);
+                    }
+                }
+            }
+            co_return std::nullopt;
+        }
+        bool qresync = false;
+    } handler;
+    auto c = co_await conn_->command(command, command, &handler);
+    if (!c) {
+        co_return c.error();
+    }
+    // A NO leaves both off; the session works without them.
+    condstore_ = c->ok();
+    // RFC 7162 §3.2.3: QRESYNC is on only once `* ENABLED` names it.
+    qresync_ = c->ok() && handler.qresync;
     co_return std::nullopt;
 }
 

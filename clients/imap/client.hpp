@@ -11,7 +11,13 @@
 // SASL LOGIN, or XOAUTH2 with the password as the token), re-reads the
 // capabilities when the login OK did not carry them, turns on
 // COMPRESS=DEFLATE (RFC 4978) when offered and ClientOptions::compress, and
-// sends ENABLE CONDSTORE and ID when offered.
+// sends ENABLE CONDSTORE / QRESYNC (RFC 7162, one ENABLE for both) and ID
+// when offered.
+//
+// QRESYNC: once enabled the server reports expunges as `* VANISHED uids`
+// instead of `* n EXPUNGE` (RFC 7162 §3.2.10); the client counts both alike
+// (IdleOutcome, MailboxState::exists). select() with QresyncParams and
+// fetch_changes() use it for quick resynchronization.
 //
 // Errors are values: every operation returns ClientResult<T> whose Error
 // names the server, the step and quotes the server's line
@@ -77,10 +83,13 @@ struct Timeouts {
     Duration logout = std::chrono::seconds(5);        // LOGOUT's answer
 };
 
+// How to log in. An explicit choice the server does not offer (AUTH=PLAIN,
+// AUTH=LOGIN or AUTH=XOAUTH2 missing from its capabilities, or LOGINDISABLED
+// for `login`) fails with no_usable_mechanism before anything is sent.
 enum class AuthMechanism {
     automatic,   // AUTHENTICATE PLAIN if offered, else LOGIN, else AUTHENTICATE LOGIN
     plain,       // AUTHENTICATE PLAIN (RFC 4616), with SASL-IR (RFC 4959) when offered
-    login,       // the LOGIN command (RFC 3501 §6.2.3)
+    login,       // the LOGIN command (RFC 3501 §6.2.3), unless LOGINDISABLED
     sasl_login,  // AUTHENTICATE LOGIN
     xoauth2,     // AUTHENTICATE XOAUTH2; `password` is the OAuth access token
 };
@@ -98,7 +107,10 @@ struct ClientOptions {
     std::string tls_name;          // certificate name; empty: host
     bool allow_plaintext = false;  // --allow-plaintext
     bool enable_condstore = true;  // ENABLE CONDSTORE when offered (RFC 7162)
-    bool send_id = true;           // ID ("name" "mailferry" ...) when offered (RFC 2971)
+    // ENABLE QRESYNC when offered (RFC 7162 §3.2.3), in the same ENABLE as
+    // CONDSTORE. QRESYNC implies CONDSTORE, so it needs enable_condstore too.
+    bool enable_qresync = true;
+    bool send_id = true;  // ID ("name" "mailferry" ...) when offered (RFC 2971)
     // COMPRESS DEFLATE after login when offered (RFC 4978): raw DEFLATE both
     // ways; worth it for text mail over slow links, costs CPU on loopback.
     bool compress = true;
@@ -124,7 +136,44 @@ struct Folder {
     bool selectable = true;  // false with \Noselect or \NonExistent
 };
 
-// What SELECT/EXAMINE reports (RFC 3501 §6.3.1, RFC 7162 §3.1.2).
+// What the caller knew of a mailbox when it last synchronized it, for
+// SELECT/EXAMINE mailbox (QRESYNC (uidvalidity modseq [known-uids]))
+// (RFC 7162 §3.2.5).
+struct QresyncParams {
+    std::uint32_t uidvalidity = 0;  // non-zero
+    std::uint64_t modseq = 0;       // the HIGHESTMODSEQ seen then; non-zero
+    // The UIDs the caller has; empty: all up to UIDNEXT - 1 (the server's
+    // default). Only these are reported vanished or changed.
+    UidRanges known_uids;
+};
+
+// A message whose flags changed since a modseq: the FETCH (UID FLAGS
+// MODSEQ) data of SELECT (QRESYNC ...) or fetch_changes().
+struct MessageChange {
+    std::uint32_t uid = 0;
+    std::vector<std::string> flags;  // the message's flags now
+    std::optional<std::uint64_t> modseq;
+    friend bool operator==(const MessageChange&, const MessageChange&) = default;
+};
+
+// What select() did with QresyncParams.
+enum class QresyncOutcome {
+    not_requested,  // no QresyncParams given
+    // The server applied them: MailboxState::vanished and ::changed hold
+    // every change since QresyncParams::modseq among the known UIDs, and
+    // messages with UIDs above the known ones are new.
+    applied,
+    // The mailbox's UIDVALIDITY is not QresyncParams::uidvalidity, so the
+    // server ignored them (RFC 7162 §3.2.5): every UID the caller knew is
+    // void; list the mailbox in full.
+    uidvalidity_changed,
+    // Nothing to resynchronize from: QRESYNC is not enabled on this
+    // connection (the parameter was not sent) or the mailbox has no
+    // persistent modseqs (NOMODSEQ, RFC 7162 §3.2.5.1). List in full.
+    unavailable,
+};
+
+// What SELECT/EXAMINE reports (RFC 3501 §6.3.1, RFC 7162 §3.1.2, §3.2.5).
 struct MailboxState {
     std::string name;
     bool read_only = false;
@@ -135,6 +184,18 @@ struct MailboxState {
     std::vector<std::string> flags;
     std::vector<std::string> permanent_flags;
     bool keywords_allowed = false;  // PERMANENTFLAGS holds `\*`
+    QresyncOutcome qresync = QresyncOutcome::not_requested;
+    // With QresyncOutcome::applied: the known UIDs expunged since the
+    // modseq (`* VANISHED (EARLIER) ...`), and the messages changed since
+    // then, in the server's order. Empty otherwise.
+    UidRanges vanished;
+    std::vector<MessageChange> changed;
+};
+
+// What fetch_changes() reports.
+struct MailboxChanges {
+    UidRanges vanished;                  // expunged since the modseq
+    std::vector<MessageChange> changed;  // flags changed since it (or new)
 };
 
 // One message from fetch_metadata().
@@ -149,14 +210,50 @@ struct MessageMeta {
 
 enum class FlagOperation { add, remove, replace };
 
+// What became of one message append() sent.
+struct AppendOutcome {
+    enum class Status {
+        // The server's tagged OK arrived: the message is in the mailbox.
+        appended,
+        // The message is not in the mailbox: the server refused it (NO/BAD;
+        // with MULTIAPPEND the whole command, RFC 3502 §6.3.11), or the call
+        // stopped before its command was complete (AppendResult::error).
+        failed,
+        // Its command was complete, but the call stopped (AppendResult::error)
+        // before the answer was read: it may or may not be in the mailbox.
+        unknown,
+    };
+    Status status = Status::unknown;
+    // appended: its UID in the target when APPENDUID (RFC 4315) reported it.
+    std::optional<std::uint32_t> uid;
+    // failed: command_failed (NO) or command_rejected (BAD) quoting the
+    // server's line ("NO [OVERQUOTA] ..."), or the error that stopped the call.
+    std::optional<Error> error;
+};
+
 struct AppendResult {
     std::optional<std::uint32_t> uidvalidity;  // from APPENDUID (UIDPLUS)
-    // One per message appended, in order: its UID in the target when
-    // APPENDUID reported it.
+    // One per message sent (at least in part), in the order the batch
+    // produced them. Messages the batch did not produce before the call
+    // ended are not here and were not sent.
+    std::vector<AppendOutcome> messages;
+    // messages[i].uid for every message, for callers that want only UIDs.
     std::vector<std::optional<std::uint32_t>> uids;
-    // Set when the AppendBatch failed between two messages: the messages
-    // before it were appended (uids), the rest were not.
+    // Set when the AppendBatch (or a refused message's BodySource while it
+    // was skipped) failed between two messages: no later message was taken.
     std::optional<boost::system::error_code> source_error;
+    // Set when the call stopped early and closed the connection: timeout,
+    // hang-up, BYE, a BodySource that failed or gave the wrong byte count
+    // (body_size_mismatch; an announced literal cannot be cut short). The
+    // batch may not have been read to its end.
+    std::optional<Error> error;
+
+    // How many messages are in the mailbox for sure.
+    std::size_t appended_count() const noexcept;
+    // Every message the batch produced is in the mailbox.
+    bool all_appended() const noexcept {
+        return !error && !source_error && appended_count() == messages.size();
+    }
 };
 
 // What move_uids() reports: [COPYUID uidvalidity source-set dest-set]
@@ -195,6 +292,9 @@ class Client {
     bool has_capability(std::string_view name) const noexcept;
     // CONDSTORE was enabled (modseq values are reported).
     bool condstore_enabled() const noexcept { return condstore_; }
+    // QRESYNC was enabled (`* ENABLED QRESYNC`, RFC 7162 §3.2.3): expunges
+    // arrive as VANISHED, and select() may take QresyncParams.
+    bool qresync_enabled() const noexcept { return qresync_; }
     // COMPRESS=DEFLATE is active.
     bool is_compressed() const noexcept;
     // The hierarchy separator, once known (list_folders() or the first
@@ -205,8 +305,12 @@ class Client {
     awaitable<ClientResult<std::vector<Folder>>> list_folders();
     // NAMESPACE (RFC 2342); empty when not offered.
     awaitable<ClientResult<Namespaces>> namespaces();
-    // SELECT, or EXAMINE when `read_only` (dry runs).
-    awaitable<ClientResult<MailboxState>> select(std::string name, bool read_only);
+    // SELECT, or EXAMINE when `read_only` (dry runs). With `qresync` and
+    // QRESYNC enabled: SELECT name (QRESYNC (uidvalidity modseq
+    // [known-uids])), and MailboxState::qresync says what became of it;
+    // without QRESYNC enabled the parameter is not sent (unavailable).
+    awaitable<ClientResult<MailboxState>> select(
+        std::string name, bool read_only, std::optional<QresyncParams> qresync = std::nullopt);
     // STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN [HIGHESTMODSEQ] [SIZE]):
     // HIGHESTMODSEQ with CONDSTORE, SIZE with STATUS=SIZE (RFC 8438; it is
     // then among MailboxStatus::items).
@@ -224,26 +328,48 @@ class Client {
     awaitable<ClientResult<std::vector<MessageMeta>>> fetch_metadata(
         std::string uid_set, std::optional<std::uint64_t> changed_since = std::nullopt);
 
+    // In the selected mailbox, with QRESYNC enabled: UID FETCH set (UID
+    // FLAGS MODSEQ) (CHANGEDSINCE modseq VANISHED) (RFC 7162 §3.2.6): the
+    // messages of `uid_set` whose flags changed since `modseq` (new ones
+    // included) and those expunged since then. Without QRESYNC:
+    // not_supported (fetch_metadata() with changed_since still works with
+    // CONDSTORE, without the expunges). `modseq` must be non-zero.
+    awaitable<ClientResult<MailboxChanges>> fetch_changes(std::string uid_set,
+                                                          std::uint64_t modseq);
+
     // In the selected mailbox: UID FETCH set (UID BODY.PEEK[]), each body
-    // streamed to `sink` (begin, data..., end) as it arrives. Returns the
-    // number of messages delivered. UIDs the server no longer has are
-    // skipped silently (RFC 3501 §6.4.8). A sink error stops the fetch
-    // (stream_failed) and closes the connection.
+    // streamed to `sink` (begin(uid, size), data..., end) as it arrives.
+    // Returns the number of messages delivered (begin calls). UIDs the
+    // server no longer has are skipped silently (RFC 3501 §6.4.8). A sink
+    // error stops the fetch (stream_failed) and closes the connection.
+    // RFC 3501 §7.4.2 lets a server send UID after BODY[]; a body streamed
+    // (above ParseLimits::inline_literal_max) before its UID is known is
+    // dropped unseen by the sink, and once the command completes each such
+    // UID is fetched again with its own `UID FETCH n (UID BODY.PEEK[])`, so
+    // the sink still gets begin() with the right UID before the bytes. Such
+    // bodies cross the wire twice; inline bodies never need it.
+    // A FETCH response whose body has no UID at all is a protocol_error.
     awaitable<ClientResult<std::size_t>> fetch_bodies(std::string uid_set, BodySink& sink);
     // The same as one pipelined `UID FETCH uid (UID BODY.PEEK[])` per UID,
-    // pipeline_window in flight: for long lists of scattered UIDs.
+    // pipeline_window in flight: for long lists of scattered UIDs. Bodies
+    // streamed before their UID are fetched again as in fetch_bodies().
     awaitable<ClientResult<std::size_t>> fetch_bodies_each(std::vector<std::uint32_t> uids,
                                                            BodySink& sink);
 
-    // APPEND to `mailbox` every message `batch` produces. With MULTIAPPEND
-    // (RFC 3502) it is one command (all or nothing on the server); without,
-    // one APPEND per message. Literals are `{n+}` with LITERAL+ (RFC 7888;
-    // LITERAL- for n <= 4096), else synchronizing. A NO ends the call
-    // with command_failed (with MULTIAPPEND nothing of the batch was
-    // appended; without, AppendResult of the earlier messages is lost in
-    // the error, so callers check the target before retrying). A source
-    // producing the wrong byte count closes the connection
-    // (body_size_mismatch): an announced literal cannot be cut short.
+    // APPEND to `mailbox` every message `batch` produces; per-message
+    // outcomes in AppendResult::messages. With MULTIAPPEND (RFC 3502) it is
+    // one command (all or nothing on the server). Without, one APPEND per
+    // message, pipelined: with LITERAL+ (RFC 7888; LITERAL- for n <= 4096)
+    // literals are `{n+}` and up to ClientOptions::pipeline_window commands
+    // are in flight; with synchronizing literals the next APPEND goes out
+    // right after the previous literal, waiting only for its own `+`. A NO
+    // or BAD for one message is its outcome (failed, with the server's
+    // line) and the later messages are still sent; with MULTIAPPEND a NO
+    // ends the call (the rest of the batch is not read). Anything that
+    // closes the connection (AppendResult::error) keeps the outcomes known
+    // so far: messages whose tagged OK was read stay appended. Returns an
+    // error only when nothing was sent (the connection was closed, or
+    // learning the hierarchy separator failed).
     awaitable<ClientResult<AppendResult>> append(std::string mailbox, AppendBatch& batch);
 
     // UID STORE set +FLAGS/-FLAGS/FLAGS[.SILENT] (flags).
@@ -263,9 +389,13 @@ class Client {
     awaitable<ClientResult<MoveResult>> move_uids(std::string uid_set, std::string destination);
     // UID SEARCH HEADER Message-ID "msgid": the UIDs, ascending.
     awaitable<ClientResult<std::vector<std::uint32_t>>> search_message_id(std::string message_id);
+    // Every UID of the selected mailbox, ascending: UID SEARCH RETURN (ALL)
+    // ALL with ESEARCH (RFC 4731), else UID FETCH 1:* (UID). Far cheaper than
+    // fetch_metadata() when only existence is needed.
+    awaitable<ClientResult<std::vector<std::uint32_t>>> list_uids();
     awaitable<ClientResult<void>> noop();
     // In the selected mailbox: with IDLE (RFC 2177), IDLE until an untagged
-    // EXISTS, EXPUNGE or FETCH arrives or `max_wait` (at most max_idle_wait)
+    // EXISTS, EXPUNGE, VANISHED or FETCH arrives or `max_wait` (at most max_idle_wait)
     // passes, then DONE and its OK; without IDLE, one NOOP. Either way the
     // outcome reports the changes seen, so callers loop on it. A BYE meanwhile
     // is server_bye; cancelling closes the connection (never left idling).
@@ -291,11 +421,10 @@ class Client {
     awaitable<std::optional<Error>> login_command();
     awaitable<std::optional<Error>> refresh_capabilities(std::string step);
     awaitable<std::optional<Error>> after_login();
+    awaitable<std::optional<Error>> enable_extensions();
     awaitable<std::optional<Error>> learn_separator();
     awaitable<ClientResult<AppendResult>> append_multi(std::string mailbox, AppendBatch& batch);
     awaitable<ClientResult<AppendResult>> append_single(std::string mailbox, AppendBatch& batch);
-    awaitable<std::optional<Error>> send_literal(const AppendItem& item, std::string prefix,
-                                                 const std::string& tag, const std::string& step);
     std::optional<Error> require_selected(const std::string& step) const;
 
     std::unique_ptr<detail::Connection> conn_;
@@ -303,6 +432,7 @@ class Client {
     std::string server_;
     bool preauth_ = false;
     bool condstore_ = false;
+    bool qresync_ = false;
     std::optional<char> separator_;
     std::map<std::string, std::string> raw_names_;  // Folder::name -> raw_name
     std::optional<std::string> selected_;

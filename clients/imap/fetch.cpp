@@ -3,33 +3,13 @@
 
 #include "clients/imap/detail/connection.hpp"
 
-#include <charconv>
+#include <algorithm>
 #include <utility>
 
 namespace mailferry::imap {
 namespace {
 
 using detail::ResponseHandler;
-
-// The UID in the raw start of a FETCH response ("* 3 FETCH (UID 17 BODY[] "),
-// where the literal's event arrives before the response is complete.
-std::optional<std::uint32_t> uid_in_prefix(std::string_view prefix) {
-    std::size_t pos = 0;
-    while ((pos = prefix.find("UID ", pos)) != std::string_view::npos) {
-        const bool starts_item = pos > 0 && (prefix[pos - 1] == '(' || prefix[pos - 1] == ' ');
-        pos += 4;
-        if (!starts_item) {
-            continue;
-        }
-        std::uint32_t uid = 0;
-        const auto [ptr, ec] =
-            std::from_chars(prefix.data() + pos, prefix.data() + prefix.size(), uid);
-        if (ec == std::errc() && ptr != prefix.data() + pos) {
-            return uid;
-        }
-    }
-    return std::nullopt;
-}
 
 class MetadataHandler final : public ResponseHandler {
   public:
@@ -64,23 +44,32 @@ class MetadataHandler final : public ResponseHandler {
     std::vector<MessageMeta> messages;
 };
 
+// Streams BODY[] literals to the sink under the UID the FETCH response
+// names before them (LiteralInfo::uid). A literal whose UID the server sends
+// only after it (RFC 3501 §7.4.2 sets no order) cannot go to the sink, which
+// needs the UID first: its bytes are dropped and its UID, read from the
+// complete response, is kept in `drained` for fetch_drained().
 class BodyHandler final : public ResponseHandler {
   public:
     explicit BodyHandler(BodySink& sink) : sink_(sink) {}
 
+    // While a command for this one UID runs: the UID of any body whose
+    // response does not name it before the literal.
+    void expect(std::optional<std::uint32_t> uid) { expected_ = uid; }
+
     awaitable<boost::system::error_code> on_literal_begin(const LiteralInfo& info,
-                                                          std::string_view prefix) override {
+                                                          std::string_view) override {
         streaming_ = false;
         if (info.response != "FETCH" || info.item != "BODY[]") {
             co_return boost::system::error_code();
         }
-        const auto uid = uid_in_prefix(prefix);
+        const std::optional<std::uint32_t> uid = info.uid ? info.uid : expected_;
         if (!uid) {
-            // The sink needs the UID before the first byte; every server we
-            // know sends UID first when it was requested first.
-            co_return make_error_code(client_error::protocol_error);
+            drained_here_ = true;
+            co_return boost::system::error_code();
         }
         streaming_ = true;
+        streamed_uid_ = *uid;
         ++delivered;
         co_return co_await sink_.begin(*uid, info.size);
     }
@@ -98,12 +87,29 @@ class BodyHandler final : public ResponseHandler {
         co_return co_await sink_.end();
     }
     awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+        // Literal events come just before their own response, so these
+        // describe `r` when it is the FETCH that carried them.
+        const bool drained_here = std::exchange(drained_here_, false);
+        const auto streamed_uid = std::exchange(streamed_uid_, std::nullopt);
         if (r.name() != "FETCH") {
             co_return std::nullopt;
         }
         auto data = parse_fetch(r);
         if (!data || !data->uid) {
+            if (drained_here) {
+                co_return make_client_error(client_error::protocol_error, server, step, {},
+                                            "a FETCH response carried a message body but no UID");
+            }
             co_return std::nullopt;
+        }
+        if (streamed_uid && *streamed_uid != *data->uid) {
+            co_return make_client_error(
+                client_error::protocol_error, server, step, {},
+                "the body fetched for UID " + std::to_string(*streamed_uid) +
+                    " came in a FETCH response for UID " + std::to_string(*data->uid));
+        }
+        if (drained_here) {
+            drained.push_back(*data->uid);
         }
         // Small bodies arrive inline in the response (below
         // ParseLimits::inline_literal_max); large ones were streamed already.
@@ -129,12 +135,46 @@ class BodyHandler final : public ResponseHandler {
     }
 
     std::size_t delivered = 0;
+    // UIDs whose streamed body was dropped because its UID came after it.
+    std::vector<std::uint32_t> drained;
     std::string server, step;
 
   private:
     BodySink& sink_;
     bool streaming_ = false;
+    bool drained_here_ = false;
+    std::optional<std::uint32_t> streamed_uid_;
+    std::optional<std::uint32_t> expected_;
 };
+
+// Fetches again, one `UID FETCH n (UID BODY.PEEK[])` at a time, the bodies
+// `handler` had to drop: with one UID per command the UID of the literal is
+// known before its first byte, wherever the server puts UID in the response.
+// A UID expunged meanwhile gets no FETCH response and is skipped like any
+// other (RFC 3501 §6.4.8).
+awaitable<std::optional<Error>> fetch_drained(detail::Connection& conn, BodyHandler& handler,
+                                              const std::string& step) {
+    std::vector<std::uint32_t> uids = std::exchange(handler.drained, {});
+    std::sort(uids.begin(), uids.end());
+    uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+    if (!uids.empty()) {
+        conn.log().debug("{}: the server sent UID after BODY[]; fetching {} large bodies again",
+                         conn.server(), uids.size());
+    }
+    for (const std::uint32_t uid : uids) {
+        handler.expect(uid);
+        auto c = co_await conn.command("UID FETCH " + std::to_string(uid) + " (UID BODY.PEEK[])",
+                                       step, &handler);
+        if (!c) {
+            co_return c.error();
+        }
+        if (auto e = conn.check(*c, step)) {
+            co_return e;
+        }
+    }
+    handler.expect(std::nullopt);
+    co_return std::nullopt;
+}
 
 }  // namespace
 
@@ -178,6 +218,9 @@ awaitable<ClientResult<std::size_t>> Client::fetch_bodies(std::string uid_set, B
     if (auto e = conn_->check(*c, step)) {
         co_return std::move(*e);
     }
+    if (auto e = co_await fetch_drained(*conn_, handler, step)) {
+        co_return std::move(*e);
+    }
     co_return handler.delivered;
 }
 
@@ -204,6 +247,9 @@ awaitable<ClientResult<std::size_t>> Client::fetch_bodies_each(std::vector<std::
         if (auto e = conn_->check(c, step)) {
             co_return std::move(*e);
         }
+    }
+    if (auto e = co_await fetch_drained(*conn_, handler, step)) {
+        co_return std::move(*e);
     }
     co_return handler.delivered;
 }

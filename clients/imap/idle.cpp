@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <tuple>
 #include <utility>
 
@@ -37,6 +38,16 @@ class ChangeCollector final : public ResponseHandler {
                 } else {
                     ++outcome_.expunged;
                 }
+            }
+        } else if (name == "VANISHED") {
+            // RFC 7162 §3.2.10.2: with QRESYNC enabled, expunges arrive as
+            // VANISHED; only the form without EARLIER removes messages.
+            if (auto vanished = parse_vanished(r); vanished && !vanished->earlier) {
+                const std::uint64_t count =
+                    std::uint64_t{outcome_.expunged} + uid_count(vanished->ranges);
+                outcome_.expunged = static_cast<std::uint32_t>(
+                    std::min<std::uint64_t>(count, std::numeric_limits<std::uint32_t>::max()));
+                merge_uid_ranges(outcome_.vanished, vanished->ranges);
             }
         } else if (name == "FETCH") {
             // RFC 3501 §7.4.2: unsolicited FETCH responses carry flag changes

@@ -1,6 +1,8 @@
 #pragma once
 // What Client::idle() saw (RFC 2177 IDLE, or one NOOP poll without it).
 
+#include "clients/imap/response_views.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -23,7 +25,11 @@ struct FlagChange {
 struct IdleOutcome {
     bool used_idle = false;               // false: the server lacks IDLE, one NOOP was sent
     std::optional<std::uint32_t> exists;  // the last `* n EXISTS` seen
-    std::uint32_t expunged = 0;           // `* n EXPUNGE` responses seen
+    // Messages expunged: one per `* n EXPUNGE`, and with QRESYNC one per UID
+    // of `* VANISHED uids` (RFC 7162 §3.2.10.2).
+    std::uint32_t expunged = 0;
+    // With QRESYNC: the UIDs of those `* VANISHED` responses.
+    UidRanges vanished;
     std::vector<FlagChange> flag_changes;
     // Nothing changed: the wait ran out (or the NOOP reported nothing).
     bool nothing_changed() const noexcept {

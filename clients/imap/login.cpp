@@ -45,6 +45,28 @@ awaitable<std::optional<Error>> Client::login_with_mechanism() {
         co_return make_client_error(client_error::no_usable_mechanism, server_, "LOGIN", {},
                                     "the server announces LOGINDISABLED");
     }
+    // RFC 3501 §6.2.2, §7.2.1: a server lists the SASL mechanisms it takes as
+    // AUTH=<name>. Asking for one it does not list only draws a NO (or a
+    // confusing "invalid token"), so refuse before sending anything.
+    if (mech == AuthMechanism::xoauth2 && !conn_->has_capability("AUTH=XOAUTH2")) {
+        co_return make_client_error(
+            client_error::no_usable_mechanism, server_, "AUTHENTICATE XOAUTH2", {},
+            "the server does not offer XOAUTH2 (no AUTH=XOAUTH2 in its capabilities), so it "
+            "takes no OAuth access token; check that OAuth is enabled for this account, or log "
+            "in with a password instead");
+    }
+    if (mech == AuthMechanism::plain && !conn_->has_capability("AUTH=PLAIN")) {
+        co_return make_client_error(client_error::no_usable_mechanism, server_,
+                                    "AUTHENTICATE PLAIN", {},
+                                    "the server does not offer AUTH=PLAIN; let the client pick a "
+                                    "method the server offers");
+    }
+    if (mech == AuthMechanism::sasl_login && !conn_->has_capability("AUTH=LOGIN")) {
+        co_return make_client_error(client_error::no_usable_mechanism, server_,
+                                    "AUTHENTICATE LOGIN", {},
+                                    "the server does not offer AUTH=LOGIN; let the client pick a "
+                                    "method the server offers");
+    }
     switch (mech) {
         case AuthMechanism::plain: {
             co_return co_await authenticate(

@@ -163,7 +163,8 @@ awaitable<ClientResult<Namespaces>> Client::namespaces() {
     co_return std::move(handler.result);
 }
 
-awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read_only) {
+awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read_only,
+                                                     std::optional<QresyncParams> qresync) {
     if (auto e = co_await learn_separator()) {
         co_return std::move(*e);
     }
@@ -183,21 +184,53 @@ awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read
                     state.highest_modseq = code_number(code);
                 } else if (code.name == "NOMODSEQ") {
                     state.highest_modseq.reset();
+                    nomodseq = true;
                 } else if (code.name == "PERMANENTFLAGS") {
                     state.permanent_flags = code_atoms(code);
+                } else if (code.name == "CLOSED") {
+                    // RFC 7162 §3.2.11: what came before was about the
+                    // mailbox selected until now.
+                    state.vanished.clear();
+                    state.changed.clear();
                 }
             } else if (r.name() == "FLAGS") {
                 if (auto flags = parse_flags(r)) {
                     state.flags = std::move(*flags);
                 }
+            } else if (collect_changes && r.name() == "VANISHED") {
+                // RFC 7162 §3.2.5.1: the known UIDs expunged since the modseq
+                // come as VANISHED (EARLIER); one without EARLIER belongs to
+                // the previous mailbox (§3.2.10.2).
+                if (auto v = parse_vanished(r); v && v->earlier) {
+                    merge_uid_ranges(state.vanished, v->ranges);
+                }
+            } else if (collect_changes && r.name() == "FETCH") {
+                // RFC 7162 §3.2.5.1: changed messages' FETCH responses carry
+                // their UID (and MODSEQ, §3.2.4).
+                if (auto f = parse_fetch(r); f && f->uid && f->flags) {
+                    state.changed.push_back(
+                        MessageChange{*f->uid, std::move(*f->flags), f->modseq});
+                }
             }
             co_return std::nullopt;
         }
         MailboxState state;
+        bool collect_changes = false;
+        bool nomodseq = false;
     } handler;
     std::string command = verb + " " + quote(encode_mailbox(name));
-    // Without ENABLE, the CONDSTORE select parameter turns it on (RFC 7162 §3.1.8).
-    if (condstore_ && !conn_->has_capability("ENABLE")) {
+    if (qresync && qresync_ && qresync->uidvalidity != 0 && qresync->modseq != 0) {
+        // RFC 7162 §3.2.5, §7: "QRESYNC" SP "(" uidvalidity SP
+        // mod-sequence-value [SP known-uids] ")".
+        command += " (QRESYNC (" + std::to_string(qresync->uidvalidity) + " " +
+                   std::to_string(qresync->modseq);
+        if (!qresync->known_uids.empty()) {
+            command += " " + format_uid_ranges(qresync->known_uids);
+        }
+        command += "))";
+        handler.collect_changes = true;
+    } else if (condstore_ && !conn_->has_capability("ENABLE")) {
+        // Without ENABLE, the CONDSTORE select parameter turns it on (RFC 7162 §3.1.8).
         command += " (CONDSTORE)";
     }
     selected_.reset();
@@ -217,6 +250,24 @@ awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read
                                        "\\*") != state.permanent_flags.end();
     if (!condstore_) {
         state.highest_modseq.reset();
+    }
+    if (qresync) {
+        // RFC 7162 §3.2.5: a UIDVALIDITY mismatch or NOMODSEQ makes the
+        // server ignore the rest, "as if no dynamic message data changed".
+        if (!handler.collect_changes || handler.nomodseq || !state.highest_modseq) {
+            state.qresync = QresyncOutcome::unavailable;
+        } else if (state.uidvalidity != qresync->uidvalidity) {
+            state.qresync = QresyncOutcome::uidvalidity_changed;
+        } else {
+            state.qresync = QresyncOutcome::applied;
+        }
+        if (state.qresync != QresyncOutcome::applied) {
+            state.vanished.clear();
+            state.changed.clear();
+        }
+    } else {
+        state.vanished.clear();
+        state.changed.clear();
     }
     selected_ = std::move(name);
     co_return state;

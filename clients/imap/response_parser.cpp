@@ -298,6 +298,22 @@ void ResponseParser::locate_literal(std::size_t marker_start, std::uint64_t size
     if (!innermost.empty() && innermost.back().kind == Value::Kind::atom) {
         literal_.item = innermost.back().text;
     }
+    // RFC 3501 §7.4.2: `* n FETCH (msg-att)`, msg-att being name/value
+    // pairs in any order. Only the outermost open list after "FETCH" is the
+    // msg-att list; walking it by pairs keeps values (strings, literals,
+    // section atoms, lists) from being read as names.
+    if (literal_.response != "FETCH" || !literal_.message || i + 1 != r.values.size() ||
+        r.open.empty()) {
+        return;
+    }
+    const std::vector<Value>& atts = r.open.front();
+    for (std::size_t k = 0; k + 1 < atts.size(); k += 2) {
+        const Value& value = atts[k + 1];
+        if (atts[k].is_atom("UID") && value.kind == Value::Kind::number && value.number != 0 &&
+            value.number <= std::numeric_limits<std::uint32_t>::max()) {
+            literal_.uid = static_cast<std::uint32_t>(value.number);
+        }
+    }
 }
 
 bool ResponseParser::parse_resp_text(std::string_view rest) {

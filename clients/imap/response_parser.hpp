@@ -82,6 +82,12 @@ struct LiteralInfo {
     // The atom just before the literal in its list, e.g. "BODY[]",
     // "BODY[1.2]<0>", "RFC822"; empty if there is none.
     std::string item;
+    // FETCH only: the message's UID when a `UID n` pair (n a nonzero 32-bit
+    // number) precedes the literal at the top level of the msg-att list, as
+    // in `* 3 FETCH (UID 17 BODY[] {n}`. Absent when the server sends UID
+    // later (RFC 3501 §7.4.2 sets no order) or not at all. A "UID 5" inside
+    // a string, literal or nested list before it does not count.
+    std::optional<std::uint32_t> uid;
 };
 
 enum class Event {

@@ -1,6 +1,7 @@
 #include "clients/imap/response_views.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 namespace mailferry::imap {
@@ -337,6 +338,108 @@ Result<MessageCount> parse_message_count(const Response& r) {
     return c;
 }
 
+std::optional<UidRanges> parse_uid_ranges(std::string_view set) {
+    // nz-number = digit-nz *DIGIT, at most 2^32 - 1 (RFC 3501 §9).
+    auto number = [](std::string_view digits) -> std::optional<std::uint32_t> {
+        if (digits.empty() || digits[0] == '0') {
+            return std::nullopt;
+        }
+        std::uint64_t n = 0;
+        for (char c : digits) {
+            if (c < '0' || c > '9') {
+                return std::nullopt;
+            }
+            n = n * 10 + static_cast<std::uint64_t>(c - '0');
+            if (n > std::numeric_limits<std::uint32_t>::max()) {
+                return std::nullopt;
+            }
+        }
+        return static_cast<std::uint32_t>(n);
+    };
+    UidRanges parts;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t comma = set.find(',', start);
+        const std::string_view part = set.substr(start, comma - start);
+        const std::size_t colon = part.find(':');
+        const auto a = number(part.substr(0, colon));
+        const auto b = colon == std::string_view::npos ? a : number(part.substr(colon + 1));
+        if (!a || !b) {
+            return std::nullopt;
+        }
+        // RFC 3501 §9: "2:4" and "4:2" are the same range.
+        parts.push_back(UidRange{std::min(*a, *b), std::max(*a, *b)});
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    UidRanges out;
+    merge_uid_ranges(out, parts);
+    return out;
+}
+
+std::string format_uid_ranges(const UidRanges& set) {
+    std::string out;
+    for (const UidRange& r : set) {
+        if (!out.empty()) {
+            out += ',';
+        }
+        out += std::to_string(r.first);
+        if (r.last != r.first) {
+            out += ':' + std::to_string(r.last);
+        }
+    }
+    return out;
+}
+
+void merge_uid_ranges(UidRanges& set, const UidRanges& more) {
+    set.insert(set.end(), more.begin(), more.end());
+    std::sort(set.begin(), set.end(),
+              [](const UidRange& x, const UidRange& y) { return x.first < y.first; });
+    UidRanges merged;
+    for (const UidRange& r : set) {
+        // Overlapping or adjacent ranges join; `last + 1` cannot overflow
+        // before the comparison because it is done in 64 bits.
+        if (!merged.empty() && static_cast<std::uint64_t>(merged.back().last) + 1 >= r.first) {
+            merged.back().last = std::max(merged.back().last, r.last);
+        } else {
+            merged.push_back(r);
+        }
+    }
+    set = std::move(merged);
+}
+
+std::uint64_t uid_count(const UidRanges& set) noexcept {
+    std::uint64_t n = 0;
+    for (const UidRange& r : set) {
+        n += static_cast<std::uint64_t>(r.last) - r.first + 1;
+    }
+    return n;
+}
+
+bool contains_uid(const UidRanges& set, std::uint32_t uid) noexcept {
+    const auto it =
+        std::upper_bound(set.begin(), set.end(), uid,
+                         [](std::uint32_t u, const UidRange& r) { return u < r.first; });
+    return it != set.begin() && std::prev(it)->last >= uid;
+}
+
+std::optional<std::vector<std::uint32_t>> expand_uid_ranges(const UidRanges& set,
+                                                            std::size_t limit) {
+    if (uid_count(set) > limit) {
+        return std::nullopt;
+    }
+    std::vector<std::uint32_t> out;
+    out.reserve(static_cast<std::size_t>(uid_count(set)));
+    for (const UidRange& r : set) {
+        for (std::uint64_t uid = r.first; uid <= r.last; ++uid) {
+            out.push_back(static_cast<std::uint32_t>(uid));
+        }
+    }
+    return out;
+}
+
 Result<Vanished> parse_vanished(const Response& r) {
     std::size_t n = 0;
     const Value* args = args_of(r, "VANISHED", n);
@@ -359,7 +462,13 @@ Result<Vanished> parse_vanished(const Response& r) {
     if (!set) {
         return malformed;
     }
+    // known-uids: a sequence-set without "*" (RFC 7162 §7).
+    auto ranges = parse_uid_ranges(*set);
+    if (!ranges) {
+        return malformed;
+    }
     v.uids = std::move(*set);
+    v.ranges = std::move(*ranges);
     return v;
 }
 

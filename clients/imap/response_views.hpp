@@ -12,6 +12,7 @@
 
 #include <boost/system/result.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -105,10 +106,38 @@ struct MessageCount {
 };
 Result<MessageCount> parse_message_count(const Response& r);
 
-// `* VANISHED [(EARLIER)] uid-set` (RFC 7162 §3.2.10).
+// A UID set in compact form: ascending, disjoint, non-adjacent ranges
+// ("3:1,5,6" holds {1,3} and {5,6}). UIDs are never 0.
+struct UidRange {
+    std::uint32_t first = 0;
+    std::uint32_t last = 0;  // >= first
+    friend bool operator==(const UidRange&, const UidRange&) = default;
+};
+using UidRanges = std::vector<UidRange>;
+
+// A sequence-set without "*" (RFC 3501 §9, RFC 7162 §7 known-uids): nz-number
+// or nz-number ":" nz-number (either order), comma-separated. Normalized to
+// UidRanges; std::nullopt when malformed (0, "*", empty parts, overflow).
+std::optional<UidRanges> parse_uid_ranges(std::string_view set);
+// The shortest sequence-set text for `set` ("1:3,5"); "" when empty.
+std::string format_uid_ranges(const UidRanges& set);
+// Adds every UID of `more` to `set`, keeping it normalized.
+void merge_uid_ranges(UidRanges& set, const UidRanges& more);
+// How many UIDs `set` holds.
+std::uint64_t uid_count(const UidRanges& set) noexcept;
+bool contains_uid(const UidRanges& set, std::uint32_t uid) noexcept;
+// Every UID of `set`, ascending; std::nullopt when more than `limit`.
+std::optional<std::vector<std::uint32_t>> expand_uid_ranges(const UidRanges& set,
+                                                            std::size_t limit = 10'000'000);
+
+// `* VANISHED [(EARLIER)] known-uids` (RFC 7162 §3.2.10, §7 expunged-resp).
+// Without EARLIER each UID is one message fewer in the selected mailbox
+// (§3.2.10.2); with EARLIER (answers to SELECT (QRESYNC ...) and UID FETCH
+// (CHANGEDSINCE n VANISHED)) the message count is unchanged (§3.2.10.1).
 struct Vanished {
     bool earlier = false;
-    std::string uids;
+    std::string uids;  // the set as sent
+    UidRanges ranges;  // the same, normalized
 };
 Result<Vanished> parse_vanished(const Response& r);
 

@@ -146,6 +146,10 @@ class Client {
     // -ERR (unsupported or no such message) is command_rejected.
     boost::asio::awaitable<Result<std::uint64_t>> top(std::uint32_t number, std::uint32_t lines,
                                                       RetrSink& sink);
+    // TOP n lines for each number, pipelined as retr_many(); a -ERR for one
+    // message (TOP is optional, RFC 1939 §7) lands in its outcome.
+    boost::asio::awaitable<Result<std::vector<MessageOutcome>>> top_many(
+        std::vector<std::uint32_t> numbers, std::uint32_t lines, RetrSink& sink);
     // RETR n: the message to `sink`; returns the octets delivered.
     boost::asio::awaitable<Result<std::uint64_t>> retr(std::uint32_t number, RetrSink& sink);
     // RETR for each number, pipelined when the server offers PIPELINING,

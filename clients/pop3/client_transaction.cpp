@@ -49,9 +49,10 @@ read_listing(State& s, std::string step, Parse parse) {
 // Sends `verb n` for every number, `depth` commands per write, and reads
 // the answers in order (RFC 2449 §6.6); with a sink every +OK is followed
 // by a body.
+// `verb n[ tail]` for each number; `tail` is TOP's line count.
 awaitable<Result<std::vector<MessageOutcome>>> run_many(State& s, std::string verb,
                                                         std::vector<std::uint32_t> numbers,
-                                                        RetrSink* sink) {
+                                                        RetrSink* sink, std::string tail = {}) {
     std::vector<MessageOutcome> outcomes;
     outcomes.reserve(numbers.size());
     const std::size_t depth =
@@ -61,7 +62,7 @@ awaitable<Result<std::vector<MessageOutcome>>> run_many(State& s, std::string ve
         std::string data;
         std::string shown;
         for (std::size_t i = first; i < last; ++i) {
-            data += fmt::format("{} {}\r\n", verb, numbers[i]);
+            data += fmt::format("{} {}{}\r\n", verb, numbers[i], tail);
         }
         shown = last - first == 1
                     ? fmt::format("{} {}", verb, numbers[first])
@@ -183,6 +184,13 @@ awaitable<Result<std::uint64_t>> Client::retr(std::uint32_t number, RetrSink& si
 awaitable<Result<std::vector<MessageOutcome>>> Client::retr_many(std::vector<std::uint32_t> numbers,
                                                                  RetrSink& sink) {
     co_return co_await run_many(*state_, "RETR", std::move(numbers), &sink);
+}
+
+awaitable<Result<std::vector<MessageOutcome>>> Client::top_many(std::vector<std::uint32_t> numbers,
+                                                                std::uint32_t lines,
+                                                                RetrSink& sink) {
+    co_return co_await run_many(*state_, "TOP", std::move(numbers), &sink,
+                                fmt::format(" {}", lines));
 }
 
 awaitable<Result<void>> Client::dele(std::uint32_t number) {

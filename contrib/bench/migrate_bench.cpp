@@ -108,6 +108,11 @@ asio::awaitable<int> seed(Settings s) {
             fmt::print(stderr, "seed: {}\n", r.error().message);
             co_return 1;
         }
+        if (!r->all_appended()) {
+            fmt::print(stderr, "seed: {} of {} messages appended\n", r->appended_count(),
+                       r->messages.size());
+            co_return 1;
+        }
     }
     co_await (*client)->logout();
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();

@@ -44,12 +44,19 @@ FaultPlan FaultPlan::parse(std::string_view spec) {
             plan.no_append = parse_count(key, value, false);
         } else if (key == "bye-in-fetch") {
             plan.bye_in_fetch = parse_count(key, value, false);
+        } else if (key == "uid-last" || key == "no-uidl") {
+            const std::uint64_t on = parse_count(key, value, true);
+            if (on > 1) {
+                throw std::invalid_argument("fault '" + std::string(key) + "' needs 0 or 1, got '" +
+                                            std::string(value) + "'");
+            }
+            (key == "uid-last" ? plan.uid_last : plan.no_uidl) = on == 1;
         } else if (key == "delay-ms") {
             plan.delay = std::chrono::milliseconds(parse_count(key, value, true));
         } else {
             throw std::invalid_argument("unknown fault '" + std::string(key) +
                                         "' (known: drop-after-commands, drop-after-bytes, "
-                                        "delay-ms, no-append, bye-in-fetch)");
+                                        "delay-ms, no-append, bye-in-fetch, uid-last, no-uidl)");
         }
     }
     return plan;

@@ -14,6 +14,12 @@
 //   bye-in-fetch=N         during the Nth IMAP FETCH (or UID FETCH) the
 //                          server sends "* BYE" after the first message's
 //                          response and closes
+//   uid-last=1             IMAP FETCH responses list UID after every other
+//                          item ("* 1 FETCH (BODY[] {n}... UID 7)"), which
+//                          RFC 3501 §7.4.2 allows; 0 (the default) lists it
+//                          where it was requested (first for UID FETCH)
+//   no-uidl=1              POP3 UIDL is not offered (left out of CAPA and
+//                          answered -ERR): RFC 1939 §7 makes it optional
 // Counts start at 1 and are process-wide; each counted fault fires once.
 
 #include <chrono>
@@ -29,6 +35,8 @@ struct FaultPlan {
     std::optional<std::uint64_t> no_append;
     std::optional<std::uint64_t> bye_in_fetch;
     std::chrono::milliseconds delay{0};
+    bool uid_last = false;
+    bool no_uidl = false;
 
     // Throws std::invalid_argument naming the bad key or value.
     static FaultPlan parse(std::string_view spec);
@@ -50,6 +58,10 @@ class FaultInjector {
     // Counts a FETCH; true when it must be cut off by BYE after one message.
     bool on_fetch();
     std::chrono::milliseconds delay() const noexcept { return plan_.delay; }
+    // FETCH responses put UID last (not counted: applies to every FETCH).
+    bool uid_last() const noexcept { return plan_.uid_last; }
+    // POP3 UIDL is not offered (not counted: applies to every session).
+    bool no_uidl() const noexcept { return plan_.no_uidl; }
 
   private:
     FaultPlan plan_;

@@ -12,7 +12,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -28,6 +30,10 @@ struct ServerLimits {
     std::size_t max_line = 64 * 1024;            // IMAP command line outside literals
     std::size_t max_literal = 64 * 1024 * 1024;  // IMAP literal (APPEND message)
     int max_failed_logins = 3;                   // then BYE / -ERR and close
+    // RFC 9208 STORAGE limit of every user, in KiB (1024 octets), over all of
+    // the user's mailboxes (one quota root, ""). Without it the IMAP server
+    // neither advertises QUOTA nor accepts GETQUOTA/GETQUOTAROOT.
+    std::optional<std::uint64_t> quota_kib;
     // IMAP extensions the session neither advertises nor accepts, by their
     // upper-case CAPABILITY name ("LITERAL+", "UIDPLUS", "AUTH=PLAIN"), so
     // clients can be tried against a plain RFC 3501 server. TestServer

@@ -6,6 +6,7 @@
 #include "clients/imap/client.hpp"
 #include "clients/net/tls_client.hpp"
 #include "contrib/testserver/server.hpp"
+#include "tests/support/coroutine_test.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -19,15 +20,6 @@
 #include <memory>
 #include <string>
 #include <utility>
-
-// ASSERT_* returns, which a coroutine cannot: fail and co_return instead.
-#define CO_REQUIRE(cond, detail)                                   \
-    do {                                                           \
-        if (!(cond)) {                                             \
-            ADD_FAILURE() << "required: " #cond << ": " << detail; \
-            co_return;                                             \
-        }                                                          \
-    } while (0)
 
 namespace mailferry::test {
 
@@ -127,23 +119,6 @@ inline std::string make_message(const std::string& id, std::size_t body_size) {
         m += line + "\r\n";
     }
     return m;
-}
-
-// Runs `fn()` (a coroutine lambda) on a fresh io_context to completion.
-template <typename Fn>
-void run_coroutine(Fn& fn) {
-    asio::io_context io;
-    std::exception_ptr failure;
-    bool done = false;
-    asio::co_spawn(io, fn(), [&](std::exception_ptr e) {
-        failure = e;
-        done = true;
-    });
-    io.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
-    EXPECT_TRUE(done);
 }
 
 }  // namespace mailferry::test

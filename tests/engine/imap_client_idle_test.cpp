@@ -3,8 +3,8 @@
 // client reports it, ends IDLE with DONE and keeps the connection usable.
 
 #include "tests/engine/imap_client_fixture.hpp"
+#include "tests/support/continuation_sink.hpp"
 
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,7 +14,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <mutex>
 
 namespace {
 
@@ -22,27 +21,6 @@ using namespace mailferry;
 using namespace mailferry::test;
 using namespace std::chrono_literals;
 namespace imap = mailferry::imap;
-
-// Runs `on_idling` once, when the client's trace shows the server's IDLE
-// continuation ("+ idling"): from then on changes must be pushed to it.
-class ContinuationSink final : public spdlog::sinks::base_sink<std::mutex> {
-  public:
-    explicit ContinuationSink(std::function<void()> on_idling) : on_idling_(std::move(on_idling)) {}
-
-  protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override {
-        const std::string_view text(msg.payload.data(), msg.payload.size());
-        if (!fired_ && text.find(" S: + ") != std::string_view::npos) {
-            fired_ = true;
-            on_idling_();
-        }
-    }
-    void flush_() override {}
-
-  private:
-    std::function<void()> on_idling_;
-    bool fired_ = false;
-};
 
 imap::ClientOptions with_trigger(imap::ClientOptions o, std::function<void()> on_idling) {
     auto logger = std::make_shared<spdlog::logger>(

@@ -197,8 +197,10 @@ TEST(ImapClientMail, MultiappendReturnsAppendUids) {
         imap::StringSource short_source("abc");
         imap::VectorAppendBatch bad({{{}, 10, &short_source}});
         auto failed = co_await (*client)->append("Archive", bad);
-        CO_REQUIRE(!failed, "append of a short body succeeded");
-        EXPECT_EQ(failed.error().code, imap::client_error::body_size_mismatch);
+        CO_REQUIRE(failed, failed.error().message);
+        CO_REQUIRE(failed->error, "append of a short body succeeded");
+        EXPECT_EQ(failed->error->code, imap::client_error::body_size_mismatch);
+        EXPECT_EQ(failed->messages.at(0).status, imap::AppendOutcome::Status::failed);
     };
     run_coroutine(body);
     const auto count = server.server().call(
@@ -214,10 +216,13 @@ TEST(ImapClientMail, AppendToMissingMailboxQuotesTryCreate) {
         imap::StringSource source("Subject: x\r\n\r\nx\r\n");
         imap::VectorAppendBatch batch({{{}, source.size(), &source}});
         auto appended = co_await (*client)->append("Nowhere", batch);
-        CO_REQUIRE(!appended, "append to a missing mailbox succeeded");
-        EXPECT_EQ(appended.error().code, imap::client_error::command_failed);
-        EXPECT_NE(appended.error().response.find("TRYCREATE"), std::string::npos)
-            << appended.error().message;
+        CO_REQUIRE(appended, appended.error().message);
+        CO_REQUIRE(appended->messages.size() == 1 && appended->messages[0].error,
+                   "append to a missing mailbox succeeded");
+        EXPECT_EQ(appended->messages[0].status, imap::AppendOutcome::Status::failed);
+        const imap::Error& refused = *appended->messages[0].error;
+        EXPECT_EQ(refused.code, imap::client_error::command_failed);
+        EXPECT_NE(refused.response.find("TRYCREATE"), std::string::npos) << refused.message;
         // The connection survives a NO.
         auto noop = co_await (*client)->noop();
         EXPECT_TRUE(noop);

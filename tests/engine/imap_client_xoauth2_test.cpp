@@ -30,13 +30,14 @@ class TokenServer {
         server_ = std::make_unique<ts::TestServerThread>(std::move(options));
     }
 
-    imap::ClientOptions options(std::string access_token) {
+    imap::ClientOptions options(std::string access_token,
+                                imap::AuthMechanism auth = imap::AuthMechanism::xoauth2) {
         auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(trace);
         auto logger = std::make_shared<spdlog::logger>("imap-xoauth2-test", sink);
         logger->set_level(spdlog::level::trace);
         imap::ClientOptions o = loopback_client_options(
             server_->port(ts::Protocol::imap), "alice@example.org", std::move(access_token));
-        o.auth = imap::AuthMechanism::xoauth2;
+        o.auth = auth;
         o.logger = std::move(logger);
         return o;
     }
@@ -104,14 +105,79 @@ TEST(ImapClientXoauth2, WrongTokenIsAnAuthenticationErrorWithTheServersText) {
     }
 }
 
-TEST(ImapClientXoauth2, HiddenMechanismIsRefused) {
+// The client's trace log shows every line it sent; after a refusal none
+// of them may be an authentication attempt.
+void expect_no_login_attempt(const std::string& log) {
+    EXPECT_EQ(log.find("AUTHENTICATE"), std::string::npos) << log;
+    EXPECT_EQ(log.find(" LOGIN "), std::string::npos) << log;
+    EXPECT_EQ(log.find(token), std::string::npos) << log;
+}
+
+TEST(ImapClientXoauth2, MechanismNotOfferedIsRefusedBeforeSendingAnything) {
     TokenServer server({"AUTH=XOAUTH2"});
     auto body = [&]() -> asio::awaitable<void> {
         auto client = co_await imap::Client::connect(server.options(token));
         CO_REQUIRE(!client, "XOAUTH2 accepted while not offered");
-        EXPECT_FALSE(client.error().response.empty());
+        const imap::Error& e = client.error();
+        EXPECT_EQ(e.code, imap::client_error::no_usable_mechanism);
+        EXPECT_EQ(e.step, "AUTHENTICATE XOAUTH2");
+        EXPECT_TRUE(e.response.empty()) << "the server was asked nothing: " << e.response;
+        EXPECT_NE(e.message.find("the server does not offer XOAUTH2"), std::string::npos)
+            << e.message;
+        EXPECT_NE(e.message.find("log in with a password"), std::string::npos) << e.message;
+        EXPECT_EQ(e.message.find(token), std::string::npos) << e.message;
     };
     run_coroutine(body);
+    const std::string log = server.trace.str();
+    EXPECT_NE(log.find("CAPABILITY"), std::string::npos) << log;
+    expect_no_login_attempt(log);
+}
+
+TEST(ImapClientXoauth2, ExplicitSaslMechanismsNotOfferedAreRefusedToo) {
+    struct Case {
+        imap::AuthMechanism auth;
+        std::set<std::string> hidden;
+        std::string step, detail;
+    };
+    // The test server never offers AUTH=LOGIN.
+    const Case cases[] = {
+        {imap::AuthMechanism::plain,
+         {"AUTH=PLAIN"},
+         "AUTHENTICATE PLAIN",
+         "the server does not offer AUTH=PLAIN"},
+        {imap::AuthMechanism::sasl_login,
+         {},
+         "AUTHENTICATE LOGIN",
+         "the server does not offer AUTH=LOGIN"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.step);
+        TokenServer server(c.hidden);
+        auto body = [&]() -> asio::awaitable<void> {
+            auto client = co_await imap::Client::connect(server.options(token, c.auth));
+            CO_REQUIRE(!client, "a mechanism that is not offered was used");
+            EXPECT_EQ(client.error().code, imap::client_error::no_usable_mechanism);
+            EXPECT_EQ(client.error().step, c.step);
+            EXPECT_NE(client.error().message.find(c.detail), std::string::npos)
+                << client.error().message;
+        };
+        run_coroutine(body);
+        expect_no_login_attempt(server.trace.str());
+    }
+}
+
+TEST(ImapClientXoauth2, AutomaticChoiceStillFallsBackToLoginWithoutAuthPlain) {
+    TokenServer server({"AUTH=PLAIN"});
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client =
+            co_await imap::Client::connect(server.options(token, imap::AuthMechanism::automatic));
+        CO_REQUIRE(client, client.error().message);
+        co_await (*client)->logout();
+    };
+    run_coroutine(body);
+    // RFC 3501 §6.2.3: LOGIN needs no AUTH= capability, only no LOGINDISABLED.
+    EXPECT_NE(server.trace.str().find(" LOGIN <redacted>"), std::string::npos)
+        << server.trace.str();
 }
 
 }  // namespace

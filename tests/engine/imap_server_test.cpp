@@ -19,10 +19,10 @@ using Lines = std::vector<std::string>;
 
 const std::string capabilities_before_login =
     "IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=XOAUTH2 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE "
-    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND";
+    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE";
 const std::string capabilities_after_login =
     "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
-    "SPECIAL-USE CONDSTORE MULTIAPPEND";
+    "SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE";
 
 TEST(ImapServer, GreetsWithCapabilitiesAndAnswersCapability) {
     ImapServer server;
@@ -395,7 +395,7 @@ TEST(ImapServer, StartTlsUpgradesAndDropsStartTlsFromCapabilities) {
     EXPECT_EQ(client.command("t3", "CAPABILITY"),
               (Lines{"* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR LITERAL+ ID ENABLE "
                      "IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE "
-                     "MULTIAPPEND",
+                     "MULTIAPPEND STATUS=SIZE",
                      "t3 OK CAPABILITY completed"}));
     EXPECT_EQ(client.command("t4", "STARTTLS"), (Lines{"t4 BAD TLS is already active"}));
     EXPECT_EQ(client.command("t5", "LOGIN alice wonderland").back().rfind("t5 OK", 0), 0u);

@@ -1,135 +1,24 @@
 #pragma once
-// The POP3 session served in-process: an in-memory MailStore, an acceptor on
-// 127.0.0.1:0 and run_pop3_session() for every connection, on an io_context
-// thread of its own. Tests talk raw POP3 to it with Pop3TestClient, which
-// bounds every wait (no sleeps).
+// The POP3 session served in-process (in_process_server.hpp); tests talk raw
+// POP3 to it with Pop3TestClient, which bounds every wait (no sleeps).
 
 #include "clients/net/stream.hpp"
-#include "contrib/testserver/faults.hpp"
-#include "contrib/testserver/self_signed.hpp"
-#include "contrib/testserver/session_context.hpp"
-#include "contrib/testserver/store/mail_store.hpp"
+#include "tests/engine/in_process_server.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
-
-#include <gtest/gtest.h>
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
-#include <future>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace mailferry::test {
 
-class Pop3Server {
-  public:
-    explicit Pop3Server(testserver::ServerLimits limits = {}, testserver::FaultPlan faults = {})
-        : store_(testserver::MailStore::open("")),
-          limits_(limits),
-          faults_(faults),
-          tls_(testserver::make_self_signed_context()),
-          ctx_{*store_, limits_, faults_, &tls_, nullptr, "localhost"},
-          acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
-        store_->add_user("alice", "wonderland");
-        store_->add_user("bob", "builder");
-        port_ = acceptor_.local_endpoint().port();
-        accept();
-        thread_ = std::thread([this] { io_.run(); });
-    }
-    ~Pop3Server() {
-        boost::asio::post(io_, [this] {
-            acceptor_.close();
-            io_.stop();
-        });
-        thread_.join();
-    }
-    Pop3Server(const Pop3Server&) = delete;
-    Pop3Server& operator=(const Pop3Server&) = delete;
-
-    std::uint16_t port() const noexcept { return port_; }
-
-    // Runs `fn(store)` on the server thread and returns its result.
-    template <typename Fn>
-    auto call(Fn fn) {
-        using Result = decltype(fn(*store_));
-        std::packaged_task<Result()> task([&] { return fn(*store_); });
-        auto future = task.get_future();
-        boost::asio::post(io_, [&task] { task(); });
-        return future.get();
-    }
-
-    // Appends messages to a user's INBOX (the POP3 maildrop).
-    void deliver(const std::string& user, const std::vector<std::string>& bodies) {
-        call([&](testserver::MailStore& store) {
-            std::vector<testserver::MailStore::NewMessage> messages;
-            for (const auto& body : bodies) {
-                messages.push_back({body, {}, std::nullopt});
-            }
-            const auto appended = store.append(user, "INBOX", std::move(messages));
-            EXPECT_EQ(appended.error, testserver::StoreError::ok);
-            return 0;
-        });
-    }
-
-    std::size_t inbox_size(const std::string& user) {
-        return call(
-            [&](testserver::MailStore& store) { return store.messages(user, "INBOX").size(); });
-    }
-
-    // Waits (bounded) until every session has ended; true when they have.
-    bool wait_until_idle(std::chrono::seconds limit = std::chrono::seconds(10)) {
-        std::unique_lock lock(mutex_);
-        return idle_.wait_for(lock, limit, [this] { return active_ == 0; });
-    }
-
-  private:
-    void accept() {
-        acceptor_.async_accept(
-            [this](boost::system::error_code ec, boost::asio::ip::tcp::socket socket) {
-                if (ec) {
-                    return;
-                }
-                {
-                    std::lock_guard lock(mutex_);
-                    ++active_;
-                }
-                testserver::Connection conn(net::Stream(std::move(socket)), faults_, "test");
-                boost::asio::co_spawn(io_, testserver::run_pop3_session(std::move(conn), ctx_),
-                                      [this](std::exception_ptr e) {
-                                          if (e) {
-                                              ADD_FAILURE() << "POP3 session threw";
-                                          }
-                                          std::lock_guard lock(mutex_);
-                                          --active_;
-                                          idle_.notify_all();
-                                      });
-                accept();
-            });
-    }
-
-    std::unique_ptr<testserver::MailStore> store_;
-    testserver::ServerLimits limits_;
-    testserver::FaultInjector faults_;
-    boost::asio::ssl::context tls_;
-    testserver::SessionContext ctx_;
-    boost::asio::io_context io_;
-    boost::asio::ip::tcp::acceptor acceptor_;
-    std::uint16_t port_ = 0;
-    std::mutex mutex_;
-    std::condition_variable idle_;
-    int active_ = 0;
-    std::thread thread_;
-};
+using Pop3Server = InProcessServer<&testserver::run_pop3_session>;
 
 // A raw POP3 client: exact bytes out, lines and multi-line blocks in, every
 // read bounded by `timeout`.

@@ -78,7 +78,9 @@ std::vector<std::string> run(std::string_view input, std::size_t piece) {
                 events.push_back("error " + parser.error_message());
                 return events;
             } else {
-                events.push_back(std::to_string(static_cast<int>(r.event)) + parser.literal().item);
+                const LiteralInfo& l = parser.literal();
+                events.push_back(std::to_string(static_cast<int>(r.event)) + l.item +
+                                 (l.uid ? " uid " + std::to_string(*l.uid) : ""));
             }
         }
     }

@@ -3,7 +3,10 @@ STLS, pop3s) and IMAP (STARTTLS, imaps) with the server's self-signed
 certificate trusted through --ca-file; the table and --json outputs; exit
 status 2 for a bad URL and 3 for a failed login, an untrusted certificate
 or a password that would cross the network unencrypted; the password
-sources; and no password in any output, even at -vv."""
+sources; and no password in any output, even at -vv. ProbeQuota: a server
+with `--quota` (RFC 9208 QUOTA) and STATUS=SIZE (RFC 8438), whose usage,
+limit and folder sizes probe reports; and the same server with both
+extensions hidden, where probe falls back to FETCH RFC822.SIZE."""
 
 import imaplib
 import json
@@ -194,6 +197,125 @@ class Probe(unittest.TestCase):
         self.assertEqual(folders["Archive"]["messages"], 1)
         self.assertEqual(doc["totals"]["messages"], 4)
         self.assertIn("IMAP4REV1", [c.upper() for c in doc["capabilities"]])
+
+
+QUOTA_KIB = 4
+# 1000 + 700 + 300 in INBOX, 500 in Archive: 2500 octets, 3 KiB rounded up.
+QUOTA_MESSAGES = {"INBOX": [1000, 700, 300], "Archive": [500]}
+
+
+def message_of_size(name, size):
+    """A message of exactly `size` octets (size >= 40), CRLF line ends."""
+    m = b"Subject: " + name.encode() + b"\r\n\r\n"
+    while len(m) < size:
+        n = min(60, size - len(m))
+        m += b"x" * (n - 2) + b"\r\n" if n >= 3 else b"y" * n
+    return m
+
+
+class ProbeQuota(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.password_file = os.path.join(cls.tmp.name, "pw")
+        with open(cls.password_file, "w", encoding="utf-8") as f:
+            f.write(PASSWORD + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def start(self, *extra):
+        server = start_testserver(["--imap", "127.0.0.1:0", "--user",
+                                   "%s:%s" % (USER, PASSWORD), "--quota", str(QUOTA_KIB),
+                                   *extra])
+        self.addCleanup(server.stop)
+        imap = imaplib.IMAP4("127.0.0.1", server.ports["imap"], timeout=TIMEOUT)
+        imap.login(USER, PASSWORD)
+        for folder, sizes in QUOTA_MESSAGES.items():
+            for n, size in enumerate(sizes):
+                typ, data = imap.append(folder, None, None, message_of_size("m%d" % n, size))
+                self.assertEqual(typ, "OK", data)
+        imap.logout()
+        return server
+
+    def probe(self, server, *args):
+        url = "imap://%s@127.0.0.1:%d" % (USER, server.ports["imap"])
+        result = subprocess.run([MAILFERRY, "probe", url, "--password-file", self.password_file,
+                                 *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, timeout=TIMEOUT, check=False)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertNotIn(PASSWORD, result.stdout + result.stderr)
+        return result
+
+    def test_json_reports_quota_and_folder_sizes(self):
+        server = self.start()
+        r = self.probe(server, "--json")
+        doc = json.loads(r.stdout)
+        self.assertIn("QUOTA", doc["capabilities"])
+        self.assertIn("STATUS=SIZE", doc["capabilities"])
+        # RFC 9208 STORAGE is in KiB; probe reports octets.
+        self.assertEqual(doc["quota"], {"used": 3 * 1024, "limit": QUOTA_KIB * 1024})
+        folders = {f["name"]: f for f in doc["folders"]}
+        for name, sizes in QUOTA_MESSAGES.items():
+            self.assertEqual(folders[name]["messages"], len(sizes), name)
+            self.assertEqual(folders[name]["size"], sum(sizes), name)
+        self.assertEqual(folders["Sent"]["size"], 0)
+        self.assertEqual(doc["totals"], {"messages": 4, "size": 2500})
+
+    def test_table_shows_quota_and_folder_sizes(self):
+        server = self.start()
+        out = self.probe(server).stdout
+        self.assertRegex(out, r"(?m)^quota\s+3072 bytes \(3\.1 kB\) of 4096 bytes \(4\.1 kB\) "
+                              r"used$")
+        self.assertRegex(out, r"(?m)^INBOX\s+/\s+3\s+2000$")
+        self.assertRegex(out, r"(?m)^Archive\s+/\s+\\Archive\s+1\s+500$")
+        self.assertRegex(out, r"(?m)^total\s+4\s+2500$")
+
+    def test_status_size_spares_the_fetch(self):
+        # At -vv the trace shows the commands: sizes come from STATUS SIZE
+        # (RFC 8438), with no EXAMINE and FETCH per folder.
+        server = self.start()
+        r = self.probe(server, "-vv", "--json")
+        self.assertRegex(r.stderr, r"STATUS \S+ \(MESSAGES [A-Z ]*SIZE\)")
+        self.assertRegex(r.stderr, r"GETQUOTAROOT \S*INBOX")
+        self.assertNotIn("EXAMINE", r.stderr)
+        self.assertEqual(json.loads(r.stdout)["totals"]["size"], 2500)
+
+    def test_without_the_extensions_sizes_come_from_fetch(self):
+        server = self.start("--disable-capability", "QUOTA", "--disable-capability",
+                            "STATUS=SIZE")
+        r = self.probe(server, "-vv", "--json")
+        doc = json.loads(r.stdout)
+        self.assertNotIn("QUOTA", doc["capabilities"])
+        self.assertNotIn("STATUS=SIZE", doc["capabilities"])
+        self.assertIsNone(doc["quota"])
+        self.assertNotIn("GETQUOTAROOT", r.stderr)
+        self.assertIn("EXAMINE", r.stderr)
+        folders = {f["name"]: f for f in doc["folders"]}
+        for name, sizes in QUOTA_MESSAGES.items():
+            self.assertEqual(folders[name]["size"], sum(sizes), name)
+        out = self.probe(server).stdout
+        self.assertNotRegex(out, r"(?m)^quota")
+        self.assertRegex(out, r"(?m)^total\s+4\s+2500$")
+
+    def test_append_past_the_quota_is_refused(self):
+        server = self.start()
+        imap = imaplib.IMAP4("127.0.0.1", server.ports["imap"], timeout=TIMEOUT)
+        imap.login(USER, PASSWORD)
+        # 2500 of 4096 octets used: 1597 more is one too many, 1596 fits.
+        typ, data = imap.append("INBOX", None, None, message_of_size("over", 1597))
+        self.assertEqual(typ, "NO")
+        self.assertTrue(data[0].startswith(b"[OVERQUOTA]"), data)
+        typ, data = imap.append("INBOX", None, None, message_of_size("fits", 1596))
+        self.assertEqual(typ, "OK", data)
+        typ, data = imap.getquotaroot("INBOX")
+        self.assertEqual(typ, "OK", data)
+        self.assertEqual(data, [[b'INBOX ""'], [b'"" (STORAGE 4 4)']])
+        imap.logout()
+        doc = json.loads(self.probe(server, "--json").stdout)
+        self.assertEqual(doc["quota"], {"used": 4096, "limit": 4096})
+        self.assertEqual(doc["totals"]["size"], 4096)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@
 #include "clients/imap/client.hpp"
 #include "clients/net/tls_client.hpp"
 
+#include "tests/support/coroutine_test.hpp"
+#include "tests/support/dovecot_client_options.hpp"
 #include "tests/support/dovecot_fixture.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -24,14 +26,6 @@
 #include <memory>
 #include <string>
 
-#define CO_REQUIRE(cond, detail)                                   \
-    do {                                                           \
-        if (!(cond)) {                                             \
-            ADD_FAILURE() << "required: " #cond << ": " << detail; \
-            co_return;                                             \
-        }                                                          \
-    } while (0)
-
 namespace {
 
 namespace asio = boost::asio;
@@ -40,35 +34,11 @@ namespace net = mailferry::net;
 using boost::system::error_code;
 using mailferry::test::Dovecot;
 using mailferry::test::DovecotOptions;
+using mailferry::test::run_coroutine;
 using namespace std::chrono_literals;
 
-template <typename Fn>
-void run_coroutine(Fn& fn) {
-    asio::io_context io;
-    std::exception_ptr failure;
-    asio::co_spawn(io, fn(), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
-}
-
 imap::ClientOptions options_for(const Dovecot& d, std::uint16_t port, bool implicit_tls) {
-    imap::ClientOptions o;
-    o.host = "127.0.0.1";
-    o.port = port;
-    o.implicit_tls = implicit_tls;
-    o.user = "alice";
-    o.password = "pw";
-    o.timeouts.command = o.timeouts.body_chunk = 120s;
-    if (!d.ca_file().empty()) {
-        auto ctx = net::make_client_tls_context(net::TlsClientOptions{d.ca_file().string(), false});
-        EXPECT_TRUE(ctx) << (ctx ? "" : ctx.error());
-        if (ctx) {
-            o.tls_context = *ctx;
-        }
-    }
-    return o;
+    return mailferry::test::dovecot_client_options(d, port, implicit_tls);
 }
 
 std::string small_message(std::size_t i) {

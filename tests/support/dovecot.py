@@ -98,7 +98,7 @@ def _make_certificate(tls_dir):
     return cert, key
 
 
-def _config_text(d, ports, accounts, separator, tls, pop3):
+def _config_text(d, ports, accounts, separator, tls, pop3, quota_kib):
     uid, gid, internal_user, login_user, internal_group = accounts
     layout = "" if separator == "." else ":LAYOUT=fs"
     mailboxes = "".join(
@@ -175,14 +175,33 @@ def _config_text(d, ports, accounts, separator, tls, pop3):
             lines.append("ssl_dh = <%s" % DH_PARAMS)
     else:
         lines.append("ssl = no")
+    imap_plugins = []
     if os.path.exists(IMAP_ZLIB_MODULE):
         # COMPRESS=DEFLATE (RFC 4978).
-        lines += ["protocol imap {", "  mail_plugins = $mail_plugins imap_zlib", "}"]
+        imap_plugins.append("imap_zlib")
+    if quota_kib is not None:
+        # QUOTA (RFC 9208) with a STORAGE limit in KiB: the count backend
+        # keeps the usage in the indexes and needs virtual sizes (the
+        # RFC822.SIZE of each message, CRLF line ends).
+        imap_plugins.append("imap_quota")
+        lines += ["mail_plugins = $mail_plugins quota",
+                  "mailbox_list_index = yes",
+                  "plugin {",
+                  "  quota = count:User quota",
+                  "  quota_rule = *:storage=%dK" % quota_kib,
+                  "  quota_vsizes = yes",
+                  "}"]
+    if imap_plugins:
+        lines += ["protocol imap {", "  mail_plugins = $mail_plugins %s" % " ".join(imap_plugins),
+                  "}"]
     return "\n".join(lines) + "\n"
 
 
-def prepare(directory, users=None, separator="/", tls=True, pop3=True):
+def prepare(directory, users=None, separator="/", tls=True, pop3=True, quota_kib=None):
     """Writes users, homes, certificate and dovecot.conf into `directory`.
+
+    With `quota_kib`, every user gets a storage quota of that many KiB
+    (Dovecot's quota and imap_quota plugins: QUOTA, RFC 9208).
 
     Returns a dict: config, ca_file ('' without TLS), log_dir, and ports
     {imap, imaps, pop3, pop3s} (0 for a listener that is off).
@@ -219,7 +238,7 @@ def prepare(directory, users=None, separator="/", tls=True, pop3=True):
              "pop3": free[2] if pop3 else 0, "pop3s": free[3] if tls and pop3 else 0}
     config = os.path.join(d, "dovecot.conf")
     with open(config, "w", encoding="utf-8") as f:
-        f.write(_config_text(d, ports, accounts, separator, tls, pop3))
+        f.write(_config_text(d, ports, accounts, separator, tls, pop3, quota_kib))
     return {"config": config, "ca_file": ca_file, "log_dir": os.path.join(d, "log"),
             "ports": ports}
 
@@ -288,12 +307,14 @@ class Dovecot:
         self.stop()
 
 
-def start_dovecot(tmpdir, users=None, separator="/", tls=True, pop3=True):
-    """Starts Dovecot in `tmpdir` and waits until IMAP answers `* OK`."""
+def start_dovecot(tmpdir, users=None, separator="/", tls=True, pop3=True, quota_kib=None):
+    """Starts Dovecot in `tmpdir` and waits until IMAP answers `* OK`.
+
+    `quota_kib`: a storage quota of that many KiB for every user (see prepare)."""
     binary = find_dovecot()
     last_log = ""
     for _ in range(START_ATTEMPTS):
-        info = prepare(tmpdir, users, separator, tls, pop3)
+        info = prepare(tmpdir, users, separator, tls, pop3, quota_kib)
         console = os.path.join(info["log_dir"], "console.log")
         with open(console, "w", encoding="utf-8") as out:
             process = subprocess.Popen([binary, "-F", "-c", info["config"]],
@@ -327,11 +348,14 @@ def main(argv):
     p.add_argument("--separator", default="/", choices=[".", "/"])
     p.add_argument("--no-tls", action="store_true")
     p.add_argument("--no-pop3", action="store_true")
+    p.add_argument("--quota-kib", type=int, default=None,
+                   help="a storage quota of this many KiB for every user")
     args = parser.parse_args(argv)
     users = dict(u.split(":", 1) for u in args.user) if args.user else None
     try:
         binary = find_dovecot()
-        info = prepare(args.dir, users, args.separator, not args.no_tls, not args.no_pop3)
+        info = prepare(args.dir, users, args.separator, not args.no_tls, not args.no_pop3,
+                       args.quota_kib)
     except DovecotError as e:
         print(str(e), file=sys.stderr)
         return 1

@@ -116,6 +116,29 @@ TEST(MigrationInterrupted, RefusedAppendIsRetriedInTheSameRun) {
     EXPECT_EQ(target.read(), source.read(true));
 }
 
+// Commands 4 to 9 of either side fall into the listing (LIST, SELECT, the
+// UID listings); 1 to 3 are the login and ENABLE/ID of connecting, where a
+// failure means exit 3. A connection lost while listing is reconnected in
+// the same run, which then completes.
+TEST(MigrationInterrupted, ConnectionLostWhileListingIsReconnectedInTheSameRun) {
+    for (Side side : {Side::source, Side::target}) {
+        for (std::uint64_t n = 4; n <= 9; ++n) {
+            SCOPED_TRACE((side == Side::source ? "source" : "target") +
+                         std::string(" drop-after-commands=") + std::to_string(n));
+            testserver::FaultPlan f;
+            f.drop_after_commands = n;
+            Account source(side == Side::source ? f : testserver::FaultPlan{});
+            Account target(side == Side::target ? f : testserver::FaultPlan{});
+            StateFile state;
+            seed(source);
+            const auto run = migrate(source.imap(), target.imap(), state.store());
+            ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+            EXPECT_EQ(run.report->totals().messages.copied, 232U);
+            EXPECT_EQ(target.read(), source.read(true));
+        }
+    }
+}
+
 TEST(MigrationInterrupted, ThreeConnectionsDroppedAtCommandNConverge) {
     for (std::uint64_t n : {5ULL, 9ULL, 14ULL, 20ULL}) {
         SCOPED_TRACE("drop-after-commands=" + std::to_string(n));

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <set>
 
 namespace mailferry::test {
 namespace {
@@ -67,6 +68,76 @@ TEST(MigrationPop3, CopiesEveryMessageWithItsDateAndLeavesTheSourceAsItWas) {
     ASSERT_EQ(again.outcome, sync::Outcome::ok) << again.message;
     EXPECT_EQ(again.report->totals().messages.copied, 1U);
     EXPECT_EQ(target.read().at("Imported/POP").size(), 5U);
+}
+
+// The target already holds part of the mail (an earlier attempt with
+// another tool that also dated messages by their Date: field): those are
+// found by Message-ID, size and date from the header (TOP n 0), not copied
+// again. A message sharing a Message-ID but not the size is another message.
+TEST(MigrationPop3, FirstRunFindsMailAlreadyOnTheTarget) {
+    Account source, target;
+    StateFile state;
+    for (int n = 1; n <= 5; ++n) {
+        source.add("INBOX", {{make_body(n), {}, day}});
+    }
+    target.add("INBOX", {{make_body(1), {"\\Seen"}, date_header + 1},
+                         {make_body(2), {}, date_header + 2},
+                         {make_body(3), {}, date_header + 3},
+                         {make_body(4, 2000), {}, date_header + 4}});
+
+    const auto run = migrate(source.pop3(), target.imap(), state.store());
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().messages.already_there, 3U);
+    EXPECT_EQ(run.report->totals().messages.copied, 2U);
+    std::vector<std::string> expected = bodies(source.read().at("INBOX"));
+    expected.push_back(make_body(4, 2000));
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(bodies(target.read().at("INBOX")), expected);
+
+    const auto again = migrate(source.pop3(), target.imap(), state.store());
+    ASSERT_EQ(again.outcome, sync::Outcome::ok) << again.message;
+    EXPECT_EQ(again.report->totals().messages.to_copy, 0U);
+    EXPECT_EQ(bodies(target.read().at("INBOX")), expected);
+}
+
+// RFC 1939 §7 makes UIDL optional. Without it the messages are keyed by a
+// SHA-256 of their content; identical messages stay distinct copies.
+TEST(MigrationPop3, WithoutUidlMessagesAreKeyedByTheirContent) {
+    testserver::FaultPlan no_uidl;
+    no_uidl.no_uidl = true;
+    Account source(no_uidl), target;
+    StateFile state;
+    source.add("INBOX",
+               {{make_body(1), {}, day}, {make_body(2), {}, day}, {make_body(1), {}, day}});
+
+    const auto run = migrate(source.pop3(), target.imap(), state.store());
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().messages.copied, 3U);
+    EXPECT_EQ(bodies(target.read().at("INBOX")), bodies(source.read().at("INBOX")));
+    auto pair = state.store().pairs()->front().id;
+    auto folder = state.store().folders(pair)->front().id;
+    auto rows = state.store().messages(folder);
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 3U);
+    std::set<std::string> keys;
+    for (const auto& r : *rows) {
+        EXPECT_EQ(r.source_key.rfind("sha256:", 0), 0U) << r.source_key;
+        keys.insert(r.source_key);
+    }
+    EXPECT_EQ(keys.size(), 3U) << "the two identical messages need two keys";
+
+    const auto again = migrate(source.pop3(), target.imap(), state.store());
+    ASSERT_EQ(again.outcome, sync::Outcome::ok) << again.message;
+    EXPECT_EQ(again.report->totals().messages.to_copy, 0U);
+
+    source.add("INBOX", {{make_body(3), {}, day}, {make_body(2), {}, day}});
+    sync::MigrationOptions move;
+    move.plan.delete_source = true;
+    const auto moved = migrate(source.pop3(), target.imap(), state.store(), move);
+    ASSERT_EQ(moved.outcome, sync::Outcome::ok) << moved.message;
+    EXPECT_EQ(moved.report->totals().messages.copied, 2U);
+    EXPECT_TRUE(source.read().at("INBOX").empty());
+    EXPECT_EQ(target.read().at("INBOX").size(), 5U);
 }
 
 TEST(MigrationPop3, DeleteSourceMovesOnlyWhatTheTargetHolds) {

@@ -161,6 +161,92 @@ TEST(Migration, RecreatedSourceFolderIsRematchedWithoutDuplicates) {
     EXPECT_EQ(target.read(), source.read(true));
 }
 
+TEST(Migration, FolderTheTargetRefusesToCreateFailsItsMessagesAndTheRestGoesOn) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+    source.create("Empty");
+    sync::MigrationOptions o;
+    // An empty level: the test server refuses the name (RFC 3501 §5.1 leaves
+    // names to the server), as real servers refuse names they cannot store.
+    o.plan.map = {{"Archive/2023", "Old//2023"}, {"Empty", "Bad//Empty"}};
+
+    auto run = migrate(source.imap(), target.imap(), state.store(), o);
+    ASSERT_EQ(run.outcome, sync::Outcome::partial) << run.message;
+    const sync::FolderReport* archive = run.report->folder("Archive/2023");
+    const sync::FolderReport* empty = run.report->folder("Empty");
+    ASSERT_NE(archive, nullptr);
+    EXPECT_EQ(archive->messages.failed, 2U);
+    EXPECT_EQ(archive->messages.copied, 0U);
+    std::size_t archive_errors = 0, empty_errors = 0;
+    for (const sync::ReportError& e : run.report->errors()) {
+        EXPECT_NE(e.error.find("creating target folder"), std::string::npos) << e.error;
+        if (e.folder == "Archive/2023") {
+            ++archive_errors;
+            EXPECT_FALSE(e.source_id.empty());
+        }
+        if (e.folder == "Empty") {
+            ++empty_errors;
+        }
+    }
+    EXPECT_EQ(archive_errors, 2U);
+    EXPECT_EQ(empty_errors, 1U);
+    ASSERT_NE(empty, nullptr);
+    EXPECT_EQ(empty->messages.failed, 0U);
+    EXPECT_EQ(run.report->totals().messages.failed, 2U);
+    // Everything else arrived.
+    Mailboxes expected = source.read(true);
+    expected.erase("Archive/2023");
+    expected.erase("Empty");
+    Mailboxes got = target.read();
+    got.erase("Old");
+    got.erase("Bad");
+    EXPECT_EQ(got, expected);
+}
+
+// A changed --map sends a folder somewhere new: the next run copies it there
+// (the old target folder keeps its copies), and the state follows the new
+// mapping, so the run after that neither copies nor re-matches anything.
+TEST(Migration, ChangedMapIsFollowedOnceAndThenRemembered) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+    ASSERT_EQ(migrate(source.imap(), target.imap(), state.store()).outcome, sync::Outcome::ok);
+
+    sync::MigrationOptions o;
+    o.plan.map = {{"Archive/2023", "Old/2023"}};
+    const auto moved = migrate(source.imap(), target.imap(), state.store(), o);
+    ASSERT_EQ(moved.outcome, sync::Outcome::ok) << moved.message;
+    EXPECT_EQ(moved.report->totals().messages.copied, 2U);
+    const Mailboxes got = target.read();
+    EXPECT_EQ(got.at("Old/2023"), source.read().at("Archive/2023"));
+    EXPECT_EQ(got.at("Archive/2023"), source.read().at("Archive/2023"));
+
+    auto rows_of_archive = [&] {
+        const auto pair = state.store().pairs()->front().id;
+        for (const auto& f : *state.store().folders(pair)) {
+            if (f.source_name == "Archive/2023") {
+                EXPECT_EQ(f.target_name, "Old/2023");
+                std::vector<std::pair<std::int64_t, std::optional<std::uint32_t>>> rows;
+                for (const auto& m : *state.store().messages(f.id)) {
+                    rows.emplace_back(static_cast<std::int64_t>(m.id), m.target_uid);
+                }
+                return rows;
+            }
+        }
+        ADD_FAILURE() << "no state for Archive/2023";
+        return std::vector<std::pair<std::int64_t, std::optional<std::uint32_t>>>{};
+    };
+    const auto rows = rows_of_archive();
+    ASSERT_EQ(rows.size(), 2U);
+    const auto again = migrate(source.imap(), target.imap(), state.store(), o);
+    ASSERT_EQ(again.outcome, sync::Outcome::ok) << again.message;
+    EXPECT_EQ(again.report->totals().messages.to_copy, 0U);
+    EXPECT_EQ(again.report->totals().messages.already_there, 10U);
+    // A re-match would have replaced the rows.
+    EXPECT_EQ(rows_of_archive(), rows);
+}
+
 TEST(Migration, TargetHoldingPartOfTheMailGetsOnlyTheRest) {
     Account source, target;
     StateFile state;

@@ -257,5 +257,19 @@ TEST(FolderMapping, NamesSplitIntoComponents) {
     EXPECT_EQ(normalize_name("Inboxes"), "Inboxes");
 }
 
+// A '.'-separated source may have '/' inside a level ("Projects.a/b" is two
+// levels); the model keeps '/' for level breaks, and the folder keeps its
+// depth on the target.
+TEST(FolderMapping, SlashInsideASourceLevelBecomesUnderscore) {
+    EXPECT_EQ(source_name_from_levels({"Projects", "a/b"}), "Projects/a_b");
+    EXPECT_EQ(source_name_from_levels({"inbox", "2023/24"}), "INBOX/2023_24");
+    EXPECT_EQ(source_name_from_levels({"Plain", "Name"}), "Plain/Name");
+    // Mapped like any folder: the same depth on a '/' target.
+    PlanOptions options;
+    const auto r = map_folders({f(source_name_from_levels({"Projects", "a/b"}))}, {}, '/', options);
+    EXPECT_EQ(pairs_of(r), "Projects/a_b>Projects/a_b+");
+    EXPECT_EQ(r.to_create, (Names{"Projects", "Projects/a_b"}));
+}
+
 }  // namespace
 }  // namespace mailferry::sync

@@ -99,7 +99,7 @@ std::vector<std::string> drive(const ParseLimits& limits,
                     const LiteralInfo& l = parser.literal();
                     events.push_back("literal_begin " + std::to_string(l.size) + " " + l.response +
                                      " " + (l.message ? std::to_string(*l.message) : "-") + " " +
-                                     l.item);
+                                     l.item + (l.uid ? " uid=" + std::to_string(*l.uid) : ""));
                     break;
                 }
                 case Event::literal_end:
@@ -380,7 +380,7 @@ TEST(ImapResponseParser, StreamsLargeLiteralAtEveryBoundary) {
     limits.inline_literal_max = 100;
     const auto events = grind(input, limits);
     ASSERT_EQ(events.size(), 5U);
-    EXPECT_EQ(events[0], "literal_begin " + std::to_string(body.size()) + " FETCH 7 BODY[]");
+    EXPECT_EQ(events[0], "literal_begin " + std::to_string(body.size()) + " FETCH 7 BODY[] uid=42");
     EXPECT_EQ(events[1], "chunk " + std::to_string(body.size()) + " " + fingerprint(body));
     EXPECT_EQ(events[2], "literal_end");
     EXPECT_EQ(events[3],
@@ -439,6 +439,61 @@ TEST(ImapResponseParser, SeveralStreamedLiteralsInOneResponse) {
                  "* 1 FETCH (BODY[1] {5} BODY[2] {2}xy BODY[3] {6})", "literal_begin 7 LIST - ",
                  "chunk 7 Mailbox", "literal_end", "* LIST () \"/\" {7}"}}},
               limits);
+}
+
+TEST(ImapResponseParser, StreamedLiteralCarriesTheUidSentBeforeIt) {
+    ParseLimits limits;
+    limits.inline_literal_max = 4;
+    run_cases(
+        {{"UID first (Dovecot, Gmail)",
+          "* 3 FETCH (UID 17 BODY[] {5}\r\nabcde)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[] uid=17", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (UID 17 BODY[] {5})"}},
+         {"UID after other items, lower case",
+          "* 3 FETCH (FLAGS (\\Seen) RFC822.SIZE 5 uid 4294967295 BODY[] {5}\r\nabcde)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[] uid=4294967295", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (FLAGS (\\Seen) RFC822.SIZE 5 uid 4294967295 BODY[] {5})"}},
+         {"UID last (RFC 3501 §7.4.2 sets no order): not known yet",
+          "* 3 FETCH (BODY[] {5}\r\nabcde UID 17)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[]", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (BODY[] {5} UID 17)"}},
+         {"UID between two streamed literals: only the second knows it",
+          "* 3 FETCH (BODY[1] {5}\r\nabcde UID 9 BODY[2] {6}\r\nfghijk)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[1]", "chunk 5 abcde", "literal_end",
+           "literal_begin 6 FETCH 3 BODY[2] uid=9", "chunk 6 fghijk", "literal_end",
+           "* 3 FETCH (BODY[1] {5} UID 9 BODY[2] {6})"}},
+         {"'UID 5' inside an earlier quoted string and inline literal is data",
+          "* 3 FETCH (X-A \"x UID 5\" X-B {4}\r\nUID  BODY[] {5}\r\nabcde UID 8)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[]", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (X-A \"x UID 5\" X-B {4}UID  BODY[] {5} UID 8)"}},
+         {"a quoted \"UID\" followed by a number is a value, not a name",
+          "* 3 FETCH (X-A \"UID\" X-B 5 BODY[] {5}\r\nabcde UID 8)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[]", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (X-A \"UID\" X-B 5 BODY[] {5} UID 8)"}},
+         {"'UID 5' in a nested list or as a value is not the message's UID",
+          "* 3 FETCH (X-LIST (UID 5) X-NAME UID 7 BODY[] {5}\r\nabcde UID 8)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[]", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (X-LIST (UID 5) X-NAME UID 7 BODY[] {5} UID 8)"}},
+         {"a literal nested in a list still sees the top-level UID",
+          "* 3 FETCH (UID 11 X-LIST (a {5}\r\nabcde))\r\n",
+          {"literal_begin 5 FETCH 3 a uid=11", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (UID 11 X-LIST (a {5}))"}},
+         {"UID 0 and UIDs beyond 32 bits are not UIDs (nz-number, RFC 3501 §9)",
+          "* 3 FETCH (UID 0 BODY[] {5}\r\nabcde)\r\n"
+          "* 4 FETCH (UID 4294967296 BODY[] {5}\r\nabcde)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[]", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (UID 0 BODY[] {5})", "literal_begin 5 FETCH 4 BODY[]", "chunk 5 abcde",
+           "literal_end", "* 4 FETCH (UID 4294967296 BODY[] {5})"}},
+         {"the UID of one response does not carry over to the next",
+          "* 3 FETCH (UID 17 BODY[] {5}\r\nabcde)\r\n* 4 FETCH (BODY[] {5}\r\nfghij UID 18)\r\n",
+          {"literal_begin 5 FETCH 3 BODY[] uid=17", "chunk 5 abcde", "literal_end",
+           "* 3 FETCH (UID 17 BODY[] {5})", "literal_begin 5 FETCH 4 BODY[]", "chunk 5 fghij",
+           "literal_end", "* 4 FETCH (BODY[] {5} UID 18)"}},
+         {"not a FETCH response: no UID",
+          "* 3 XFETCH (UID 17 BODY[] {5}\r\nabcde)\r\n",
+          {"literal_begin 5 XFETCH 3 BODY[]", "chunk 5 abcde", "literal_end",
+           "* 3 XFETCH (UID 17 BODY[] {5})"}}},
+        limits);
 }
 
 TEST(ImapResponseParser, LineLengthLimit) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -191,6 +193,153 @@ TEST(ImapResponseViews, FlagsCountsAndVanished) {
     ASSERT_TRUE(now);
     EXPECT_FALSE(now->earlier);
     EXPECT_EQ(now->uids, "405");
+}
+
+// Responses from `pieces` fed in turn (each piece until the parser needs
+// more), as a socket would deliver them.
+std::vector<Response> parse_pieces(const std::vector<std::string_view>& pieces) {
+    ResponseParser parser(ParseLimits{});
+    std::vector<Response> out;
+    for (std::string_view piece : pieces) {
+        while (true) {
+            const FeedResult r = parser.feed(piece);
+            piece.remove_prefix(r.consumed);
+            if (r.event == Event::response) {
+                out.push_back(parser.response());
+            } else if (r.event == Event::error) {
+                ADD_FAILURE() << parser.error_message();
+                return out;
+            } else if (r.event == Event::need_more) {
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+// The grind: the one response of `text` fed whole, split at every offset and
+// one byte at a time must be the same response.
+Response ground(std::string_view text) {
+    const std::vector<Response> whole = parse_pieces({text});
+    if (whole.size() != 1) {
+        ADD_FAILURE() << "expected one response from: " << text;
+        return {};
+    }
+    for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+        EXPECT_EQ(parse_pieces({text.substr(0, cut), text.substr(cut)}), whole)
+            << "split at " << cut << " of " << text;
+    }
+    std::vector<std::string_view> bytes;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        bytes.push_back(text.substr(i, 1));
+    }
+    EXPECT_EQ(parse_pieces(bytes), whole) << "one byte at a time: " << text;
+    return whole.front();
+}
+
+using Ranges = UidRanges;
+
+TEST(ImapResponseViews, VanishedRfc7162Examples) {
+    struct Row {
+        const char* input;
+        bool earlier;
+        std::string uids;
+        Ranges ranges;
+        std::uint64_t count;
+    };
+    const std::vector<Row> rows = {
+        // RFC 7162 §3.2.6 example 1.
+        {"* VANISHED (EARLIER) 300:310,405,411\r\n",
+         true,
+         "300:310,405,411",
+         {{300, 310}, {405, 405}, {411, 411}},
+         13},
+        // §3.2.10.2 example: EXPUNGE answered with VANISHED.
+        {"* VANISHED 505,507,510,625\r\n",
+         false,
+         "505,507,510,625",
+         {{505, 505}, {507, 507}, {510, 510}, {625, 625}},
+         4},
+        // A single UID arrives as a number, not an atom.
+        {"* VANISHED 405\r\n", false, "405", {{405, 405}}, 1},
+        // §3.2.5.1 example (SELECT with QRESYNC), keyword case-insensitive.
+        {"* vanished (earlier) 41,43:116,118,120:211,214:540\r\n",
+         true,
+         "41,43:116,118,120:211,214:540",
+         {{41, 41}, {43, 116}, {118, 118}, {120, 211}, {214, 540}},
+         1 + 74 + 1 + 92 + 327},
+        // Reversed, overlapping and adjacent ranges are normalized.
+        {"* VANISHED (EARLIER) 9:7,8,1,2:3,10\r\n", true, "9:7,8,1,2:3,10", {{1, 3}, {7, 10}}, 7},
+        {"* VANISHED 4294967294:4294967295\r\n",
+         false,
+         "4294967294:4294967295",
+         {{4294967294U, 4294967295U}},
+         2},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.input);
+        const auto v = parse_vanished(ground(row.input));
+        ASSERT_TRUE(v);
+        EXPECT_EQ(v->earlier, row.earlier);
+        EXPECT_EQ(v->uids, row.uids);
+        EXPECT_EQ(v->ranges, row.ranges);
+        EXPECT_EQ(uid_count(v->ranges), row.count);
+    }
+}
+
+TEST(ImapResponseViews, VanishedMalformed) {
+    for (const char* input : {
+             "* VANISHED\r\n",                      // no known-uids
+             "* VANISHED (EARLIER)\r\n",            // no known-uids after the tag
+             "* VANISHED 1:*\r\n",                  // "*" is not allowed (RFC 7162 §7)
+             "* VANISHED 0\r\n",                    // UIDs are nz-number
+             "* VANISHED 0:4\r\n",                  //
+             "* VANISHED 1,,3\r\n",                 // empty element
+             "* VANISHED 1,\r\n",                   //
+             "* VANISHED 4294967296\r\n",           // beyond 32 bits
+             "* VANISHED \"1:3\"\r\n",              // a string, not a set
+             "* VANISHED (LATER) 1:3\r\n",          // only EARLIER is defined
+             "* VANISHED (EARLIER) 1:3 4\r\n",      // one set only
+             "* VANISHED 1:3 (EARLIER)\r\n",        // tag first
+             "* VANISHED (EARLIER EARLIER) 1\r\n",  //
+             "* 3 EXPUNGE\r\n",                     // another response
+         }) {
+        SCOPED_TRACE(input);
+        EXPECT_FALSE(parse_vanished(ground(input)));
+    }
+}
+
+TEST(ImapResponseViews, UidRangesParseFormatMergeAndExpand) {
+    EXPECT_EQ(parse_uid_ranges("1:3,5"), (Ranges{{1, 3}, {5, 5}}));
+    EXPECT_EQ(parse_uid_ranges("5,4,3"), (Ranges{{3, 5}}));
+    EXPECT_FALSE(parse_uid_ranges(""));
+    EXPECT_FALSE(parse_uid_ranges("1:"));
+    EXPECT_FALSE(parse_uid_ranges(":2"));
+    EXPECT_FALSE(parse_uid_ranges("1:2:3"));
+    EXPECT_FALSE(parse_uid_ranges("01"));
+    EXPECT_FALSE(parse_uid_ranges("1 2"));
+
+    EXPECT_EQ(format_uid_ranges({}), "");
+    EXPECT_EQ(format_uid_ranges({{1, 3}, {5, 5}, {7, 8}}), "1:3,5,7:8");
+    EXPECT_EQ(format_uid_ranges(*parse_uid_ranges("300:310,405,411")), "300:310,405,411");
+
+    Ranges set = {{10, 20}};
+    merge_uid_ranges(set, {{21, 21}, {1, 2}, {15, 30}, {4294967295U, 4294967295U}});
+    EXPECT_EQ(set, (Ranges{{1, 2}, {10, 30}, {4294967295U, 4294967295U}}));
+    EXPECT_EQ(uid_count(set), 2u + 21u + 1u);
+    EXPECT_TRUE(contains_uid(set, 2));
+    EXPECT_TRUE(contains_uid(set, 10));
+    EXPECT_TRUE(contains_uid(set, 30));
+    EXPECT_TRUE(contains_uid(set, 4294967295U));
+    EXPECT_FALSE(contains_uid(set, 3));
+    EXPECT_FALSE(contains_uid(set, 31));
+    EXPECT_FALSE(contains_uid({}, 1));
+
+    EXPECT_EQ(expand_uid_ranges({{1, 3}, {7, 7}}),
+              (std::optional<std::vector<std::uint32_t>>{{1, 2, 3, 7}}));
+    EXPECT_EQ(expand_uid_ranges({{4294967294U, 4294967295U}}),
+              (std::optional<std::vector<std::uint32_t>>{{4294967294U, 4294967295U}}));
+    EXPECT_FALSE(expand_uid_ranges({{1, 4294967295U}}, 1000));
 }
 
 TEST(ImapResponseViews, FetchItems) {

@@ -321,6 +321,32 @@ TEST_F(StateStoreTest, TargetUidValidityChangeClearsTargetUids) {
     EXPECT_EQ(store().folder(folder_)->source_uidnext, 3u);  // source side unchanged
 }
 
+// A changed --map: the folder's rows point into the old target folder, so
+// they cannot stand for the new one, even when both folders happen to share
+// a UIDVALIDITY value (nothing stops two folders from doing so).
+TEST_F(StateStoreTest, RetargetedFolderForgetsTheOldTargetButKeepsSourceMarks) {
+    copy({1, 2, 3});
+    ASSERT_TRUE(store().mark_folder_created(folder_));
+    ASSERT_TRUE(store().retarget_folder(folder_, "Archive/2023"));  // unchanged: no-op
+    EXPECT_EQ(store().messages(folder_)->front().status, MessageStatus::copied);
+
+    ASSERT_TRUE(store().retarget_folder(folder_, "Old/2023"));
+    const auto f = store().folder(folder_);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->target_name, "Old/2023");
+    EXPECT_FALSE(f->target_uidvalidity);
+    EXPECT_FALSE(f->created_on_target);
+    EXPECT_EQ(f->source_uidvalidity, 1000u);
+    EXPECT_EQ(f->source_uidnext, 4u);
+    for (const auto& m : *store().messages(folder_)) {
+        EXPECT_EQ(m.status, MessageStatus::stale);
+        EXPECT_FALSE(m.target_uid);
+    }
+    // The same UIDVALIDITY as before is now simply stored for the new folder.
+    EXPECT_TRUE(store().set_folder_uidvalidity(folder_, {1000, 2000}));
+    EXPECT_FALSE(store().retarget_folder(folder_, ""));
+}
+
 TEST_F(StateStoreTest, RunsAreListedLastFirstWithTotalsAndErrors) {
     auto first = store().begin_run(pair_, "migrate", false, 1700000000);
     ASSERT_TRUE(first);

@@ -32,6 +32,9 @@ TEST(SyncHeaderDate, ParsesRfc5322AndObsoleteForms) {
         {"Mon, 13 Foo 2023 10:00:05 +0100", std::nullopt},
         {"Mon, 13 Nov 2023 25:00:05 +0100", std::nullopt},
         {"Mon, 13 Nov 2023 10:00:05 +01", std::nullopt},
+        {"31 Feb 2023 10:00:05 +0000", std::nullopt},  // no such day
+        {"29 Feb 2023 10:00:05 +0000", std::nullopt},  // 2023 is no leap year
+        {"31 Dec 2099 23:59:59 +0000", 4'102'444'799},
     };
     for (const DateRow& row : rows) {
         SCOPED_TRACE(row.text);

@@ -60,6 +60,15 @@ TEST(FaultPlan, RejectsUnknownKeysAndBadNumbers) {
     EXPECT_THROW(FaultPlan::parse("no-append"), std::invalid_argument);
 }
 
+TEST(FaultPlan, UidLastIsASwitch) {
+    EXPECT_FALSE(FaultPlan::parse("").uid_last);
+    EXPECT_FALSE(FaultPlan::parse("uid-last=0").uid_last);
+    EXPECT_TRUE(FaultPlan::parse("uid-last=1").uid_last);
+    EXPECT_TRUE(FaultInjector(FaultPlan::parse("delay-ms=1,uid-last=1")).uid_last());
+    EXPECT_THROW(FaultPlan::parse("uid-last=2"), std::invalid_argument);
+    EXPECT_THROW(FaultPlan::parse("uid-last=yes"), std::invalid_argument);
+}
+
 TEST(FaultInjector, EachCountedFaultFiresOnceAtItsCount) {
     FaultInjector faults(FaultPlan::parse("drop-after-commands=3,no-append=2,bye-in-fetch=1"));
     EXPECT_FALSE(faults.on_command());

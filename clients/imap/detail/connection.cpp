@@ -402,6 +402,13 @@ awaitable<ClientResult<Connection::Reply>> Connection::read_until(std::string ta
                                 --exists_;
                             }
                         }
+                    } else if (name == "VANISHED") {
+                        // RFC 7162 §3.2.10.2: each UID is one message fewer
+                        // (not so with EARLIER, §3.2.10.1).
+                        if (auto v = parse_vanished(r); v && !v->earlier) {
+                            exists_ -= static_cast<std::uint32_t>(
+                                std::min<std::uint64_t>(exists_, uid_count(v->ranges)));
+                        }
                     }
                 }
                 if (auto e = co_await h.on_untagged(r)) {

@@ -140,6 +140,9 @@ class Connection {
 
     // Closes at once and fails every later call.
     void close() noexcept;
+    // The error every call gets once the connection is closed (server_bye
+    // after a BYE, else connection_closed); std::nullopt while it is open.
+    std::optional<Error> closed_error(const std::string& step) const;
     // LOGOUT in progress: BYE is expected and not an error.
     void expect_bye() noexcept { expect_bye_ = true; }
 
@@ -154,7 +157,7 @@ class Connection {
     std::uint64_t capability_generation() const noexcept { return caps_generation_; }
 
     // The selected mailbox's message count, kept up to date from EXISTS and
-    // EXPUNGE; reset on SELECT.
+    // EXPUNGE (or VANISHED, RFC 7162 §3.2.10.2); reset on SELECT.
     std::uint32_t exists() const noexcept { return exists_; }
     void reset_exists() noexcept { exists_ = 0; }
 
@@ -166,7 +169,6 @@ class Connection {
     awaitable<ClientResult<std::size_t>> read_raw(std::span<char> buffer, const std::string& step,
                                                   Duration timeout);
     Error fail(Error e);
-    std::optional<Error> closed_error(const std::string& step) const;
     void note_code(const std::optional<ResponseCode>& code, std::string_view text);
     void trace_received(const Response& r);
 

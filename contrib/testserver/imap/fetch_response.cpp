@@ -71,7 +71,14 @@ std::string build_fetch_response(std::uint32_t seq, const MessageInfo& info,
         }
         first = false;
     };
+    bool uid_wanted = false;
     for (const auto& item : items) {
+        // RFC 3501 §7.4.2 sets no order for msg-att items; the uid-last
+        // fault shows clients a server that sends UID after the bodies.
+        if (options.uid_last && item.kind == K::uid) {
+            uid_wanted = true;
+            continue;
+        }
         next();
         switch (item.kind) {
             case K::uid:
@@ -139,6 +146,10 @@ std::string build_fetch_response(std::uint32_t seq, const MessageInfo& info,
     if (options.add_modseq && !modseq_done) {
         next();
         out += "MODSEQ (" + std::to_string(info.modseq) + ")";
+    }
+    if (uid_wanted) {
+        next();
+        out += "UID " + std::to_string(info.uid);
     }
     out += ")\r\n";
     return out;

@@ -15,6 +15,7 @@ namespace mailferry::testserver::imap {
 struct FetchOptions {
     bool add_flags = false;   // FLAGS not requested but \Seen was set implicitly (§6.4.5)
     bool add_modseq = false;  // CONDSTORE enabled and flags changed (RFC 7162 §3.2.4)
+    bool uid_last = false;    // UID after every other item (fault uid-last)
 };
 
 // "* 3 FETCH (UID 7 FLAGS (\Seen) BODY[] {12}\r\n...)\r\n". Reads the body

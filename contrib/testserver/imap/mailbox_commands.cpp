@@ -1,7 +1,8 @@
 // Authenticated-state commands (RFC 3501 §6.3): SELECT, EXAMINE, CREATE,
 // DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST, LSUB, STATUS, APPEND, plus
 // NAMESPACE (RFC 2342), ID (RFC 2971), ENABLE (RFC 5161), IDLE (RFC 2177),
-// SPECIAL-USE (RFC 6154) and MULTIAPPEND (RFC 3502).
+// SPECIAL-USE (RFC 6154), MULTIAPPEND (RFC 3502), STATUS=SIZE (RFC 8438) and
+// the QUOTA checks of APPEND (RFC 9208).
 
 #include "contrib/testserver/imap/list_pattern.hpp"
 #include "contrib/testserver/imap/response_encoding.hpp"
@@ -308,8 +309,16 @@ net::awaitable<Completion> Session::cmd_status(const Command& cmd) {
         } else if (word == "HIGHESTMODSEQ" && offers("CONDSTORE")) {
             value = info->highest_modseq;
             condstore_ = true;  // RFC 7162 §3.1
-        } else if (word == "SIZE") {
+        } else if (word == "SIZE" && offers("STATUS=SIZE")) {
+            // RFC 8438 §2: at least the sum of the messages' RFC822.SIZE;
+            // here exactly that.
             value = info->total_size;
+        } else if (word == "DELETED-STORAGE" && quota_offered()) {
+            // RFC 9208 §4.1.4, required with QUOTA=RES-STORAGE: what an
+            // EXPUNGE would free, as the sum of RFC822.SIZE of \Deleted.
+            for (const auto& message : ctx_.store.messages(user_, *name)) {
+                value += message.has_flag("\\Deleted") ? message.size : 0;
+            }
         } else {
             co_return Completion::bad("Unknown STATUS item " + word);
         }
@@ -398,6 +407,13 @@ net::awaitable<Completion> Session::cmd_append(const Command& cmd) {
     }
     if (ctx_.faults.on_append()) {
         co_return Completion::no("[SERVERBUG] Injected APPEND failure");
+    }
+    std::uint64_t octets = 0;
+    for (const auto& message : messages) {
+        octets += message.body.size();
+    }
+    if (auto refused = over_quota(octets, "APPEND")) {
+        co_return std::move(*refused);
     }
     auto appended = ctx_.store.append(user_, *name, std::move(messages));
     if (appended.error != StoreError::ok) {

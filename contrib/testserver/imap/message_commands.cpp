@@ -149,7 +149,7 @@ net::awaitable<Completion> Session::cmd_fetch(const Command& cmd, std::size_t fi
     for (auto seq : wanted) {
         const auto& info = view.at(seq);
         const bool changed = std::binary_search(seen_now.begin(), seen_now.end(), info.uid);
-        FetchOptions options{changed, changed && condstore_};
+        FetchOptions options{changed, changed && condstore_, ctx_.faults.uid_last()};
         emit(build_fetch_response(seq, info, items, view, ctx_.store, options));
         if (cut_off) {
             emit("* BYE Injected fault: connection closed during FETCH\r\n");
@@ -302,14 +302,21 @@ net::awaitable<Completion> Session::cmd_copy(const Command& cmd, std::size_t fir
         co_return Completion::no("[TRYCREATE] No such mailbox");
     }
     std::vector<std::uint32_t> uids;
+    std::uint64_t octets = 0;
     for (auto seq : *seqs) {
         if (!view.is_expunged(seq)) {
             uids.push_back(view.at(seq).uid);
+            octets += view.at(seq).size;
         }
     }
     const std::string done = std::string(uid ? "UID " : "") + verb + " completed";
     if (uids.empty()) {
         co_return Completion::ok(done);
+    }
+    // RFC 9208 §4.3.1. A MOVE between the user's own mailboxes, all under
+    // the one quota root, leaves the usage as it was.
+    if (auto refused = over_quota(move ? 0 : octets, verb)) {
+        co_return std::move(*refused);
     }
     auto copied = ctx_.store.copy(user_, view.name(), uids, *target, move);
     if (copied.error != StoreError::ok) {

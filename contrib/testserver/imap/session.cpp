@@ -99,8 +99,12 @@ std::string Session::capabilities() const {
     }
     for (const std::string_view name :
          {"SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT",
-          "CHILDREN", "SPECIAL-USE", "CONDSTORE", "MULTIAPPEND"}) {
+          "CHILDREN", "SPECIAL-USE", "CONDSTORE", "MULTIAPPEND", "STATUS=SIZE"}) {
         add(name);
+    }
+    if (quota_offered()) {
+        // RFC 9208 §3.1.1: every resource the server handles is announced.
+        caps += " QUOTA QUOTA=RES-STORAGE";
     }
     return caps;
 }
@@ -281,6 +285,9 @@ net::awaitable<Completion> Session::dispatch(const Command& cmd) {
         const bool uid = name == "UID";
         co_return Completion::bad("Unknown command " + name + (uid ? " " + cmd.args[0].text : ""));
     }
+    if ((name == "GETQUOTA" || name == "GETQUOTAROOT") && !quota_offered()) {
+        co_return Completion::bad("Unknown command " + name);
+    }
 
     // Any state (RFC 3501 §6.1, RFC 2971 §3.1).
     if (name == "CAPABILITY") {
@@ -310,9 +317,10 @@ net::awaitable<Completion> Session::dispatch(const Command& cmd) {
         co_return co_await cmd_authenticate(cmd);
     }
     // Authenticated (§6.3).
-    static const std::array<std::string_view, 14> authenticated_commands = {
-        "SELECT", "EXAMINE", "CREATE", "DELETE",    "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
-        "LIST",   "LSUB",    "STATUS", "NAMESPACE", "ENABLE", "IDLE",      "APPEND"};
+    static const std::array<std::string_view, 16> authenticated_commands = {
+        "SELECT",      "EXAMINE", "CREATE",   "DELETE",      "RENAME",    "SUBSCRIBE",
+        "UNSUBSCRIBE", "LIST",    "LSUB",     "STATUS",      "NAMESPACE", "ENABLE",
+        "IDLE",        "APPEND",  "GETQUOTA", "GETQUOTAROOT"};
     if (std::find(authenticated_commands.begin(), authenticated_commands.end(), name) !=
         authenticated_commands.end()) {
         if (!authed) {
@@ -347,6 +355,12 @@ net::awaitable<Completion> Session::dispatch(const Command& cmd) {
         }
         if (name == "IDLE") {
             co_return co_await cmd_idle(cmd);
+        }
+        if (name == "GETQUOTA") {
+            co_return co_await cmd_getquota(cmd);
+        }
+        if (name == "GETQUOTAROOT") {
+            co_return co_await cmd_getquotaroot(cmd);
         }
         co_return co_await cmd_append(cmd);
     }

@@ -1,8 +1,9 @@
 #pragma once
 // The IMAP4rev1 server session (RFC 3501) behind run_imap_session(): the
 // read loop, the state machine and the command handlers. The handlers live
-// in auth_commands.cpp, mailbox_commands.cpp, message_commands.cpp and
-// search_commands.cpp; this header is internal to the IMAP server.
+// in auth_commands.cpp, mailbox_commands.cpp, message_commands.cpp,
+// search_commands.cpp and quota_commands.cpp; this header is internal to the
+// IMAP server.
 //
 // One Session per connection, on the server's io_context thread. Output is
 // collected in a buffer and written at least once per command and whenever
@@ -117,6 +118,18 @@ class Session {
     // IDLE's two halves, run together: reading DONE, and pushing updates.
     net::awaitable<Completion> idle_read();
     net::awaitable<void> idle_push();
+
+    // ---- QUOTA, RFC 9208 (quota_commands.cpp) ----
+    // One quota root, "", holds all of the user's mailboxes, with one
+    // resource, STORAGE (ServerLimits::quota_kib).
+    // A limit is configured and QUOTA is not hidden.
+    bool quota_offered() const;
+    net::awaitable<Completion> cmd_getquota(const Command& cmd);
+    net::awaitable<Completion> cmd_getquotaroot(const Command& cmd);
+    // NO [OVERQUOTA] when adding `octets` to the user's mailboxes would take
+    // the usage past the limit (RFC 9208 §4.3.1); nullopt when it fits, when
+    // nothing is added, or without a quota. `verb` starts the text.
+    std::optional<Completion> over_quota(std::uint64_t octets, std::string_view verb) const;
 
     // ---- selected (message_commands.cpp, search_commands.cpp) ----
     net::awaitable<Completion> cmd_fetch(const Command& cmd, std::size_t first, bool uid);

@@ -1,6 +1,7 @@
 // RFC 5322 §3.3 date-time with the obsolete forms of §4.3: optional day of
 // week, 2- and 3-digit years, alphabetic zones, CFWS between tokens.
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -87,25 +88,19 @@ constexpr std::array<std::string_view, 7> day_names = {"Mon", "Tue", "Wed", "Thu
 constexpr std::array<std::string_view, 12> month_names = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-bool is_leap(std::int64_t year) {
-    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-int days_in_month(std::int64_t year, int month) {
-    constexpr std::array<int, 12> days = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return month == 2 && is_leap(year) ? 29 : days[static_cast<std::size_t>(month - 1)];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-// days_from_civil).
-std::int64_t days_from_civil(std::int64_t year, int month, int day) {
-    year -= month <= 2 ? 1 : 0;
-    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-    const std::int64_t yoe = year - era * 400;
-    const std::int64_t mp = (month + 9) % 12;
-    const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+// The first second (UTC) of a proleptic Gregorian date; std::nullopt when
+// there is no such day ("31 Feb").
+std::optional<std::int64_t> midnight_of(std::int64_t year, int month, int day) {
+    if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) {
+        return std::nullopt;
+    }
+    const std::chrono::year_month_day date{std::chrono::year{static_cast<int>(year)},
+                                           std::chrono::month{static_cast<unsigned>(month)},
+                                           std::chrono::day{static_cast<unsigned>(day)}};
+    if (!date.ok()) {
+        return std::nullopt;
+    }
+    return std::chrono::sys_seconds{std::chrono::sys_days{date}}.time_since_epoch().count();
 }
 
 // RFC 5322 §4.3 obs-zone, in minutes east of UTC. Military letters and
@@ -180,7 +175,8 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     } else if (year < 1900) {
         return std::nullopt;
     }
-    if (month == 0 || *day < 1 || *day > days_in_month(year, month)) {
+    const std::optional<std::int64_t> midnight = midnight_of(year, month, *day);
+    if (!midnight) {
         return std::nullopt;
     }
 
@@ -231,8 +227,7 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     if (!lex.at_end() || lex.unterminated_comment()) {
         return std::nullopt;
     }
-    const std::int64_t days = days_from_civil(year, month, *day);
-    return days * 86400 + *hour * 3600 + *minute * 60 + *second - offset_minutes * 60;
+    return *midnight + *hour * 3600 + *minute * 60 + *second - offset_minutes * 60;
 }
 
 }  // namespace mailferry::testserver::mime

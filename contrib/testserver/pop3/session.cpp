@@ -270,7 +270,9 @@ void Session::capa() {
     // RFC 2449 §5: the capabilities valid in the current state.
     reply("+OK capability list follows");
     reply("TOP");
-    reply("UIDL");
+    if (!ctx_.faults.no_uidl()) {
+        reply("UIDL");
+    }
     if (state_ == State::authorization) {
         reply("USER");
         reply("SASL PLAIN");
@@ -484,6 +486,8 @@ void Session::handle_transaction_simple(const Command& cmd) {
             return;
         }
         reply(fmt::format("+OK {} {}", maildrop_->count(), maildrop_->total_size()));
+    } else if (k == "UIDL" && ctx_.faults.no_uidl()) {
+        reply("-ERR UIDL is not supported here");
     } else if (k == "LIST" || k == "UIDL") {
         const bool list = k == "LIST";
         if (args.size() > 1) {

@@ -1,0 +1,275 @@
+// imap::Client's QRESYNC (RFC 7162 §3.2) against a scripted server that
+// answers with the RFC's own examples: one ENABLE for QRESYNC and CONDSTORE,
+// the exact SELECT (QRESYNC (...)) and UID FETCH (CHANGEDSINCE n VANISHED)
+// command lines, responses before [CLOSED] kept out of the new mailbox's
+// state, NOMODSEQ, and VANISHED while idling. Also the test server, which
+// offers CONDSTORE but not QRESYNC: the parameter is never sent there.
+
+#include "tests/engine/imap_client_fixture.hpp"
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+
+#include <atomic>
+#include <thread>
+
+namespace {
+
+using namespace mailferry;
+using namespace mailferry::test;
+namespace imap = mailferry::imap;
+using asio::ip::tcp;
+
+const std::string qresync_caps = "IMAP4rev1 SASL-IR AUTH=PLAIN ENABLE CONDSTORE QRESYNC IDLE";
+
+// RFC 7162 §3.2.5.1's example, after what the previously selected mailbox
+// still had to say (a VANISHED and a FETCH that belong to it, RFC 7162
+// §3.2.11).
+const std::string qresync_select =
+    "* VANISHED 9\r\n"
+    "* 3 FETCH (UID 9 FLAGS (\\Seen) MODSEQ (5))\r\n"
+    "* OK [CLOSED]\r\n"
+    "* 100 EXISTS\r\n"
+    "* 11 RECENT\r\n"
+    "* OK [UIDVALIDITY 67890007] UIDVALIDITY\r\n"
+    "* OK [UIDNEXT 600] Predicted next UID\r\n"
+    "* OK [HIGHESTMODSEQ 90060115205545359] Highest mailbox mod-sequence\r\n"
+    "* OK [UNSEEN 7] There are some unseen messages in the mailbox\r\n"
+    "* FLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen)\r\n"
+    "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen \\*)] Permanent\r\n"
+    "* VANISHED (EARLIER) 41,43:116,118,120:211,214:540\r\n"
+    "* 49 FETCH (UID 117 FLAGS (\\Seen \\Answered) MODSEQ (90060115194045001))\r\n"
+    "* 50 FETCH (UID 119 FLAGS (\\Draft $MDNSent) MODSEQ (90060115194045308))\r\n"
+    "* 51 FETCH (UID 541 FLAGS (\\Seen $Forwarded) MODSEQ (90060115194045001))\r\n";
+
+const std::string plain_select =
+    "* 100 EXISTS\r\n"
+    "* OK [UIDVALIDITY 67890007] UIDVALIDITY\r\n"
+    "* OK [UIDNEXT 600] Predicted next UID\r\n"
+    "* OK [HIGHESTMODSEQ 90060115205545359] Highest\r\n"
+    "* FLAGS (\\Answered \\Flagged \\Draft \\Deleted \\Seen)\r\n";
+
+// A mailbox without persistent modseqs (RFC 7162 §3.1.2.2).
+const std::string nomodseq_select =
+    "* OK [CLOSED]\r\n"
+    "* 2 EXISTS\r\n"
+    "* OK [UIDVALIDITY 67890007] UIDVALIDITY\r\n"
+    "* OK [NOMODSEQ] Sorry, this mailbox format doesn't support modsequences\r\n"
+    "* FLAGS (\\Seen)\r\n";
+
+// RFC 7162 §3.2.6 example 1, with the VANISHED modifier.
+const std::string changes_fetch =
+    "* VANISHED (EARLIER) 300:310,405,411\r\n"
+    "* 1 FETCH (UID 404 MODSEQ (65402) FLAGS (\\Seen))\r\n"
+    "* 2 FETCH (UID 406 MODSEQ (75403) FLAGS (\\Deleted))\r\n"
+    "* 4 FETCH (UID 408 MODSEQ (29738) FLAGS ($NoJunk $AutoJunk $MDNSent))\r\n";
+
+// Serves one session on 127.0.0.1 from its own thread with the answers
+// above, and records every command line.
+class QresyncServer {
+  public:
+    QresyncServer()
+        : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+          port_(acceptor_.local_endpoint().port()),
+          thread_([this] { serve(); }) {}
+
+    QresyncServer(const QresyncServer&) = delete;
+    QresyncServer& operator=(const QresyncServer&) = delete;
+
+    ~QresyncServer() {
+        if (!accepted_) {
+            // Wake the accept() of a test that never connected.
+            asio::io_context io;
+            tcp::socket s(io);
+            boost::system::error_code ec;
+            s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+        }
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+
+    std::uint16_t port() const { return port_; }
+
+    // The command lines without their tags, once the session ended.
+    const std::vector<std::string>& finish() {
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+        return received_;
+    }
+
+  private:
+    void serve() {
+        tcp::socket s(io_);
+        boost::system::error_code ec;
+        acceptor_.accept(s, ec);
+        accepted_ = true;
+        std::string in;
+        const auto send = [&](const std::string& text) {
+            asio::write(s, asio::buffer(text), ec);
+            return !ec;
+        };
+        const auto read_line = [&](std::string& line) {
+            const std::size_t n = asio::read_until(s, asio::dynamic_buffer(in), "\r\n", ec);
+            if (ec) {
+                return false;
+            }
+            line = in.substr(0, n - 2);
+            in.erase(0, n);
+            return true;
+        };
+        if (ec || !send("* OK [CAPABILITY " + qresync_caps + "] scripted\r\n")) {
+            return;
+        }
+        std::string line;
+        while (read_line(line)) {
+            const std::size_t space = line.find(' ');
+            const std::string tag = line.substr(0, space);
+            const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
+            const std::string verb = rest.substr(0, rest.find(' '));
+            received_.push_back(rest);
+            std::string answer;
+            std::string completion = "OK done";
+            if (verb == "AUTHENTICATE") {
+                completion = "OK [CAPABILITY " + qresync_caps + "] logged in";
+            } else if (verb == "CAPABILITY") {
+                answer = "* CAPABILITY " + qresync_caps + "\r\n";
+            } else if (verb == "LIST") {
+                answer = "* LIST (\\Noselect) \"/\" \"\"\r\n";
+            } else if (verb == "ENABLE") {
+                answer = "* ENABLED QRESYNC CONDSTORE\r\n";
+            } else if (verb == "SELECT" && rest.find("QRESYNC") == std::string::npos) {
+                answer = plain_select;
+                completion = "OK [READ-WRITE] selected";
+            } else if (verb == "SELECT" && rest.find("\"INBOX\"") != std::string::npos) {
+                answer = qresync_select;
+                completion = "OK [READ-WRITE] mailbox selected";
+            } else if (verb == "SELECT") {
+                answer = nomodseq_select;
+                completion = "OK [READ-WRITE] selected";
+            } else if (verb == "UID") {
+                answer = changes_fetch;
+            } else if (verb == "IDLE") {
+                // Another session expunged two messages (RFC 7162 §3.2.10.2).
+                std::string done;
+                if (!send("+ idling\r\n* VANISHED 117,119\r\n") || !read_line(done)) {
+                    return;
+                }
+                received_.push_back(done);
+            } else if (verb == "LOGOUT") {
+                answer = "* BYE scripted server done\r\n";
+            }
+            if (!send(answer + tag + " " + completion + "\r\n") || verb == "LOGOUT") {
+                return;
+            }
+        }
+    }
+
+    asio::io_context io_;
+    tcp::acceptor acceptor_;
+    std::uint16_t port_;
+    std::atomic<bool> accepted_{false};
+    std::vector<std::string> received_;
+    std::thread thread_;  // last: starts once the members above exist
+};
+
+TEST(ImapClientQresync, RfcExamplesOverOneSession) {
+    QresyncServer server;
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client =
+            co_await imap::Client::connect(loopback_client_options(server.port(), "u", "p"));
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        EXPECT_TRUE(c.qresync_enabled());
+        EXPECT_TRUE(c.condstore_enabled());
+
+        auto plain = co_await c.select("INBOX", false);
+        CO_REQUIRE(plain, plain.error().message);
+        EXPECT_EQ(plain->qresync, imap::QresyncOutcome::not_requested);
+        EXPECT_EQ(plain->exists, 100u);
+
+        imap::QresyncParams known{67890007, 90060115194045000, {{41, 211}, {214, 541}}};
+        auto state = co_await c.select("INBOX", false, known);
+        CO_REQUIRE(state, state.error().message);
+        EXPECT_EQ(state->qresync, imap::QresyncOutcome::applied);
+        EXPECT_EQ(state->exists, 100u);
+        EXPECT_EQ(state->uidnext, 600u);
+        EXPECT_EQ(state->highest_modseq, 90060115205545359u);
+        // UID 9 and its FETCH came before [CLOSED]: the previous mailbox's.
+        EXPECT_EQ(state->vanished,
+                  (imap::UidRanges{{41, 41}, {43, 116}, {118, 118}, {120, 211}, {214, 540}}));
+        const std::vector<imap::MessageChange> changed{
+            {117, {"\\Seen", "\\Answered"}, 90060115194045001},
+            {119, {"\\Draft", "$MDNSent"}, 90060115194045308},
+            {541, {"\\Seen", "$Forwarded"}, 90060115194045001},
+        };
+        EXPECT_EQ(state->changed, changed);
+
+        auto idle = co_await c.idle(std::chrono::seconds(10));
+        CO_REQUIRE(idle, idle.error().message);
+        EXPECT_EQ(idle->vanished, (imap::UidRanges{{117, 117}, {119, 119}}));
+        EXPECT_EQ(idle->expunged, 2u);
+
+        auto changes = co_await c.fetch_changes("300:500", 12345);
+        CO_REQUIRE(changes, changes.error().message);
+        EXPECT_EQ(changes->vanished, (imap::UidRanges{{300, 310}, {405, 405}, {411, 411}}));
+        const std::vector<imap::MessageChange> fetched{
+            {404, {"\\Seen"}, 65402},
+            {406, {"\\Deleted"}, 75403},
+            {408, {"$NoJunk", "$AutoJunk", "$MDNSent"}, 29738},
+        };
+        EXPECT_EQ(changes->changed, fetched);
+
+        auto other = co_await c.select("Other", false, known);
+        CO_REQUIRE(other, other.error().message);
+        EXPECT_EQ(other->qresync, imap::QresyncOutcome::unavailable);
+        EXPECT_FALSE(other->highest_modseq);
+        EXPECT_TRUE(other->vanished.empty());
+        EXPECT_TRUE(other->changed.empty());
+        co_await c.logout();
+    };
+    run_coroutine(body);
+    const std::vector<std::string> expected{
+        "AUTHENTICATE PLAIN AHUAcA==",
+        "ENABLE QRESYNC CONDSTORE",
+        "LIST \"\" \"\"",
+        "SELECT \"INBOX\"",
+        "SELECT \"INBOX\" (QRESYNC (67890007 90060115194045000 41:211,214:541))",
+        "IDLE",
+        "DONE",
+        "UID FETCH 300:500 (UID FLAGS MODSEQ) (CHANGEDSINCE 12345 VANISHED)",
+        "SELECT \"Other\" (QRESYNC (67890007 90060115194045000 41:211,214:541))",
+        "LOGOUT",
+    };
+    EXPECT_EQ(server.finish(), expected);
+}
+
+TEST(ImapClientQresync, TestServerWithoutQresyncNeverGetsTheParameter) {
+    ImapClientServer server;
+    server.seed("u", "INBOX", {{make_message("one", 300), {}, {}}});
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(server.options());
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        EXPECT_FALSE(c.has_capability("QRESYNC"));
+        EXPECT_FALSE(c.qresync_enabled());
+        EXPECT_TRUE(c.condstore_enabled());
+        auto plain = co_await c.select("INBOX", false);
+        CO_REQUIRE(plain, plain.error().message);
+        // A server without QRESYNC would answer the parameter with BAD.
+        imap::QresyncParams known{plain->uidvalidity, 1, {}};
+        auto state = co_await c.select("INBOX", false, known);
+        CO_REQUIRE(state, state.error().message);
+        EXPECT_EQ(state->qresync, imap::QresyncOutcome::unavailable);
+        EXPECT_EQ(state->exists, 1u);
+        auto changes = co_await c.fetch_changes("1:*", 1);
+        CO_REQUIRE(!changes, "fetch_changes without QRESYNC succeeded");
+        EXPECT_EQ(changes.error().code, imap::client_error::not_supported);
+        EXPECT_TRUE(c.is_open());
+        co_await c.logout();
+    };
+    run_coroutine(body);
+}
+
+}  // namespace
