@@ -5,21 +5,17 @@
 // the client sees `+` before the answers of the earlier APPENDs.
 
 #include "tests/engine/imap_client_fixture.hpp"
+#include "tests/support/scripted_server.hpp"
 
-#include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
-
-#include <atomic>
 #include <regex>
-#include <thread>
+#include <string>
+#include <vector>
 
 namespace {
 
 using namespace mailferry;
 using namespace mailferry::test;
 namespace imap = mailferry::imap;
-using asio::ip::tcp;
 
 // One APPEND as the server received it.
 struct Received {
@@ -28,136 +24,63 @@ struct Received {
     std::string body;
 };
 
-// Serves one session on 127.0.0.1 from its own thread, expecting `appends`
-// APPEND commands.
-class LiteralMinusServer {
-  public:
-    explicit LiteralMinusServer(std::size_t appends)
-        : expected_(appends),
-          acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-          port_(acceptor_.local_endpoint().port()),
-          thread_([this] { serve(); }) {}
-
-    LiteralMinusServer(const LiteralMinusServer&) = delete;
-    LiteralMinusServer& operator=(const LiteralMinusServer&) = delete;
-
-    ~LiteralMinusServer() {
-        if (!accepted_) {
-            // Wake the accept() of a test that never connected.
-            asio::io_context io;
-            tcp::socket s(io);
-            boost::system::error_code ec;
-            s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
-        }
-        if (thread_.joinable()) {
-            thread_.join();
-        }
+// The session: `appends` APPEND commands are expected; each received one
+// is recorded.
+void serve_literal_minus(ScriptedSession& s, std::size_t appends, std::vector<Received>& received) {
+    const std::string caps = "IMAP4rev1 LITERAL- SASL-IR AUTH=PLAIN UIDPLUS";
+    if (!s.send("* OK [CAPABILITY " + caps + "] scripted\r\n")) {
+        return;
     }
-
-    std::uint16_t port() const { return port_; }
-
-    // Waits for the session to end (the client logged out or hung up).
-    const std::vector<Received>& finish() {
-        if (thread_.joinable()) {
-            thread_.join();
-        }
-        return received_;
-    }
-
-  private:
-    void serve() {
-        tcp::socket s(io_);
-        boost::system::error_code ec;
-        acceptor_.accept(s, ec);
-        accepted_ = true;
-        std::string in;
-        const auto send = [&](const std::string& text) {
-            asio::write(s, asio::buffer(text), ec);
-            return !ec;
-        };
-        const auto read_line = [&](std::string& line) {
-            const std::size_t n = asio::read_until(s, asio::dynamic_buffer(in), "\r\n", ec);
-            if (ec) {
-                return false;
-            }
-            line = in.substr(0, n - 2);
-            in.erase(0, n);
-            return true;
-        };
-        const auto read_exactly = [&](std::size_t n, std::string& out) {
-            if (in.size() < n) {
-                asio::read(s, asio::dynamic_buffer(in), asio::transfer_exactly(n - in.size()), ec);
-                if (ec) {
-                    return false;
-                }
-            }
-            out = in.substr(0, n);
-            in.erase(0, n);
-            return true;
-        };
-        const std::string caps = "IMAP4rev1 LITERAL- SASL-IR AUTH=PLAIN UIDPLUS";
-        if (ec || !send("* OK [CAPABILITY " + caps + "] scripted\r\n")) {
-            return;
-        }
-        static const std::regex literal(R"(\{(\d+)(\+?)\}$)");
-        std::string deferred;  // tagged APPEND answers held back
-        std::string line;
-        while (read_line(line)) {
-            const std::size_t space = line.find(' ');
-            const std::string tag = line.substr(0, space);
-            const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
-            const std::string verb = rest.substr(0, rest.find(' '));
-            std::smatch m;
-            if (verb == "APPEND" && std::regex_search(line, m, literal)) {
-                Received r;
-                r.command = line;
-                r.non_sync = m[2] == "+";
-                if (!r.non_sync) {
-                    // RFC 3501 §7.5: `+` first, then the earlier answers.
-                    if (!send("+ Ready for literal data\r\n" + deferred)) {
-                        return;
-                    }
-                    deferred.clear();
-                }
-                std::string end_of_command;
-                if (!read_exactly(std::stoul(m[1].str()), r.body) || !read_line(end_of_command)) {
+    static const std::regex literal(R"(\{(\d+)(\+?)\}$)");
+    std::string deferred;  // tagged APPEND answers held back
+    std::string line;
+    while (s.read_line(line)) {
+        const std::size_t space = line.find(' ');
+        const std::string tag = line.substr(0, space);
+        const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
+        const std::string verb = rest.substr(0, rest.find(' '));
+        std::smatch m;
+        if (verb == "APPEND" && std::regex_search(line, m, literal)) {
+            Received r;
+            r.command = line;
+            r.non_sync = m[2] == "+";
+            if (!r.non_sync) {
+                // RFC 3501 §7.5: `+` first, then the earlier answers.
+                if (!s.send("+ Ready for literal data\r\n" + deferred)) {
                     return;
                 }
-                received_.push_back(std::move(r));
-                deferred += tag + " OK [APPENDUID 7 " + std::to_string(received_.size()) +
-                            "] APPEND completed\r\n";
-                if (received_.size() == expected_) {
-                    if (!send(deferred)) {
-                        return;
-                    }
-                    deferred.clear();
-                }
-                continue;
+                deferred.clear();
             }
-            std::string answer = deferred;
-            deferred.clear();
-            if (verb == "LIST") {
-                answer += "* LIST (\\Noselect) \"/\" \"\"\r\n";
-            } else if (verb == "LOGOUT") {
-                answer += "* BYE scripted server done\r\n";
-            } else if (verb == "CAPABILITY") {
-                answer += "* CAPABILITY " + caps + "\r\n";
-            }
-            answer += tag + " OK [CAPABILITY " + caps + "] done\r\n";
-            if (!send(answer) || verb == "LOGOUT") {
+            std::string end_of_command;
+            if (!s.read_exactly(std::stoul(m[1].str()), r.body) || !s.read_line(end_of_command)) {
                 return;
             }
+            received.push_back(std::move(r));
+            deferred += tag + " OK [APPENDUID 7 " + std::to_string(received.size()) +
+                        "] APPEND completed\r\n";
+            if (received.size() == appends) {
+                if (!s.send(deferred)) {
+                    return;
+                }
+                deferred.clear();
+            }
+            continue;
+        }
+        std::string answer = deferred;
+        deferred.clear();
+        if (verb == "LIST") {
+            answer += "* LIST (\\Noselect) \"/\" \"\"\r\n";
+        } else if (verb == "LOGOUT") {
+            answer += "* BYE scripted server done\r\n";
+        } else if (verb == "CAPABILITY") {
+            answer += "* CAPABILITY " + caps + "\r\n";
+        }
+        answer += tag + " OK [CAPABILITY " + caps + "] done\r\n";
+        if (!s.send(answer) || verb == "LOGOUT") {
+            return;
         }
     }
-
-    std::size_t expected_;
-    asio::io_context io_;
-    tcp::acceptor acceptor_;
-    std::uint16_t port_;
-    std::atomic<bool> accepted_{false};
-    std::vector<Received> received_;
-    std::thread thread_;  // last: starts once the members above exist
-};
+}
 
 TEST(ImapClientAppendLiteralMinus, OnlyMessagesOver4096OctetsWaitForContinuation) {
     const std::vector<std::size_t> sizes{300,  4096, 1024 * 1024, 200,  4097, 1000,
@@ -173,7 +96,9 @@ TEST(ImapClientAppendLiteralMinus, OnlyMessagesOver4096OctetsWaitForContinuation
         meta.flags = {"\\Seen"};
         items.push_back({meta, bodies.back().size(), sources.back().get()});
     }
-    LiteralMinusServer server(sizes.size());
+    std::vector<Received> received;
+    ScriptedServer server(
+        [&](ScriptedSession& s) { serve_literal_minus(s, sizes.size(), received); });
     std::optional<imap::AppendResult> result;
     auto body = [&]() -> asio::awaitable<void> {
         auto client =
@@ -191,7 +116,7 @@ TEST(ImapClientAppendLiteralMinus, OnlyMessagesOver4096OctetsWaitForContinuation
     EXPECT_TRUE(result->all_appended());
     EXPECT_EQ(result->uidvalidity, 7u);
     ASSERT_EQ(result->messages.size(), sizes.size());
-    const auto& received = server.finish();
+    server.finish();
     ASSERT_EQ(received.size(), sizes.size());
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         SCOPED_TRACE("message " + std::to_string(i) + " of " + std::to_string(sizes[i]));

@@ -6,19 +6,16 @@
 // offers CONDSTORE but not QRESYNC: the parameter is never sent there.
 
 #include "tests/engine/imap_client_fixture.hpp"
+#include "tests/support/scripted_server.hpp"
 
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
-
-#include <atomic>
-#include <thread>
+#include <string>
+#include <vector>
 
 namespace {
 
 using namespace mailferry;
 using namespace mailferry::test;
 namespace imap = mailferry::imap;
-using asio::ip::tcp;
 
 const std::string qresync_caps = "IMAP4rev1 SASL-IR AUTH=PLAIN ENABLE CONDSTORE QRESYNC IDLE";
 
@@ -64,118 +61,59 @@ const std::string changes_fetch =
     "* 2 FETCH (UID 406 MODSEQ (75403) FLAGS (\\Deleted))\r\n"
     "* 4 FETCH (UID 408 MODSEQ (29738) FLAGS ($NoJunk $AutoJunk $MDNSent))\r\n";
 
-// Serves one session on 127.0.0.1 from its own thread with the answers
-// above, and records every command line.
-class QresyncServer {
-  public:
-    QresyncServer()
-        : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-          port_(acceptor_.local_endpoint().port()),
-          thread_([this] { serve(); }) {}
-
-    QresyncServer(const QresyncServer&) = delete;
-    QresyncServer& operator=(const QresyncServer&) = delete;
-
-    ~QresyncServer() {
-        if (!accepted_) {
-            // Wake the accept() of a test that never connected.
-            asio::io_context io;
-            tcp::socket s(io);
-            boost::system::error_code ec;
-            s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
-        }
-        if (thread_.joinable()) {
-            thread_.join();
-        }
+// The session: answers with the RFC examples above and records every
+// command line without its tag.
+void serve_qresync(ScriptedSession& s, std::vector<std::string>& received) {
+    if (!s.send("* OK [CAPABILITY " + qresync_caps + "] scripted\r\n")) {
+        return;
     }
-
-    std::uint16_t port() const { return port_; }
-
-    // The command lines without their tags, once the session ended.
-    const std::vector<std::string>& finish() {
-        if (thread_.joinable()) {
-            thread_.join();
-        }
-        return received_;
-    }
-
-  private:
-    void serve() {
-        tcp::socket s(io_);
-        boost::system::error_code ec;
-        acceptor_.accept(s, ec);
-        accepted_ = true;
-        std::string in;
-        const auto send = [&](const std::string& text) {
-            asio::write(s, asio::buffer(text), ec);
-            return !ec;
-        };
-        const auto read_line = [&](std::string& line) {
-            const std::size_t n = asio::read_until(s, asio::dynamic_buffer(in), "\r\n", ec);
-            if (ec) {
-                return false;
-            }
-            line = in.substr(0, n - 2);
-            in.erase(0, n);
-            return true;
-        };
-        if (ec || !send("* OK [CAPABILITY " + qresync_caps + "] scripted\r\n")) {
-            return;
-        }
-        std::string line;
-        while (read_line(line)) {
-            const std::size_t space = line.find(' ');
-            const std::string tag = line.substr(0, space);
-            const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
-            const std::string verb = rest.substr(0, rest.find(' '));
-            received_.push_back(rest);
-            std::string answer;
-            std::string completion = "OK done";
-            if (verb == "AUTHENTICATE") {
-                completion = "OK [CAPABILITY " + qresync_caps + "] logged in";
-            } else if (verb == "CAPABILITY") {
-                answer = "* CAPABILITY " + qresync_caps + "\r\n";
-            } else if (verb == "LIST") {
-                answer = "* LIST (\\Noselect) \"/\" \"\"\r\n";
-            } else if (verb == "ENABLE") {
-                answer = "* ENABLED QRESYNC CONDSTORE\r\n";
-            } else if (verb == "SELECT" && rest.find("QRESYNC") == std::string::npos) {
-                answer = plain_select;
-                completion = "OK [READ-WRITE] selected";
-            } else if (verb == "SELECT" && rest.find("\"INBOX\"") != std::string::npos) {
-                answer = qresync_select;
-                completion = "OK [READ-WRITE] mailbox selected";
-            } else if (verb == "SELECT") {
-                answer = nomodseq_select;
-                completion = "OK [READ-WRITE] selected";
-            } else if (verb == "UID") {
-                answer = changes_fetch;
-            } else if (verb == "IDLE") {
-                // Another session expunged two messages (RFC 7162 §3.2.10.2).
-                std::string done;
-                if (!send("+ idling\r\n* VANISHED 117,119\r\n") || !read_line(done)) {
-                    return;
-                }
-                received_.push_back(done);
-            } else if (verb == "LOGOUT") {
-                answer = "* BYE scripted server done\r\n";
-            }
-            if (!send(answer + tag + " " + completion + "\r\n") || verb == "LOGOUT") {
+    std::string line;
+    while (s.read_line(line)) {
+        const std::size_t space = line.find(' ');
+        const std::string tag = line.substr(0, space);
+        const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
+        const std::string verb = rest.substr(0, rest.find(' '));
+        received.push_back(rest);
+        std::string answer;
+        std::string completion = "OK done";
+        if (verb == "AUTHENTICATE") {
+            completion = "OK [CAPABILITY " + qresync_caps + "] logged in";
+        } else if (verb == "CAPABILITY") {
+            answer = "* CAPABILITY " + qresync_caps + "\r\n";
+        } else if (verb == "LIST") {
+            answer = "* LIST (\\Noselect) \"/\" \"\"\r\n";
+        } else if (verb == "ENABLE") {
+            answer = "* ENABLED QRESYNC CONDSTORE\r\n";
+        } else if (verb == "SELECT" && rest.find("QRESYNC") == std::string::npos) {
+            answer = plain_select;
+            completion = "OK [READ-WRITE] selected";
+        } else if (verb == "SELECT" && rest.find("\"INBOX\"") != std::string::npos) {
+            answer = qresync_select;
+            completion = "OK [READ-WRITE] mailbox selected";
+        } else if (verb == "SELECT") {
+            answer = nomodseq_select;
+            completion = "OK [READ-WRITE] selected";
+        } else if (verb == "UID") {
+            answer = changes_fetch;
+        } else if (verb == "IDLE") {
+            // Another session expunged two messages (RFC 7162 §3.2.10.2).
+            std::string done;
+            if (!s.send("+ idling\r\n* VANISHED 117,119\r\n") || !s.read_line(done)) {
                 return;
             }
+            received.push_back(done);
+        } else if (verb == "LOGOUT") {
+            answer = "* BYE scripted server done\r\n";
+        }
+        if (!s.send(answer + tag + " " + completion + "\r\n") || verb == "LOGOUT") {
+            return;
         }
     }
-
-    asio::io_context io_;
-    tcp::acceptor acceptor_;
-    std::uint16_t port_;
-    std::atomic<bool> accepted_{false};
-    std::vector<std::string> received_;
-    std::thread thread_;  // last: starts once the members above exist
-};
+}
 
 TEST(ImapClientQresync, RfcExamplesOverOneSession) {
-    QresyncServer server;
+    std::vector<std::string> received;
+    ScriptedServer server([&](ScriptedSession& s) { serve_qresync(s, received); });
     auto body = [&]() -> asio::awaitable<void> {
         auto client =
             co_await imap::Client::connect(loopback_client_options(server.port(), "u", "p"));
@@ -242,7 +180,8 @@ TEST(ImapClientQresync, RfcExamplesOverOneSession) {
         "SELECT \"Other\" (QRESYNC (67890007 90060115194045000 41:211,214:541))",
         "LOGOUT",
     };
-    EXPECT_EQ(server.finish(), expected);
+    server.finish();
+    EXPECT_EQ(received, expected);
 }
 
 TEST(ImapClientQresync, TestServerWithoutQresyncNeverGetsTheParameter) {

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,14 +64,19 @@ inline std::string make_body(int n, std::size_t size = 600, std::string extra_he
 
 class Account {
   public:
-    explicit Account(testserver::FaultPlan faults = {}) {
+    // `hidden`: IMAP capabilities the server neither offers nor accepts
+    // (ServerLimits::disabled_capabilities), to play a plainer server.
+    explicit Account(testserver::FaultPlan faults = {}, std::set<std::string> hidden = {}) {
         testserver::ServerOptions o;
         o.listeners = {{testserver::Protocol::imap, false, "127.0.0.1", 0},
                        {testserver::Protocol::pop3, false, "127.0.0.1", 0}};
         o.users = {{"user", "secret"}};
         o.faults = faults;
+        o.limits.disabled_capabilities = std::move(hidden);
         server_ = std::make_unique<testserver::TestServerThread>(std::move(o));
     }
+
+    std::uint16_t imap_port() const { return server_->port(testserver::Protocol::imap); }
 
     sync::AccountAccess imap() const {
         return {
@@ -143,6 +149,17 @@ class Account {
                     mails.push_back(std::move(mail));
                 }
                 std::sort(mails.begin(), mails.end());
+            }
+            return out;
+        });
+    }
+
+    // INBOX as stored: UID -> body.
+    std::map<std::uint32_t, std::string> inbox() {
+        return server_->call([&](testserver::TestServer& s) {
+            std::map<std::uint32_t, std::string> out;
+            for (const auto& m : s.store().messages("user", "INBOX")) {
+                out[m.uid] = *s.store().body("user", "INBOX", m.uid);
             }
             return out;
         });

@@ -68,10 +68,6 @@ std::uint64_t stored_modseq(state::StateStore& store, const std::string& folder)
     return 0;
 }
 
-std::uint16_t imap_port(Account& a) {
-    return a.server().port(testserver::Protocol::imap);
-}
-
 TEST(MigrationIncremental, ReRunListsOnlyChangesAndGivesTheSameTarget) {
     Account source, target;
     StateFile state;
@@ -122,7 +118,7 @@ TEST(MigrationIncremental, ReRunListsOnlyChangesAndGivesTheSameTarget) {
     // On the wire: the source was asked for changes since the stored mark,
     // and only the filtered message (unknown to the state) was listed in
     // full; no `UID FETCH 1:*` listing of every message's metadata.
-    const auto commands = trace.commands_to(imap_port(source));
+    const auto commands = trace.commands_to(source.imap_port());
     EXPECT_EQ(count_containing(commands, "(CHANGEDSINCE " + std::to_string(mark) + ")"), 1U);
     EXPECT_EQ(count_containing(commands, "CHANGEDSINCE"), 2U);  // INBOX and Projects
     EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID FLAGS INTERNALDATE"), 2U)

@@ -17,61 +17,6 @@ namespace {
 
 constexpr std::int64_t day = 1'700'000'000;
 
-// A target account whose server hides `hidden` capabilities.
-class HiddenCapabilityTarget {
-  public:
-    HiddenCapabilityTarget(std::set<std::string> hidden, testserver::FaultPlan faults) {
-        testserver::ServerOptions o;
-        o.listeners = {{testserver::Protocol::imap, false, "127.0.0.1", 0}};
-        o.users = {{"user", "secret"}};
-        o.faults = faults;
-        o.limits.disabled_capabilities = std::move(hidden);
-        server_ = std::make_unique<testserver::TestServerThread>(std::move(o));
-    }
-
-    sync::AccountAccess imap() const {
-        return {
-            "imap://user@127.0.0.1:" + std::to_string(server_->port(testserver::Protocol::imap)),
-            "secret", "", false, false};
-    }
-
-    // Every mailbox with its messages, as Account::read().
-    Mailboxes read() {
-        return server_->call([&](testserver::TestServer& s) {
-            Mailboxes out;
-            for (const auto& box : s.store().list_mailboxes("user")) {
-                std::vector<Mail>& mails = out[box.name];
-                for (const auto& m : s.store().messages("user", box.name)) {
-                    Mail mail;
-                    mail.body = *s.store().body("user", box.name, m.uid);
-                    mail.flags = m.flags;
-                    std::sort(mail.flags.begin(), mail.flags.end());
-                    mail.date = m.internal_date.seconds;
-                    mails.push_back(std::move(mail));
-                }
-                std::sort(mails.begin(), mails.end());
-            }
-            return out;
-        });
-    }
-
-    // INBOX as stored: UID -> body.
-    std::map<std::uint32_t, std::string> inbox() {
-        return server_->call([&](testserver::TestServer& s) {
-            std::map<std::uint32_t, std::string> out;
-            for (const auto& m : s.store().messages("user", "INBOX")) {
-                out[m.uid] = *s.store().body("user", "INBOX", m.uid);
-            }
-            return out;
-        });
-    }
-
-    std::uint16_t port() const { return server_->port(testserver::Protocol::imap); }
-
-  private:
-    std::unique_ptr<testserver::TestServerThread> server_;
-};
-
 imap::ClientOptions client_options(std::uint16_t port) {
     imap::ClientOptions o;
     o.host = "127.0.0.1";
@@ -99,7 +44,7 @@ void refused_in_the_middle(std::set<std::string> hidden) {
     Account source;
     testserver::FaultPlan faults;
     faults.no_append = 7;
-    HiddenCapabilityTarget target(std::move(hidden), faults);
+    Account target(faults, std::move(hidden));
     StateFile state;
     seed(source);
     const auto run = migrate(source.imap(), target.imap(), state.store());
@@ -131,14 +76,14 @@ TEST(MigrationSingleAppend, BatchConfirmsEveryMessageThatLandedAroundARefusal) {
     source.add("INBOX", mails);
     testserver::FaultPlan faults;
     faults.no_append = 4;
-    HiddenCapabilityTarget target({"MULTIAPPEND"}, faults);
+    Account target(faults, {"MULTIAPPEND"});
 
     std::optional<sync::BatchResult> result;
     std::vector<std::string> bodies;
     auto body = [&]() -> boost::asio::awaitable<void> {
         auto source_client = co_await imap::Client::connect(
             client_options(source.server().port(testserver::Protocol::imap)));
-        auto target_client = co_await imap::Client::connect(client_options(target.port()));
+        auto target_client = co_await imap::Client::connect(client_options(target.imap_port()));
         if (!source_client || !target_client) {
             ADD_FAILURE() << "cannot connect";
             co_return;

@@ -1,0 +1,114 @@
+#pragma once
+// A one-session server on 127.0.0.1 that runs a test's script on a thread
+// of its own, for protocol situations the test server does not produce
+// (RFC examples, LITERAL-, quirks of other servers). The script talks with
+// blocking calls; every one returns false once the peer is gone.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+
+namespace mailferry::test {
+
+class ScriptedSession {
+  public:
+    explicit ScriptedSession(boost::asio::ip::tcp::socket& socket) : socket_(socket) {}
+
+    bool send(const std::string& text) {
+        boost::system::error_code ec;
+        boost::asio::write(socket_, boost::asio::buffer(text), ec);
+        return !ec;
+    }
+    // The next line without its CRLF.
+    bool read_line(std::string& line) {
+        boost::system::error_code ec;
+        const std::size_t n =
+            boost::asio::read_until(socket_, boost::asio::dynamic_buffer(in_), "\r\n", ec);
+        if (ec) {
+            return false;
+        }
+        line = in_.substr(0, n - 2);
+        in_.erase(0, n);
+        return true;
+    }
+    // The next `n` octets (a literal).
+    bool read_exactly(std::size_t n, std::string& out) {
+        if (in_.size() < n) {
+            boost::system::error_code ec;
+            boost::asio::read(socket_, boost::asio::dynamic_buffer(in_),
+                              boost::asio::transfer_exactly(n - in_.size()), ec);
+            if (ec) {
+                return false;
+            }
+        }
+        out = in_.substr(0, n);
+        in_.erase(0, n);
+        return true;
+    }
+
+  private:
+    boost::asio::ip::tcp::socket& socket_;
+    std::string in_;
+};
+
+class ScriptedServer {
+  public:
+    using Script = std::function<void(ScriptedSession&)>;
+
+    explicit ScriptedServer(Script script)
+        : script_(std::move(script)),
+          acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}),
+          port_(acceptor_.local_endpoint().port()),
+          thread_([this] { serve(); }) {}
+    ScriptedServer(const ScriptedServer&) = delete;
+    ScriptedServer& operator=(const ScriptedServer&) = delete;
+    ~ScriptedServer() {
+        if (!accepted_) {
+            // Wake the accept() of a test that never connected.
+            boost::asio::io_context io;
+            boost::asio::ip::tcp::socket s(io);
+            boost::system::error_code ec;
+            s.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
+        }
+        finish();
+    }
+
+    std::uint16_t port() const { return port_; }
+
+    // Waits for the script to end (it returns when the session is over).
+    void finish() {
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+
+  private:
+    void serve() {
+        boost::asio::ip::tcp::socket socket(io_);
+        boost::system::error_code ec;
+        acceptor_.accept(socket, ec);
+        accepted_ = true;
+        if (!ec) {
+            ScriptedSession session(socket);
+            script_(session);
+        }
+    }
+
+    Script script_;
+    boost::asio::io_context io_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::uint16_t port_;
+    std::atomic<bool> accepted_{false};
+    std::thread thread_;  // last: starts once the members above exist
+};
+
+}  // namespace mailferry::test
