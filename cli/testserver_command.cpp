@@ -187,10 +187,11 @@ void add_testserver_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_option("--disable-capability", args->disabled_capabilities,
                     "Make the IMAP server neither advertise nor accept this extension, to "
                     "act as a plain RFC 3501 server (repeatable)")
-        ->check(CLI::IsMember({"LITERAL+", "UIDPLUS", "MULTIAPPEND", "CONDSTORE", "SPECIAL-USE",
-                               "MOVE", "IDLE", "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN",
-                               "AUTH=XOAUTH2", "STARTTLS", "UNSELECT", "QUOTA", "STATUS=SIZE"},
-                              CLI::ignore_case));
+        ->check(CLI::IsMember(
+            {"LITERAL+", "UIDPLUS", "MULTIAPPEND", "CONDSTORE", "SPECIAL-USE", "MOVE", "IDLE",
+             "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN", "AUTH=XOAUTH2", "STARTTLS",
+             "UNSELECT", "QUOTA", "STATUS=SIZE", "APPENDLIMIT"},
+            CLI::ignore_case));
     add_log_options(*cmd, args->log);
     cmd->callback([args, &runner] { runner = [args] { return run_testserver(*args); }; });
 }

@@ -19,10 +19,11 @@ using Lines = std::vector<std::string>;
 
 const std::string capabilities_before_login =
     "IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=XOAUTH2 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE "
-    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE";
+    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE "
+    "APPENDLIMIT=67108864";
 const std::string capabilities_after_login =
     "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
-    "SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE";
+    "SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE APPENDLIMIT=67108864";
 
 TEST(ImapServer, GreetsWithCapabilitiesAndAnswersCapability) {
     ImapServer server;
@@ -395,7 +396,7 @@ TEST(ImapServer, StartTlsUpgradesAndDropsStartTlsFromCapabilities) {
     EXPECT_EQ(client.command("t3", "CAPABILITY"),
               (Lines{"* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR LITERAL+ ID ENABLE "
                      "IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE "
-                     "MULTIAPPEND STATUS=SIZE",
+                     "MULTIAPPEND STATUS=SIZE APPENDLIMIT=67108864",
                      "t3 OK CAPABILITY completed"}));
     EXPECT_EQ(client.command("t4", "STARTTLS"), (Lines{"t4 BAD TLS is already active"}));
     EXPECT_EQ(client.command("t5", "LOGIN alice wonderland").back().rfind("t5 OK", 0), 0u);

@@ -6,7 +6,8 @@ or a password that would cross the network unencrypted; the password
 sources; and no password in any output, even at -vv. ProbeQuota: a server
 with `--quota` (RFC 9208 QUOTA) and STATUS=SIZE (RFC 8438), whose usage,
 limit and folder sizes probe reports; and the same server with both
-extensions hidden, where probe falls back to FETCH RFC822.SIZE."""
+extensions hidden, where probe falls back to FETCH RFC822.SIZE.
+ProbeAppendLimit: APPENDLIMIT (RFC 7889)."""
 
 import imaplib
 import json
@@ -316,6 +317,50 @@ class ProbeQuota(unittest.TestCase):
         doc = json.loads(self.probe(server, "--json").stdout)
         self.assertEqual(doc["quota"], {"used": 4096, "limit": 4096})
         self.assertEqual(doc["totals"]["size"], 4096)
+
+
+class ProbeAppendLimit(unittest.TestCase):
+    """APPENDLIMIT (RFC 7889): the test server announces its --max-literal as
+    APPENDLIMIT=n; probe shows it, and a larger APPEND is refused [TOOBIG]."""
+
+    LIMIT = 100 * 1024
+
+    def start(self, *extra):
+        server = start_testserver(["--imap", "127.0.0.1:0", "--user",
+                                   "%s:%s" % (USER, PASSWORD), "--max-literal",
+                                   str(self.LIMIT), *extra])
+        self.addCleanup(server.stop)
+        return server
+
+    def probe(self, server, *args):
+        url = "imap://%s@127.0.0.1:%d" % (USER, server.ports["imap"])
+        result = subprocess.run([MAILFERRY, "probe", url, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, timeout=TIMEOUT,
+                                env=dict(os.environ, MAILFERRY_PASSWORD=PASSWORD), check=False)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result.stdout
+
+    def test_probe_reports_the_limit_the_server_enforces(self):
+        server = self.start()
+        doc = json.loads(self.probe(server, "--json"))
+        self.assertIn("APPENDLIMIT=%d" % self.LIMIT, doc["capabilities"])
+        self.assertEqual(doc["append_limit"], self.LIMIT)
+        self.assertRegex(self.probe(server), r"(?m)^append limit\s+102400 bytes")
+        imap = imaplib.IMAP4("127.0.0.1", server.ports["imap"], timeout=TIMEOUT)
+        imap.login(USER, PASSWORD)
+        typ, data = imap.append("INBOX", None, None, message_of_size("big", self.LIMIT + 1))
+        self.assertEqual(typ, "NO")
+        self.assertTrue(data[0].startswith(b"[TOOBIG]"), data)
+        typ, data = imap.append("INBOX", None, None, message_of_size("fits", self.LIMIT))
+        self.assertEqual(typ, "OK", data)
+        imap.logout()
+
+    def test_without_the_extension_there_is_no_limit_to_report(self):
+        server = self.start("--disable-capability", "APPENDLIMIT")
+        doc = json.loads(self.probe(server, "--json"))
+        self.assertFalse(any(c.startswith("APPENDLIMIT") for c in doc["capabilities"]))
+        self.assertIsNone(doc["append_limit"])
+        self.assertNotRegex(self.probe(server), r"(?m)^append limit")
 
 
 if __name__ == "__main__":

@@ -102,6 +102,11 @@ std::string Session::capabilities() const {
           "CHILDREN", "SPECIAL-USE", "CONDSTORE", "MULTIAPPEND", "STATUS=SIZE"}) {
         add(name);
     }
+    if (offers("APPENDLIMIT")) {
+        // RFC 7889 §3: the largest message APPEND takes, for every mailbox;
+        // a larger literal is refused with [TOOBIG].
+        caps += " APPENDLIMIT=" + std::to_string(ctx_.limits.max_literal);
+    }
     if (quota_offered()) {
         // RFC 9208 §3.1.1: every resource the server handles is announced.
         caps += " QUOTA QUOTA=RES-STORAGE";
