@@ -1,49 +1,42 @@
 #include "clients/imap/client_error.hpp"
 
+#include "clients/wire/enum_error_category.hpp"
+
 #include <stdexcept>
 #include <utility>
 
 namespace mailferry::imap {
 namespace {
 
-// boost::system::error_category's destructor is protected and non-virtual by
-// design (categories are static objects), which -Wnon-virtual-dtor reports.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-class Category final : public boost::system::error_category {
-  public:
-    const char* name() const noexcept override { return "mailferry.imap.client"; }
-    std::string message(int value) const override {
-        switch (static_cast<client_error>(value)) {
-            case client_error::greeting_rejected:
-                return "server rejected the connection";
-            case client_error::command_failed:
-                return "command failed (NO)";
-            case client_error::command_rejected:
-                return "command rejected as invalid (BAD)";
-            case client_error::authentication_failed:
-                return "authentication failed";
-            case client_error::server_bye:
-                return "server closed the session (BYE)";
-            case client_error::protocol_error:
-                return "server sent an invalid or unexpected response";
-            case client_error::starttls_unavailable:
-                return "server does not offer STARTTLS";
-            case client_error::no_usable_mechanism:
-                return "no usable login mechanism";
-            case client_error::body_size_mismatch:
-                return "message body size differs from the announced size";
-            case client_error::stream_failed:
-                return "the other end of a message stream failed";
-            case client_error::not_supported:
-                return "operation not supported by the server";
-            case client_error::no_mailbox_selected:
-                return "no mailbox selected";
-        }
-        return "unknown IMAP client error";
+std::string describe(client_error value) {
+    switch (value) {
+        case client_error::greeting_rejected:
+            return "server rejected the connection";
+        case client_error::command_failed:
+            return "command failed (NO)";
+        case client_error::command_rejected:
+            return "command rejected as invalid (BAD)";
+        case client_error::authentication_failed:
+            return "authentication failed";
+        case client_error::server_bye:
+            return "server closed the session (BYE)";
+        case client_error::protocol_error:
+            return "server sent an invalid or unexpected response";
+        case client_error::starttls_unavailable:
+            return "server does not offer STARTTLS";
+        case client_error::no_usable_mechanism:
+            return "no usable login mechanism";
+        case client_error::body_size_mismatch:
+            return "message body size differs from the announced size";
+        case client_error::stream_failed:
+            return "the other end of a message stream failed";
+        case client_error::not_supported:
+            return "operation not supported by the server";
+        case client_error::no_mailbox_selected:
+            return "no mailbox selected";
     }
-};
-#pragma GCC diagnostic pop
+    return "unknown IMAP client error";
+}
 
 std::string with_detail(std::string_view detail) {
     return detail.empty() ? std::string() : " (" + std::string(detail) + ")";
@@ -56,7 +49,7 @@ std::string quoted(std::string_view response) {
 }  // namespace
 
 const boost::system::error_category& client_error_category() noexcept {
-    static const Category category;
+    static const wire::EnumErrorCategory<client_error> category("mailferry.imap.client", describe);
     return category;
 }
 

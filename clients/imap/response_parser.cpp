@@ -135,7 +135,9 @@ FeedResult ResponseParser::feed(std::string_view in) {
                 const std::size_t take = lf == std::string_view::npos ? rest.size() : lf;
                 // +1: the CR of CRLF is not part of the line's length.
                 if (buffer_.size() - line_start_ + take > limits_.max_line_length + 1) {
-                    buffer_.append(rest.substr(0, std::min(take, quote_limit)));
+                    // Keep more than the limit, whatever the read size, so
+                    // the quote in the message always says it was cut.
+                    buffer_.append(rest.substr(0, std::min(take, limits_.max_line_length + 1)));
                     return fail(
                         used + take, error::line_too_long,
                         "line longer than " + std::to_string(limits_.max_line_length) + " bytes");

@@ -1,5 +1,7 @@
 #include "clients/net/error.hpp"
 
+#include "clients/wire/enum_error_category.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 
@@ -10,46 +12,35 @@
 namespace mailferry::net {
 namespace {
 
-// boost::system::error_category has a protected non-virtual destructor by
-// design (categories are static objects, never deleted through the base), which
-// -Wnon-virtual-dtor reports.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-class Category final : public boost::system::error_category {
-  public:
-    const char* name() const noexcept override { return "mailferry.net"; }
-
-    std::string message(int ev) const override {
-        switch (static_cast<error>(ev)) {
-            case error::resolve_failed:
-                return "cannot resolve host name";
-            case error::connection_refused:
-                return "connection refused";
-            case error::timed_out:
-                return "timed out";
-            case error::connect_failed:
-                return "cannot connect";
-            case error::tls_handshake_failed:
-                return "TLS handshake failed";
-            case error::certificate_untrusted:
-                return "TLS certificate not trusted";
-            case error::certificate_name_mismatch:
-                return "TLS certificate does not match the host name";
-            case error::certificate_expired:
-                return "TLS certificate expired or not yet valid";
-            case error::connection_closed:
-                return "connection closed by the server";
-            case error::plaintext_refused:
-                return "refusing to send a password without TLS";
-            case error::io_failed:
-                return "network I/O failed";
-            case error::cancelled:
-                return "cancelled";
-        }
-        return "unknown network error";
+std::string describe(error value) {
+    switch (value) {
+        case error::resolve_failed:
+            return "cannot resolve host name";
+        case error::connection_refused:
+            return "connection refused";
+        case error::timed_out:
+            return "timed out";
+        case error::connect_failed:
+            return "cannot connect";
+        case error::tls_handshake_failed:
+            return "TLS handshake failed";
+        case error::certificate_untrusted:
+            return "TLS certificate not trusted";
+        case error::certificate_name_mismatch:
+            return "TLS certificate does not match the host name";
+        case error::certificate_expired:
+            return "TLS certificate expired or not yet valid";
+        case error::connection_closed:
+            return "connection closed by the server";
+        case error::plaintext_refused:
+            return "refusing to send a password without TLS";
+        case error::io_failed:
+            return "network I/O failed";
+        case error::cancelled:
+            return "cancelled";
     }
-};
-#pragma GCC diagnostic pop
+    return "unknown network error";
+}
 
 constexpr std::string_view skip_verification =
     "or --insecure to skip verification (not recommended).";
@@ -127,7 +118,7 @@ std::string compose(error e, std::string_view server, Step step, std::string_vie
 }  // namespace
 
 const boost::system::error_category& error_category() noexcept {
-    static const Category category;
+    static const wire::EnumErrorCategory<error> category("mailferry.net", describe);
     return category;
 }
 

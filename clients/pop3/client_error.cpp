@@ -1,5 +1,7 @@
 #include "clients/pop3/client_error.hpp"
 
+#include "clients/wire/enum_error_category.hpp"
+
 #include <fmt/format.h>
 
 #include <string>
@@ -7,44 +9,34 @@
 namespace mailferry::pop3 {
 namespace {
 
-// boost::system::error_category has a protected non-virtual destructor by
-// design (categories are static objects), which -Wnon-virtual-dtor reports.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-class Category final : public boost::system::error_category {
-  public:
-    const char* name() const noexcept override { return "mailferry.pop3.client"; }
-
-    std::string message(int ev) const override {
-        switch (static_cast<client_error>(ev)) {
-            case client_error::command_rejected:
-                return "command rejected by the POP3 server";
-            case client_error::auth_failed:
-                return "POP3 login rejected";
-            case client_error::in_use:
-                return "POP3 maildrop in use by another session";
-            case client_error::login_delay:
-                return "POP3 login too soon after the last one";
-            case client_error::server_temporary:
-                return "temporary POP3 server failure";
-            case client_error::server_permanent:
-                return "permanent POP3 server failure";
-            case client_error::protocol_error:
-                return "POP3 protocol error";
-            case client_error::sink_failed:
-                return "message body could not be stored";
-            case client_error::not_connected:
-                return "POP3 connection no longer usable";
-        }
-        return "unknown POP3 client error";
+std::string describe(client_error value) {
+    switch (value) {
+        case client_error::command_rejected:
+            return "command rejected by the POP3 server";
+        case client_error::auth_failed:
+            return "POP3 login rejected";
+        case client_error::in_use:
+            return "POP3 maildrop in use by another session";
+        case client_error::login_delay:
+            return "POP3 login too soon after the last one";
+        case client_error::server_temporary:
+            return "temporary POP3 server failure";
+        case client_error::server_permanent:
+            return "permanent POP3 server failure";
+        case client_error::protocol_error:
+            return "POP3 protocol error";
+        case client_error::sink_failed:
+            return "message body could not be stored";
+        case client_error::not_connected:
+            return "POP3 connection no longer usable";
     }
-};
-#pragma GCC diagnostic pop
+    return "unknown POP3 client error";
+}
 
 }  // namespace
 
 const boost::system::error_category& client_error_category() noexcept {
-    static const Category category;
+    static const wire::EnumErrorCategory<client_error> category("mailferry.pop3.client", describe);
     return category;
 }
 

@@ -507,6 +507,21 @@ TEST(ImapResponseParser, LineLengthLimit) {
               limits);
 }
 
+// A limit above the quoted length (120 octets): the quote is cut, and says
+// so, however the overlong line arrived (found by fuzzing: fed whole, a line
+// one octet over the limit lost the "...").
+TEST(ImapResponseParser, OverlongLineQuoteIsCutTheSameForEveryReadSize) {
+    ParseLimits limits;
+    limits.max_line_length = 200;
+    const std::string text(196, 'a');  // "* OK " + 196 = 201 octets
+    run_cases({{"one octet over the limit",
+                "* OK " + text + "\r\n",
+                {"error mailferry.imap:2 Server sent invalid input: line longer than 200 bytes: "
+                 "\"* OK " +
+                 text.substr(0, 115) + "\"..."}}},
+              limits);
+}
+
 TEST(ImapResponseParser, LineLimitAppliesPerLineAroundLiterals) {
     ParseLimits limits;
     limits.max_line_length = 24;
