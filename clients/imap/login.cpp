@@ -6,7 +6,10 @@
 #include "clients/net/plaintext_policy.hpp"
 #include "clients/wire/sasl.hpp"
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace mailferry::imap {
@@ -67,24 +70,37 @@ awaitable<std::optional<Error>> Client::login_with_mechanism() {
                                     "the server does not offer AUTH=LOGIN; let the client pick a "
                                     "method the server offers");
     }
+    // Named locals only: GCC 12 destroys temporaries built inside a
+    // co_await's arguments twice (a converted lambda, a string literal).
+    using Respond = std::function<std::optional<std::string>(std::string_view)>;
     switch (mech) {
         case AuthMechanism::plain: {
-            co_return co_await authenticate(
-                "PLAIN", wire::sasl_plain_response({}, options_.user, options_.password),
-                [](std::string_view) { return std::optional<std::string>(); });
+            std::string name = "PLAIN";
+            std::optional<std::string> initial =
+                wire::sasl_plain_response({}, options_.user, options_.password);
+            Respond respond = [](std::string_view) { return std::optional<std::string>(); };
+            co_return co_await authenticate(std::move(name), std::move(initial),
+                                            std::move(respond));
         }
         case AuthMechanism::sasl_login: {
+            std::string name = "LOGIN";
             auto sasl = std::make_shared<wire::SaslLogin>(options_.user, options_.password);
-            co_return co_await authenticate(
-                "LOGIN", std::nullopt,
-                [sasl](std::string_view challenge) { return sasl->respond(challenge); });
+            Respond respond = [sasl](std::string_view challenge) {
+                return sasl->respond(challenge);
+            };
+            co_return co_await authenticate(std::move(name), std::nullopt, std::move(respond));
         }
         case AuthMechanism::xoauth2: {
             // After a rejected token the server sends its JSON error as a
             // challenge; the client answers with an empty line and gets NO.
-            co_return co_await authenticate(
-                "XOAUTH2", wire::sasl_xoauth2_response(options_.user, options_.password),
-                [](std::string_view) { return std::optional<std::string>(std::string()); });
+            std::string name = "XOAUTH2";
+            std::optional<std::string> initial =
+                wire::sasl_xoauth2_response(options_.user, options_.password);
+            Respond respond = [](std::string_view) {
+                return std::optional<std::string>(std::string());
+            };
+            co_return co_await authenticate(std::move(name), std::move(initial),
+                                            std::move(respond));
         }
         case AuthMechanism::login:
         case AuthMechanism::automatic:

@@ -109,10 +109,13 @@ TEST(ImapClientIdle, TimeoutReportsNothingChangedAndLeavesTheConnectionUsable) {
 TEST(ImapClientIdle, FlagChangeByAnotherSessionIsReported) {
     ImapClientServer server;
     seed_two(server);
-    std::optional<asio::steady_timer> idling;
+    // Lives in the coroutine frame: a timer must not outlive its io_context.
+    asio::steady_timer* idling = nullptr;
     auto on_idling = [&] { idling->cancel(); };
     auto body = [&]() -> asio::awaitable<void> {
-        idling.emplace(co_await asio::this_coro::executor, 20s);
+        auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer timer(executor, 20s);
+        idling = &timer;
         auto watcher = co_await imap::Client::connect(with_trigger(server.options(), on_idling));
         CO_REQUIRE(watcher, watcher.error().message);
         auto writer = co_await imap::Client::connect(server.options());
@@ -149,10 +152,13 @@ TEST(ImapClientIdle, FlagChangeByAnotherSessionIsReported) {
 TEST(ImapClientIdle, CancellingTheWaitClosesTheConnectionRatherThanLeaveItIdling) {
     ImapClientServer server;
     seed_two(server);
-    std::optional<asio::steady_timer> idling;
+    // Lives in the coroutine frame: a timer must not outlive its io_context.
+    asio::steady_timer* idling = nullptr;
     auto on_idling = [&] { idling->cancel(); };
     auto body = [&]() -> asio::awaitable<void> {
-        idling.emplace(co_await asio::this_coro::executor, 20s);
+        auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer timer(executor, 20s);
+        idling = &timer;
         auto client = co_await imap::Client::connect(with_trigger(server.options(), on_idling));
         CO_REQUIRE(client, client.error().message);
         auto& c = **client;

@@ -220,9 +220,12 @@ TEST_F(ImapClientQresync, UidvalidityMismatchIsReportedWithoutChanges) {
 }
 
 TEST_F(ImapClientQresync, IdleReportsTheUidAnotherSessionExpunges) {
-    std::optional<asio::steady_timer> idling;
+    // Lives in the coroutine frame: a timer must not outlive its io_context.
+    asio::steady_timer* idling = nullptr;
     auto body = [&]() -> asio::awaitable<void> {
-        idling.emplace(co_await asio::this_coro::executor, 60s);
+        auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer timer(executor, 60s);
+        idling = &timer;
         auto watcher_options = options_for(*dovecot_);
         auto logger = std::make_shared<spdlog::logger>(
             "qresync_idle", std::make_shared<ContinuationSink>([&] { idling->cancel(); }));
