@@ -1,5 +1,7 @@
 #include "sync/content_hash.hpp"
 
+#include "clients/wire/digest.hpp"
+
 #include <openssl/evp.h>
 
 #include <array>
@@ -44,13 +46,7 @@ std::string ContentHasher::digest(std::uint32_t number) {
         return {};
     }
     contexts_.erase(it);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string text;
-    for (unsigned int i = 0; i < size; ++i) {
-        text += hex[out[i] >> 4];
-        text += hex[out[i] & 0x0f];
-    }
-    return text;
+    return wire::lower_hex(std::span<const unsigned char>(out.data(), size));
 }
 
 }  // namespace mailferry::sync

@@ -9,8 +9,8 @@
 #include <boost/algorithm/string/classification.hpp>
 #include <boost/algorithm/string/split.hpp>
 
+#include <algorithm>
 #include <map>
-#include <set>
 
 namespace mailferry::sync {
 namespace {
@@ -202,12 +202,11 @@ awaitable<MailboxResult<std::vector<MessageMeta>>> ImapSource::list_changes(
         }
     }
     // A UID changed since the mark but expunged before list_uids() ran is
-    // gone: only what list_uids() saw exists.
-    std::set<std::uint32_t> existing(uids->begin(), uids->end());
+    // gone: only what list_uids() saw (sorted) exists.
     std::vector<MessageMeta> out;
     out.reserve(by_uid.size());
     for (auto& [uid, meta] : by_uid) {
-        if (existing.count(uid) != 0) {
+        if (std::binary_search(uids->begin(), uids->end(), uid)) {
             out.push_back(std::move(meta));
         }
     }

@@ -3,6 +3,8 @@
 
 #include "clients/pop3/client.hpp"
 
+#include "clients/wire/digest.hpp"
+
 #include "clients/net/connector.hpp"
 #include "clients/net/deadline.hpp"
 #include "clients/net/plaintext_policy.hpp"
@@ -53,27 +55,6 @@ std::string find_timestamp(std::string_view text) {
         return {};
     }
     return std::string(candidate);
-}
-
-// RFC 1939 §7: APOP digest = lower-case hex MD5 of timestamp + secret.
-std::string apop_digest(std::string_view timestamp, std::string_view password) {
-    std::string input;
-    input.reserve(timestamp.size() + password.size());
-    input.append(timestamp).append(password);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    const int ok = EVP_Digest(input.data(), input.size(), digest.data(), &size, EVP_md5(), nullptr);
-    std::fill(input.begin(), input.end(), '\0');
-    if (ok != 1) {
-        return {};
-    }
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < size; ++i) {
-        hex.push_back(digits[digest[i] >> 4]);
-        hex.push_back(digits[digest[i] & 0x0F]);
-    }
-    return hex;
 }
 
 Capabilities parse_capabilities(std::string_view listing) {
@@ -478,7 +459,7 @@ awaitable<Result<LoginMethod>> Client::login(std::string user, std::string passw
 
     if (method == LoginMethod::apop) {
         auto answer = co_await s.command(
-            fmt::format("APOP {} {}", user, apop_digest(s.timestamp, password)), "APOP");
+            fmt::format("APOP {} {}", user, wire::apop_digest(s.timestamp, password)), "APOP");
         if (!answer) {
             co_return answer.error();
         }

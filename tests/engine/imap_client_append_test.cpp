@@ -22,30 +22,14 @@ namespace imap = mailferry::imap;
 using Status = imap::AppendOutcome::Status;
 
 // The test server with users u/p and v/q, `hidden` capabilities and faults.
-class AppendServer {
+class AppendServer : public ImapClientServer {
   public:
-    AppendServer(std::set<std::string> hidden, std::string faults = {}) {
-        ts::ServerOptions options;
-        options.listeners.push_back(
-            ts::ListenerSpec::parse(ts::Protocol::imap, false, "127.0.0.1:0"));
-        options.users = {{"u", "p"}, {"v", "q"}};
-        options.limits.disabled_capabilities = std::move(hidden);
-        if (!faults.empty()) {
-            options.faults = ts::FaultPlan::parse(faults);
-        }
-        server_ = std::make_unique<ts::TestServerThread>(std::move(options));
-    }
-
-    imap::ClientOptions options(std::shared_ptr<spdlog::logger> logger) const {
-        imap::ClientOptions o =
-            loopback_client_options(server_->port(ts::Protocol::imap), "u", "p");
-        o.logger = std::move(logger);
-        return o;
-    }
+    AppendServer(std::set<std::string> hidden, std::string faults = {})
+        : ImapClientServer({.faults = std::move(faults), .hidden = std::move(hidden)}) {}
 
     // INBOX of user u as stored: (info, body) in UID order.
     std::vector<std::pair<ts::MessageInfo, std::string>> inbox() {
-        return server_->call([](ts::TestServer& s) {
+        return server().call([](ts::TestServer& s) {
             std::vector<std::pair<ts::MessageInfo, std::string>> out;
             for (const auto& m : s.store().messages("u", "INBOX")) {
                 out.emplace_back(m, *s.store().body("u", "INBOX", m.uid));
@@ -55,12 +39,9 @@ class AppendServer {
     }
 
     std::uint32_t uidvalidity() {
-        return server_->call(
+        return server().call(
             [](ts::TestServer& s) { return s.store().mailbox("u", "INBOX")->uidvalidity; });
     }
-
-  private:
-    std::unique_ptr<ts::TestServerThread> server_;
 };
 
 // Every line the client traced ("host:port C: ..." / "S: ..."), in order.

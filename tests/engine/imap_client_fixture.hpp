@@ -18,6 +18,8 @@
 #include <exception>
 #include <fstream>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -27,8 +29,10 @@ namespace asio = boost::asio;
 namespace ts = mailferry::testserver;
 
 struct ImapClientServerOptions {
-    bool tls = false;    // self-signed cert, STARTTLS offered, plus an imaps listener
-    std::string faults;  // FaultPlan::parse() syntax
+    bool tls = false;                          // self-signed cert, STARTTLS offered, plus imaps
+    std::string faults{};                      // FaultPlan::parse() syntax
+    std::set<std::string> hidden{};            // capabilities the server neither offers nor takes
+    std::optional<std::uint64_t> quota_kib{};  // RFC 9208 STORAGE limit of every user
 };
 
 // Client options for a test server on 127.0.0.1, with 10 s deadlines on
@@ -61,6 +65,8 @@ class ImapClientServer {
         if (!o.faults.empty()) {
             options.faults = ts::FaultPlan::parse(o.faults);
         }
+        options.limits.disabled_capabilities = std::move(o.hidden);
+        options.limits.quota_kib = o.quota_kib;
         server_ = std::make_unique<ts::TestServerThread>(std::move(options));
         if (o.tls) {
             ca_file_ = dir_ / "ca.pem";
@@ -86,6 +92,13 @@ class ImapClientServer {
                 o.tls_context = *ctx;
             }
         }
+        return o;
+    }
+
+    // As user u, tracing the protocol to `logger`.
+    imap::ClientOptions options(std::shared_ptr<spdlog::logger> logger) const {
+        imap::ClientOptions o = options();
+        o.logger = std::move(logger);
         return o;
     }
 

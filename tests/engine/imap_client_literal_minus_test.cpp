@@ -33,12 +33,9 @@ void serve_literal_minus(ScriptedSession& s, std::size_t appends, std::vector<Re
     }
     static const std::regex literal(R"(\{(\d+)(\+?)\}$)");
     std::string deferred;  // tagged APPEND answers held back
-    std::string line;
-    while (s.read_line(line)) {
-        const std::size_t space = line.find(' ');
-        const std::string tag = line.substr(0, space);
-        const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
-        const std::string verb = rest.substr(0, rest.find(' '));
+    ScriptedSession::Command command;
+    while (s.read_command(command)) {
+        const auto& [line, tag, rest, verb] = command;
         std::smatch m;
         if (verb == "APPEND" && std::regex_search(line, m, literal)) {
             Received r;

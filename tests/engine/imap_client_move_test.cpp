@@ -22,23 +22,10 @@ namespace imap = mailferry::imap;
 using boost::system::error_code;
 
 // The test server with users u/p and v/q and `hidden` capabilities.
-class MoveServer {
+class MoveServer : public ImapClientServer {
   public:
-    explicit MoveServer(std::set<std::string> hidden) {
-        ts::ServerOptions options;
-        options.listeners.push_back(
-            ts::ListenerSpec::parse(ts::Protocol::imap, false, "127.0.0.1:0"));
-        options.users = {{"u", "p"}, {"v", "q"}};
-        options.limits.disabled_capabilities = std::move(hidden);
-        server_ = std::make_unique<ts::TestServerThread>(std::move(options));
-    }
-
-    imap::ClientOptions options(std::shared_ptr<spdlog::logger> logger) const {
-        imap::ClientOptions o =
-            loopback_client_options(server_->port(ts::Protocol::imap), "u", "p");
-        o.logger = std::move(logger);
-        return o;
-    }
+    explicit MoveServer(std::set<std::string> hidden)
+        : ImapClientServer({.hidden = std::move(hidden)}) {}
 
     std::vector<std::string> seed_inbox(std::size_t count) {
         std::vector<ts::MailStore::NewMessage> messages;
@@ -47,18 +34,15 @@ class MoveServer {
             bodies.push_back(make_message("m" + std::to_string(i), 200 + 97 * i));
             messages.push_back({bodies.back(), {}, {}});
         }
-        auto appended = server_->call(
+        auto appended = server().call(
             [&](ts::TestServer& s) { return s.store().append("u", "INBOX", std::move(messages)); });
         EXPECT_EQ(appended.error, ts::StoreError::ok);
         EXPECT_EQ(appended.uids, (std::vector<std::uint32_t>{1, 2, 3}));
-        auto created = server_->call(
+        auto created = server().call(
             [](ts::TestServer& s) { return s.store().create_mailbox("u", "Old Mail"); });
         EXPECT_EQ(created, ts::StoreError::ok);
         return bodies;
     }
-
-  private:
-    std::unique_ptr<ts::TestServerThread> server_;
 };
 
 struct Collect final : imap::BodySink {

@@ -67,12 +67,9 @@ void serve_qresync(ScriptedSession& s, std::vector<std::string>& received) {
     if (!s.send("* OK [CAPABILITY " + qresync_caps + "] scripted\r\n")) {
         return;
     }
-    std::string line;
-    while (s.read_line(line)) {
-        const std::size_t space = line.find(' ');
-        const std::string tag = line.substr(0, space);
-        const std::string rest = space == std::string::npos ? "" : line.substr(space + 1);
-        const std::string verb = rest.substr(0, rest.find(' '));
+    ScriptedSession::Command command;
+    while (s.read_command(command)) {
+        const auto& [line, tag, rest, verb] = command;
         received.push_back(rest);
         std::string answer;
         std::string completion = "OK done";

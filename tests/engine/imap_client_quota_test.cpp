@@ -5,6 +5,7 @@
 // the connection stays usable.
 
 #include "tests/engine/imap_client_fixture.hpp"
+#include "tests/support/sized_message.hpp"
 
 #include <algorithm>
 #include <set>
@@ -15,33 +16,12 @@ using namespace mailferry;
 using namespace mailferry::test;
 namespace imap = mailferry::imap;
 
-// A message of exactly `size` octets (size >= 40), CRLF throughout.
-std::string message_of_size(const std::string& id, std::size_t size) {
-    std::string m = "Subject: " + id + "\r\n\r\n";
-    while (m.size() < size) {
-        const std::size_t n = std::min<std::size_t>(60, size - m.size());
-        m += n >= 3 ? std::string(n - 2, 'x') + "\r\n" : std::string(n, 'y');
-    }
-    return m;
-}
-
 // The test server with users u/p and v/q, a quota of `quota_kib` KiB when
 // given, and `hidden` capabilities.
-class QuotaServer {
+class QuotaServer : public ImapClientServer {
   public:
-    QuotaServer(std::optional<std::uint64_t> quota_kib, std::set<std::string> hidden = {}) {
-        ts::ServerOptions options;
-        options.listeners.push_back(
-            ts::ListenerSpec::parse(ts::Protocol::imap, false, "127.0.0.1:0"));
-        options.users = {{"u", "p"}, {"v", "q"}};
-        options.limits.quota_kib = quota_kib;
-        options.limits.disabled_capabilities = std::move(hidden);
-        server_ = std::make_unique<ts::TestServerThread>(std::move(options));
-    }
-
-    imap::ClientOptions options() const {
-        return loopback_client_options(server_->port(ts::Protocol::imap), "u", "p");
-    }
+    explicit QuotaServer(std::optional<std::uint64_t> quota_kib, std::set<std::string> hidden = {})
+        : ImapClientServer({.hidden = std::move(hidden), .quota_kib = quota_kib}) {}
 
     // Stores messages of the given sizes in u's `mailbox`.
     void seed(const std::string& mailbox, std::vector<std::size_t> sizes) {
@@ -49,19 +29,16 @@ class QuotaServer {
         for (const auto size : sizes) {
             messages.push_back({message_of_size(mailbox, size), {}, {}});
         }
-        auto appended = server_->call(
+        auto appended = server().call(
             [&](ts::TestServer& s) { return s.store().append("u", mailbox, std::move(messages)); });
         EXPECT_EQ(appended.error, ts::StoreError::ok);
     }
 
     void create(const std::string& mailbox) {
-        auto created = server_->call(
+        auto created = server().call(
             [&](ts::TestServer& s) { return s.store().create_mailbox("u", mailbox); });
         EXPECT_EQ(created, ts::StoreError::ok);
     }
-
-  private:
-    std::unique_ptr<ts::TestServerThread> server_;
 };
 
 std::optional<std::uint64_t> item(const imap::MailboxStatus& status, std::string_view name) {

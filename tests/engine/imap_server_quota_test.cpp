@@ -5,6 +5,7 @@
 // a MOVE that leaves the usage as it was, and both extensions hidden.
 
 #include "tests/engine/imap_server_fixture.hpp"
+#include "tests/support/sized_message.hpp"
 
 #include <algorithm>
 #include <string>
@@ -14,17 +15,6 @@ namespace mailferry::test {
 namespace {
 
 using Lines = std::vector<std::string>;
-
-// A message of exactly `size` octets (size >= 40): a Subject line naming it
-// and a body of 'x' lines, CRLF throughout.
-std::string message_of_size(const std::string& id, std::size_t size) {
-    std::string m = "Subject: " + id + "\r\n\r\n";
-    while (m.size() < size) {
-        const std::size_t n = std::min<std::size_t>(60, size - m.size());
-        m += n >= 3 ? std::string(n - 2, 'x') + "\r\n" : std::string(n, 'y');
-    }
-    return m;
-}
 
 testserver::ServerLimits quota_limits(std::uint64_t kib) {
     testserver::ServerLimits limits;
@@ -86,7 +76,9 @@ TEST(ImapServerQuota, GetQuotaRootAndGetQuotaReportUsageInKibRoundedUp) {
     ImapTestClient client(server.port());
     const auto greeting = client.response();
     ASSERT_TRUE(greeting);
-    EXPECT_NE(greeting->find(" QUOTA QUOTA=RES-STORAGE]"), std::string::npos) << *greeting;
+    EXPECT_NE(greeting->find(" STATUS=SIZE APPENDLIMIT=67108864 QUOTA QUOTA=RES-STORAGE]"),
+              std::string::npos)
+        << *greeting;
     EXPECT_TRUE(starts_with(last(client.command("l", "LOGIN alice wonderland")), "l OK"));
     // 1030 octets are 2 KiB when rounded up (RFC 9208 §5.1 counts 1024-octet units).
     EXPECT_EQ(client.command("q1", "GETQUOTAROOT INBOX"),

@@ -27,7 +27,23 @@ MESSAGES = [b"From: a@example.org\r\nSubject: %d\r\n\r\nbody %d\r\n" % (n, n) fo
 TOTAL = sum(len(m) for m in MESSAGES)
 
 
-class ProbeDovecot(unittest.TestCase):
+def write_password_file(directory):
+    path = os.path.join(directory, "pw")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(PASSWORD + "\n")
+    return path
+
+
+class DovecotCase(unittest.TestCase):
+    """A Dovecot started in setUpClass (cls.dovecot in cls.dir), stopped here."""
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dovecot.stop()
+        shutil.rmtree(cls.dir, True)
+
+
+class ProbeDovecot(DovecotCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="mailferry-probe-dovecot-")
@@ -40,14 +56,7 @@ class ProbeDovecot(unittest.TestCase):
             typ, _ = imap.append("INBOX", None, None, m)
             assert typ == "OK"
         imap.logout()
-        cls.password_file = os.path.join(cls.dir, "pw")
-        with open(cls.password_file, "w", encoding="utf-8") as f:
-            f.write(PASSWORD + "\n")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.dovecot.stop()
-        shutil.rmtree(cls.dir, True)
+        cls.password_file = write_password_file(cls.dir)
 
     def probe(self, scheme, *args, password_file=None):
         url = "%s://%s@127.0.0.1:%d" % (scheme, USER, self.dovecot.ports[scheme])
@@ -104,7 +113,7 @@ QUOTA_MESSAGES = {
 }
 
 
-class ProbeDovecotQuota(unittest.TestCase):
+class ProbeDovecotQuota(DovecotCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="mailferry-probe-dovecot-quota-")
@@ -116,14 +125,7 @@ class ProbeDovecotQuota(unittest.TestCase):
                 typ, data = imap.append(folder, None, None, m)
                 assert typ == "OK", data
         imap.logout()
-        cls.password_file = os.path.join(cls.dir, "pw")
-        with open(cls.password_file, "w", encoding="utf-8") as f:
-            f.write(PASSWORD + "\n")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.dovecot.stop()
-        shutil.rmtree(cls.dir, True)
+        cls.password_file = write_password_file(cls.dir)
 
     @classmethod
     def connect(cls):

@@ -40,6 +40,21 @@ class ScriptedSession {
         in_.erase(0, n);
         return true;
     }
+    // The next command line, split: "A1 SELECT x" -> tag "A1", rest
+    // "SELECT x", verb "SELECT".
+    struct Command {
+        std::string line, tag, rest, verb;
+    };
+    bool read_command(Command& c) {
+        if (!read_line(c.line)) {
+            return false;
+        }
+        const std::size_t space = c.line.find(' ');
+        c.tag = c.line.substr(0, space);
+        c.rest = space == std::string::npos ? "" : c.line.substr(space + 1);
+        c.verb = c.rest.substr(0, c.rest.find(' '));
+        return true;
+    }
     // The next `n` octets (a literal).
     bool read_exactly(std::size_t n, std::string& out) {
         if (in_.size() < n) {

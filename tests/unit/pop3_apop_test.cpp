@@ -1,5 +1,6 @@
 // RFC 1939 §7 APOP: greeting timestamps and digests.
 
+#include "clients/wire/digest.hpp"
 #include "contrib/testserver/pop3/apop.hpp"
 
 #include <gtest/gtest.h>
@@ -11,7 +12,7 @@ namespace mailferry::testserver::pop3 {
 namespace {
 
 TEST(Pop3Apop, DigestMatchesTheRfc1939Example) {
-    EXPECT_EQ(apop_digest("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf"),
+    EXPECT_EQ(wire::apop_digest("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf"),
               "c4c9334bac560ecc979e58001b3e22fb");
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // RFC 1939 §7 APOP: the greeting carries a unique timestamp in msg-id form,
 // and the client proves it knows the shared secret by sending the MD5 of
-// timestamp followed by secret.
+// timestamp followed by secret (wire::apop_digest, shared with the client).
 
 #include <string>
 #include <string_view>
@@ -11,9 +11,5 @@ namespace mailferry::testserver::pop3 {
 // "<pid.microseconds.counter@hostname>": unique per call within a process
 // and across restarts (the clock moves on).
 std::string make_apop_timestamp(std::string_view hostname);
-
-// The digest as 32 lower-case hex digits; empty if OpenSSL has no MD5
-// (a FIPS-only provider), which makes every APOP attempt fail.
-std::string apop_digest(std::string_view timestamp, std::string_view secret);
 
 }  // namespace mailferry::testserver::pop3

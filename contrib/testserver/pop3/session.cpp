@@ -9,6 +9,7 @@
 
 #include "clients/net/deadline.hpp"
 #include "clients/wire/base64.hpp"
+#include "clients/wire/digest.hpp"
 #include "clients/wire/sasl.hpp"
 #include "contrib/testserver/pop3/apop.hpp"
 #include "contrib/testserver/pop3/command_parser.hpp"
@@ -350,7 +351,7 @@ void Session::handle_authorization(const Command& cmd) {
             return;
         }
         const auto password = ctx_.store.password_of(args[0]);
-        if (!password || apop_digest(timestamp_, *password) != ascii_lower(args[1])) {
+        if (!password || wire::apop_digest(timestamp_, *password) != ascii_lower(args[1])) {
             login_failed("invalid user name or digest");
         } else {
             login(args[0]);
