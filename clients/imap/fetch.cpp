@@ -57,8 +57,7 @@ class BodyHandler final : public ResponseHandler {
     // response does not name it before the literal.
     void expect(std::optional<std::uint32_t> uid) { expected_ = uid; }
 
-    awaitable<boost::system::error_code> on_literal_begin(const LiteralInfo& info,
-                                                          std::string_view) override {
+    awaitable<boost::system::error_code> on_literal_begin(const LiteralInfo& info) override {
         streaming_ = false;
         if (info.response != "FETCH" || info.item != "BODY[]") {
             co_return boost::system::error_code();

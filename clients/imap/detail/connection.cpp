@@ -16,8 +16,6 @@ namespace mailferry::imap::detail {
 namespace {
 
 constexpr std::size_t read_chunk = 64 * 1024;
-// prefix_ only needs the start of a FETCH line up to a body literal.
-constexpr std::size_t max_prefix = 16 * 1024;
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -78,8 +76,7 @@ std::string Completion::line() const {
 awaitable<std::optional<Error>> ResponseHandler::on_untagged(const Response&) {
     co_return std::nullopt;
 }
-awaitable<boost::system::error_code> ResponseHandler::on_literal_begin(const LiteralInfo&,
-                                                                       std::string_view) {
+awaitable<boost::system::error_code> ResponseHandler::on_literal_begin(const LiteralInfo&) {
     co_return boost::system::error_code();
 }
 awaitable<boost::system::error_code> ResponseHandler::on_literal_chunk(std::string_view) {
@@ -287,23 +284,19 @@ awaitable<ClientResult<const Response*>> Connection::read_response(const std::st
         }
         const std::string_view input(in_.data() + in_pos_, in_len_ - in_pos_);
         const FeedResult r = parser_.feed(input);
-        if (r.event != Event::literal_chunk && prefix_.size() < max_prefix) {
-            prefix_.append(input.substr(0, std::min(r.consumed, max_prefix - prefix_.size())));
-        }
         in_pos_ += r.consumed;
         boost::system::error_code handler_error;
         switch (r.event) {
             case Event::need_more:
                 break;
             case Event::response:
-                prefix_.clear();
                 if (log_->should_log(spdlog::level::trace)) {
                     trace_received(parser_.response());
                 }
                 co_return &parser_.response();
             case Event::literal_begin:
                 in_literal_ = true;
-                handler_error = co_await handler.on_literal_begin(parser_.literal(), prefix_);
+                handler_error = co_await handler.on_literal_begin(parser_.literal());
                 break;
             case Event::literal_chunk:
                 handler_error = co_await handler.on_literal_chunk(r.chunk);

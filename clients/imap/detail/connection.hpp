@@ -59,11 +59,9 @@ class ResponseHandler {
     // untagged OK/NO with response codes and EXISTS/EXPUNGE (also counted by
     // the connection). An error stops the command and closes the connection.
     virtual awaitable<std::optional<Error>> on_untagged(const Response& r);
-    // A literal above ParseLimits::inline_literal_max starts. `prefix` is
-    // the raw text of its response up to the literal (e.g. "* 3 FETCH (UID
-    // 17 BODY[] "); it may be cut short for very long lines.
-    virtual awaitable<boost::system::error_code> on_literal_begin(const LiteralInfo& info,
-                                                                  std::string_view prefix);
+    // A literal above ParseLimits::inline_literal_max starts; `info` says
+    // where it sits (LiteralInfo::uid: the FETCH's UID when sent before it).
+    virtual awaitable<boost::system::error_code> on_literal_begin(const LiteralInfo& info);
     virtual awaitable<boost::system::error_code> on_literal_chunk(std::string_view bytes);
     virtual awaitable<boost::system::error_code> on_literal_end();
 };
@@ -181,7 +179,6 @@ class Connection {
     std::unique_ptr<DeflateCodec> codec_;  // COMPRESS=DEFLATE active
     std::vector<char> raw_;                // compressed input (codec_ reads from it)
     std::size_t in_pos_ = 0, in_len_ = 0;
-    std::string prefix_;  // raw text of the current response so far (for literal_begin)
     bool in_literal_ = false;
     bool open_ = true;
     bool expect_bye_ = false;
