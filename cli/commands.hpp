@@ -16,5 +16,7 @@ void add_probe_command(CLI::App& app, CommandRunner& runner);
 void add_migrate_command(CLI::App& app, CommandRunner& runner);
 void add_status_command(CLI::App& app, CommandRunner& runner);
 void add_demo_command(CLI::App& app, CommandRunner& runner);
+void add_sync_command(CLI::App& app, CommandRunner& runner);
+void add_daemon_command(CLI::App& app, CommandRunner& runner);
 
 }  // namespace mailferry::cli

@@ -2,7 +2,12 @@
 // Log options shared by every command: -v/-q and --log-format. Logs go to
 // stderr so stdout stays for results and reports.
 
+#include <spdlog/logger.h>
 #include <CLI/App.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
 
 namespace mailferry::cli {
 
@@ -13,6 +18,17 @@ struct LogOptions {
 };
 
 void add_log_options(CLI::App& cmd, LogOptions& options);
+// Sets up the "mailferry" logger (stderr) as the default logger; calling it
+// again changes the format and level of it and of every job logger.
 void configure_logging(const LogOptions& options);
+
+// The logger for one job of `sync`/`daemon`: it writes to the default
+// logger's sinks at its level, and its lines name the job: "[job NAME] "
+// before the message in text, a "job" field in JSON. One logger per name,
+// kept for the life of the process, so calling this again is a map look-up.
+// Call configure_logging first (before it, jobs log through spdlog's default
+// stdout logger). Not safe against logging from other threads while
+// configure_logging runs.
+std::shared_ptr<spdlog::logger> job_logger(std::string_view job);
 
 }  // namespace mailferry::cli

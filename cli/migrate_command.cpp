@@ -12,10 +12,10 @@
 #include "cli/logging.hpp"
 #include "cli/migrate_options.hpp"
 #include "cli/migration_runner.hpp"
+#include "cli/opened_state.hpp"
 #include "cli/password_source.hpp"
 #include "cli/progress.hpp"
 #include "cli/state_path.hpp"
-#include "cli/temp_directory.hpp"
 #include "clients/wire/account_url.hpp"
 #include "state/state_store.hpp"
 
@@ -55,28 +55,6 @@ PasswordSpec password_spec(const std::string& side, const std::string& file,
     spec.command = command;
     spec.env_var = side == "source" ? "MAILFERRY_SOURCE_PASSWORD" : "MAILFERRY_TARGET_PASSWORD";
     return spec;
-}
-
-struct OpenedState {
-    std::optional<TempDirectory> temp;  // a dry run without a state file uses an empty one here
-    std::optional<state::StateStore> store;
-};
-
-// A dry run changes nothing, the state file included: when there is none
-// yet, it plans against an empty store in a temporary directory.
-state::Result<void> open_state(OpenedState& opened, const std::filesystem::path& path,
-                               bool dry_run) {
-    std::filesystem::path file = path;
-    if (dry_run && !std::filesystem::exists(path)) {
-        opened.temp.emplace("mailferry-dry-run-");
-        file = opened.temp->path() / "state.db";
-    }
-    auto store = state::StateStore::open(file);
-    if (!store) {
-        return store.error();
-    }
-    opened.store.emplace(std::move(*store));
-    return {};
 }
 
 int run_migrate(const MigrateArgs& args) {

@@ -109,7 +109,11 @@ ExitCode exit_code_for(sync::Outcome outcome) noexcept {
 }
 
 void write_report_file(const std::filesystem::path& path, const sync::Report& report) {
-    const std::string text = report.to_json().dump(2) + "\n";
+    write_json_file(path, report.to_json());
+}
+
+void write_json_file(const std::filesystem::path& path, const nlohmann::json& document) {
+    const std::string text = document.dump(2) + "\n";
     std::filesystem::path temp = path;
     temp += fmt::format(".tmp.{}", ::getpid());
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -31,5 +31,7 @@ ExitCode exit_code_for(sync::Outcome outcome) noexcept;
 // std::runtime_error naming the file on failure (the old file, if any,
 // stays as it was).
 void write_report_file(const std::filesystem::path& path, const sync::Report& report);
+// The same for any JSON document (the report of `sync`).
+void write_json_file(const std::filesystem::path& path, const nlohmann::json& document);
 
 }  // namespace mailferry::cli

@@ -1,11 +1,11 @@
 // `mailferry status [--state PATH] [--json]`: what the state file knows, per
 // account pair: the last run (when, which command, dry run or not, how long,
-// its outcome and totals) and how many folders and messages are tracked.
-// Reads only; a missing state file is not an error ("no runs yet").
+// its outcome and totals) and how many folders and messages are tracked;
+// then per job of `sync` and `daemon`: its last run, next run, back-off and
+// totals. Reads only; a missing state file is not an error ("no runs yet").
 //
-// The store's lock keeps out a second opener, so while a run holds the
-// state file `status` says so and exits 2 with the store's message (which
-// names the running process).
+// The store is opened read-only, without its lock, so `status` works while
+// a run or a daemon holds the state file: it shows what they last committed.
 
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
@@ -17,12 +17,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace mailferry::cli {
 
@@ -67,8 +71,34 @@ nlohmann::json run_json(const state::RunRecord& run) {
     return j;
 }
 
+nlohmann::json optional_utc(const std::optional<std::int64_t>& seconds) {
+    return seconds ? nlohmann::json(utc(*seconds)) : nlohmann::json();
+}
+
+nlohmann::json job_json(const state::JobRecord& job) {
+    return {{"name", job.name},
+            {"source", job.source},
+            {"target", job.target},
+            {"last_started", optional_utc(job.last_started)},
+            {"last_finished", optional_utc(job.last_finished)},
+            {"last_success", optional_utc(job.last_success)},
+            {"last_outcome", job.last_outcome},
+            {"last_exit_code", job.last_exit_code},
+            {"last_messages_copied", job.last_messages_copied},
+            {"last_bytes_copied", job.last_bytes_copied},
+            {"last_error", job.last_error},
+            {"next_run", optional_utc(job.next_run)},
+            {"backoff_s", job.backoff_s},
+            {"consecutive_failures", job.consecutive_failures},
+            {"runs", job.runs},
+            {"failures", job.failures},
+            {"messages_copied", job.messages_copied},
+            {"bytes_copied", job.bytes_copied}};
+}
+
 nlohmann::json summary_json(const std::filesystem::path& file,
-                            const std::vector<state::PairSummary>& pairs) {
+                            const std::vector<state::PairSummary>& pairs,
+                            const std::vector<state::JobRecord>& jobs) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& s : pairs) {
         list.push_back({{"source", s.pair.source},
@@ -83,7 +113,11 @@ nlohmann::json summary_json(const std::filesystem::path& file,
                           {"stale", s.messages.stale}}},
                         {"last_run", s.last_run ? run_json(*s.last_run) : nlohmann::json()}});
     }
-    return {{"state", file.string()}, {"pairs", list}};
+    nlohmann::json job_list = nlohmann::json::array();
+    for (const auto& job : jobs) {
+        job_list.push_back(job_json(job));
+    }
+    return {{"state", file.string()}, {"pairs", list}, {"jobs", job_list}};
 }
 
 std::string run_text(const state::RunRecord& run) {
@@ -111,8 +145,46 @@ std::string run_text(const state::RunRecord& run) {
     return text;
 }
 
+std::string plural(std::uint64_t n, std::string_view word) {
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+// One line: the last run, what it copied, what comes next, the totals.
+std::string job_text(const state::JobRecord& job, std::size_t name_width) {
+    std::string last = "never run";
+    if (job.last_started) {
+        last = fmt::format("last run {} {} (exit {}), copied {} ({})", utc(*job.last_started),
+                           job.last_outcome.empty() ? "unknown" : job.last_outcome,
+                           job.last_exit_code, plural(job.last_messages_copied, "message"),
+                           plural(job.last_bytes_copied, "byte"));
+    }
+    return fmt::format(
+        "  {:<{}}  {}; next run {}; back-off {} s; {} consecutive failure{}; totals {}, {}, {} "
+        "({}) copied\n",
+        job.name, name_width, last, job.next_run ? utc(*job.next_run) : std::string("none"),
+        job.backoff_s, job.consecutive_failures, job.consecutive_failures == 1 ? "" : "s",
+        plural(job.runs, "run"), plural(job.failures, "failure"),
+        plural(job.messages_copied, "message"), plural(job.bytes_copied, "byte"));
+}
+
+std::string jobs_text(const std::vector<state::JobRecord>& jobs) {
+    if (jobs.empty()) {
+        return {};
+    }
+    std::size_t width = 0;
+    for (const auto& job : jobs) {
+        width = std::max(width, job.name.size());
+    }
+    std::string text = fmt::format("\n{}\n", plural(jobs.size(), "job"));
+    for (const auto& job : jobs) {
+        text += job_text(job, width);
+    }
+    return text;
+}
+
 std::string summary_text(const std::filesystem::path& file,
-                         const std::vector<state::PairSummary>& pairs) {
+                         const std::vector<state::PairSummary>& pairs,
+                         const std::vector<state::JobRecord>& jobs) {
     std::string text = fmt::format("state {}: {} account pair{}\n", file.string(), pairs.size(),
                                    pairs.size() == 1 ? "" : "s");
     for (const auto& s : pairs) {
@@ -124,7 +196,7 @@ std::string summary_text(const std::filesystem::path& file,
             s.folders, s.messages.total(), s.messages.copied, s.messages.pending,
             s.messages.deleted_on_source, s.messages.deleted_on_target, s.messages.stale);
     }
-    return text;
+    return text + jobs_text(jobs);
 }
 
 int run_status(const StatusArgs& args) {
@@ -136,15 +208,17 @@ int run_status(const StatusArgs& args) {
         std::fprintf(stderr, "mailferry status: %s\n", e.what());
         return static_cast<int>(ExitCode::usage);
     }
-    if (!std::filesystem::exists(file)) {
+    state::OpenOptions options;
+    options.read_only = true;
+    auto store = state::StateStore::open(file, options);
+    if (!store && store.error().code == state::error::not_found) {
         if (args.json) {
-            std::puts(summary_json(file, {}).dump(2).c_str());
+            std::puts(summary_json(file, {}, {}).dump(2).c_str());
         } else {
             std::printf("no runs yet: there is no state file at %s\n", file.c_str());
         }
         return static_cast<int>(ExitCode::ok);
     }
-    auto store = state::StateStore::open(file);
     if (!store) {
         std::fprintf(stderr, "mailferry status: %s\n", store.error().message.c_str());
         return static_cast<int>(ExitCode::usage);
@@ -154,10 +228,15 @@ int run_status(const StatusArgs& args) {
         std::fprintf(stderr, "mailferry status: %s\n", pairs.error().message.c_str());
         return static_cast<int>(ExitCode::usage);
     }
+    auto jobs = store->jobs();
+    if (!jobs) {
+        std::fprintf(stderr, "mailferry status: %s\n", jobs.error().message.c_str());
+        return static_cast<int>(ExitCode::usage);
+    }
     if (args.json) {
-        std::puts(summary_json(file, *pairs).dump(2).c_str());
+        std::puts(summary_json(file, *pairs, *jobs).dump(2).c_str());
     } else {
-        std::fputs(summary_text(file, *pairs).c_str(), stdout);
+        std::fputs(summary_text(file, *pairs, *jobs).c_str(), stdout);
     }
     return static_cast<int>(ExitCode::ok);
 }

@@ -1,12 +1,18 @@
 #pragma once
 // The state's SQLite connection: opened with the state's lock held, set up
-// for crash safety and migrated to the latest schema.
+// for crash safety and migrated to the latest schema; or opened read-only,
+// without the lock, to look at what another run is writing.
 //
 // Setup (STYLE §6): journal_mode=WAL, synchronous=FULL (a commit is on the
 // disk when it returns, so a kill -9 or a power loss keeps every committed
 // transaction), foreign_keys=ON and a short busy timeout. The lock file
 // (LockFile, "<file>.lock") is taken before the database is touched and
 // released after the connection is closed.
+//
+// Read-only (OpenOptions::read_only): no lock file is taken or created and
+// nothing is migrated, so it works while a run holds the lock and writes;
+// WAL mode lets it read the last committed state meanwhile. The schema stays
+// what the file has: the store treats tables of later schemas as empty.
 //
 // Not thread-safe: one Database is used by one thread at a time.
 
@@ -19,6 +25,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace mailferry::state {
 
@@ -30,6 +37,9 @@ struct OpenOptions {
     // PRAGMA max_page_count of this connection; 0 keeps SQLite's limit. A
     // low value makes the file "full" early (how tests simulate a full disk).
     std::int64_t max_page_count = 0;
+    // Opens an existing file for reading only (see above). Every write fails
+    // with error::read_only.
+    bool read_only = false;
 };
 
 class Database {
@@ -38,6 +48,9 @@ class Database {
     // creates the database and migrates it. Fails with error::locked,
     // error::newer_schema, error::corrupt, error::io_error, error::read_only,
     // error::disk_full; the message names `file`.
+    // Read-only: opens `file` as it is, creating nothing. Fails with
+    // error::not_found when it does not exist, error::newer_schema,
+    // error::corrupt, error::io_error.
     static Result<std::unique_ptr<Database>> open(const std::filesystem::path& file,
                                                   const OpenOptions& options = {});
 
@@ -47,14 +60,24 @@ class Database {
 
     SQLite::Database& sql() noexcept { return db_; }
     const std::filesystem::path& file() const noexcept { return file_; }
+    bool read_only() const noexcept { return !lock_; }
+    // The schema the connection works with: latest_schema_version, or for a
+    // read-only one the file's version when it was opened (0: empty file).
+    int schema_version() const noexcept { return schema_version_; }
 
   private:
-    Database(LockFile lock, std::filesystem::path file, const OpenOptions& options);
+    Database(std::optional<LockFile> lock, std::filesystem::path file, int flags,
+             const OpenOptions& options);
 
-    // Declared first so it is released last, after the connection closed.
-    LockFile lock_;
+    static Result<std::unique_ptr<Database>> open_read_only(const std::filesystem::path& file,
+                                                            const OpenOptions& options);
+
+    // Declared first so it is released last, after the connection closed;
+    // none when read-only.
+    std::optional<LockFile> lock_;
     std::filesystem::path file_;
     SQLite::Database db_;
+    int schema_version_ = 0;
 };
 
 // The lock file guarding `file`: the same path with ".lock" appended.

@@ -102,6 +102,31 @@ constexpr std::array<Migration, latest_schema_version> migrations = {{
         );
         CREATE INDEX run_error_run ON run_error (run_id, id);
     )sql"},
+    {3, R"sql(
+        -- A job of the config (`sync`, `daemon`), known by its name: the
+        -- identities of its accounts, its last run, when it runs next, its
+        -- back-off and its running totals. Times are unix seconds.
+        CREATE TABLE job (
+            name                 TEXT PRIMARY KEY,
+            source               TEXT NOT NULL,
+            target               TEXT NOT NULL,
+            last_started         INTEGER,
+            last_finished        INTEGER,
+            last_success         INTEGER,
+            last_outcome         TEXT NOT NULL DEFAULT '',
+            last_exit_code       INTEGER NOT NULL DEFAULT 0,
+            last_messages_copied INTEGER NOT NULL DEFAULT 0,
+            last_bytes_copied    INTEGER NOT NULL DEFAULT 0,
+            last_error           TEXT NOT NULL DEFAULT '',
+            next_run             INTEGER,
+            backoff_s            INTEGER NOT NULL DEFAULT 0,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            runs                 INTEGER NOT NULL DEFAULT 0,
+            failures             INTEGER NOT NULL DEFAULT 0,
+            messages_copied      INTEGER NOT NULL DEFAULT 0,
+            bytes_copied         INTEGER NOT NULL DEFAULT 0
+        );
+    )sql"},
 }};
 
 std::string not_ours(const std::filesystem::path& file, const std::string& why) {
@@ -115,6 +140,28 @@ int schema_version(SQLite::Database& db) {
     return db.execAndGet("PRAGMA user_version").getInt();
 }
 
+Result<int> readable_schema_version(SQLite::Database& db, const std::filesystem::path& file) {
+    const int version = schema_version(db);
+    if (version > latest_schema_version) {
+        return Failure(error::newer_schema, "state file " + file.string() +
+                                                " was written by a newer mailferry (schema " +
+                                                std::to_string(version) + ", this one knows " +
+                                                std::to_string(latest_schema_version) +
+                                                "); use a newer mailferry or another --state");
+    }
+    const int app = db.execAndGet("PRAGMA application_id").getInt();
+    if (version == 0) {
+        const int tables =
+            db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table'").getInt();
+        if (tables > 0 || app != 0) {
+            return Failure(error::corrupt, not_ours(file, "it holds tables of another program"));
+        }
+    } else if (app != application_id) {
+        return Failure(error::corrupt, not_ours(file, "application_id " + std::to_string(app)));
+    }
+    return version;
+}
+
 Result<void> migrate(SQLite::Database& db, const std::filesystem::path& file, int target) {
     if (target < 1 || target > latest_schema_version) {
         return Failure(error::invalid_argument, "schema " + std::to_string(target) +
@@ -125,25 +172,11 @@ Result<void> migrate(SQLite::Database& db, const std::filesystem::path& file, in
         // IMMEDIATE: take the write lock before reading the version, so the
         // check and the update see the same file.
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-        const int version = schema_version(db);
-        if (version > latest_schema_version) {
-            return Failure(error::newer_schema, "state file " + file.string() +
-                                                    " was written by a newer mailferry (schema " +
-                                                    std::to_string(version) + ", this one knows " +
-                                                    std::to_string(latest_schema_version) +
-                                                    "); use a newer mailferry or another --state");
+        auto readable = readable_schema_version(db, file);
+        if (!readable) {
+            return readable.error();
         }
-        const int app = db.execAndGet("PRAGMA application_id").getInt();
-        if (version == 0) {
-            const int tables =
-                db.execAndGet("SELECT count(*) FROM sqlite_master WHERE type = 'table'").getInt();
-            if (tables > 0 || app != 0) {
-                return Failure(error::corrupt,
-                               not_ours(file, "it holds tables of another program"));
-            }
-        } else if (app != application_id) {
-            return Failure(error::corrupt, not_ours(file, "application_id " + std::to_string(app)));
-        }
+        const int version = *readable;
         if (version >= target) {
             return {};
         }

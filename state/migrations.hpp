@@ -6,6 +6,8 @@
 //
 //   1  account_pair, folder, message: what was copied where
 //   2  run, run_error: the history behind `mailferry status`
+//   3  job: the configured jobs of `sync` and `daemon`, their last run,
+//      schedule and totals
 
 #include "state/error.hpp"
 
@@ -17,7 +19,7 @@
 namespace mailferry::state {
 
 // The schema version this program writes.
-inline constexpr int latest_schema_version = 2;
+inline constexpr int latest_schema_version = 3;
 
 // PRAGMA application_id of a mailferry state file ("MFst").
 inline constexpr std::int32_t application_id = 0x4d467374;
@@ -37,5 +39,10 @@ Result<void> migrate(SQLite::Database& db, const std::filesystem::path& file,
 
 // PRAGMA user_version of `db`; throws SQLite::Exception.
 int schema_version(SQLite::Database& db);
+
+// The schema version of `db` after checking that this program can read it:
+// error::newer_schema and error::corrupt as for migrate(). Changes nothing
+// (a read-only store opens with it); throws SQLite::Exception.
+Result<int> readable_schema_version(SQLite::Database& db, const std::filesystem::path& file);
 
 }  // namespace mailferry::state

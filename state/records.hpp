@@ -203,4 +203,52 @@ struct PairSummary {
     MessageCounts messages;
 };
 
+// One finished run of a configured job (`sync`, `daemon`), as
+// record_job_run takes it.
+struct JobRun {
+    std::string name;    // the job's name in the config
+    std::string source;  // account identities as for pairs; "" when unparsable
+    std::string target;
+    std::int64_t started = 0;
+    std::int64_t finished = 0;
+    std::string outcome;  // "ok", "partial", "connect_failed", "interrupted", "usage", ...
+    int exit_code = 0;    // SPEC "Exit status"
+    bool failed = false;  // counts as a failure (the schedule backs off)
+    std::uint64_t messages_copied = 0;
+    std::uint64_t bytes_copied = 0;
+    std::string error;  // why it failed, "" when it did not; never a password
+};
+
+// Where the schedule stands with a job after a run.
+struct JobSchedule {
+    std::optional<std::int64_t> next_run;  // unset: not scheduled (stopping, running)
+    std::int64_t backoff_s = 0;            // current back-off, 0 when none
+    std::uint32_t consecutive_failures = 0;
+};
+
+// A job as the state knows it: its last run, its schedule and its totals
+// over every recorded run.
+struct JobRecord {
+    std::string name;
+    std::string source;
+    std::string target;
+    std::optional<std::int64_t> last_started;
+    std::optional<std::int64_t> last_finished;
+    std::optional<std::int64_t> last_success;  // end of the last run that did not fail
+    std::string last_outcome;
+    int last_exit_code = 0;
+    std::uint64_t last_messages_copied = 0;
+    std::uint64_t last_bytes_copied = 0;
+    std::string last_error;
+    std::optional<std::int64_t> next_run;
+    std::int64_t backoff_s = 0;
+    std::uint32_t consecutive_failures = 0;
+    std::uint64_t runs = 0;
+    std::uint64_t failures = 0;
+    std::uint64_t messages_copied = 0;
+    std::uint64_t bytes_copied = 0;
+
+    friend bool operator==(const JobRecord&, const JobRecord&) = default;
+};
+
 }  // namespace mailferry::state

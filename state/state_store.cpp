@@ -87,13 +87,17 @@ const std::filesystem::path& StateStore::file() const noexcept {
     return db_->file();
 }
 
+bool StateStore::has_schema(int version) const noexcept {
+    return db_->schema_version() >= version;
+}
+
 Result<AccountPair> StateStore::ensure_pair(std::string_view source, std::string_view target) {
     for (const std::string_view identity : {source, target}) {
         if (auto checked = check_account_identity(identity); !checked) {
             return checked.error();
         }
     }
-    return detail::guarded(file(), "recording an account pair", [&]() -> Result<AccountPair> {
+    return detail::guarded(*db_, "recording an account pair", [&]() -> Result<AccountPair> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement insert(
@@ -115,7 +119,10 @@ Result<AccountPair> StateStore::ensure_pair(std::string_view source, std::string
 Result<std::optional<AccountPair>> StateStore::find_pair(std::string_view source,
                                                          std::string_view target) {
     return detail::guarded(
-        file(), "reading account pairs", [&]() -> Result<std::optional<AccountPair>> {
+        *db_, "reading account pairs", [&]() -> Result<std::optional<AccountPair>> {
+            if (!has_schema(1)) {
+                return std::optional<AccountPair>();
+            }
             SQLite::Statement q(db_->sql(),
                                 "SELECT id FROM account_pair WHERE source = ? AND target = ?");
             q.bind(1, std::string(source));
@@ -130,10 +137,13 @@ Result<std::optional<AccountPair>> StateStore::find_pair(std::string_view source
 
 Result<std::vector<AccountPair>> StateStore::pairs() {
     return detail::guarded(
-        file(), "reading account pairs", [&]() -> Result<std::vector<AccountPair>> {
+        *db_, "reading account pairs", [&]() -> Result<std::vector<AccountPair>> {
+            std::vector<AccountPair> out;
+            if (!has_schema(1)) {
+                return out;
+            }
             SQLite::Statement q(db_->sql(),
                                 "SELECT id, source, target FROM account_pair ORDER BY id");
-            std::vector<AccountPair> out;
             while (q.executeStep()) {
                 out.push_back(AccountPair{PairId{q.getColumn(0).getInt64()},
                                           q.getColumn(1).getString(), q.getColumn(2).getString()});
@@ -150,7 +160,7 @@ Result<FolderRecord> StateStore::ensure_folder(PairId pair, std::string_view sou
     if (auto ok = check_folder_name(target_name, "target"); !ok) {
         return ok.error();
     }
-    return detail::guarded(file(), "recording a folder", [&]() -> Result<FolderRecord> {
+    return detail::guarded(*db_, "recording a folder", [&]() -> Result<FolderRecord> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         if (!detail::row_exists(db, "account_pair", raw(pair))) {
@@ -175,8 +185,8 @@ Result<FolderRecord> StateStore::ensure_folder(PairId pair, std::string_view sou
 }
 
 Result<FolderRecord> StateStore::folder(FolderId id) {
-    return detail::guarded(file(), "reading a folder", [&]() -> Result<FolderRecord> {
-        auto f = load_folder(db_->sql(), id);
+    return detail::guarded(*db_, "reading a folder", [&]() -> Result<FolderRecord> {
+        auto f = has_schema(1) ? load_folder(db_->sql(), id) : std::nullopt;
         if (!f) {
             return detail::not_found(file(), detail::row_name("folder", id));
         }
@@ -185,11 +195,14 @@ Result<FolderRecord> StateStore::folder(FolderId id) {
 }
 
 Result<std::vector<FolderRecord>> StateStore::folders(PairId pair) {
-    return detail::guarded(file(), "reading folders", [&]() -> Result<std::vector<FolderRecord>> {
+    return detail::guarded(*db_, "reading folders", [&]() -> Result<std::vector<FolderRecord>> {
+        std::vector<FolderRecord> out;
+        if (!has_schema(1)) {
+            return out;
+        }
         SQLite::Statement q(db_->sql(), std::string("SELECT ") + folder_columns +
                                             " FROM folder WHERE pair_id = ? ORDER BY source_name");
         q.bind(1, raw(pair));
-        std::vector<FolderRecord> out;
         while (q.executeStep()) {
             out.push_back(read_folder(q));
         }
@@ -198,7 +211,7 @@ Result<std::vector<FolderRecord>> StateStore::folders(PairId pair) {
 }
 
 Result<void> StateStore::set_folder_uidvalidity(FolderId id, const UidValidityChange& values) {
-    return detail::guarded(file(), "recording a folder's UIDVALIDITY", [&]() -> Result<void> {
+    return detail::guarded(*db_, "recording a folder's UIDVALIDITY", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         auto f = load_folder(db, id);
@@ -229,7 +242,7 @@ Result<void> StateStore::set_folder_uidvalidity(FolderId id, const UidValidityCh
 }
 
 Result<void> StateStore::mark_folder_created(FolderId id) {
-    return detail::guarded(file(), "marking a folder created", [&]() -> Result<void> {
+    return detail::guarded(*db_, "marking a folder created", [&]() -> Result<void> {
         SQLite::Statement update(db_->sql(),
                                  "UPDATE folder SET created_on_target = 1 WHERE id = ?");
         update.bind(1, raw(id));
@@ -244,7 +257,7 @@ Result<void> StateStore::retarget_folder(FolderId id, std::string_view target_na
     if (auto ok = check_folder_name(target_name, "target"); !ok) {
         return ok.error();
     }
-    return detail::guarded(file(), "changing a folder's target", [&]() -> Result<void> {
+    return detail::guarded(*db_, "changing a folder's target", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         auto f = load_folder(db, id);
@@ -280,7 +293,7 @@ Result<void> StateStore::update_folder_progress(FolderId id, const FolderProgres
                                                     std::to_string(*progress.source_highestmodseq) +
                                                     " is beyond 2^63-1 (RFC 7162 §3.1.6)");
     }
-    return detail::guarded(file(), "recording a folder's progress", [&]() -> Result<void> {
+    return detail::guarded(*db_, "recording a folder's progress", [&]() -> Result<void> {
         SQLite::Statement update(db_->sql(),
                                  "UPDATE folder SET source_uidnext = coalesce(?, source_uidnext), "
                                  "source_highestmodseq = coalesce(?, source_highestmodseq) "
@@ -298,7 +311,7 @@ Result<void> StateStore::update_folder_progress(FolderId id, const FolderProgres
 Result<std::uint64_t> StateStore::invalidate_folder_mapping(FolderId id,
                                                             const UidValidityChange& values) {
     return detail::guarded(
-        file(), "invalidating a folder's UID mapping", [&]() -> Result<std::uint64_t> {
+        *db_, "invalidating a folder's UID mapping", [&]() -> Result<std::uint64_t> {
             SQLite::Database& db = db_->sql();
             SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
             auto f = load_folder(db, id);

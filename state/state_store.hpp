@@ -1,7 +1,8 @@
 #pragma once
 // mailferry's memory of what it moved: account pairs, their folders, every
 // source message's place on the target, and the history of runs. One SQLite
-// file (see database.hpp), opened by one StateStore at a time.
+// file (see database.hpp), opened by one StateStore at a time, and read by
+// any number of read-only ones (`mailferry status`) meanwhile.
 //
 // Crash safety (STYLE §6). The sync engine
 //   1. records its intent: record_pending() before the APPEND,
@@ -49,8 +50,10 @@ namespace mailferry::state {
 class StateStore {
   public:
     // Opens (creating it and its directories if needed) the state at `file`
-    // and holds its lock until the store is destroyed. See Database::open
-    // for the failures.
+    // and holds its lock until the store is destroyed. With
+    // options.read_only, opens an existing file without the lock, to read
+    // only: every call that changes something fails with error::read_only.
+    // See Database::open for the failures.
     static Result<StateStore> open(const std::filesystem::path& file,
                                    const OpenOptions& options = {});
 
@@ -165,8 +168,33 @@ class StateStore {
     // by status, in pair id order: what `mailferry status` shows.
     Result<std::vector<PairSummary>> summary();
 
+    // --- jobs ---------------------------------------------------------------
+
+    // A job's run ended: its row (created on its first run) takes the run as
+    // its last one and the schedule given, and adds the run to its totals
+    // (runs, messages, bytes; failures when run.failed). A run that did not
+    // fail sets last_success to run.finished and consecutive_failures to 0;
+    // a failed one counts consecutive failures on from the stored count, or
+    // takes schedule.consecutive_failures when that is higher (the
+    // scheduler's own count). error::invalid_argument for an empty name,
+    // error::invalid_identity for a malformed non-empty identity.
+    Result<void> record_job_run(const JobRun& run, const JobSchedule& schedule);
+    // The schedule changed between runs (a trigger, a back-off computed
+    // anew): stored as given. A no-op for a job without a row.
+    Result<void> update_job_schedule(std::string_view name, const JobSchedule& schedule);
+    // Every job in name byte order.
+    Result<std::vector<JobRecord>> jobs();
+    // The job left the config: its row goes (its pair and runs stay). A
+    // no-op for a job without a row.
+    Result<void> forget_job(std::string_view name);
+
   private:
     explicit StateStore(std::unique_ptr<Database> db) noexcept;
+
+    // Whether the file has the tables of schema `version`. Only a read-only
+    // store can be behind latest_schema_version; its calls read the tables
+    // a schema does not have yet as empty.
+    bool has_schema(int version) const noexcept;
 
     std::unique_ptr<Database> db_;
 };

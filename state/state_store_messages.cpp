@@ -130,7 +130,7 @@ Result<std::vector<MessageRowId>> StateStore::record_pending(
         rows.push_back(std::move(*normalized));
     }
     return detail::guarded(
-        file(), "recording pending messages", [&]() -> Result<std::vector<MessageRowId>> {
+        *db_, "recording pending messages", [&]() -> Result<std::vector<MessageRowId>> {
             SQLite::Database& db = db_->sql();
             SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
             const auto name = folder_name(db, folder);
@@ -212,7 +212,7 @@ Result<void> StateStore::confirm_copied(FolderId folder,
                                                     std::to_string(*progress.source_highestmodseq) +
                                                     " is beyond 2^63-1 (RFC 7162 §3.1.6)");
     }
-    return detail::guarded(file(), "recording copied messages", [&]() -> Result<void> {
+    return detail::guarded(*db_, "recording copied messages", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         if (!detail::row_exists(db, "folder", raw(folder))) {
@@ -255,19 +255,25 @@ Result<void> StateStore::confirm_copied(FolderId folder, const Confirmation& con
 
 Result<std::vector<MessageRecord>> StateStore::pending_messages(FolderId folder) {
     return detail::guarded(
-        file(), "reading pending messages", [&]() -> Result<std::vector<MessageRecord>> {
+        *db_, "reading pending messages", [&]() -> Result<std::vector<MessageRecord>> {
+            if (!has_schema(1)) {
+                return std::vector<MessageRecord>();
+            }
             return select_messages(db_->sql(), folder, " AND status = 'pending'");
         });
 }
 
 Result<std::vector<MessageRecord>> StateStore::messages(FolderId folder) {
-    return detail::guarded(file(), "reading messages", [&]() -> Result<std::vector<MessageRecord>> {
+    return detail::guarded(*db_, "reading messages", [&]() -> Result<std::vector<MessageRecord>> {
+        if (!has_schema(1)) {
+            return std::vector<MessageRecord>();
+        }
         return select_messages(db_->sql(), folder, "");
     });
 }
 
 Result<void> StateStore::forget_pending(std::span<const MessageRowId> rows) {
-    return detail::guarded(file(), "forgetting pending messages", [&]() -> Result<void> {
+    return detail::guarded(*db_, "forgetting pending messages", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement drop(db, "DELETE FROM message WHERE id = ? AND status = 'pending'");
@@ -288,7 +294,7 @@ Result<void> StateStore::forget_pending(MessageRowId row) {
 }
 
 Result<void> StateStore::record_flags(std::span<const FlagSync> updates) {
-    return detail::guarded(file(), "recording flags", [&]() -> Result<void> {
+    return detail::guarded(*db_, "recording flags", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement update(db,
@@ -315,7 +321,7 @@ Result<void> StateStore::mark_deleted(std::span<const MessageRowId> rows, Messag
                        "deleted_on_target, not " +
                            std::string(to_string(status)));
     }
-    return detail::guarded(file(), "recording deleted messages", [&]() -> Result<void> {
+    return detail::guarded(*db_, "recording deleted messages", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         // A message deleted from the source after the copy may later be
@@ -345,7 +351,7 @@ Result<void> StateStore::rematch(std::span<const Rematch> matches) {
                            "a re-matched message needs a source key or UID");
         }
     }
-    return detail::guarded(file(), "recording re-matched messages", [&]() -> Result<void> {
+    return detail::guarded(*db_, "recording re-matched messages", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement live(db,
@@ -388,7 +394,7 @@ Result<void> StateStore::rematch(std::span<const Rematch> matches) {
 }
 
 Result<std::uint64_t> StateStore::drop_stale(FolderId folder) {
-    return detail::guarded(file(), "dropping stale messages", [&]() -> Result<std::uint64_t> {
+    return detail::guarded(*db_, "dropping stale messages", [&]() -> Result<std::uint64_t> {
         SQLite::Statement drop(db_->sql(),
                                "DELETE FROM message WHERE folder_id = ? AND status = 'stale'");
         drop.bind(1, raw(folder));

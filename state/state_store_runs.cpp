@@ -68,7 +68,7 @@ std::vector<RunRecord> select_runs(SQLite::Database& db, PairId pair, std::size_
 
 Result<RunId> StateStore::begin_run(PairId pair, std::string_view command, bool dry_run,
                                     std::int64_t started) {
-    return detail::guarded(file(), "recording the start of a run", [&]() -> Result<RunId> {
+    return detail::guarded(*db_, "recording the start of a run", [&]() -> Result<RunId> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         if (!detail::row_exists(db, "account_pair", raw(pair))) {
@@ -89,7 +89,7 @@ Result<RunId> StateStore::begin_run(PairId pair, std::string_view command, bool 
 }
 
 Result<void> StateStore::add_run_errors(RunId run, std::span<const RunError> errors) {
-    return detail::guarded(file(), "recording the errors of a run", [&]() -> Result<void> {
+    return detail::guarded(*db_, "recording the errors of a run", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         if (!detail::row_exists(db, "run", raw(run))) {
@@ -112,7 +112,7 @@ Result<void> StateStore::add_run_errors(RunId run, std::span<const RunError> err
 
 Result<void> StateStore::finish_run(RunId run, std::int64_t finished, const RunTotals& totals,
                                     int exit_code, std::string_view outcome) {
-    return detail::guarded(file(), "recording the end of a run", [&]() -> Result<void> {
+    return detail::guarded(*db_, "recording the end of a run", [&]() -> Result<void> {
         SQLite::Statement update(
             db_->sql(),
             "UPDATE run SET finished = ?, messages_source = ?, messages_to_copy = ?, "
@@ -139,19 +139,25 @@ Result<void> StateStore::finish_run(RunId run, std::int64_t finished, const RunT
 }
 
 Result<std::vector<RunRecord>> StateStore::runs(PairId pair, std::size_t limit) {
-    return detail::guarded(file(), "reading runs", [&]() -> Result<std::vector<RunRecord>> {
+    return detail::guarded(*db_, "reading runs", [&]() -> Result<std::vector<RunRecord>> {
+        if (!has_schema(2)) {
+            return std::vector<RunRecord>();
+        }
         return select_runs(db_->sql(), pair, limit);
     });
 }
 
 Result<std::vector<RunError>> StateStore::run_errors(RunId run) {
     return detail::guarded(
-        file(), "reading the errors of a run", [&]() -> Result<std::vector<RunError>> {
+        *db_, "reading the errors of a run", [&]() -> Result<std::vector<RunError>> {
+            std::vector<RunError> out;
+            if (!has_schema(2)) {
+                return out;
+            }
             SQLite::Statement q(db_->sql(),
                                 "SELECT folder, source_id, text FROM run_error WHERE run_id = ? "
                                 "ORDER BY id");
             q.bind(1, raw(run));
-            std::vector<RunError> out;
             while (q.executeStep()) {
                 out.push_back(RunError{q.getColumn(0).getString(), q.getColumn(1).getString(),
                                        q.getColumn(2).getString()});
@@ -161,61 +167,63 @@ Result<std::vector<RunError>> StateStore::run_errors(RunId run) {
 }
 
 Result<std::vector<PairSummary>> StateStore::summary() {
-    return detail::guarded(
-        file(), "reading the summary", [&]() -> Result<std::vector<PairSummary>> {
-            SQLite::Database& db = db_->sql();
-            // One read transaction, so the figures of all pairs agree.
-            SQLite::Transaction transaction(db, SQLite::TransactionBehavior::DEFERRED);
-            std::vector<PairSummary> out;
-            {
-                SQLite::Statement q(db, "SELECT id, source, target FROM account_pair ORDER BY id");
-                while (q.executeStep()) {
-                    PairSummary s;
-                    s.pair = AccountPair{PairId{q.getColumn(0).getInt64()},
-                                         q.getColumn(1).getString(), q.getColumn(2).getString()};
-                    out.push_back(std::move(s));
-                }
-            }
-            SQLite::Statement folders(db, "SELECT count(*) FROM folder WHERE pair_id = ?");
-            SQLite::Statement counts(db,
-                                     "SELECT m.status, count(*) FROM message m JOIN folder f ON "
-                                     "m.folder_id = f.id WHERE f.pair_id = ? GROUP BY m.status");
-            for (PairSummary& s : out) {
-                auto last = select_runs(db, s.pair.id, 1);
-                if (!last.empty()) {
-                    s.last_run = std::move(last.front());
-                }
-                folders.reset();
-                folders.bind(1, raw(s.pair.id));
-                folders.executeStep();
-                s.folders = detail::u64(folders.getColumn(0));
-                counts.reset();
-                counts.bind(1, raw(s.pair.id));
-                while (counts.executeStep()) {
-                    const std::uint64_t n = detail::u64(counts.getColumn(1));
-                    switch (parse_message_status(counts.getColumn(0).getString())
-                                .value_or(MessageStatus::pending)) {
-                        case MessageStatus::pending:
-                            s.messages.pending = n;
-                            break;
-                        case MessageStatus::copied:
-                            s.messages.copied = n;
-                            break;
-                        case MessageStatus::deleted_on_source:
-                            s.messages.deleted_on_source = n;
-                            break;
-                        case MessageStatus::deleted_on_target:
-                            s.messages.deleted_on_target = n;
-                            break;
-                        case MessageStatus::stale:
-                            s.messages.stale = n;
-                            break;
-                    }
-                }
-            }
-            transaction.commit();
+    return detail::guarded(*db_, "reading the summary", [&]() -> Result<std::vector<PairSummary>> {
+        SQLite::Database& db = db_->sql();
+        // One read transaction, so the figures of all pairs agree.
+        SQLite::Transaction transaction(db, SQLite::TransactionBehavior::DEFERRED);
+        std::vector<PairSummary> out;
+        if (!has_schema(1)) {
             return out;
-        });
+        }
+        {
+            SQLite::Statement q(db, "SELECT id, source, target FROM account_pair ORDER BY id");
+            while (q.executeStep()) {
+                PairSummary s;
+                s.pair = AccountPair{PairId{q.getColumn(0).getInt64()}, q.getColumn(1).getString(),
+                                     q.getColumn(2).getString()};
+                out.push_back(std::move(s));
+            }
+        }
+        SQLite::Statement folders(db, "SELECT count(*) FROM folder WHERE pair_id = ?");
+        SQLite::Statement counts(db,
+                                 "SELECT m.status, count(*) FROM message m JOIN folder f ON "
+                                 "m.folder_id = f.id WHERE f.pair_id = ? GROUP BY m.status");
+        for (PairSummary& s : out) {
+            auto last = has_schema(2) ? select_runs(db, s.pair.id, 1) : std::vector<RunRecord>();
+            if (!last.empty()) {
+                s.last_run = std::move(last.front());
+            }
+            folders.reset();
+            folders.bind(1, raw(s.pair.id));
+            folders.executeStep();
+            s.folders = detail::u64(folders.getColumn(0));
+            counts.reset();
+            counts.bind(1, raw(s.pair.id));
+            while (counts.executeStep()) {
+                const std::uint64_t n = detail::u64(counts.getColumn(1));
+                switch (parse_message_status(counts.getColumn(0).getString())
+                            .value_or(MessageStatus::pending)) {
+                    case MessageStatus::pending:
+                        s.messages.pending = n;
+                        break;
+                    case MessageStatus::copied:
+                        s.messages.copied = n;
+                        break;
+                    case MessageStatus::deleted_on_source:
+                        s.messages.deleted_on_source = n;
+                        break;
+                    case MessageStatus::deleted_on_target:
+                        s.messages.deleted_on_target = n;
+                        break;
+                    case MessageStatus::stale:
+                        s.messages.stale = n;
+                        break;
+                }
+            }
+        }
+        transaction.commit();
+        return out;
+    });
 }
 
 }  // namespace mailferry::state

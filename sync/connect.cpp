@@ -1,6 +1,5 @@
 #include "sync/connect.hpp"
 
-#include "clients/imap/client.hpp"
 #include "clients/net/tls_client.hpp"
 #include "clients/pop3/client.hpp"
 #include "sync/imap_source.hpp"
@@ -24,8 +23,11 @@ boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string> t
     return net::make_client_tls_context(tls);
 }
 
-awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(
-    const AccountAccess& access, const wire::AccountUrl& url, const MigrationOptions& options) {
+}  // namespace
+
+awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAccess access,
+                                                                     wire::AccountUrl url,
+                                                                     MigrationOptions options) {
     auto tls = tls_for(access);
     if (!tls) {
         co_return connect_error(tls.error());
@@ -45,14 +47,13 @@ awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(
     o.timeouts.command = options.command_timeout;
     o.timeouts.body_chunk = options.command_timeout;
     o.timeouts.write = options.command_timeout;
+    o.logger = options.logger;
     auto client = co_await imap::Client::connect(std::move(o));
     if (!client) {
         co_return connect_error(client.error().message);
     }
     co_return std::move(*client);
 }
-
-}  // namespace
 
 boost::system::result<wire::AccountUrl, std::string> parse_access(const AccountAccess& access) {
     wire::AccountUrlParse parsed = wire::parse_account_url(access.url);

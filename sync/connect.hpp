@@ -3,6 +3,7 @@
 // TLS context (system store plus --ca-file, or --insecure), connect, login,
 // and the adapter around the engine.
 
+#include "clients/imap/client.hpp"
 #include "clients/wire/account_url.hpp"
 #include "sync/mailbox.hpp"
 #include "sync/migration.hpp"
@@ -20,6 +21,12 @@ boost::system::result<wire::AccountUrl, std::string> parse_access(const AccountA
 // "scheme://user@host:port": how the state knows the account (never the
 // password; the port always written).
 std::string account_identity(const wire::AccountUrl& url);
+
+// Connect and log in to the IMAP account `url` (parsed from `access`), with
+// the TLS handling and timeouts of `options`; the client logs to
+// options.logger. connect_failed with the engine's message on failure.
+boost::asio::awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(
+    AccountAccess access, wire::AccountUrl url, MigrationOptions options);
 
 // Connect and log in; connect_failed with the engine's message on failure.
 boost::asio::awaitable<MailboxResult<std::unique_ptr<SourceMailbox>>> connect_source(

@@ -268,8 +268,8 @@ void record_folder_marks(RunContext& ctx) {
                 continue;
             }
             if (auto r = ctx.bridge->finish_folder(id, f.status); !r) {
-                spdlog::warn("recording the progress of \"{}\" failed: {}", fp.source,
-                             r.error().message);
+                ctx.log().warn("recording the progress of \"{}\" failed: {}", fp.source,
+                               r.error().message);
             }
         }
     }
@@ -365,7 +365,7 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
             co_await logout_all(ctx);
             co_return failed(Outcome::interrupted, failure->message + "; run again to resume");
         }
-        spdlog::warn("{}; reconnecting", failure->message);
+        ctx.log().warn("{}; reconnecting", failure->message);
         ctx.source_listing = {};
         ctx.target_listing = {};
         if (!co_await detail::connect_pair(ctx, 0, true)) {
@@ -379,7 +379,7 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
                                       ctx.options.dry_run, started);
     ctx.report = &report;
     for (const std::string& note : ctx.plan.notes) {
-        spdlog::info("{}", note);
+        ctx.log().info("{}", note);
     }
     MigrationResult result;
     if (ctx.options.dry_run) {
@@ -446,14 +446,30 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
                                      exit_code(result.outcome),
                                      result.outcome == Outcome::ok ? "ok" : result.message);
     if (!added || !finished) {
-        spdlog::warn("recording the run in the state failed: {}",
-                     !added ? added.error().message : finished.error().message);
+        ctx.log().warn("recording the run in the state failed: {}",
+                       !added ? added.error().message : finished.error().message);
     }
     result.report = std::move(report);
     co_return result;
 }
 
 }  // namespace
+
+std::string_view to_string(Outcome outcome) noexcept {
+    switch (outcome) {
+        case Outcome::ok:
+            return "ok";
+        case Outcome::partial:
+            return "partial";
+        case Outcome::usage:
+            return "usage";
+        case Outcome::connect_failed:
+            return "connect_failed";
+        case Outcome::interrupted:
+            return "interrupted";
+    }
+    return "interrupted";
+}
 
 awaitable<MigrationResult> run_migration(AccountAccess source, AccountAccess target,
                                          state::StateStore& state, MigrationOptions options,

@@ -427,8 +427,8 @@ awaitable<void> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
                              "); run again to resume where this run stopped");
                     co_return;
                 }
-                spdlog::warn("{}: connection lost ({}); reconnecting", run.folder(),
-                             run.last_error);
+                ctx.log().warn("{}: connection lost ({}); reconnecting", run.folder(),
+                               run.last_error);
                 if (!co_await connect_pair(ctx, index, true)) {
                     co_return;
                 }
@@ -461,7 +461,8 @@ awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) 
             ctx.interrupted = true;
             ctx.stop("connecting again to " + why);
         } else {
-            spdlog::warn("an extra connection could not be opened ({}); going on with fewer", why);
+            ctx.log().warn("an extra connection could not be opened ({}); going on with fewer",
+                           why);
         }
         co_return false;
     }

@@ -18,8 +18,14 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+
+namespace spdlog {
+class logger;
+}
 
 namespace mailferry::sync {
 
@@ -43,6 +49,9 @@ struct MigrationOptions {
     // Timeouts for each network step.
     std::chrono::seconds connect_timeout{30};
     std::chrono::seconds command_timeout{120};
+    // Where the run's log lines go; null: the default logger. The scheduler
+    // gives each job its own, so every line names the job.
+    std::shared_ptr<spdlog::logger> logger;
 };
 
 // Progress for the terminal or periodic log lines. Called on the io_context
@@ -61,6 +70,10 @@ enum class Outcome {
     connect_failed,  // could not connect, negotiate TLS or log in                   -> exit 3
     interrupted,     // cancelled, or a connection lost beyond retries; re-run resumes -> exit 4
 };
+
+// "ok", "partial", "usage", "connect_failed", "interrupted": the name a
+// report, a log line or the state gives the outcome.
+std::string_view to_string(Outcome outcome) noexcept;
 
 struct MigrationResult {
     Outcome outcome = Outcome::ok;

@@ -127,6 +127,8 @@ struct StateView {
 struct FolderMap {
     std::string source;  // '/' separated; also renames the folder's descendants
     std::string target;
+
+    friend bool operator==(const FolderMap&, const FolderMap&) = default;
 };
 
 struct PlanOptions {

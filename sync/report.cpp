@@ -97,17 +97,44 @@ void Report::record_folder_error(std::string_view source_folder, std::string err
     errors_.push_back({std::string(source_folder), "", std::move(error)});
 }
 
+MessageFigures& operator+=(MessageFigures& sum, const MessageFigures& m) noexcept {
+    sum.source += m.source;
+    sum.to_copy += m.to_copy;
+    sum.copied += m.copied;
+    sum.already_there += m.already_there;
+    sum.filtered += m.filtered;
+    sum.failed += m.failed;
+    return sum;
+}
+
+ByteFigures& operator+=(ByteFigures& sum, const ByteFigures& b) noexcept {
+    sum.to_copy += b.to_copy;
+    sum.copied += b.copied;
+    return sum;
+}
+
+ReportTotals& operator+=(ReportTotals& sum, const ReportTotals& t) noexcept {
+    sum.messages += t.messages;
+    sum.bytes += t.bytes;
+    sum.flag_updates += t.flag_updates;
+    sum.deletions += t.deletions;
+    sum.folders_created += t.folders_created;
+    return sum;
+}
+
+nlohmann::json to_json(const ReportTotals& t) {
+    return {{"messages", messages_json(t.messages)},
+            {"bytes", bytes_json(t.bytes)},
+            {"flag_updates", t.flag_updates},
+            {"deletions", t.deletions},
+            {"folders_created", t.folders_created}};
+}
+
 ReportTotals Report::totals() const {
     ReportTotals t;
     for (const FolderReport& f : folders_) {
-        t.messages.source += f.messages.source;
-        t.messages.to_copy += f.messages.to_copy;
-        t.messages.copied += f.messages.copied;
-        t.messages.already_there += f.messages.already_there;
-        t.messages.filtered += f.messages.filtered;
-        t.messages.failed += f.messages.failed;
-        t.bytes.to_copy += f.bytes.to_copy;
-        t.bytes.copied += f.bytes.copied;
+        t.messages += f.messages;
+        t.bytes += f.bytes;
         t.flag_updates += f.flag_updates;
         t.deletions += f.deletions;
     }
@@ -131,19 +158,10 @@ nlohmann::json Report::to_json() const {
     for (const ReportError& e : errors_) {
         errors.push_back({{"folder", e.folder}, {"source_id", e.source_id}, {"error", e.error}});
     }
-    return {{"dry_run", dry_run_},
-            {"source", source_},
-            {"target", target_},
-            {"started", format_utc(started_)},
-            {"duration_s", duration_s_},
-            {"folders", std::move(folders)},
-            {"totals",
-             {{"messages", messages_json(t.messages)},
-              {"bytes", bytes_json(t.bytes)},
-              {"flag_updates", t.flag_updates},
-              {"deletions", t.deletions},
-              {"folders_created", t.folders_created}}},
-            {"errors", std::move(errors)}};
+    return {{"dry_run", dry_run_},        {"source", source_},
+            {"target", target_},          {"started", format_utc(started_)},
+            {"duration_s", duration_s_},  {"folders", std::move(folders)},
+            {"totals", sync::to_json(t)}, {"errors", std::move(errors)}};
 }
 
 std::string Report::to_table() const {

@@ -58,6 +58,12 @@ struct ReportTotals {
     std::size_t folders_created = 0;
 };
 
+MessageFigures& operator+=(MessageFigures& sum, const MessageFigures& m) noexcept;
+ByteFigures& operator+=(ByteFigures& sum, const ByteFigures& b) noexcept;
+ReportTotals& operator+=(ReportTotals& sum, const ReportTotals& t) noexcept;
+// The "totals" object of the JSON report.
+nlohmann::json to_json(const ReportTotals& totals);
+
 class Report {
   public:
     using Clock = std::chrono::system_clock;
@@ -73,6 +79,7 @@ class Report {
     // whose target could not be created).
     void record_folder_error(std::string_view source_folder, std::string error);
     void set_duration(double seconds) { duration_s_ = seconds; }
+    double duration() const { return duration_s_; }
 
     FolderReport* folder(std::string_view source_folder);
     const std::vector<FolderReport>& folders() const { return folders_; }

@@ -38,7 +38,8 @@
 // Executor and lifetime: a Client lives on the executor it was connected on
 // and runs one operation at a time (each may pipeline many commands).
 // Parameters that are references (BodySink&, AppendBatch&) must outlive the
-// awaited operation. Cancelling the awaiting coroutine closes the connection.
+// awaited operation. Cancelling the awaiting coroutine closes the connection
+// (idle() ends its wait cleanly instead).
 //
 // Secrets: the trace log (spdlog at trace level: every line sent and
 // received) shows LOGIN/AUTHENTICATE arguments as <redacted> and literals as
@@ -398,7 +399,12 @@ class Client {
     // EXISTS, EXPUNGE, VANISHED or FETCH arrives or `max_wait` (at most max_idle_wait)
     // passes, then DONE and its OK; without IDLE, one NOOP. Either way the
     // outcome reports the changes seen, so callers loop on it. A BYE meanwhile
-    // is server_bye; cancelling closes the connection (never left idling).
+    // is server_bye. A terminal cancellation of the awaiting coroutine while
+    // idling cuts the wait short the same way: DONE, its OK (due within
+    // Timeouts::command, else timed_out and closed), and the outcome of what
+    // was seen so far, the connection staying usable (for LOGOUT). Cancelled
+    // while IDLE is being started, or during the NOOP, it closes the
+    // connection like any operation (never left idling).
     awaitable<ClientResult<IdleOutcome>> idle(std::chrono::seconds max_wait);
 
     // LOGOUT within Timeouts::logout, then close. Never fails.

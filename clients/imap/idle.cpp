@@ -4,6 +4,7 @@
 #include "clients/imap/detail/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <tuple>
 #include <utility>
@@ -130,33 +132,63 @@ awaitable<ClientResult<IdleOutcome>> Client::idle(std::chrono::seconds max_wait)
     }
 
     // Idling. One half reads (the updates, then the completion) and the other
-    // sends DONE once a change arrived or the wait ran out; the read deadline
-    // is the wait plus the usual response time, so a quiet server is no error.
+    // sends DONE once a change arrived, the wait ran out or the caller was
+    // cancelled; the read deadline is the wait plus the usual response time,
+    // so a quiet server is no error.
+    const boost::asio::cancellation_state caller =
+        co_await boost::asio::this_coro::cancellation_state;
+    const auto caller_cancelled = [&caller] {
+        return caller.cancelled() != boost::asio::cancellation_type::none;
+    };
     boost::asio::steady_timer wake(co_await boost::asio::this_coro::executor, wait);
     collector.set_wake(&wake);
     bool reading_done = false;
     const Duration read_timeout = wait + conn_->timeouts().response;
 
     auto read_half = [&]() -> awaitable<ClientResult<detail::Connection::Reply>> {
+        // Not cancelled with the caller: the read goes on to DONE's OK, so a
+        // cancelled IDLE still ends with the connection usable.
+        co_await boost::asio::this_coro::reset_cancellation_state(
+            boost::asio::disable_cancellation());
         auto reply = co_await conn_->read_until(tag, step, &collector, false, read_timeout);
         reading_done = true;
         wake.cancel();
         co_return reply;
     };
     auto done_half = [&]() -> awaitable<std::optional<Error>> {
-        if (!collector.changed()) {
+        // A cancellation only cuts the wait short: DONE must still go out.
+        co_await boost::asio::this_coro::throw_if_cancelled(false);
+        if (!collector.changed() && !caller_cancelled()) {
             co_await wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
         }
-        const auto cancelled = (co_await boost::asio::this_coro::cancellation_state).cancelled();
-        if (cancelled != boost::asio::cancellation_type::none) {
-            // The caller gave up: the guard closes the connection.
-            co_return std::nullopt;
-        }
+        co_await boost::asio::this_coro::reset_cancellation_state(
+            boost::asio::disable_cancellation());
         if (reading_done || !conn_->is_open()) {
             co_return std::nullopt;
         }
         const std::string done = "DONE\r\n";
-        co_return co_await conn_->write(done, step);
+        if (auto e = co_await conn_->write(done, step)) {
+            co_return e;
+        }
+        // DONE's OK is due within the usual response time, not the rest of
+        // the wait: a server that never answers must not hold a cancelled
+        // caller for up to max_idle_wait. Each later update cancels `wake`
+        // again, hence the loop.
+        const Duration answer_timeout = conn_->timeouts().response;
+        const auto deadline = std::chrono::steady_clock::now() + answer_timeout;
+        while (!reading_done && std::chrono::steady_clock::now() < deadline) {
+            wake.expires_at(deadline);
+            co_await wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+        }
+        if (reading_done) {
+            co_return std::nullopt;
+        }
+        conn_->close();
+        co_return from_net_error(
+            net::make_net_error(
+                net::error::timed_out, conn_->server(), net::Step::read,
+                "no answer to DONE within " + net::describe_duration(answer_timeout)),
+            step);
     };
 
     using namespace boost::asio::experimental::awaitable_operators;
@@ -165,11 +197,12 @@ awaitable<ClientResult<IdleOutcome>> Client::idle(std::chrono::seconds max_wait)
     auto finishing = done_half();
     auto [reply, done_error] = co_await (std::move(reading) && std::move(finishing));
     collector.set_wake(nullptr);
-    if (!reply) {
-        co_return reply.error();
-    }
+    // DONE's own failure first: the read then only saw the connection close.
     if (done_error) {
         co_return std::move(*done_error);
+    }
+    if (!reply) {
+        co_return reply.error();
     }
     guard.disarm();
     if (auto e = conn_->check(reply->completion, step)) {

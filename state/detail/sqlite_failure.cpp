@@ -41,4 +41,10 @@ Failure sqlite_failure(const std::filesystem::path& file, int extended_code,
     }
 }
 
+Failure opened_read_only(const std::filesystem::path& file, std::string_view doing) {
+    return {error::read_only, "state file " + file.string() +
+                                  " was opened read-only (as `mailferry status` does); " +
+                                  std::string(doing) + " needs it opened for writing"};
+}
+
 }  // namespace mailferry::state::detail

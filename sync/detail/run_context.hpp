@@ -9,6 +9,7 @@
 #include "sync/report.hpp"
 #include "sync/state_bridge.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_state.hpp>
 
@@ -62,6 +63,10 @@ struct RunContext {
     // state failure. The first message wins.
     std::optional<std::string> stop_reason;
     bool interrupted = false;
+
+    spdlog::logger& log() const {
+        return options.logger ? *options.logger : *spdlog::default_logger_raw();
+    }
 
     bool stopping() const {
         return stop_reason.has_value() ||

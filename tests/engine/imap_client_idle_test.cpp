@@ -1,9 +1,12 @@
 // imap::Client::idle() (RFC 2177) against the in-process test server: the
 // server pushes what other sessions change while the client idles, and the
-// client reports it, ends IDLE with DONE and keeps the connection usable.
+// client reports it, ends IDLE with DONE and keeps the connection usable,
+// also when the caller cancels the wait. A scripted server that never
+// answers DONE shows that a cancelled wait still ends within the deadline.
 
 #include "tests/engine/imap_client_fixture.hpp"
 #include "tests/support/continuation_sink.hpp"
+#include "tests/support/scripted_server.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -13,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 
 namespace {
@@ -149,7 +153,7 @@ TEST(ImapClientIdle, FlagChangeByAnotherSessionIsReported) {
     run_coroutine(body);
 }
 
-TEST(ImapClientIdle, CancellingTheWaitClosesTheConnectionRatherThanLeaveItIdling) {
+TEST(ImapClientIdle, CancellingTheWaitSendsDoneAndLeavesTheConnectionUsable) {
     ImapClientServer server;
     seed_two(server);
     // Lives in the coroutine frame: a timer must not outlive its io_context.
@@ -163,21 +167,85 @@ TEST(ImapClientIdle, CancellingTheWaitClosesTheConnectionRatherThanLeaveItIdling
         CO_REQUIRE(client, client.error().message);
         auto& c = **client;
         CO_REQUIRE(co_await c.select("INBOX", false), "SELECT");
-        // The caller gives up once the server is idling: `||` cancels idle().
+        // The caller gives up once the server is idling: `||` cancels idle(),
+        // and waits for it. With the longest wait, only the cancellation can
+        // end it before the test's timeout.
         auto give_up = [&]() -> asio::awaitable<void> {
             co_await idling->async_wait(asio::as_tuple(asio::use_awaitable));
         };
         using namespace asio::experimental::awaitable_operators;
-        auto idle = c.idle(20s);
+        auto idle = c.idle(imap::max_idle_wait);
+        auto stop = give_up();
+        auto first = co_await (std::move(idle) || std::move(stop));
+        EXPECT_EQ(first.index(), 1u);
+        EXPECT_TRUE(c.is_open());
+        // DONE was sent and its OK read: the next command is answered normally.
+        auto noop = co_await c.noop();
+        EXPECT_TRUE(noop) << noop.error().message;
+        co_await c.logout();
+    };
+    run_coroutine(body);
+}
+
+// A server that takes DONE and never answers it: the cancelled idle() gives
+// up after the response timeout and closes the connection, rather than hold
+// its caller for the rest of the wait.
+TEST(ImapClientIdle, CancelledIdleWhoseDoneIsNeverAnsweredClosesAfterTheResponseTimeout) {
+    std::atomic<bool> got_done{false};
+    ScriptedServer server([&](ScriptedSession& s) {
+        const std::string caps = "IMAP4rev1 IDLE AUTH=PLAIN SASL-IR";
+        if (!s.send("* OK [CAPABILITY " + caps + "] scripted\r\n")) {
+            return;
+        }
+        ScriptedSession::Command command;
+        while (s.read_command(command)) {
+            if (command.verb == "IDLE") {
+                std::string line;
+                if (!s.send("+ idling\r\n") || !s.read_line(line)) {
+                    return;
+                }
+                got_done = line == "DONE";
+                while (s.read_line(line)) {
+                }
+                return;
+            }
+            std::string answer;
+            if (command.verb == "LIST") {
+                answer = "* LIST (\\Noselect) \"/\" \"\"\r\n";
+            } else if (command.verb == "SELECT") {
+                answer = "* 2 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n* OK [UIDNEXT 3] ok\r\n";
+            }
+            answer += command.tag + " OK [CAPABILITY " + caps + "] done\r\n";
+            if (!s.send(answer)) {
+                return;
+            }
+        }
+    });
+    asio::steady_timer* idling = nullptr;
+    auto on_idling = [&] { idling->cancel(); };
+    auto body = [&]() -> asio::awaitable<void> {
+        auto executor = co_await asio::this_coro::executor;
+        asio::steady_timer timer(executor, 20s);
+        idling = &timer;
+        imap::ClientOptions options = loopback_client_options(server.port(), "u", "p");
+        options.timeouts.command = 2s;
+        auto client = co_await imap::Client::connect(with_trigger(options, on_idling));
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        CO_REQUIRE(co_await c.select("INBOX", false), "SELECT");
+        auto give_up = [&]() -> asio::awaitable<void> {
+            co_await idling->async_wait(asio::as_tuple(asio::use_awaitable));
+        };
+        using namespace asio::experimental::awaitable_operators;
+        auto idle = c.idle(imap::max_idle_wait);
         auto stop = give_up();
         auto first = co_await (std::move(idle) || std::move(stop));
         EXPECT_EQ(first.index(), 1u);
         EXPECT_FALSE(c.is_open());
-        auto noop = co_await c.noop();
-        CO_REQUIRE(!noop, "NOOP after a cancelled IDLE succeeded");
-        EXPECT_EQ(noop.error().code, net::error::connection_closed) << noop.error().message;
     };
     run_coroutine(body);
+    server.finish();
+    EXPECT_TRUE(got_done);
 }
 
 }  // namespace

@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,21 +19,13 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from testserver_fixture import MAILFERRY, start_testserver  # noqa: E402
+from testserver_fixture import MAILFERRY, free_port, start_testserver  # noqa: E402
 from mailbox_snapshot import imap_snapshot, pop3_messages  # noqa: E402
 
 RUN_TIMEOUT = 120
 SRC_PW = "Src-Pa55-word-4711"
 DST_PW = "Dst-Pa55-word-0815"
 MESSAGE_KEYS = {"source", "to_copy", "copied", "already_there", "filtered", "failed"}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class MigrateCli(unittest.TestCase):
@@ -266,7 +257,7 @@ class MigrateCli(unittest.TestCase):
         dead_target = self.migrate(src, "imap://carol@127.0.0.1:%d" % free_port())
         self.assertEqual(dead_target.returncode, 3, dead_target.stderr)
 
-    def test_state_in_use_exits_2(self):
+    def test_state_in_use_refuses_a_second_run_but_not_status(self):
         a, b = self.server(), self.server("--faults", "delay-ms=30")
         src, dst = self.url("imap", "alice", a), self.url("imap", "carol", b)
         first = self.start_migrate(src, dst)
@@ -275,6 +266,22 @@ class MigrateCli(unittest.TestCase):
             second = self.migrate(src, dst)
             self.assertEqual(second.returncode, 2, second.stderr)
             self.assertIn(str(first.pid), second.stderr)
+            # status only reads: it shows what the running migrate committed.
+            status = subprocess.run([MAILFERRY, "status", "--state", self.state, "--json"],
+                                    capture_output=True, text=True, timeout=RUN_TIMEOUT)
+            self.assertEqual(status.returncode, 0, status.stderr)
+            doc = json.loads(status.stdout)
+            self.assertEqual([(p["source"], p["target"]) for p in doc["pairs"]],
+                             [(src, dst)])
+            self.assertEqual(doc["pairs"][0]["last_run"]["command"], "migrate")
+            self.assertIsNone(doc["pairs"][0]["last_run"]["finished"])
+            self.assertGreaterEqual(doc["pairs"][0]["messages"]["copied"], 1)
+            self.assertEqual(doc["jobs"], [])
+            text = subprocess.run([MAILFERRY, "status", "--state", self.state],
+                                  capture_output=True, text=True, timeout=RUN_TIMEOUT)
+            self.assertEqual(text.returncode, 0, text.stderr)
+            self.assertIn("%s -> %s" % (src, dst), text.stdout)
+            self.assertIsNone(first.poll(), "the migrate ended while status read")
         finally:
             first.kill()
             first.wait(RUN_TIMEOUT)

@@ -11,6 +11,7 @@ stdout, so tests never collide. The binary is $MAILFERRY (set by ctest).
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -53,6 +54,15 @@ class TestServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def start_testserver(args, timeout=15, tls_self_signed=False):

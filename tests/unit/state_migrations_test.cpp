@@ -36,7 +36,7 @@ TEST(StateMigrations, FreshFileGetsTheLatestSchemaInWalMode) {
     SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
     EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
     EXPECT_EQ(db.execAndGet("PRAGMA application_id").getInt(), mailferry::state::application_id);
-    for (const char* table : {"account_pair", "folder", "message", "run", "run_error"}) {
+    for (const char* table : {"account_pair", "folder", "message", "run", "run_error", "job"}) {
         EXPECT_TRUE(db.tableExists(table)) << table;
     }
 }
@@ -98,6 +98,60 @@ TEST(StateMigrations, SchemaOneFileMigratesForwardKeepingItsData) {
     auto run = store->begin_run(pairs->front().id, "sync", false, 1700000100);
     ASSERT_TRUE(run) << run.error().message;
     EXPECT_EQ(store->runs(pairs->front().id)->size(), 1u);
+}
+
+TEST(StateMigrations, SchemaTwoFileMigratesToThreeKeepingItsData) {
+    TempDir dir;
+    const auto file = dir / "state.db";
+    {
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        auto migrated = mailferry::state::migrate(db, file, 2);
+        ASSERT_TRUE(migrated) << migrated.error().message;
+        ASSERT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+        EXPECT_FALSE(db.tableExists("job"));
+        db.exec(
+            "INSERT INTO account_pair (id, source, target) "
+            "VALUES (4, 'imap://ann@old.example.net:143', 'imap://ann@new.example.org:143')");
+        db.exec(
+            "INSERT INTO folder (id, pair_id, source_name, target_name) VALUES (9, 4, 'INBOX', "
+            "'INBOX')");
+        db.exec(
+            "INSERT INTO message (folder_id, source_key, source_uid, size, internal_date, status) "
+            "VALUES (9, '17', 17, 2048, 1700000000, 'copied')");
+        db.exec(
+            "INSERT INTO run (pair_id, command, started, finished, messages_copied, "
+            "bytes_copied, exit_code, outcome) VALUES (4, 'migrate', 1700000000, 1700000060, 1, "
+            "2048, 0, 'ok')");
+    }
+    auto store = StateStore::open(file);
+    ASSERT_TRUE(store) << store.error().message;
+    EXPECT_EQ(user_version(file), 3);
+
+    auto summary = store->summary();
+    ASSERT_TRUE(summary) << summary.error().message;
+    ASSERT_EQ(summary->size(), 1u);
+    EXPECT_EQ(summary->front().pair.source, "imap://ann@old.example.net:143");
+    EXPECT_EQ(summary->front().folders, 1u);
+    EXPECT_EQ(summary->front().messages.copied, 1u);
+    ASSERT_TRUE(summary->front().last_run);
+    EXPECT_EQ(summary->front().last_run->command, "migrate");
+    EXPECT_EQ(summary->front().last_run->totals.bytes_copied, 2048u);
+    EXPECT_EQ(summary->front().last_run->outcome, "ok");
+
+    // Schema 3's jobs start empty and work on the migrated file.
+    auto jobs = store->jobs();
+    ASSERT_TRUE(jobs) << jobs.error().message;
+    EXPECT_TRUE(jobs->empty());
+    mailferry::state::JobRun run;
+    run.name = "ann";
+    run.source = "imap://ann@old.example.net:143";
+    run.target = "imap://ann@new.example.org:143";
+    run.started = 1700000100;
+    run.finished = 1700000110;
+    run.outcome = "ok";
+    ASSERT_TRUE(store->record_job_run(run, {}));
+    ASSERT_EQ(store->jobs()->size(), 1u);
+    EXPECT_EQ(store->jobs()->front().last_success, 1700000110);
 }
 
 TEST(StateMigrations, FileOfANewerMailferryIsRefusedUntouched) {
