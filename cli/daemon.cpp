@@ -114,6 +114,11 @@ class Daemon {
     }
 
   private:
+    struct FinishedRun {
+        JobRunResult result;
+        bool cut_short = false;  // interrupted on purpose: not a failure
+    };
+
     struct Watch {
         std::unique_ptr<asio::cancellation_signal> signal;
         std::uint64_t generation = 0;
@@ -157,6 +162,9 @@ class Daemon {
 
     void change_job(JobConfig job) {
         const std::string name = job.name;
+        if (loop_.is_running(name)) {
+            restarting_.insert(name);
+        }
         loop_.cancel(name);  // a running one settles, then starts again with the new settings
         stop_watch(name);
         schedule_.add(job_spec(job), sync::ScheduleClock::now());
@@ -176,8 +184,15 @@ class Daemon {
         settings.command = "daemon";
         settings.connections = start.connections;
         JobRunResult result = co_await run_job(std::move(job), settings, store_);
-        const sync::RunVerdict verdict = verdict_for(result.migration.outcome);
-        last_runs_[result.name] = std::move(result);
+        // A run cut short on purpose (a stop signal, a changed config) is no
+        // failure to back off from: the next run resumes it.
+        const bool restarted = restarting_.erase(result.name) > 0;
+        const bool cut_short = result.migration.outcome == sync::Outcome::interrupted &&
+                               (restarted || loop_.stopping());
+        const sync::RunVerdict verdict =
+            cut_short ? sync::RunVerdict::success : verdict_for(result.migration.outcome);
+        const std::string name = result.name;
+        last_runs_[name] = FinishedRun{std::move(result), cut_short};
         co_return verdict;
     }
 
@@ -199,7 +214,11 @@ class Daemon {
         if (run == last_runs_.end() || jobs_.count(name) == 0) {
             return;
         }
-        if (auto r = store_.record_job_run(to_job_run(run->second), schedule_of(name)); !r) {
+        state::JobRun record = to_job_run(run->second.result);
+        if (run->second.cut_short) {
+            record.failed = false;
+        }
+        if (auto r = store_.record_job_run(record, schedule_of(name)); !r) {
             job_logger(name)->warn("recording the run in the state failed: {}", r.error().message);
         }
         last_runs_.erase(run);
@@ -396,7 +415,8 @@ class Daemon {
     asio::steady_timer stop_timer_;
     std::unique_ptr<MetricsServer> metrics_;
     std::map<std::string, JobConfig> jobs_;
-    std::map<std::string, JobRunResult> last_runs_;
+    std::map<std::string, FinishedRun> last_runs_;
+    std::set<std::string> restarting_;  // cancelled to start again with a changed config
     std::map<std::string, Watch> watches_;
     std::uint64_t watch_generation_ = 0;
 };

@@ -376,6 +376,26 @@ class SyncAndDaemon(unittest.TestCase):
         self.assertEqual(self.count("carol"), inbox)
         self.assertEqual(daemon.stop(), 0, daemon.log())
 
+    def test_sighup_restarts_a_changed_job_with_its_new_settings(self):
+        job = self.job("alice", self.url("alice"), self.url("carol"), interval="1h",
+                       extra='exclude = ["Archive"]')
+        config = self.write_config(job)
+        daemon = self.start("daemon", "--config", config)
+        inbox = len(self.snapshot("alice")["INBOX"])
+        self.wait_until(lambda: self.count("carol") == inbox, "the first sync", process=daemon)
+        self.assertEqual(self.count("carol", "Archive"), 0)
+        # Same job, Archive no longer excluded; with a one-hour interval only
+        # the restart the reload causes can copy it.
+        self.write_config(self.job("alice", self.url("alice"), self.url("carol"),
+                                   interval="1h"))
+        daemon.process.send_signal(signal.SIGHUP)
+        archive = len(self.snapshot("alice")["Archive"])
+        self.wait_until(lambda: self.count("carol", "Archive") == archive,
+                        "the changed job's run", process=daemon)
+        daemon.wait_for_line(r"1 changed")
+        self.assertEqual(daemon.stop(), 0, daemon.log())
+        self.assert_same("alice", "carol")
+
     def test_a_refused_login_backs_off_while_other_jobs_keep_syncing(self):
         config = self.write_config(
             self.job("good", self.url("alice"), self.url("carol")),
