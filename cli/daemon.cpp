@@ -102,9 +102,7 @@ class Daemon {
                      settings_.config_file.string(), ::getpid());
         co_await loop_.run();
         // Every job has ended: nothing may keep the io_context running.
-        for (auto& [name, watch] : watches_) {
-            watch.signal->emit(asio::cancellation_type::terminal);
-        }
+        stop_all_watches();
         signals_.cancel();
         stop_timer_.cancel();
         if (metrics_) {
@@ -119,9 +117,14 @@ class Daemon {
         bool cut_short = false;  // interrupted on purpose: not a failure
     };
 
+    // One IDLE watch. Its signal holds the cancellation state of the watch's
+    // coroutine, so it lives until that coroutine has ended, which for a
+    // stopped watch is after DONE and LOGOUT: a changed job's new watch can
+    // start before the old one has ended.
     struct Watch {
+        std::string job;
         std::unique_ptr<asio::cancellation_signal> signal;
-        std::uint64_t generation = 0;
+        bool stopping = false;
     };
 
     static sync::ScheduleLimits limits_of(const Config& config) {
@@ -251,10 +254,10 @@ class Daemon {
         sync::MigrationOptions options = to_migration_options(job);
         options.logger = log;
 
-        Watch& watch = watches_[job.name];
+        const std::uint64_t id = ++last_watch_id_;
+        Watch& watch = watches_[id];
+        watch.job = job.name;
         watch.signal = std::make_unique<asio::cancellation_signal>();
-        const std::uint64_t generation = ++watch_generation_;
-        watch.generation = generation;
         const std::string name = job.name;
         std::function<void()> on_change = [this, name] {
             schedule_.trigger(name, sync::ScheduleClock::now());
@@ -266,7 +269,7 @@ class Daemon {
                               std::move(on_change)),
             asio::bind_cancellation_slot(
                 watch.signal->slot(),
-                [this, name, generation, log](std::exception_ptr e, sync::InboxWatchEnd end) {
+                [this, id, log](std::exception_ptr e, sync::InboxWatchEnd end) {
                     if (e) {
                         log->error(
                             "IDLE watch ended with an internal error; the job runs on "
@@ -274,16 +277,29 @@ class Daemon {
                     } else if (end == sync::InboxWatchEnd::unsupported) {
                         log->info("the source offers no IDLE; the job runs on its interval");
                     }
-                    auto it = watches_.find(name);
-                    if (it != watches_.end() && it->second.generation == generation) {
-                        watches_.erase(it);
-                    }
+                    watches_.erase(id);
                 }));
     }
 
+    // Asks a watch to end (DONE, LOGOUT) once; it leaves watches_ when it has.
+    static void stop_watch(Watch& watch) {
+        if (!watch.stopping) {
+            watch.stopping = true;
+            watch.signal->emit(asio::cancellation_type::terminal);
+        }
+    }
+
     void stop_watch(const std::string& name) {
-        if (auto it = watches_.find(name); it != watches_.end()) {
-            it->second.signal->emit(asio::cancellation_type::terminal);
+        for (auto& [id, watch] : watches_) {
+            if (watch.job == name) {
+                stop_watch(watch);
+            }
+        }
+    }
+
+    void stop_all_watches() {
+        for (auto& [id, watch] : watches_) {
+            stop_watch(watch);
         }
     }
 
@@ -335,9 +351,7 @@ class Daemon {
         spdlog::info("{}: finishing the messages in flight, then stopping", strsignal(sig));
         notify_stopping("stopping: finishing the messages in flight");
         loop_.stop();
-        for (auto& [name, watch] : watches_) {
-            watch.signal->emit(asio::cancellation_type::terminal);
-        }
+        stop_all_watches();
         if (metrics_) {
             metrics_->stop();
         }
@@ -416,9 +430,9 @@ class Daemon {
     std::unique_ptr<MetricsServer> metrics_;
     std::map<std::string, JobConfig> jobs_;
     std::map<std::string, FinishedRun> last_runs_;
-    std::set<std::string> restarting_;  // cancelled to start again with a changed config
-    std::map<std::string, Watch> watches_;
-    std::uint64_t watch_generation_ = 0;
+    std::set<std::string> restarting_;        // cancelled to start again with a changed config
+    std::map<std::uint64_t, Watch> watches_;  // by an id of their own: see Watch
+    std::uint64_t last_watch_id_ = 0;
 };
 
 }  // namespace
@@ -430,19 +444,19 @@ int run_daemon(const DaemonSettings& settings, Config config) {
         jobs = select_jobs(config, {}, settings.shard);
         state_path = resolve_state_path(config.state.string());
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "mailferry daemon: %s\n", e.what());
+        report_failure("daemon", e.what());
         return static_cast<int>(ExitCode::usage);
     }
     // One daemon per state file: the lock is held until the process ends.
     auto store = state::StateStore::open(state_path);
     if (!store) {
-        std::fprintf(stderr, "mailferry daemon: %s\n", store.error().message.c_str());
+        report_failure("daemon", store.error().message);
         return static_cast<int>(ExitCode::usage);
     }
     asio::io_context io;
     Daemon daemon(io, settings, std::move(config), *store);
     if (auto problem = daemon.open_metrics()) {
-        std::fprintf(stderr, "mailferry daemon: %s\n", problem->c_str());
+        report_failure("daemon", *problem);
         return static_cast<int>(ExitCode::usage);
     }
     std::exception_ptr failure;

@@ -36,7 +36,7 @@ int run_daemon_command(const DaemonArgs& args) {
             settings.shard = parse_shard(args.shard);
         }
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "mailferry daemon: %s\n", e.what());
+        report_failure("daemon", e.what());
         return static_cast<int>(ExitCode::usage);
     }
     return run_daemon(settings, std::move(config));

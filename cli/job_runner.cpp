@@ -130,8 +130,11 @@ boost::asio::awaitable<JobRunResult> run_job(JobConfig job, JobRunSettings setti
     log->debug("{} {} -> {} with {} connection(s) per side",
                settings.dry_run ? "planning" : "syncing", result.source, result.target,
                settings.connections);
+    // A named local: GCC 12 destroys a braced temporary in a co_await's
+    // arguments twice.
+    sync::ProgressCallback no_progress;
     result.migration = co_await sync::run_migration(std::move(source), std::move(target), store,
-                                                    std::move(options), {});
+                                                    std::move(options), std::move(no_progress));
     result.finished = unix_now();
     const std::string line = summary(result);
     switch (result.migration.outcome) {

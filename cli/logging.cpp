@@ -1,5 +1,6 @@
 #include "cli/logging.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/formatter.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -82,6 +84,9 @@ struct JobLoggers {
     std::map<std::string, std::shared_ptr<spdlog::logger>, std::less<>> by_name;
 };
 
+// What configure_logging set last; report_failure follows it.
+bool json_format = false;
+
 JobLoggers& job_loggers() {
     static JobLoggers loggers;
     return loggers;
@@ -107,7 +112,8 @@ void configure_logging(const LogOptions& options) {
     if (!logger) {
         logger = spdlog::stderr_color_mt(std::string(default_logger_name));
     }
-    if (options.format == "json") {
+    json_format = options.format == "json";
+    if (json_format) {
         logger->set_formatter(std::make_unique<JsonFormatter>());
     } else {
         auto formatter = std::make_unique<spdlog::pattern_formatter>();
@@ -143,6 +149,25 @@ std::shared_ptr<spdlog::logger> job_logger(std::string_view job) {
     follow(*logger, *spdlog::default_logger());
     jobs.by_name.emplace(std::string(job), logger);
     return logger;
+}
+
+void report_failure(std::string_view command, std::string_view message) {
+    const std::string line = command.empty() ? fmt::format("mailferry: {}", message)
+                                             : fmt::format("mailferry {}: {}", command, message);
+    auto logger = spdlog::get(std::string(default_logger_name));
+    if (!json_format || !logger) {
+        std::fprintf(stderr, "%s\n", line.c_str());
+        std::fflush(stderr);
+        return;
+    }
+    logger->error("{}", line);
+    logger->flush();
+}
+
+void warn_insecure() {
+    spdlog::warn(
+        "--insecure: TLS certificates are not verified; anyone on the path can read the "
+        "passwords and the mail");
 }
 
 }  // namespace mailferry::cli

@@ -31,4 +31,14 @@ void configure_logging(const LogOptions& options);
 // configure_logging runs.
 std::shared_ptr<spdlog::logger> job_logger(std::string_view job);
 
+// The last line of a command that failed, on stderr: "mailferry COMMAND:
+// MESSAGE" (just "mailferry: MESSAGE" without a command) in text, and in
+// JSON (--log-format json) one log line of level "error" with that text
+// as "msg", so a log collector reads every line of the run. The format is
+// the one configure_logging last set (text before any call).
+void report_failure(std::string_view command, std::string_view message);
+
+// The warning of --insecure, the same for every command.
+void warn_insecure();
+
 }  // namespace mailferry::cli

@@ -34,7 +34,7 @@ namespace mailferry::cli {
 namespace {
 
 int fail(ExitCode code, const std::string& message) {
-    std::fprintf(stderr, "mailferry migrate: %s\n", message.c_str());
+    report_failure("migrate", message);
     return static_cast<int>(code);
 }
 
@@ -85,9 +85,7 @@ int run_migrate(const MigrateArgs& args) {
                      source_url.to_string());
     }
     if (args.insecure) {
-        spdlog::warn(
-            "--insecure: TLS certificates are not verified; anyone on the path can "
-            "read the passwords and the mail");
+        warn_insecure();
     }
 
     sync::AccountAccess source, target;

@@ -12,6 +12,7 @@
 #include "clients/net/tls_client.hpp"
 #include "clients/pop3/client.hpp"
 #include "clients/wire/account_url.hpp"
+#include "sync/connect.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -82,39 +83,9 @@ class DiscardSink final : public pop3::RetrSink {
     }
 };
 
-std::optional<pop3::LoginMethod> pop3_method(const std::optional<std::string>& auth) {
-    if (!auth) {
-        return std::nullopt;
-    }
-    // RFC 2384 §4: ";AUTH=+APOP" asks for APOP, ";AUTH=*" for any method,
-    // other values name a SASL mechanism.
-    std::string upper = *auth;
-    for (char& c : upper) {
-        c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-    }
-    if (upper == "+APOP") {
-        return pop3::LoginMethod::apop;
-    }
-    if (upper == "PLAIN") {
-        return pop3::LoginMethod::auth_plain;
-    }
-    if (upper == "USER" || upper == "+USER") {
-        return pop3::LoginMethod::user_pass;
-    }
-    return std::nullopt;
-}
-
-awaitable<ProbeOutcome> probe_pop3(ProbeArgs args, wire::AccountUrl url, ResolvedPassword password,
-                                   std::shared_ptr<asio::ssl::context> tls, ProbeReport* report) {
-    pop3::ClientOptions o;
-    o.host = url.host;
-    o.port = url.port;
-    o.implicit_tls = url.is_implicit_tls();
-    o.tls_context = tls;
-    o.verify = !args.insecure;
-    o.allow_plaintext = args.allow_plaintext;
-    o.login_method = pop3_method(url.auth);
-    auto client = co_await pop3::Client::connect(std::move(o));
+awaitable<ProbeOutcome> probe_pop3(pop3::ClientOptions options, wire::AccountUrl url,
+                                   ResolvedPassword password, ProbeReport* report) {
+    auto client = co_await pop3::Client::connect(std::move(options));
     if (!client) {
         co_return failed(client.error().message);
     }
@@ -195,29 +166,21 @@ std::optional<std::uint64_t> append_limit(const std::vector<std::string>& capabi
     return std::nullopt;
 }
 
-awaitable<ProbeOutcome> probe_imap(ProbeArgs args, wire::AccountUrl url, ResolvedPassword password,
-                                   std::shared_ptr<asio::ssl::context> tls, ProbeReport* report) {
-    imap::ClientOptions o;
-    o.host = url.host;
-    o.port = url.port;
-    o.implicit_tls = url.is_implicit_tls();
-    o.user = url.user;
-    o.password = password.secret.reveal();
-    o.tls_context = tls;
-    o.verify = !args.insecure;
-    o.allow_plaintext = args.allow_plaintext;
-    auto connected = co_await imap::Client::connect(std::move(o));
+awaitable<ProbeOutcome> probe_imap(imap::ClientOptions options, wire::AccountUrl url,
+                                   PasswordOrigin password_origin, ProbeReport* report) {
+    const bool verified = options.verify;
+    auto connected = co_await imap::Client::connect(std::move(options));
     if (!connected) {
         const auto& e = connected.error();
         co_return failed(e.code == imap::client_error::authentication_failed
-                             ? e.message + password_hint(password.origin)
+                             ? e.message + password_hint(password_origin)
                              : e.message);
     }
     imap::Client& client = **connected;
     report->tls = client.is_tls();
     report->tls_mode = !client.is_tls() ? "none" : url.is_implicit_tls() ? "implicit" : "STARTTLS";
     report->tls_description = client.tls_description();
-    report->certificate = certificate_text(client.is_tls(), !args.insecure);
+    report->certificate = certificate_text(client.is_tls(), verified);
     report->login_method = "LOGIN/AUTHENTICATE";
     report->capabilities = client.capabilities();
     report->append_limit = append_limit(client.capabilities());
@@ -305,7 +268,7 @@ awaitable<ProbeOutcome> probe_imap(ProbeArgs args, wire::AccountUrl url, Resolve
 int run_probe(const ProbeArgs& args) {
     configure_logging(args.log);
     const auto fail = [](ExitCode code, const std::string& message) {
-        std::fprintf(stderr, "mailferry probe: %s\n", message.c_str());
+        report_failure("probe", message);
         return static_cast<int>(code);
     };
     auto parsed = wire::parse_account_url(args.url);
@@ -323,21 +286,44 @@ int run_probe(const ProbeArgs& args) {
             "the password is in the URL, where process listings and shell history can "
             "show it; use --password-file or MAILFERRY_PASSWORD instead");
     }
-    auto tls = net::make_client_tls_context({args.ca_file, args.insecure});
-    if (!tls) {
-        return fail(ExitCode::usage, tls.error());
+    if (args.insecure) {
+        warn_insecure();
     }
+    sync::AccountAccess access;
+    wire::AccountUrl bare = url;
+    bare.password.reset();
+    access.url = bare.to_string();
+    access.password = password->secret.reveal();
+    access.ca_file = args.ca_file;
+    access.insecure = args.insecure;
+    access.allow_plaintext = args.allow_plaintext;
 
     ProbeReport report;
     report.url = url.to_string();
     report.protocol = url.is_imap() ? "imap" : "pop3";
     report.server = net::server_name(url.host, url.port);
 
+    // The engine options migrate, sync and daemon log in with, so ";AUTH=",
+    // TLS and plaintext settings mean the same here.
+    const sync::MigrationOptions settings;
+    asio::awaitable<ProbeOutcome> probe;
+    if (url.is_imap()) {
+        auto options = sync::imap_client_options(access, url, settings);
+        if (!options) {
+            return fail(ExitCode::usage, options.error());
+        }
+        probe = probe_imap(std::move(*options), url, password->origin, &report);
+    } else {
+        auto options = sync::pop3_client_options(access, url, settings);
+        if (!options) {
+            return fail(ExitCode::usage, options.error());
+        }
+        probe = probe_pop3(std::move(*options), url, std::move(*password), &report);
+    }
+
     asio::io_context io;
     ProbeOutcome outcome;
     std::exception_ptr failure;
-    auto probe = url.is_imap() ? probe_imap(args, url, std::move(*password), *tls, &report)
-                               : probe_pop3(args, url, std::move(*password), *tls, &report);
     asio::co_spawn(io, std::move(probe), [&](std::exception_ptr e, ProbeOutcome o) {
         failure = e;
         outcome = std::move(o);

@@ -205,7 +205,7 @@ int run_status(const StatusArgs& args) {
     try {
         file = resolve_state_path(args.state);
     } catch (const std::invalid_argument& e) {
-        std::fprintf(stderr, "mailferry status: %s\n", e.what());
+        report_failure("status", e.what());
         return static_cast<int>(ExitCode::usage);
     }
     state::OpenOptions options;
@@ -220,17 +220,17 @@ int run_status(const StatusArgs& args) {
         return static_cast<int>(ExitCode::ok);
     }
     if (!store) {
-        std::fprintf(stderr, "mailferry status: %s\n", store.error().message.c_str());
+        report_failure("status", store.error().message);
         return static_cast<int>(ExitCode::usage);
     }
     auto pairs = store->summary();
     if (!pairs) {
-        std::fprintf(stderr, "mailferry status: %s\n", pairs.error().message.c_str());
+        report_failure("status", pairs.error().message);
         return static_cast<int>(ExitCode::usage);
     }
     auto jobs = store->jobs();
     if (!jobs) {
-        std::fprintf(stderr, "mailferry status: %s\n", jobs.error().message.c_str());
+        report_failure("status", jobs.error().message);
         return static_cast<int>(ExitCode::usage);
     }
     if (args.json) {

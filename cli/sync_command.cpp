@@ -52,7 +52,7 @@ struct SyncArgs {
 };
 
 int fail(ExitCode code, const std::string& message) {
-    std::fprintf(stderr, "mailferry sync: %s\n", message.c_str());
+    report_failure("sync", message);
     return static_cast<int>(code);
 }
 
@@ -60,7 +60,7 @@ int run_check(const Config& config, const std::vector<JobConfig>& jobs,
               const std::optional<Shard>& shard) {
     const std::vector<std::string> problems = check_job_environment(config);
     for (const std::string& p : problems) {
-        std::fprintf(stderr, "mailferry sync: %s\n", p.c_str());
+        report_failure("sync", p);
     }
     if (!problems.empty()) {
         return static_cast<int>(ExitCode::usage);

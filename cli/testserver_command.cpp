@@ -93,7 +93,7 @@ int run_testserver(const TestserverArgs& args) {
     try {
         options = to_server_options(args);
     } catch (const std::invalid_argument& e) {
-        std::fprintf(stderr, "mailferry testserver: %s\n", e.what());
+        report_failure("testserver", e.what());
         return static_cast<int>(ExitCode::usage);
     }
 
@@ -103,10 +103,10 @@ int run_testserver(const TestserverArgs& args) {
         server = std::make_unique<ts::TestServer>(io, std::move(options));
         server->start();
     } catch (const std::invalid_argument& e) {
-        std::fprintf(stderr, "mailferry testserver: %s\n", e.what());
+        report_failure("testserver", e.what());
         return static_cast<int>(ExitCode::usage);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "mailferry testserver: %s\n", e.what());
+        report_failure("testserver", e.what());
         return static_cast<int>(ExitCode::connect);
     }
 
@@ -114,8 +114,7 @@ int run_testserver(const TestserverArgs& args) {
         std::ofstream out(args.tls_cert_out, std::ios::binary | std::ios::trunc);
         out << cert->certificate_pem;
         if (!out.flush()) {
-            std::fprintf(stderr, "mailferry testserver: cannot write %s\n",
-                         args.tls_cert_out.c_str());
+            report_failure("testserver", "cannot write " + args.tls_cert_out);
             return static_cast<int>(ExitCode::usage);
         }
     }
@@ -126,8 +125,16 @@ int run_testserver(const TestserverArgs& args) {
                    listener.endpoint.port());
     }
     if (args.seed_demo) {
+        // With --data the store may hold mail from earlier runs: say what
+        // each account holds now, not what seeding put there.
         for (const auto& user : ts::demo_users()) {
-            fmt::print("demo user {} password {} ({})\n", user.name, user.password, user.role);
+            std::uint64_t messages = 0;
+            for (const auto& box : server->store().list_mailboxes(user.name)) {
+                messages += box.messages;
+            }
+            fmt::print(
+                "demo user {} password {} ({}, {})\n", user.name, user.password, user.role,
+                messages == 0 ? std::string("empty") : fmt::format("{} message(s)", messages));
         }
     }
     fmt::print("ready (stop with Ctrl-C)\n");

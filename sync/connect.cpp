@@ -6,6 +6,12 @@
 #include "sync/imap_target.hpp"
 #include "sync/pop3_source.hpp"
 
+#include <fmt/format.h>
+
+#include <cctype>
+#include <optional>
+#include <string_view>
+
 namespace mailferry::sync {
 namespace {
 
@@ -23,14 +29,74 @@ boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string> t
     return net::make_client_tls_context(tls);
 }
 
+// ";AUTH=" is case-insensitive (RFC 5092 §3.2, RFC 2384 §3).
+std::string upper(std::string text) {
+    for (char& c : text) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return text;
+}
+
+bool picks_any_method(const wire::AccountUrl& url) {
+    return !url.auth || *url.auth == "*";
+}
+
+std::string unsupported_auth(const wire::AccountUrl& url, std::string_view supported) {
+    return fmt::format(
+        "{}: \";AUTH={}\" is not a login method mailferry knows for {}; use {}, or leave "
+        "\";AUTH=\" out to use any method the server offers",
+        url.to_string(), *url.auth, url.is_imap() ? "IMAP" : "POP3", supported);
+}
+
+boost::system::result<imap::AuthMechanism, std::string> imap_mechanism(
+    const wire::AccountUrl& url) {
+    if (picks_any_method(url)) {
+        return imap::AuthMechanism::automatic;
+    }
+    const std::string name = upper(*url.auth);
+    if (name == "PLAIN") {
+        return imap::AuthMechanism::plain;
+    }
+    if (name == "LOGIN") {
+        return imap::AuthMechanism::sasl_login;
+    }
+    if (name == "XOAUTH2") {
+        return imap::AuthMechanism::xoauth2;
+    }
+    return unsupported_auth(url, "PLAIN, LOGIN, XOAUTH2 or *");
+}
+
+// RFC 2384 §3: "+APOP" asks for APOP, other values name a SASL mechanism;
+// "+USER" (and "USER") ask for USER/PASS.
+boost::system::result<std::optional<pop3::LoginMethod>, std::string> pop3_method(
+    const wire::AccountUrl& url) {
+    if (picks_any_method(url)) {
+        return std::optional<pop3::LoginMethod>();
+    }
+    const std::string name = upper(*url.auth);
+    if (name == "+APOP") {
+        return std::optional(pop3::LoginMethod::apop);
+    }
+    if (name == "PLAIN") {
+        return std::optional(pop3::LoginMethod::auth_plain);
+    }
+    if (name == "+USER" || name == "USER") {
+        return std::optional(pop3::LoginMethod::user_pass);
+    }
+    return unsupported_auth(url, "+APOP, +USER, PLAIN or *");
+}
+
 }  // namespace
 
-awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAccess access,
-                                                                     wire::AccountUrl url,
-                                                                     MigrationOptions options) {
+boost::system::result<imap::ClientOptions, std::string> imap_client_options(
+    const AccountAccess& access, const wire::AccountUrl& url, const MigrationOptions& options) {
+    auto mechanism = imap_mechanism(url);
+    if (!mechanism) {
+        return {boost::system::in_place_error, mechanism.error()};
+    }
     auto tls = tls_for(access);
     if (!tls) {
-        co_return connect_error(tls.error());
+        return {boost::system::in_place_error, tls.error()};
     }
     imap::ClientOptions o;
     o.host = url.host;
@@ -38,6 +104,7 @@ awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAcce
     o.implicit_tls = url.is_implicit_tls();
     o.user = url.user;
     o.password = access.password;
+    o.auth = *mechanism;
     o.tls_context = *tls;
     o.verify = !access.insecure;
     o.allow_plaintext = access.allow_plaintext;
@@ -48,7 +115,41 @@ awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAcce
     o.timeouts.body_chunk = options.command_timeout;
     o.timeouts.write = options.command_timeout;
     o.logger = options.logger;
-    auto client = co_await imap::Client::connect(std::move(o));
+    return o;
+}
+
+boost::system::result<pop3::ClientOptions, std::string> pop3_client_options(
+    const AccountAccess& access, const wire::AccountUrl& url, const MigrationOptions& options) {
+    auto method = pop3_method(url);
+    if (!method) {
+        return {boost::system::in_place_error, method.error()};
+    }
+    auto tls = tls_for(access);
+    if (!tls) {
+        return {boost::system::in_place_error, tls.error()};
+    }
+    pop3::ClientOptions o;
+    o.host = url.host;
+    o.port = url.port;
+    o.implicit_tls = url.is_implicit_tls();
+    o.tls_context = *tls;
+    o.verify = !access.insecure;
+    o.allow_plaintext = access.allow_plaintext;
+    o.login_method = *method;
+    o.connect_timeout = options.connect_timeout;
+    o.tls_timeout = options.connect_timeout;
+    o.command_timeout = options.command_timeout;
+    return o;
+}
+
+awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAccess access,
+                                                                     wire::AccountUrl url,
+                                                                     MigrationOptions options) {
+    auto o = imap_client_options(access, url, options);
+    if (!o) {
+        co_return connect_error(o.error());
+    }
+    auto client = co_await imap::Client::connect(std::move(*o));
     if (!client) {
         co_return connect_error(client.error().message);
     }
@@ -59,6 +160,13 @@ boost::system::result<wire::AccountUrl, std::string> parse_access(const AccountA
     wire::AccountUrlParse parsed = wire::parse_account_url(access.url);
     if (!parsed.url) {
         return parsed.error;
+    }
+    if (parsed.url->is_imap()) {
+        if (auto mechanism = imap_mechanism(*parsed.url); !mechanism) {
+            return mechanism.error();
+        }
+    } else if (auto method = pop3_method(*parsed.url); !method) {
+        return method.error();
     }
     return *parsed.url;
 }
@@ -88,21 +196,11 @@ awaitable<MailboxResult<std::unique_ptr<SourceMailbox>>> connect_source(AccountA
         }
         co_return std::unique_ptr<SourceMailbox>(std::make_unique<ImapSource>(std::move(*client)));
     }
-    auto tls = tls_for(access);
-    if (!tls) {
-        co_return connect_error(tls.error());
+    auto o = pop3_client_options(access, *url, options);
+    if (!o) {
+        co_return connect_error(o.error());
     }
-    pop3::ClientOptions o;
-    o.host = url->host;
-    o.port = url->port;
-    o.implicit_tls = url->is_implicit_tls();
-    o.tls_context = *tls;
-    o.verify = !access.insecure;
-    o.allow_plaintext = access.allow_plaintext;
-    o.connect_timeout = options.connect_timeout;
-    o.tls_timeout = options.connect_timeout;
-    o.command_timeout = options.command_timeout;
-    auto client = co_await pop3::Client::connect(std::move(o));
+    auto client = co_await pop3::Client::connect(std::move(*o));
     if (!client) {
         co_return connect_error(client.error().message);
     }

@@ -156,6 +156,10 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
             }
             failed[name] = "creating target folder \"" + name +
                            "\" failed: " + created.error().message + "; the next run tries again";
+            continue;
+        }
+        if (*created) {
+            ctx.report->record_folder_created(name);
         }
     }
     for (const auto& [name, why] : failed) {

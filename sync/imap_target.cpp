@@ -49,12 +49,12 @@ awaitable<MailboxResult<TargetMailbox::Opened>> ImapTarget::open_folder(Folder f
     co_return opened;
 }
 
-awaitable<MailboxResult<void>> ImapTarget::create_folder(std::string name) {
+awaitable<MailboxResult<bool>> ImapTarget::create_folder(std::string name) {
     auto created = co_await client_->create(std::move(name));
     if (!created) {
         co_return detail::to_mailbox_error(created.error(), *client_);
     }
-    co_return Done{};
+    co_return *created;
 }
 
 awaitable<MailboxResult<Appended>> ImapTarget::append(std::string folder,

@@ -25,7 +25,7 @@ class ImapTarget final : public TargetMailbox {
     char separator() const override { return client_->separator().value_or('/'); }
     boost::asio::awaitable<MailboxResult<Opened>> open_folder(Folder folder, bool read_only,
                                                               bool list) override;
-    boost::asio::awaitable<MailboxResult<void>> create_folder(std::string name) override;
+    boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) override;
     boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
                                                            imap::AppendBatch& batch) override;
     boost::asio::awaitable<MailboxResult<void>> store_flags(

@@ -127,7 +127,9 @@ class TargetMailbox {
     };
     virtual boost::asio::awaitable<MailboxResult<Opened>> open_folder(Folder folder, bool read_only,
                                                                       bool list) = 0;
-    virtual boost::asio::awaitable<MailboxResult<void>> create_folder(std::string name) = 0;
+    // CREATE; true when this created the folder, false when it existed
+    // already (RFC 5530 ALREADYEXISTS, e.g. made meanwhile by someone else).
+    virtual boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) = 0;
     // APPEND what `batch` produces to `folder`; the per-message target UIDs
     // when the server reports them (APPENDUID).
     virtual boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,

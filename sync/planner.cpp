@@ -265,7 +265,16 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
             continue;
         }
         if (row != nullptr && row->status == MessageStatus::copied) {
-            ++fp.already_there;
+            // SPEC "What a migration does": a \Deleted message counts as
+            // filtered, also when it was copied before it got the flag. Only
+            // the count differs: the target copy stays (flagged or not, it is
+            // still on the source, so --sync-deletions leaves it), its other
+            // flags are still brought over, and --delete-source still moves it.
+            if (m.deleted) {
+                fp.filtered.push_back({m.uid, m.source_key, m.size, FilterReason::deleted});
+            } else {
+                ++fp.already_there;
+            }
             auto uid = w.copied_uid.find(m.source_key);
             flags.recorded(*row, now,
                            uid == w.copied_uid.end() ? std::nullopt

@@ -50,13 +50,14 @@ Report Report::from_plan(const Plan& plan, std::string source, std::string targe
     r.source_ = std::move(source);
     r.target_ = std::move(target);
     r.started_ = started;
-    r.folders_created_ = plan.folders_to_create.size();
+    // A real run counts a folder as created when the executor says so.
+    r.folders_created_ = dry_run ? plan.folders_to_create.size() : 0;
     for (const FolderPlan& f : plan.folders) {
         const FolderCounts c = f.counts();
         FolderReport fr;
         fr.source = f.source;
         fr.target = f.target;
-        fr.created = f.created;
+        fr.created = dry_run && f.created;
         fr.messages.source = c.source;
         fr.messages.to_copy = c.to_copy;
         fr.messages.already_there = c.already_there;
@@ -91,6 +92,15 @@ void Report::record_failed(std::string_view source_folder, std::string source_id
         ++f->messages.failed;
     }
     errors_.push_back({std::string(source_folder), std::move(source_id), std::move(error)});
+}
+
+void Report::record_folder_created(std::string_view target_folder) {
+    ++folders_created_;
+    for (FolderReport& f : folders_) {
+        if (f.target == target_folder) {
+            f.created = true;
+        }
+    }
 }
 
 void Report::record_folder_error(std::string_view source_folder, std::string error) {

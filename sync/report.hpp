@@ -1,9 +1,11 @@
 #pragma once
 // The run report of SPEC.md ("The report"): filled from a plan, then updated
-// by the executor as messages are copied or fail. With a dry run nothing
-// updates it, so every `copied` figure stays 0 while `to_copy`,
-// `bytes.to_copy`, `flag_updates`, `deletions` and `created` say what a real
-// run would do.
+// by the executor as messages are copied or fail and folders are created.
+// With a dry run nothing updates it, so every `copied` figure stays 0 while
+// `to_copy`, `bytes.to_copy`, `flag_updates`, `deletions`, `created` and
+// `folders_created` say what a real run would do. A real run's report says
+// what happened: a folder is `created` (and counted in `folders_created`)
+// only when the run's CREATE made it.
 //
 // The account strings are printed as given: pass URLs without passwords.
 
@@ -75,6 +77,9 @@ class Report {
     // an error is still listed.
     void record_copied(std::string_view source_folder, std::uint64_t bytes);
     void record_failed(std::string_view source_folder, std::string source_id, std::string error);
+    // The run's CREATE made `target_folder` (a parent without a source
+    // folder of its own counts too).
+    void record_folder_created(std::string_view target_folder);
     // An error of the folder itself, no message counted (an empty folder
     // whose target could not be created).
     void record_folder_error(std::string_view source_folder, std::string error);

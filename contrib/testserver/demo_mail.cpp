@@ -16,7 +16,7 @@ using demo::Shape;
 constexpr std::array<DemoUser, 3> users = {{
     {"alice", "alice-pw", "IMAP source"},
     {"bob", "bob-pw", "POP3 source"},
-    {"carol", "carol-pw", "empty IMAP target"},
+    {"carol", "carol-pw", "IMAP target"},
 }};
 
 enum Flag : unsigned {

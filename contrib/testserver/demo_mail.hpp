@@ -22,7 +22,9 @@ namespace mailferry::testserver {
 struct DemoUser {
     std::string_view name;
     std::string_view password;
-    std::string_view role;  // what the account is for, for people reading a listing
+    // What the account is for, for people reading a listing; it says
+    // nothing of the account's mail, which a kept store (--data) may change.
+    std::string_view role;
 };
 
 // alice, bob and carol with their passwords.

@@ -63,6 +63,13 @@ class FaultInjector {
     // POP3 UIDL is not offered (not counted: applies to every session).
     bool no_uidl() const noexcept { return plan_.no_uidl; }
 
+    // The counts so far (the step a counted fault fires at is compared with
+    // these): tests read them after a clean run to choose their fault steps.
+    std::uint64_t commands() const noexcept { return commands_; }
+    std::uint64_t bytes_written() const noexcept { return bytes_; }
+    std::uint64_t appends() const noexcept { return appends_; }
+    std::uint64_t fetches() const noexcept { return fetches_; }
+
   private:
     FaultPlan plan_;
     std::uint64_t commands_ = 0;

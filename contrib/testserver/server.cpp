@@ -120,7 +120,9 @@ void TestServer::start() {
         }
         bound_.push_back({spec, acceptor->local_endpoint()});
         acceptors_.push_back(acceptor);
-        log_->info("{} listening on {}", spec.scheme(), endpoint_text(bound_.back().endpoint));
+        // Debug only: `mailferry testserver` prints these on stdout for
+        // scripts, and on a terminal an info line would show each twice.
+        log_->debug("{} listening on {}", spec.scheme(), endpoint_text(bound_.back().endpoint));
         asio::co_spawn(io_, accept_loop(acceptor, spec), [log = log_](std::exception_ptr e) {
             if (e && !is_cancellation(e)) {
                 log->error("accept loop ended: {}", what(e));

@@ -66,6 +66,8 @@ class TestServer {
     // The bound port of the first listener for this scheme, or 0.
     std::uint16_t port(Protocol protocol, bool implicit_tls) const;
     MailStore& store() noexcept { return *store_; }
+    // The fault counters (commands, octets written, APPENDs, FETCHes so far).
+    const FaultInjector& faults() const noexcept { return faults_; }
     // The generated certificate with --tls-self-signed, for clients to trust.
     const std::optional<CertificatePair>& self_signed_certificate() const noexcept {
         return self_signed_;

@@ -57,16 +57,28 @@ TEST(ImapClient, WrongPasswordQuotesTheServersNo) {
     run_coroutine(body);
 }
 
+// The server offers AUTH=PLAIN, which the client would pick by itself: only
+// the trace tells whether the option was followed.
 TEST(ImapClient, LoginCommandWhenAskedFor) {
     ImapClientServer server;
+    std::ostringstream out;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+    auto logger = std::make_shared<spdlog::logger>("imap-login-test", sink);
+    logger->set_level(spdlog::level::trace);
     auto body = [&]() -> asio::awaitable<void> {
         auto options = server.options("v", "q");
         options.auth = imap::AuthMechanism::login;
+        options.logger = logger;
         auto client = co_await imap::Client::connect(options);
         CO_REQUIRE(client, client.error().message);
         co_await (*client)->logout();
     };
     run_coroutine(body);
+    const std::string trace = out.str();
+    EXPECT_NE(trace.find("C: A0001 LOGIN <redacted>"), std::string::npos) << trace;
+    EXPECT_NE(trace.find("S: A0001 OK"), std::string::npos) << trace;
+    EXPECT_EQ(trace.find("AUTHENTICATE"), std::string::npos) << trace;
+    EXPECT_EQ(trace.find("\"q\""), std::string::npos) << trace;
 }
 
 TEST(ImapClient, StartTlsVerifiedAgainstTheServersCertificate) {

@@ -291,6 +291,10 @@ class MigrateCli(unittest.TestCase):
         # §5.1): everything else is copied, the failure is in the report.
         a, b = self.server(), self.server()
         src, dst = self.url("imap", "alice", a), self.url("imap", "carol", b)
+        dry = self.migrate(src, dst, "--dry-run", "--map", "Receipts=Bad%Name", "--report",
+                           os.path.join(self.dir, "dry.json"))
+        self.assertEqual(dry.returncode, 0, dry.stderr)
+        planned = self.report("dry.json")
         r = self.migrate(src, dst, "--map", "Receipts=Bad%Name", "--report",
                          os.path.join(self.dir, "r.json"))
         self.assertEqual(r.returncode, 1, r.stderr)
@@ -298,10 +302,45 @@ class MigrateCli(unittest.TestCase):
         self.assertGreaterEqual(len(report["errors"]), 1)
         self.assertIn("Bad%Name", report["errors"][0]["error"])
         self.assertGreater(report["totals"]["messages"]["copied"], 0)
+        # The dry run says what a run would do; the real run what it did: the
+        # refused folder is neither "created" nor counted nor shown as new.
+        receipts = [f for f in report["folders"] if f["source"] == "Receipts"]
+        self.assertEqual([f["created"] for f in receipts], [False])
+        self.assertEqual([f["created"] for f in planned["folders"] if f["source"] == "Receipts"],
+                         [True])
+        created = planned["totals"]["folders_created"] - 1
+        self.assertEqual(report["totals"]["folders_created"], created)
+        self.assertNotIn("Bad%Name (new)", r.stdout)
+        self.assertIn("%d folder(s) created" % created, r.stdout)
         again = self.migrate(src, dst, "--report", os.path.join(self.dir, "again.json"))
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertEqual(self.report("again.json")["errors"], [])
         self.assert_target_matches(a, b)
+
+    def test_auth_in_the_url_is_honoured_as_probe_does(self):
+        # The test server offers AUTHENTICATE PLAIN, not AUTHENTICATE LOGIN:
+        # asking for LOGIN fails the login (exit 3) naming it, on either side.
+        a = self.server()
+        src, dst = self.url("imap", "alice", a), self.url("imap", "carol", a)
+        port = a.ports["imap"]
+        alice = "imap://alice;AUTH=LOGIN@127.0.0.1:%d" % port
+        carol = "imap://carol;AUTH=LOGIN@127.0.0.1:%d" % port
+        for source, target, asked in ((alice, dst, alice), (src, carol, carol)):
+            r = self.migrate(source, target)
+            self.assertEqual(r.returncode, 3, r.stderr)
+            self.assertIn("AUTH=LOGIN", r.stderr)
+            probe = subprocess.run([MAILFERRY, "probe", asked],
+                                   env=dict(self.env(), MAILFERRY_PASSWORD="alice-pw"),
+                                   capture_output=True, text=True, timeout=RUN_TIMEOUT)
+            self.assertEqual(probe.returncode, 3, probe.stderr)
+            self.assertIn("AUTH=LOGIN", probe.stderr)
+        # A mechanism mailferry does not know is a usage error, before any
+        # connection.
+        r = self.migrate("imap://alice;AUTH=CRAM-MD5@127.0.0.1:%d" % port, dst)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("AUTH=CRAM-MD5", r.stderr)
+        ok = self.migrate("imap://alice;AUTH=PLAIN@127.0.0.1:%d" % port, dst)
+        self.assertEqual(ok.returncode, 0, ok.stderr)
 
     def test_refused_append_is_retried(self):
         # The target answers the second APPEND with NO once: the run retries
@@ -396,6 +435,42 @@ class MigrateCli(unittest.TestCase):
             entry = json.loads(line)
             self.assertIn("level", entry)
             self.assertIn("msg", entry)
+
+    def test_json_log_format_makes_the_failure_line_json_too(self):
+        # Every command's last line on failure is a JSON log line of level
+        # "error" with --log-format json, like every other line.
+        a = self.server()
+        src, dst = self.url("imap", "alice", a), self.url("imap", "carol", a)
+        missing = os.path.join(self.dir, "no-such-config.toml")
+        not_a_state = os.path.join(self.dir, "not-a-state.db")
+        with open(not_a_state, "w", encoding="utf-8") as f:
+            f.write("not a database\n")
+        runs = {
+            "status": ([MAILFERRY, "status", "--state", not_a_state], self.env(), 2),
+            "migrate": ([MAILFERRY, "migrate", src, dst, "--state", self.state],
+                        self.env("not-the-password", "carol-pw"), 3),
+            "sync": ([MAILFERRY, "sync", "--config", missing], self.env(), 2),
+            "daemon": ([MAILFERRY, "daemon", "--config", missing], self.env(), 2),
+            "probe": ([MAILFERRY, "probe", "imap://alice;AUTH=LOGIN@127.0.0.1:%d"
+                       % a.ports["imap"]], dict(self.env(), MAILFERRY_PASSWORD="alice-pw"), 3),
+            "testserver": ([MAILFERRY, "testserver", "--user", "no-colon"], self.env(), 2),
+        }
+        for command, (args, env, code) in runs.items():
+            with self.subTest(command=command):
+                r = subprocess.run(args + ["--log-format", "json"], env=env, capture_output=True,
+                                   text=True, timeout=RUN_TIMEOUT)
+                self.assertEqual(r.returncode, code, r.stderr)
+                lines = [l for l in r.stderr.splitlines() if l.strip()]
+                self.assertGreater(len(lines), 0)
+                entries = [json.loads(line) for line in lines]
+                self.assertEqual(entries[-1]["level"], "error", lines)
+                self.assertTrue(entries[-1]["msg"].startswith("mailferry %s: " % command),
+                                entries[-1])
+                # The same line in text, as before.
+                text = subprocess.run(args, env=env, capture_output=True, text=True,
+                                      timeout=RUN_TIMEOUT)
+                self.assertEqual(text.returncode, code, text.stderr)
+                self.assertIn(entries[-1]["msg"], text.stderr.splitlines()[-1])
 
 
 if __name__ == "__main__":

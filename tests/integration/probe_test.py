@@ -132,6 +132,29 @@ class Probe(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"(?m)^certificate\s+not verified \(--insecure\)$")
 
+    def test_insecure_warns_for_every_protocol(self):
+        # As migrate does: skipping verification is never silent.
+        for scheme in ("pop3s", "imaps", "imap"):
+            r = self.probe(self.url(scheme), "--insecure", ca_file=False)
+            self.assertEqual(r.returncode, 0, (scheme, r.stderr))
+            self.assertIn("--insecure: TLS certificates are not verified", r.stderr, scheme)
+            self.assertRegex(r.stdout, r"(?m)^certificate\s+not verified \(--insecure\)$")
+
+    def test_auth_in_the_url_chooses_the_login_method(self):
+        # RFC 5092 §3.2: ";AUTH=" names the method; the test server offers
+        # AUTHENTICATE PLAIN but not AUTHENTICATE LOGIN.
+        for scheme in ("imap", "imaps"):
+            url = "%s://%s;AUTH=LOGIN@127.0.0.1:%d" % (scheme, USER, self.server.ports[scheme])
+            r = self.probe(url)
+            self.assertEqual(r.returncode, 3, (scheme, r.stdout + r.stderr))
+            self.assertIn("AUTH=LOGIN", r.stderr)
+            self.assertEqual(r.stdout, "")
+            r = self.probe(url.replace(";AUTH=LOGIN", ";AUTH=plain"))
+            self.assertEqual(r.returncode, 0, (scheme, r.stderr))
+        r = self.probe("imap://%s;AUTH=CRAM-MD5@127.0.0.1:%d" % (USER, self.server.ports["imap"]))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("AUTH=CRAM-MD5", r.stderr)
+
     def test_wrong_password_is_exit_3_with_advice(self):
         for scheme in ("pop3s", "imaps"):
             r = self.probe(self.url(scheme), password_file=False,

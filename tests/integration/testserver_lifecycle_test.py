@@ -179,6 +179,79 @@ class Concurrency(unittest.TestCase):
                     s.close()
 
 
+class TerminalListing(unittest.TestCase):
+    """What a person sees running `mailferry testserver` in a terminal:
+    stdout and the log (default level) interleaved."""
+
+    def setUp(self):
+        self.data = tempfile.mkdtemp(prefix="mailferry-data-")
+        self.addCleanup(shutil.rmtree, self.data, True)
+
+    def start(self):
+        """Starts the server with the demo users on free ports over self.data
+        and waits (bounded) for "ready"; returns the process, the lines it
+        printed so far (stdout and stderr merged) and their reader."""
+        process = subprocess.Popen(
+            [MAILFERRY, "testserver", "--seed-demo", "--data", self.data,
+             "--imap", "127.0.0.1:0", "--pop3", "127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines, ready = [], threading.Event()
+
+        def read():
+            for line in process.stdout:
+                lines.append(line.rstrip("\n"))
+                if line.startswith("ready"):
+                    ready.set()
+            ready.set()
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        if not ready.wait(30) or process.poll() is not None:
+            process.kill()
+            process.wait(30)
+            self.fail("the test server did not get ready:\n" + "\n".join(lines))
+        return process, lines, reader
+
+    @staticmethod
+    def stop(process, reader):
+        process.terminate()
+        process.wait(30)
+        reader.join(30)
+        process.stdout.close()
+
+    def test_each_listener_shows_once_and_demo_users_say_what_they_hold(self):
+        process, lines, reader = self.start()
+        try:
+            listening = [l for l in lines if "listening on" in l]
+            self.assertEqual(len(listening), 2, lines)
+            # The lines scripts parse, exactly as before.
+            ports = {}
+            for line in listening:
+                m = re.match(r"^(imap|pop3) listening on 127\.0\.0\.1:(\d+)$", line)
+                self.assertIsNotNone(m, line)
+                ports[m.group(1)] = int(m.group(2))
+            self.assertEqual(set(ports), {"imap", "pop3"})
+            self.assertIn("ready (stop with Ctrl-C)", lines)
+            carol = [l for l in lines if l.startswith("demo user carol ")]
+            self.assertEqual(carol, ["demo user carol password carol-pw (IMAP target, empty)"])
+            imap = imaplib.IMAP4("127.0.0.1", ports["imap"], timeout=20)
+            imap.login("carol", "carol-pw")
+            self.assertEqual(imap.append("INBOX", None, None, message(1))[0], "OK")
+            imap.logout()
+        finally:
+            self.stop(process, reader)
+
+        # Restarted on the same --data: carol holds mail now, and says so.
+        process, lines, reader = self.start()
+        try:
+            carol = [l for l in lines if l.startswith("demo user carol ")]
+            self.assertEqual(carol,
+                             ["demo user carol password carol-pw (IMAP target, 1 message(s))"])
+            self.assertEqual(len([l for l in lines if "listening on" in l]), 2, lines)
+        finally:
+            self.stop(process, reader)
+
+
 class CommandLine(unittest.TestCase):
     def run_testserver(self, *args):
         return subprocess.run([MAILFERRY, "testserver", *args], capture_output=True, text=True, timeout=30)

@@ -2,11 +2,14 @@
 // Two in-process test servers (source and target, each with its own fault
 // plan), a state file in a temporary directory, and the isync-style checks
 // of STYLE §9: read both accounts back from their stores and compare every
-// folder's messages (bytes, flags, internal date).
+// folder's messages (bytes, flags, internal date). Every test that includes
+// it fails on a warning or error log line it did not announce with
+// test_log().expect_warning(...): a clean migration logs none.
 
 #include "contrib/testserver/server.hpp"
 #include "state/state_store.hpp"
 #include "sync/migration.hpp"
+#include "tests/support/log_expectations.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -25,6 +28,9 @@
 #include <vector>
 
 namespace mailferry::test {
+
+// Registered before main() runs: gtest_main gives the tests no other hook.
+inline const bool migration_tests_check_their_logs = (check_logs_of_every_test(), true);
 
 // One message as a user would compare it.
 struct Mail {
@@ -162,6 +168,21 @@ class Account {
                 out[m.uid] = *s.store().body("user", "INBOX", m.uid);
             }
             return out;
+        });
+    }
+
+    // What the server's fault injector counted so far, over all its
+    // connections: a clean run's counts give the steps to interrupt at.
+    struct Counts {
+        std::uint64_t commands = 0;
+        std::uint64_t bytes = 0;
+        std::uint64_t fetches = 0;
+        std::uint64_t appends = 0;
+    };
+    Counts counts() {
+        return server_->call([](testserver::TestServer& s) {
+            const testserver::FaultInjector& f = s.faults();
+            return Counts{f.commands(), f.bytes_written(), f.fetches(), f.appends()};
         });
     }
 

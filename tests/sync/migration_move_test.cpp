@@ -103,6 +103,8 @@ TEST(MigrationPop3, FirstRunFindsMailAlreadyOnTheTarget) {
 // RFC 1939 §7 makes UIDL optional. Without it the messages are keyed by a
 // SHA-256 of their content; identical messages stay distinct copies.
 TEST(MigrationPop3, WithoutUidlMessagesAreKeyedByTheirContent) {
+    // The user learns why every run downloads every message.
+    test_log().expect_warning("does not support UIDL");
     testserver::FaultPlan no_uidl;
     no_uidl.no_uidl = true;
     Account source(no_uidl), target;
@@ -167,6 +169,7 @@ TEST(MigrationPop3, DeleteSourceMovesOnlyWhatTheTargetHolds) {
 }
 
 TEST(MigrationPop3, DeleteSourceInterruptedAtStepNLosesNothing) {
+    test_log().allow_warning("reconnecting");
     for (std::uint64_t n = 1; n <= 15; ++n) {
         SCOPED_TRACE("drop-after-commands=" + std::to_string(n));
         Account target;

@@ -138,6 +138,35 @@ TEST(Migration, SyncDeletionsRemovesFromTheTargetWhatTheSourceDeleted) {
     EXPECT_EQ(target.read(), source.read(true));
 }
 
+// SPEC: "\Deleted messages are skipped and counted as filtered", also one
+// copied before it got the flag; it stays on the target, --sync-deletions
+// included (it is still on the source).
+TEST(Migration, MessageFlaggedDeletedAfterItsCopyIsFilteredAndStaysOnTheTarget) {
+    Account source, target;
+    StateFile state;
+    seed(source);
+    const auto first = migrate(source.imap(), target.imap(), state.store());
+    ASSERT_EQ(first.outcome, sync::Outcome::ok) << first.message;
+    ASSERT_EQ(first.report->totals().messages.filtered, 1U);
+    const Mailboxes after_first = target.read();
+
+    source.set_flags("INBOX", {source.uids("INBOX")[0]}, FlagMode::add, {"\\Deleted"});
+    sync::MigrationOptions o;
+    o.plan.sync_deletions = true;
+    auto run = migrate(source.imap(), target.imap(), state.store(), o);
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    const sync::FolderReport* inbox = run.report->folder("INBOX");
+    ASSERT_NE(inbox, nullptr);
+    EXPECT_EQ(inbox->messages.filtered, 2U);
+    EXPECT_EQ(inbox->messages.already_there, 3U);
+    EXPECT_EQ(inbox->messages.source, 5U);
+    EXPECT_EQ(run.report->totals().messages.filtered, 2U);
+    EXPECT_EQ(run.report->totals().messages.already_there, 9U);
+    EXPECT_EQ(run.report->totals().messages.copied, 0U);
+    EXPECT_EQ(run.report->totals().deletions, 0U);
+    EXPECT_EQ(target.read(), after_first);
+}
+
 TEST(Migration, RecreatedSourceFolderIsRematchedWithoutDuplicates) {
     Account source, target;
     StateFile state;
@@ -170,6 +199,7 @@ TEST(Migration, FolderTheTargetRefusesToCreateFailsItsMessagesAndTheRestGoesOn) 
     // An empty level: the test server refuses the name (RFC 3501 §5.1 leaves
     // names to the server), as real servers refuse names they cannot store.
     o.plan.map = {{"Archive/2023", "Old//2023"}, {"Empty", "Bad//Empty"}};
+    const std::size_t folders_before = target.read().size();
 
     auto run = migrate(source.imap(), target.imap(), state.store(), o);
     ASSERT_EQ(run.outcome, sync::Outcome::partial) << run.message;
@@ -178,6 +208,20 @@ TEST(Migration, FolderTheTargetRefusesToCreateFailsItsMessagesAndTheRestGoesOn) 
     ASSERT_NE(archive, nullptr);
     EXPECT_EQ(archive->messages.failed, 2U);
     EXPECT_EQ(archive->messages.copied, 0U);
+    // The report says what happened, not what was planned: the refused
+    // folders were not created, the others were, and the count is theirs.
+    EXPECT_FALSE(archive->created);
+    ASSERT_NE(run.report->folder("Work/Projects"), nullptr);
+    EXPECT_TRUE(run.report->folder("Work/Projects")->created);
+    EXPECT_EQ(run.report->totals().folders_created, target.read().size() - folders_before);
+    const std::string table = run.report->to_table();
+    EXPECT_EQ(table.find("Old//2023 (new)"), std::string::npos) << table;
+    EXPECT_EQ(table.find("Bad//Empty (new)"), std::string::npos) << table;
+    EXPECT_NE(table.find("Work/Projects (new)"), std::string::npos) << table;
+    EXPECT_NE(
+        table.find(std::to_string(run.report->totals().folders_created) + " folder(s) created"),
+        std::string::npos)
+        << table;
     std::size_t archive_errors = 0, empty_errors = 0;
     for (const sync::ReportError& e : run.report->errors()) {
         EXPECT_NE(e.error.find("creating target folder"), std::string::npos) << e.error;
@@ -192,6 +236,7 @@ TEST(Migration, FolderTheTargetRefusesToCreateFailsItsMessagesAndTheRestGoesOn) 
     EXPECT_EQ(archive_errors, 2U);
     EXPECT_EQ(empty_errors, 1U);
     ASSERT_NE(empty, nullptr);
+    EXPECT_FALSE(empty->created);
     EXPECT_EQ(empty->messages.failed, 0U);
     EXPECT_EQ(run.report->totals().messages.failed, 2U);
     // Everything else arrived.

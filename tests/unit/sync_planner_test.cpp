@@ -314,12 +314,28 @@ const std::vector<Scenario> scenarios = {
      }),
      .copies = "4 5",
      .filtered = "1:deleted 2:too_large 3:too_old"},
-    {.name = "filters leave messages copied earlier alone",
-     .source = {src(1, "<a@x>", 5000, day, {}, true)},
+    {.name = "--max-size leaves messages copied earlier alone",
+     .source = {src(1, "<a@x>", 5000, day)},
      .state = Rows{copied(1, 10, "<a@x>", 5000, day)},
      .target = {tgt(10, "<a@x>", 5000, day)},
      .options = with([](PlanOptions& o) { o.max_size = 4096; }),
      .already_there = 1},
+    {.name = "a message copied before and flagged \\Deleted since is filtered, and stays",
+     .source = {src(1, "<a@x>", 1, day, {"\\Seen"}, true), src(2, "<b@x>", 1, day)},
+     .state = Rows{copied(1, 10, "<a@x>", 1, day), copied(2, 11, "<b@x>", 1, day)},
+     .target = {tgt(10, "<a@x>", 1, day), tgt(11, "<b@x>", 1, day)},
+     .options = with([](PlanOptions& o) { o.sync_deletions = true; }),
+     .already_there = 1,
+     .filtered = "1:deleted",
+     .flags = "+\\Seen :10"},
+    {.name = "--delete-source still moves a copied message flagged \\Deleted since",
+     .source = {src(1, "<a@x>", 1, day, {}, true)},
+     .state = Rows{copied(1, 10, "<a@x>", 1, day)},
+     .target = {tgt(10, "<a@x>", 1, day)},
+     .options = with([](PlanOptions& o) { o.delete_source = true; }),
+     .filtered = "1:deleted",
+     .deletions = "s1",
+     .deletion_count = 1},
     {.name = "--delete-source deletes what is safely on the target, and this run's copies",
      .source = {src(1, "<a@x>", 1, day), src(2, "<b@x>", 1, day),
                 src(3, "<c@x>", 1, day, {}, true)},
@@ -452,6 +468,19 @@ TEST(SyncPlanner, PendingCopiedAgainIsMarkedRetry) {
             .folders.front();
     ASSERT_EQ(f.copies.size(), 2U);
     EXPECT_TRUE(f.copies[0].retry);
+}
+
+TEST(SyncPlanner, CopiedMessageFlaggedDeletedKeepsItsStateRowAndTargetCopy) {
+    const FolderPlan f =
+        plan_inbox(
+            scenario("a message copied before and flagged \\Deleted since is filtered, and stays"))
+            .folders.front();
+    EXPECT_TRUE(f.target_deletions.empty());
+    EXPECT_TRUE(f.forget.empty());
+    EXPECT_TRUE(f.copies.empty());
+    ASSERT_EQ(f.flag_records.size(), 1U);
+    EXPECT_EQ(f.flag_records.front().source_key, "1");
+    EXPECT_EQ(f.filtered_by(FilterReason::deleted), 1U);
 }
 
 TEST(SyncPlanner, SyncDeletionsForgetsRowsWhoseTargetCopyIsGone) {

@@ -156,6 +156,28 @@ TEST(SyncReport, ExecutorUpdatesCopiedAndFailed) {
         "source_id": "2", "error": "APPEND failed: NO [OVERQUOTA] quota exceeded"}])"));
 }
 
+TEST(SyncReport, RealRunCountsOnlyTheFoldersTheTargetCreated) {
+    // The plan creates "Archive" and "Archive/2023"; the target refused the
+    // second.
+    Report report = Report::from_plan(sample_plan(), "s", "t", false, started);
+    EXPECT_EQ(report.totals().folders_created, 0U);
+    EXPECT_FALSE(report.folder("Archive/2023")->created);
+    report.record_folder_created("Archive");
+    report.record_folder_error("Archive/2023", "creating target folder failed");
+    const nlohmann::json j = report.to_json();
+    EXPECT_EQ(j.at("folders").at(1).at("created"), false);
+    EXPECT_EQ(j.at("totals").at("folders_created"), 1);
+    std::string table = report.to_table();
+    EXPECT_EQ(table.find("(new)"), std::string::npos) << table;
+    EXPECT_NE(table.find("1 folder(s) created, 1 error(s)"), std::string::npos) << table;
+
+    report.record_folder_created("Archive/2023");
+    EXPECT_TRUE(report.folder("Archive/2023")->created);
+    EXPECT_EQ(report.totals().folders_created, 2U);
+    table = report.to_table();
+    EXPECT_NE(table.find("Archive/2023 (new)"), std::string::npos) << table;
+}
+
 TEST(SyncReport, TableShowsEveryFolderAndTheTotal) {
     Report report = Report::from_plan(sample_plan(), "imap://src@h", "imap://dst@h", true, started);
     const std::string table = report.to_table();
