@@ -238,19 +238,11 @@ class Daemon {
             log->warn("idle = true needs an IMAP source; this job runs on its interval only");
             return;
         }
-        auto password = resolve_password(password_spec(job, "source"), url.url->password);
-        if (!password) {
-            log->warn("IDLE not started: {}; this job runs on its interval only", password.error());
+        auto access = account_access(job, "source");
+        if (!access) {
+            log->warn("IDLE not started: {}; this job runs on its interval only", access.error());
             return;
         }
-        sync::AccountAccess access;
-        wire::AccountUrl bare = *url.url;
-        bare.password.reset();
-        access.url = bare.to_string();
-        access.password = password->secret.reveal();
-        access.ca_file = job.ca_file;
-        access.insecure = job.insecure;
-        access.allow_plaintext = job.allow_plaintext;
         sync::MigrationOptions options = to_migration_options(job);
         options.logger = log;
 
@@ -263,9 +255,10 @@ class Daemon {
             schedule_.trigger(name, sync::ScheduleClock::now());
             loop_.wake();
         };
+        sync::InboxWatchOptions watch_options;
         asio::co_spawn(
             io_,
-            sync::watch_inbox(std::move(access), std::move(options), sync::InboxWatchOptions{},
+            sync::watch_inbox(std::move(*access), std::move(options), watch_options,
                               std::move(on_change)),
             asio::bind_cancellation_slot(
                 watch.signal->slot(),

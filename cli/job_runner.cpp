@@ -34,22 +34,6 @@ std::string printable(const std::string& url, std::string& identity) {
     return bare.to_string();
 }
 
-// The account's password by the job's sources, or a message naming them.
-boost::system::result<std::string, std::string> password_for(const JobConfig& job,
-                                                             std::string_view side) {
-    const std::string& url = side == "source" ? job.source : job.target;
-    wire::AccountUrlParse parsed = wire::parse_account_url(url);
-    std::optional<std::string> in_url;
-    if (parsed.url) {
-        in_url = parsed.url->password;
-    }
-    auto resolved = resolve_password(password_spec(job, side), in_url);
-    if (!resolved) {
-        return {boost::system::in_place_error, resolved.error()};
-    }
-    return {boost::system::in_place_value, resolved->secret.reveal()};
-}
-
 std::string summary(const JobRunResult& r) {
     const double took = static_cast<double>(r.finished - r.started);
     if (!r.migration.report) {
@@ -79,6 +63,28 @@ bool changed_anything(const sync::MigrationResult& m) {
 
 }  // namespace
 
+boost::system::result<sync::AccountAccess, std::string> account_access(const JobConfig& job,
+                                                                       std::string_view side) {
+    const std::string& url = side == "source" ? job.source : job.target;
+    sync::AccountAccess access;
+    std::string identity;
+    access.url = printable(url, identity);
+    access.ca_file = job.ca_file;
+    access.insecure = job.insecure;
+    access.allow_plaintext = job.allow_plaintext;
+    wire::AccountUrlParse parsed = wire::parse_account_url(url);
+    std::optional<std::string> in_url;
+    if (parsed.url) {
+        in_url = parsed.url->password;
+    }
+    auto resolved = resolve_password(password_spec(job, side), in_url);
+    if (!resolved) {
+        return {boost::system::in_place_error, resolved.error()};
+    }
+    access.password = resolved->secret.reveal();
+    return access;
+}
+
 sync::RunVerdict verdict_for(sync::Outcome outcome) noexcept {
     switch (outcome) {
         case sync::Outcome::ok:
@@ -101,26 +107,15 @@ boost::asio::awaitable<JobRunResult> run_job(JobConfig job, JobRunSettings setti
     result.started = unix_now();
     auto log = job_logger(job.name);
 
-    sync::AccountAccess source, target;
-    source.url = result.source;
-    target.url = result.target;
-    for (sync::AccountAccess* access : {&source, &target}) {
-        access->ca_file = job.ca_file;
-        access->insecure = job.insecure;
-        access->allow_plaintext = job.allow_plaintext;
-    }
-    auto source_password = password_for(job, "source");
-    auto target_password = password_for(job, "target");
-    if (!source_password || !target_password) {
+    auto source = account_access(job, "source");
+    auto target = account_access(job, "target");
+    if (!source || !target) {
         result.migration.outcome = sync::Outcome::usage;
-        result.migration.message =
-            !source_password ? source_password.error() : target_password.error();
+        result.migration.message = !source ? source.error() : target.error();
         result.finished = unix_now();
         log->error("{}", summary(result));
         co_return result;
     }
-    source.password = std::move(*source_password);
-    target.password = std::move(*target_password);
 
     sync::MigrationOptions options = to_migration_options(job);
     options.dry_run = settings.dry_run;
@@ -133,7 +128,7 @@ boost::asio::awaitable<JobRunResult> run_job(JobConfig job, JobRunSettings setti
     // A named local: GCC 12 destroys a braced temporary in a co_await's
     // arguments twice.
     sync::ProgressCallback no_progress;
-    result.migration = co_await sync::run_migration(std::move(source), std::move(target), store,
+    result.migration = co_await sync::run_migration(std::move(*source), std::move(*target), store,
                                                     std::move(options), std::move(no_progress));
     result.finished = unix_now();
     const std::string line = summary(result);

@@ -11,9 +11,11 @@
 #include "sync/scheduler/schedule.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace mailferry::cli {
 
@@ -29,6 +31,12 @@ struct JobRunResult {
 // some messages failed, which the next run retries) keeps the interval; one
 // that could not log in, lost its connection or was misconfigured backs off.
 sync::RunVerdict verdict_for(sync::Outcome outcome) noexcept;
+
+// One side ("source" or "target") of a job as the engine takes it: the URL
+// without its password, the password read now from the job's sources, the
+// TLS settings. A message naming the password source when it fails.
+boost::system::result<sync::AccountAccess, std::string> account_access(const JobConfig& job,
+                                                                       std::string_view side);
 
 struct JobRunSettings {
     bool dry_run = false;

@@ -146,18 +146,8 @@ int run_sync(const SyncArgs& args) {
             const JobConfig& job = by_name.at(start.name);
             JobRunResult result = co_await run_job(job, settings, store);
             if (!args.dry_run) {
-                state::JobSchedule next;
-                auto previous = store.jobs();
-                if (previous) {
-                    for (const state::JobRecord& r : *previous) {
-                        if (r.name == result.name) {
-                            next.consecutive_failures = r.consecutive_failures;
-                        }
-                    }
-                }
-                const sync::RunVerdict verdict = verdict_for(result.migration.outcome);
-                next.consecutive_failures =
-                    verdict == sync::RunVerdict::failure ? next.consecutive_failures + 1 : 0;
+                // No next run (sync runs once); the store counts failures in a row.
+                const state::JobSchedule next;
                 if (auto r = store.record_job_run(to_job_run(result), next); !r) {
                     job_logger(result.name)
                         ->warn("recording the run in the state failed: {}", r.error().message);

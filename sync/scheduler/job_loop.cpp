@@ -92,7 +92,7 @@ asio::awaitable<void> JobLoop::run() {
                 start(job);
             }
         }
-        const bool all_done = mode_ == Mode::once && schedule_.jobs().empty();
+        const bool all_done = mode_ == Mode::once && schedule_.empty();
         if (running_.empty() && (stopping_ || all_done)) {
             co_return;
         }

@@ -103,6 +103,7 @@ class Schedule {
 
     const JobState* find(std::string_view name) const;
     std::vector<JobState> jobs() const;  // by name
+    bool empty() const noexcept { return jobs_.empty(); }
     bool running_any() const;
 
     unsigned connections_in_use() const noexcept { return in_use_total_; }

@@ -377,8 +377,10 @@ class SyncAndDaemon(unittest.TestCase):
         self.assertEqual(daemon.stop(), 0, daemon.log())
 
     def test_sighup_restarts_a_changed_job_with_its_new_settings(self):
+        # idle = true: the change also replaces the job's IDLE watch while the
+        # old one is still ending (a use-after-free once, under ASan).
         job = self.job("alice", self.url("alice"), self.url("carol"), interval="1h",
-                       extra='exclude = ["Archive"]')
+                       extra='exclude = ["Archive"]\nidle = true')
         config = self.write_config(job)
         daemon = self.start("daemon", "--config", config)
         inbox = len(self.snapshot("alice")["INBOX"])
@@ -387,7 +389,7 @@ class SyncAndDaemon(unittest.TestCase):
         # Same job, Archive no longer excluded; with a one-hour interval only
         # the restart the reload causes can copy it.
         self.write_config(self.job("alice", self.url("alice"), self.url("carol"),
-                                   interval="1h"))
+                                   interval="1h", extra="idle = true"))
         daemon.process.send_signal(signal.SIGHUP)
         archive = len(self.snapshot("alice")["Archive"])
         self.wait_until(lambda: self.count("carol", "Archive") == archive,
