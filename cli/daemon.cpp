@@ -146,6 +146,9 @@ class Daemon {
 
     void add_job(JobConfig job) {
         const std::string name = job.name;
+        if (job.insecure) {
+            warn_insecure(name);
+        }
         schedule_.add(job_spec(job), sync::ScheduleClock::now());
         jobs_[name] = std::move(job);
         start_watch(jobs_[name]);
@@ -165,6 +168,9 @@ class Daemon {
 
     void change_job(JobConfig job) {
         const std::string name = job.name;
+        if (job.insecure) {
+            warn_insecure(name);
+        }
         if (loop_.is_running(name)) {
             restarting_.insert(name);
         }

@@ -164,10 +164,17 @@ void report_failure(std::string_view command, std::string_view message) {
     logger->flush();
 }
 
+namespace {
+constexpr std::string_view insecure_consequence =
+    "TLS certificates are not verified; anyone on the path can read the passwords and the mail";
+}
+
 void warn_insecure() {
-    spdlog::warn(
-        "--insecure: TLS certificates are not verified; anyone on the path can read the "
-        "passwords and the mail");
+    spdlog::warn("--insecure: {}", insecure_consequence);
+}
+
+void warn_insecure(std::string_view job) {
+    job_logger(job)->warn("insecure = true: {}", insecure_consequence);
 }
 
 }  // namespace mailferry::cli

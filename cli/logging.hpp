@@ -40,5 +40,7 @@ void report_failure(std::string_view command, std::string_view message);
 
 // The warning of --insecure, the same for every command.
 void warn_insecure();
+// The same for a configured job with `insecure = true`, on the job's logger.
+void warn_insecure(std::string_view job);
 
 }  // namespace mailferry::cli

@@ -124,6 +124,11 @@ int run_sync(const SyncArgs& args) {
     }
     spdlog::info("{} {} job(s) of {} (state {})", args.dry_run ? "planning" : "syncing",
                  jobs.size(), config.file.string(), state_path.string());
+    for (const JobConfig& job : jobs) {
+        if (job.insecure) {
+            warn_insecure(job.name);
+        }
+    }
 
     sync::ScheduleLimits limits;
     limits.max_connections = config.max_connections;

@@ -261,6 +261,17 @@ class SyncAndDaemon(unittest.TestCase):
         self.assertIn("[job refused]", r.stderr)
         self.assert_same("alice", "carol")
 
+    def test_an_insecure_job_is_warned_about_by_name(self):
+        config = self.write_config(
+            self.job("trusting", self.url("alice"), self.url("carol"), extra="insecure = true"),
+            self.job("careful", self.url("bob"), self.url("dave")))
+        r = self.run_cli("sync", "--config", config, "--dry-run")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        warnings = [line for line in r.stderr.splitlines() if "not verified" in line]
+        self.assertEqual(len(warnings), 1, r.stderr)
+        self.assertIn("[job trusting]", warnings[0])
+        self.assertIn("insecure = true", warnings[0])
+
     def test_check_validates_without_connecting(self):
         dead = "imap://alice@127.0.0.1:%d" % free_port()
         config = self.write_config(self.job("a", dead, self.url("carol")))
