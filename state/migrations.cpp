@@ -127,6 +127,18 @@ constexpr std::array<Migration, latest_schema_version> migrations = {{
             bytes_copied         INTEGER NOT NULL DEFAULT 0
         );
     )sql"},
+    {4, R"sql(
+        -- The source folder as a pass left it settled (every message it
+        -- listed on the target or filtered; nothing pending, nothing
+        -- failed): its STATUS then, how many of its messages the options
+        -- filtered, and a key of those options. A later run that finds the
+        -- same STATUS under the same options has nothing to do there.
+        ALTER TABLE folder ADD COLUMN settled_uidnext INTEGER;
+        ALTER TABLE folder ADD COLUMN settled_highestmodseq INTEGER;
+        ALTER TABLE folder ADD COLUMN settled_messages INTEGER;
+        ALTER TABLE folder ADD COLUMN settled_filtered INTEGER;
+        ALTER TABLE folder ADD COLUMN settled_plan TEXT;
+    )sql"},
 }};
 
 std::string not_ours(const std::filesystem::path& file, const std::string& why) {

@@ -31,6 +31,20 @@ struct AccountPair {
     friend bool operator==(const AccountPair&, const AccountPair&) = default;
 };
 
+// The source folder as a pass left it settled: every message it listed was
+// on the target or filtered, nothing pending, nothing failed. `plan` is a
+// key of the options that decided what to copy (the caller's format); a run
+// whose STATUS of the folder and options match has nothing to do there.
+struct FolderSettlement {
+    std::uint32_t uidnext = 0;
+    std::uint64_t highestmodseq = 0;
+    std::uint32_t messages = 0;
+    std::uint32_t filtered = 0;  // of `messages`, left on the source by the options
+    std::string plan;
+
+    friend bool operator==(const FolderSettlement&, const FolderSettlement&) = default;
+};
+
 // A source folder of a pair and where it goes. Names are UTF-8 with "/" as
 // the separator. A UIDVALIDITY is unset until first seen (POP3: never).
 struct FolderRecord {
@@ -45,6 +59,9 @@ struct FolderRecord {
     std::optional<std::uint32_t> source_uidnext;
     std::optional<std::uint64_t> source_highestmodseq;
     bool created_on_target = false;
+    // Unset until a pass settles the folder; cleared when its mapping is
+    // invalidated or it is retargeted.
+    std::optional<FolderSettlement> settled;
 
     friend bool operator==(const FolderRecord&, const FolderRecord&) = default;
 };

@@ -18,9 +18,17 @@ using detail::raw;
 
 namespace {
 
-constexpr const char* folder_columns =
-    "id, pair_id, source_name, target_name, source_uidvalidity, target_uidvalidity, "
-    "source_uidnext, source_highestmodseq, created_on_target";
+// The folder columns read_folder reads. A read-only store of an older schema
+// reads the later columns as NULL.
+std::string folder_columns(int schema) {
+    std::string columns =
+        "id, pair_id, source_name, target_name, source_uidvalidity, target_uidvalidity, "
+        "source_uidnext, source_highestmodseq, created_on_target, ";
+    columns += schema >= 4 ? "settled_uidnext, settled_highestmodseq, settled_messages, "
+                             "settled_filtered, settled_plan"
+                           : "NULL, NULL, NULL, NULL, NULL";
+    return columns;
+}
 
 FolderRecord read_folder(SQLite::Statement& q) {
     FolderRecord f;
@@ -33,16 +41,35 @@ FolderRecord read_folder(SQLite::Statement& q) {
     f.source_uidnext = detail::optional_u32(q.getColumn(6));
     f.source_highestmodseq = detail::optional_u64(q.getColumn(7));
     f.created_on_target = q.getColumn(8).getInt() != 0;
+    if (!q.getColumn(13).isNull()) {
+        FolderSettlement settled;
+        settled.uidnext = detail::optional_u32(q.getColumn(9)).value_or(0);
+        settled.highestmodseq = detail::optional_u64(q.getColumn(10)).value_or(0);
+        settled.messages = detail::optional_u32(q.getColumn(11)).value_or(0);
+        settled.filtered = detail::optional_u32(q.getColumn(12)).value_or(0);
+        settled.plan = q.getColumn(13).getString();
+        f.settled = std::move(settled);
+    }
     return f;
 }
 
-std::optional<FolderRecord> load_folder(SQLite::Database& db, FolderId id) {
-    SQLite::Statement q(db, std::string("SELECT ") + folder_columns + " FROM folder WHERE id = ?");
+std::optional<FolderRecord> load_folder(SQLite::Database& db, int schema, FolderId id) {
+    SQLite::Statement q(db, "SELECT " + folder_columns(schema) + " FROM folder WHERE id = ?");
     q.bind(1, raw(id));
     if (!q.executeStep()) {
         return std::nullopt;
     }
     return read_folder(q);
+}
+
+// Forgets the folder's settlement: what it recorded no longer holds.
+void unsettle(SQLite::Database& db, FolderId id) {
+    SQLite::Statement update(db,
+                             "UPDATE folder SET settled_uidnext = NULL, settled_highestmodseq = "
+                             "NULL, settled_messages = NULL, settled_filtered = NULL, "
+                             "settled_plan = NULL WHERE id = ?");
+    update.bind(1, raw(id));
+    update.exec();
 }
 
 // Runs `sql`, whose one parameter is the folder id; the rows changed.
@@ -173,7 +200,7 @@ Result<FolderRecord> StateStore::ensure_folder(PairId pair, std::string_view sou
         insert.bind(2, std::string(source_name));
         insert.bind(3, std::string(target_name));
         insert.exec();
-        SQLite::Statement q(db, std::string("SELECT ") + folder_columns +
+        SQLite::Statement q(db, "SELECT " + folder_columns(db_->schema_version()) +
                                     " FROM folder WHERE pair_id = ? AND source_name = ?");
         q.bind(1, raw(pair));
         q.bind(2, std::string(source_name));
@@ -186,7 +213,7 @@ Result<FolderRecord> StateStore::ensure_folder(PairId pair, std::string_view sou
 
 Result<FolderRecord> StateStore::folder(FolderId id) {
     return detail::guarded(*db_, "reading a folder", [&]() -> Result<FolderRecord> {
-        auto f = has_schema(1) ? load_folder(db_->sql(), id) : std::nullopt;
+        auto f = has_schema(1) ? load_folder(db_->sql(), db_->schema_version(), id) : std::nullopt;
         if (!f) {
             return detail::not_found(file(), detail::row_name("folder", id));
         }
@@ -200,7 +227,7 @@ Result<std::vector<FolderRecord>> StateStore::folders(PairId pair) {
         if (!has_schema(1)) {
             return out;
         }
-        SQLite::Statement q(db_->sql(), std::string("SELECT ") + folder_columns +
+        SQLite::Statement q(db_->sql(), "SELECT " + folder_columns(db_->schema_version()) +
                                             " FROM folder WHERE pair_id = ? ORDER BY source_name");
         q.bind(1, raw(pair));
         while (q.executeStep()) {
@@ -214,7 +241,7 @@ Result<void> StateStore::set_folder_uidvalidity(FolderId id, const UidValidityCh
     return detail::guarded(*db_, "recording a folder's UIDVALIDITY", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-        auto f = load_folder(db, id);
+        auto f = load_folder(db, db_->schema_version(), id);
         if (!f) {
             return detail::not_found(file(), detail::row_name("folder", id));
         }
@@ -260,7 +287,7 @@ Result<void> StateStore::retarget_folder(FolderId id, std::string_view target_na
     return detail::guarded(*db_, "changing a folder's target", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-        auto f = load_folder(db, id);
+        auto f = load_folder(db, db_->schema_version(), id);
         if (!f) {
             return detail::not_found(file(), detail::row_name("folder", id));
         }
@@ -273,6 +300,7 @@ Result<void> StateStore::retarget_folder(FolderId id, std::string_view target_na
         folder.bind(1, std::string(target_name));
         folder.bind(2, raw(id));
         folder.exec();
+        unsettle(db, id);
         exec_for_folder(db,
                         "UPDATE message SET status = 'stale', target_uid = NULL, "
                         "target_uidvalidity = NULL WHERE folder_id = ? AND status IN "
@@ -308,13 +336,53 @@ Result<void> StateStore::update_folder_progress(FolderId id, const FolderProgres
     });
 }
 
+Result<void> StateStore::settle_folder(FolderId id, const FolderSettlement& settlement) {
+    if (settlement.filtered > settlement.messages) {
+        return Failure(error::invalid_argument,
+                       "a settled folder cannot filter " + std::to_string(settlement.filtered) +
+                           " of its " + std::to_string(settlement.messages) + " messages");
+    }
+    if (settlement.highestmodseq > detail::max_sql_integer) {
+        return Failure(error::invalid_argument, "HIGHESTMODSEQ " +
+                                                    std::to_string(settlement.highestmodseq) +
+                                                    " is beyond 2^63-1 (RFC 7162 §3.1.6)");
+    }
+    return detail::guarded(*db_, "recording a settled folder", [&]() -> Result<void> {
+        SQLite::Statement update(db_->sql(),
+                                 "UPDATE folder SET settled_uidnext = ?, settled_highestmodseq = "
+                                 "?, settled_messages = ?, settled_filtered = ?, settled_plan = ? "
+                                 "WHERE id = ?");
+        update.bind(1, static_cast<std::int64_t>(settlement.uidnext));
+        update.bind(2, static_cast<std::int64_t>(settlement.highestmodseq));
+        update.bind(3, static_cast<std::int64_t>(settlement.messages));
+        update.bind(4, static_cast<std::int64_t>(settlement.filtered));
+        update.bind(5, settlement.plan);
+        update.bind(6, raw(id));
+        if (update.exec() != 1) {
+            return detail::not_found(file(), detail::row_name("folder", id));
+        }
+        return {};
+    });
+}
+
+Result<bool> StateStore::has_pending(FolderId id) {
+    return detail::guarded(*db_, "looking for pending messages", [&]() -> Result<bool> {
+        SQLite::Statement q(db_->sql(),
+                            "SELECT EXISTS (SELECT 1 FROM message WHERE folder_id = ? AND "
+                            "status = 'pending')");
+        q.bind(1, raw(id));
+        q.executeStep();
+        return q.getColumn(0).getInt() != 0;
+    });
+}
+
 Result<std::uint64_t> StateStore::invalidate_folder_mapping(FolderId id,
                                                             const UidValidityChange& values) {
     return detail::guarded(
         *db_, "invalidating a folder's UID mapping", [&]() -> Result<std::uint64_t> {
             SQLite::Database& db = db_->sql();
             SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-            auto f = load_folder(db, id);
+            auto f = load_folder(db, db_->schema_version(), id);
             if (!f) {
                 return detail::not_found(file(), detail::row_name("folder", id));
             }
@@ -358,6 +426,9 @@ Result<std::uint64_t> StateStore::invalidate_folder_mapping(FolderId id,
             detail::bind_optional(update, 2, values.target_uidvalidity);
             update.bind(3, raw(id));
             update.exec();
+            if (source_changed || target_changed) {
+                unsettle(db, id);
+            }
             transaction.commit();
             return made_stale;
         });

@@ -99,6 +99,12 @@ class StateStore {
     // Sets the high-water marks given (unset ones stay). Modseq values must
     // be below 2^63 (RFC 7162 §3.1.6).
     Result<void> update_folder_progress(FolderId id, const FolderProgress& progress);
+    // Records that a pass left the folder settled, replacing an earlier
+    // settlement. error::invalid_argument when filtered > messages or the
+    // modseq is beyond 2^63-1.
+    Result<void> settle_folder(FolderId id, const FolderSettlement& settlement);
+    // Whether the folder has a pending row (an APPEND of unknown fate).
+    Result<bool> has_pending(FolderId id);
 
     // A UIDVALIDITY changed on one or both sides. For each side whose
     // stored value differs from the new one:
@@ -107,7 +113,7 @@ class StateStore {
     // - a source change deletes its deleted_on_source/deleted_on_target rows
     //   (their keys mean nothing any more) and clears the high-water marks;
     //   a target change clears the target UID of deleted_on_source rows;
-    // - the new value is stored.
+    // - the new value is stored and the settlement cleared.
     // A side with no stored value just takes the new one. Returns the number
     // of rows made stale.
     Result<std::uint64_t> invalidate_folder_mapping(FolderId id, const UidValidityChange& values);

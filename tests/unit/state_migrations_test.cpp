@@ -100,7 +100,7 @@ TEST(StateMigrations, SchemaOneFileMigratesForwardKeepingItsData) {
     EXPECT_EQ(store->runs(pairs->front().id)->size(), 1u);
 }
 
-TEST(StateMigrations, SchemaTwoFileMigratesToThreeKeepingItsData) {
+TEST(StateMigrations, SchemaTwoFileMigratesToTheLatestKeepingItsData) {
     TempDir dir;
     const auto file = dir / "state.db";
     {
@@ -125,7 +125,7 @@ TEST(StateMigrations, SchemaTwoFileMigratesToThreeKeepingItsData) {
     }
     auto store = StateStore::open(file);
     ASSERT_TRUE(store) << store.error().message;
-    EXPECT_EQ(user_version(file), 3);
+    EXPECT_EQ(user_version(file), mailferry::state::latest_schema_version);
 
     auto summary = store->summary();
     ASSERT_TRUE(summary) << summary.error().message;
@@ -152,6 +152,16 @@ TEST(StateMigrations, SchemaTwoFileMigratesToThreeKeepingItsData) {
     ASSERT_TRUE(store->record_job_run(run, {}));
     ASSERT_EQ(store->jobs()->size(), 1u);
     EXPECT_EQ(store->jobs()->front().last_success, 1700000110);
+
+    // Schema 4: the folder kept from schema 2 is not settled until a pass
+    // settles it.
+    auto folders = store->folders(summary->front().pair.id);
+    ASSERT_TRUE(folders) << folders.error().message;
+    ASSERT_EQ(folders->size(), 1u);
+    EXPECT_FALSE(folders->front().settled);
+    mailferry::state::FolderSettlement settled{18, 40, 1, 0, "key"};
+    ASSERT_TRUE(store->settle_folder(folders->front().id, settled));
+    EXPECT_EQ(store->folder(folders->front().id)->settled, settled);
 }
 
 TEST(StateMigrations, FileOfANewerMailferryIsRefusedUntouched) {

@@ -347,6 +347,67 @@ TEST_F(StateStoreTest, RetargetedFolderForgetsTheOldTargetButKeepsSourceMarks) {
     EXPECT_FALSE(store().retarget_folder(folder_, ""));
 }
 
+TEST_F(StateStoreTest, SettledFolderIsReadBackAndReplaced) {
+    EXPECT_FALSE(store().folder(folder_)->settled);
+    const FolderSettlement first{4, 120, 3, 1, "max_size=40000"};
+    ASSERT_TRUE(store().settle_folder(folder_, first));
+    EXPECT_EQ(store().folder(folder_)->settled, first);
+    const FolderSettlement second{9, (std::uint64_t{1} << 63) - 1, 7, 0, ""};
+    ASSERT_TRUE(store().settle_folder(folder_, second));
+    EXPECT_EQ(store().folders(pair_)->front().settled, second);
+
+    // Reopened, as the next run sees it.
+    store_.reset();
+    auto reopened = StateStore::open(file_);
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    EXPECT_EQ(reopened->folder(folder_)->settled, second);
+}
+
+TEST_F(StateStoreTest, ImpossibleSettlementIsRefusedAndChangesNothing) {
+    const FolderSettlement good{4, 120, 3, 1, "k"};
+    ASSERT_TRUE(store().settle_folder(folder_, good));
+    auto more_filtered = store().settle_folder(folder_, {4, 120, 3, 4, "k"});
+    ASSERT_FALSE(more_filtered);
+    EXPECT_EQ(more_filtered.error().code, error::invalid_argument);
+    auto modseq = store().settle_folder(folder_, {4, std::uint64_t{1} << 63, 3, 1, "k"});
+    ASSERT_FALSE(modseq);
+    EXPECT_EQ(modseq.error().code, error::invalid_argument);
+    EXPECT_EQ(store().folder(folder_)->settled, good);
+    EXPECT_FALSE(store().settle_folder(FolderId{999}, good));
+}
+
+// What a settlement vouches for stops holding when the folder's UIDs or its
+// target change: the next run must look at the folder again.
+TEST_F(StateStoreTest, SettlementIsForgottenWhenTheMappingChanges) {
+    const FolderSettlement settled{4, 120, 3, 0, "k"};
+    ASSERT_TRUE(store().settle_folder(folder_, settled));
+    ASSERT_TRUE(store().invalidate_folder_mapping(folder_, {1000, 2000}));  // unchanged
+    EXPECT_EQ(store().folder(folder_)->settled, settled);
+    ASSERT_TRUE(store().invalidate_folder_mapping(folder_, {{}, 3000}));
+    EXPECT_FALSE(store().folder(folder_)->settled);
+
+    ASSERT_TRUE(store().settle_folder(folder_, settled));
+    ASSERT_TRUE(store().invalidate_folder_mapping(folder_, {1001, {}}));
+    EXPECT_FALSE(store().folder(folder_)->settled);
+
+    ASSERT_TRUE(store().settle_folder(folder_, settled));
+    ASSERT_TRUE(store().retarget_folder(folder_, "Archive/2023"));  // unchanged: no-op
+    EXPECT_EQ(store().folder(folder_)->settled, settled);
+    ASSERT_TRUE(store().retarget_folder(folder_, "Old/2023"));
+    EXPECT_FALSE(store().folder(folder_)->settled);
+}
+
+TEST_F(StateStoreTest, PendingRowsAreFoundUntilConfirmedOrForgotten) {
+    EXPECT_FALSE(*store().has_pending(folder_));
+    copy({1, 2});
+    EXPECT_FALSE(*store().has_pending(folder_));
+    auto row = store().record_pending(folder_, imap_message(3));
+    ASSERT_TRUE(row);
+    EXPECT_TRUE(*store().has_pending(folder_));
+    ASSERT_TRUE(store().forget_pending(*row));
+    EXPECT_FALSE(*store().has_pending(folder_));
+}
+
 TEST_F(StateStoreTest, RunsAreListedLastFirstWithTotalsAndErrors) {
     auto first = store().begin_run(pair_, "migrate", false, 1700000000);
     ASSERT_TRUE(first);
