@@ -4,6 +4,7 @@
 
 #include "cli/password_source.hpp"
 
+#include "tests/support/log_expectations.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -44,6 +45,29 @@ class PasswordSource : public ::testing::Test {
     }
     mailferry::test::TempDir dir_;
 };
+
+TEST_F(PasswordSource, FileEveryUserCanReadIsWarnedAboutAndStillUsed) {
+    using std::filesystem::perms;
+    auto s = spec();
+    s.file = write("pw", "hunter2\n");
+    for (const perms mode : {perms::owner_read | perms::others_read, perms::all}) {
+        std::filesystem::permissions(s.file, mode);
+        mailferry::test::LogExpectations logs;
+        logs.expect_warning("can be read by every user");
+        logs.expect_warning("chmod 600 " + s.file);
+        auto got = resolve_password(s, std::nullopt);
+        ASSERT_TRUE(got) << got.error();
+        EXPECT_EQ(got->secret.reveal(), "hunter2");
+    }
+    // Private, or shared with a group on purpose: nothing to say
+    // (LogExpectations fails on any warning).
+    for (const perms mode :
+         {perms::owner_read | perms::owner_write, perms::owner_read | perms::group_read}) {
+        std::filesystem::permissions(s.file, mode);
+        mailferry::test::LogExpectations quiet;
+        EXPECT_TRUE(resolve_password(s, std::nullopt));
+    }
+}
 
 TEST_F(PasswordSource, FileGivesItsFirstLineWithoutLineEnd) {
     struct Row {
