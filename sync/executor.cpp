@@ -73,8 +73,49 @@ ListingFailure listing_failed(std::string what, const MailboxError& e) {
     return {what + " failed: " + e.message, e.kind == MailboxError::Kind::connection_lost};
 }
 
+// A source folder's STATUS when it needs no listing: it and its target are
+// as a run that settled it left them (same STATUS under the same options,
+// the same target folder with the same UIDVALIDITY, nothing pending).
+// std::nullopt: list it. `target_status` gets the target folder's STATUS.
+awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
+    RunContext& ctx, const Folder& folder, const FolderState* known, const std::string& target_name,
+    const std::string& plan_key, std::map<std::string, FolderStatus>& target_status) {
+    if (known == nullptr || !known->settled || known->settled->plan_key != plan_key ||
+        !known->source_uidvalidity || !known->target_uidvalidity ||
+        normalize_name(known->target_name) != target_name ||
+        std::any_of(known->messages.begin(), known->messages.end(),
+                    [](const MessageState& m) { return m.status == MessageStatus::pending; })) {
+        co_return std::nullopt;
+    }
+    auto source = co_await ctx.pairs[0].source->folder_status(folder);
+    if (!source) {
+        co_return source.error();
+    }
+    const FolderStatus& was = known->settled->source;
+    if (!*source || (*source)->highest_modseq == 0 ||
+        (*source)->uidvalidity != *known->source_uidvalidity || (*source)->uidnext != was.uidnext ||
+        (*source)->highest_modseq != was.highest_modseq || (*source)->messages != was.messages) {
+        co_return std::nullopt;
+    }
+    Folder target_folder{target_name, "", true};
+    auto target = co_await ctx.pairs[0].target->folder_status(target_folder);
+    if (!target) {
+        if (target.error().kind == MailboxError::Kind::rejected) {
+            co_return std::nullopt;  // gone, say: listing shows what to do
+        }
+        co_return target.error();
+    }
+    if (target->uidvalidity != *known->target_uidvalidity) {
+        co_return std::nullopt;
+    }
+    target_status[target_name] = *target;
+    co_return *source;
+}
+
 // Lists every selected source folder and every target folder the plan may
-// write to; `known` (the state) lets the source list only what changed.
+// write to; `known` (the state) lets the source list only what changed, and
+// a folder unchanged since a run settled it (settled_status) is not opened
+// on either side.
 awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateView& known) {
     SourceMailbox& source = *ctx.pairs[0].source;
     TargetMailbox& target = *ctx.pairs[0].target;
@@ -87,39 +128,71 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateV
     if (!source_folders) {
         co_return listing_failed("listing the source's folders", source_folders.error());
     }
+    auto target_folders = co_await target.list_folders();
+    if (!target_folders) {
+        co_return listing_failed("listing the target's folders", target_folders.error());
+    }
+    ctx.target_listing.separator = target.separator();
+    const FolderMappingResult mapping =
+        source.protocol() == SourceProtocol::pop3
+            ? map_pop3_folder(*target_folders, target.separator(), ctx.options.plan)
+            : map_folders(*source_folders, *target_folders, target.separator(), ctx.options.plan);
+    std::map<std::string, std::string> target_of;  // source name -> target name
+    for (const FolderPair& p : mapping.pairs) {
+        target_of[p.source] = p.target;
+    }
+
+    const std::string plan_key = settled_plan_key(ctx.options.plan);
+    std::map<std::string, FolderStatus> settled_targets;  // target name -> STATUS
+    std::set<std::string> listed_sources;
     for (const Folder& f : *source_folders) {
-        if (source.protocol() == SourceProtocol::imap &&
-            !folder_selected(normalize_name(f.name), ctx.options.plan)) {
+        const std::string name = normalize_name(f.name);
+        if (source.protocol() == SourceProtocol::imap && !folder_selected(name, ctx.options.plan)) {
             ctx.source_listing.folders.push_back({f, {}, {}});
             continue;
         }
-        auto remembered = known_folders.find(normalize_name(f.name));
+        auto remembered = known_folders.find(name);
         const FolderState* state = remembered == known_folders.end() ? nullptr : remembered->second;
+        auto mapped = target_of.find(name);
+        if (source.protocol() == SourceProtocol::imap && f.selectable &&
+            mapped != target_of.end()) {
+            auto settled =
+                co_await settled_status(ctx, f, state, mapped->second, plan_key, settled_targets);
+            if (!settled) {
+                co_return listing_failed("asking for the STATUS of \"" + f.name + "\"",
+                                         settled.error());
+            }
+            if (*settled) {
+                SourceFolderListing unchanged{f, **settled, {}};
+                unchanged.unchanged = true;
+                ctx.source_listing.folders.push_back(std::move(unchanged));
+                continue;
+            }
+        }
+        listed_sources.insert(name);
         auto listed = co_await source.open_folder(f, false, true, state);
         if (!listed) {
             co_return listing_failed("listing source folder \"" + f.name + "\"", listed.error());
         }
         ctx.source_listing.folders.push_back(std::move(*listed));
     }
-    auto target_folders = co_await target.list_folders();
-    if (!target_folders) {
-        co_return listing_failed("listing the target's folders", target_folders.error());
-    }
-    ctx.target_listing.separator = target.separator();
-    std::vector<Folder> sources;
-    for (const SourceFolderListing& s : ctx.source_listing.folders) {
-        sources.push_back(s.folder);
-    }
-    const FolderMappingResult mapping =
-        source.protocol() == SourceProtocol::pop3
-            ? map_pop3_folder(*target_folders, target.separator(), ctx.options.plan)
-            : map_folders(sources, *target_folders, target.separator(), ctx.options.plan);
+
+    // A target folder is listed when a source folder going there was.
     std::set<std::string> wanted;
     for (const FolderPair& p : mapping.pairs) {
-        wanted.insert(p.target);
+        if (source.protocol() == SourceProtocol::pop3 || listed_sources.count(p.source) != 0) {
+            wanted.insert(p.target);
+        }
     }
     for (const Folder& f : *target_folders) {
-        if (!f.selectable || wanted.count(normalize_name(f.name)) == 0) {
+        const std::string name = normalize_name(f.name);
+        if (f.selectable && wanted.count(name) == 0) {
+            if (auto settled = settled_targets.find(name); settled != settled_targets.end()) {
+                ctx.target_listing.folders.push_back({f, settled->second, {}});
+                continue;
+            }
+        }
+        if (!f.selectable || wanted.count(name) == 0) {
             ctx.target_listing.folders.push_back({f, {}, {}});
             continue;
         }
@@ -130,7 +203,7 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateV
             co_return listing_failed("listing target folder \"" + f.name + "\"", opened.error());
         }
         if (!ctx.options.dry_run) {
-            ctx.options.plan.keywords_allowed[normalize_name(f.name)] = opened->keywords_allowed;
+            ctx.options.plan.keywords_allowed[name] = opened->keywords_allowed;
         }
         ctx.target_listing.folders.push_back(std::move(opened->listing));
     }
@@ -252,8 +325,9 @@ awaitable<void> run_workers(RunContext& ctx) {
 
 // Stores each fully synced folder's UIDNEXT and HIGHESTMODSEQ as the
 // source listed them, so the next run asks only for what changed since
-// (CHANGEDSINCE). A folder with any failure keeps its old mark: the next
-// run then looks at its messages again.
+// (CHANGEDSINCE), and settles it: a run that finds the same STATUS skips it.
+// A folder with any failure keeps its old mark and settlement: the next run
+// then looks at its messages again.
 void record_folder_marks(RunContext& ctx) {
     if (ctx.source_listing.protocol != SourceProtocol::imap || ctx.interrupted || ctx.stopping()) {
         return;
@@ -271,7 +345,12 @@ void record_folder_marks(RunContext& ctx) {
             if (normalize_name(f.folder.name) != fp.source) {
                 continue;
             }
-            if (auto r = ctx.bridge->finish_folder(id, f.status); !r) {
+            if (f.unchanged) {
+                break;  // settled as it is
+            }
+            if (auto r = ctx.bridge->finish_folder(id, f.status, fp.counts().filtered,
+                                                   settled_plan_key(ctx.options.plan));
+                !r) {
                 ctx.log().warn("recording the progress of \"{}\" failed: {}", fp.source,
                                r.error().message);
             }

@@ -158,6 +158,14 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(Folder fol
     co_return listing;
 }
 
+awaitable<MailboxResult<std::optional<FolderStatus>>> ImapSource::folder_status(Folder folder) {
+    auto status = co_await client_->status(client_name(folder.name));
+    if (!status) {
+        co_return detail::to_mailbox_error(status.error(), *client_);
+    }
+    co_return std::optional(detail::to_model(*status));
+}
+
 awaitable<MailboxResult<std::vector<MessageMeta>>> ImapSource::list_changes(
     const FolderState& known) {
     auto uids = co_await client_->list_uids();

@@ -49,6 +49,14 @@ awaitable<MailboxResult<TargetMailbox::Opened>> ImapTarget::open_folder(Folder f
     co_return opened;
 }
 
+awaitable<MailboxResult<FolderStatus>> ImapTarget::folder_status(Folder folder) {
+    auto status = co_await client_->status(folder.name);
+    if (!status) {
+        co_return detail::to_mailbox_error(status.error(), *client_);
+    }
+    co_return detail::to_model(*status);
+}
+
 awaitable<MailboxResult<bool>> ImapTarget::create_folder(std::string name) {
     auto created = co_await client_->create(std::move(name));
     if (!created) {

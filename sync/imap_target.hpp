@@ -25,6 +25,7 @@ class ImapTarget final : public TargetMailbox {
     char separator() const override { return client_->separator().value_or('/'); }
     boost::asio::awaitable<MailboxResult<Opened>> open_folder(Folder folder, bool read_only,
                                                               bool list) override;
+    boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(Folder folder) override;
     boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) override;
     boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
                                                            imap::AppendBatch& batch) override;

@@ -72,6 +72,10 @@ class SourceMailbox {
     // CONDSTORE); the listing is the same either way.
     virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
         Folder folder, bool writable, bool list, const FolderState* known) = 0;
+    // The folder's STATUS without opening it (RFC 3501 §6.3.10): whether it
+    // changed since a run settled it. POP3: std::nullopt (it cannot tell).
+    virtual boost::asio::awaitable<MailboxResult<std::optional<FolderStatus>>> folder_status(
+        Folder folder) = 0;
     // Makes the bodies of `items` ready and returns their exact metadata,
     // one per item; std::nullopt for an item that could not be read (gone).
     // IMAP: nothing to do, the listing is exact. POP3: RETR into a spool.
@@ -127,6 +131,8 @@ class TargetMailbox {
     };
     virtual boost::asio::awaitable<MailboxResult<Opened>> open_folder(Folder folder, bool read_only,
                                                                       bool list) = 0;
+    // The folder's STATUS without opening it (RFC 3501 §6.3.10).
+    virtual boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(Folder folder) = 0;
     // CREATE; true when this created the folder, false when it existed
     // already (RFC 5530 ALREADYEXISTS, e.g. made meanwhile by someone else).
     virtual boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) = 0;

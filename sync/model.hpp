@@ -60,6 +60,9 @@ struct SourceFolderListing {
     Folder folder;
     FolderStatus status;
     std::vector<MessageMeta> messages;  // for a \Noselect folder: empty
+    // Not opened nor listed: its STATUS (`status`) and its target's are as
+    // a run that settled it left them, so nothing there changed.
+    bool unchanged = false;
 };
 
 struct TargetFolderListing {
@@ -108,6 +111,16 @@ struct MessageState {
     MessageStatus status = MessageStatus::pending;
 };
 
+// What a run that settled a source folder saw: every message it listed was
+// on the target or filtered, nothing pending, nothing failed. A folder whose
+// STATUS is still `source` under the same options (`plan_key`) and whose
+// target kept its UIDVALIDITY has nothing to do.
+struct SettledPass {
+    FolderStatus source;  // the folder when it was listed (uidvalidity unused)
+    std::size_t filtered = 0;
+    std::string plan_key;  // see settled_plan_key()
+};
+
 struct FolderState {
     std::string source_name;
     std::string target_name;
@@ -116,6 +129,7 @@ struct FolderState {
     std::uint32_t source_uidnext = 0;
     std::uint64_t source_highest_modseq = 0;
     std::vector<MessageState> messages;  // rows that are pending, copied or deleted_on_source
+    std::optional<SettledPass> settled;
 };
 
 struct StateView {

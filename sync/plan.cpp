@@ -25,7 +25,7 @@ FolderCounts FolderPlan::counts() const {
         c.bytes_to_copy += item.size;
     }
     c.already_there = already_there;
-    c.filtered = filtered.size();
+    c.filtered = filtered.size() + filtered_unlisted;
     c.flag_updates = flag_update_count();
     c.deletions = target_deletions.size() + source_deletions.size();
     if (delete_source_after_copy) {

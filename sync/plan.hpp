@@ -124,6 +124,11 @@ struct FolderPlan {
     bool delete_source_after_copy = false;
     std::vector<std::string> forget;  // state rows (source keys) with nothing left to do
     std::vector<std::string> notes;
+    // Unchanged since a run settled it (SourceFolderListing::unchanged):
+    // nothing to do; its counts come from that run, its filtered messages
+    // only as a number.
+    bool unchanged = false;
+    std::size_t filtered_unlisted = 0;
 
     std::size_t filtered_by(FilterReason reason) const;
     std::size_t flag_update_count() const;

@@ -213,6 +213,24 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
     fp.target = w.pair.target;
     fp.created = w.pair.created;
     fp.reason = w.pair.reason;
+    if (w.source->unchanged) {
+        // Its messages were not listed: whatever else holds, nothing may be
+        // planned from an empty listing (it would look like a folder emptied).
+        fp.unchanged = true;
+        fp.source_uidvalidity = w.source->status.uidvalidity;
+        fp.target_uidvalidity = w.target != nullptr ? w.target->status.uidvalidity : 0;
+        if (w.state == nullptr || !w.state->settled) {
+            fp.notes.push_back(
+                "not listed, and the state no longer says why; the next run "
+                "lists it");
+            return fp;
+        }
+        const SettledPass& settled = *w.state->settled;
+        fp.source_messages = settled.source.messages;
+        fp.filtered_unlisted = std::min<std::size_t>(settled.filtered, fp.source_messages);
+        fp.already_there = fp.source_messages - fp.filtered_unlisted;
+        return fp;
+    }
     fp.rematch = !w.rematch_reason.empty();
     if (fp.rematch) {
         fp.notes.push_back("re-matching by content: " + w.rematch_reason);
@@ -231,7 +249,8 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
             rows[row.source_key] = &row;
         }
     }
-    const bool match_by_content = w.state == nullptr;
+    // A folder the state knows no message of is matched as on a first run.
+    const bool match_by_content = w.state == nullptr || w.state->messages.empty();
     const ConfirmReason match_reason =
         fp.rematch ? ConfirmReason::rematched : ConfirmReason::matched;
 
@@ -337,6 +356,15 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
 }
 
 }  // namespace
+
+std::string settled_plan_key(const PlanOptions& o) {
+    std::string key = "1";
+    key += ";max_size=" + (o.max_size ? std::to_string(*o.max_size) : std::string("-"));
+    key += ";since=" + (o.since ? std::to_string(*o.since) : std::string("-"));
+    key += std::string(";delete_source=") + (o.delete_source ? "1" : "0");
+    key += std::string(";sync_deletions=") + (o.sync_deletions ? "1" : "0");
+    return key;
+}
 
 Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
                const PlanOptions& options) {

@@ -41,6 +41,9 @@
 //     is already there and, with --delete-source, deleted again.
 //   * A POP3 source has one folder (INBOX), keyed by UIDL, without flags; it
 //     goes to options.pop3_folder.
+//   * A folder unchanged since a run settled it (listed as `unchanged`, with
+//     the state's SettledPass and an unchanged target) has nothing to do: it
+//     is counted as that run left it.
 
 #include "sync/model.hpp"
 #include "sync/plan.hpp"
@@ -49,5 +52,10 @@ namespace mailferry::sync {
 
 Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
                const PlanOptions& options);
+
+// The options that decide what a folder's messages need (filters, deletion
+// modes), as a key stored with a settled folder (SettledPass): a folder
+// settled under other options is listed again.
+std::string settled_plan_key(const PlanOptions& options);
 
 }  // namespace mailferry::sync

@@ -46,6 +46,10 @@ class Pop3Source final : public SourceMailbox {
     boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() override;
     boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
         Folder folder, bool writable, bool list, const FolderState* known) override;
+    boost::asio::awaitable<MailboxResult<std::optional<FolderStatus>>> folder_status(
+        Folder) override {
+        co_return std::nullopt;
+    }
     boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(
         std::vector<CopyItem> items) override;
     boost::asio::awaitable<MailboxResult<std::size_t>> fetch_bodies(std::vector<CopyItem> items,

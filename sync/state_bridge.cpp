@@ -89,6 +89,15 @@ Result<StateView> StateBridge::view(std::optional<std::string> only) {
         fs.target_uidvalidity = f.target_uidvalidity;
         fs.source_uidnext = f.source_uidnext.value_or(0);
         fs.source_highest_modseq = f.source_highestmodseq.value_or(0);
+        if (f.settled) {
+            SettledPass settled;
+            settled.source.uidnext = f.settled->uidnext;
+            settled.source.highest_modseq = f.settled->highestmodseq;
+            settled.source.messages = f.settled->messages;
+            settled.filtered = f.settled->filtered;
+            settled.plan_key = f.settled->plan;
+            fs.settled = std::move(settled);
+        }
         for (const state::MessageRecord& r : *rows) {
             auto status = to_model(r.status);
             if (!status) {
@@ -106,7 +115,10 @@ Result<StateView> StateBridge::view(std::optional<std::string> only) {
             m.status = *status;
             fs.messages.push_back(std::move(m));
         }
-        if (!fs.messages.empty()) {
+        // A folder without rows is new to the planner (it matches by
+        // content), unless a run settled it: then it was empty or all
+        // filtered, and a run must know that to skip it.
+        if (!fs.messages.empty() || fs.settled) {
             view.folders.push_back(std::move(fs));
         }
     }
@@ -321,7 +333,8 @@ Result<void> StateBridge::forget(state::FolderId folder, const std::vector<std::
     return store_->mark_deleted(copied, state::MessageStatus::deleted_on_target);
 }
 
-Result<void> StateBridge::finish_folder(state::FolderId folder, const FolderStatus& source) {
+Result<void> StateBridge::finish_folder(state::FolderId folder, const FolderStatus& source,
+                                        std::size_t filtered, const std::string& plan_key) {
     state::FolderProgress progress;
     if (source.uidnext != 0) {
         progress.source_uidnext = source.uidnext;
@@ -329,7 +342,17 @@ Result<void> StateBridge::finish_folder(state::FolderId folder, const FolderStat
     if (source.highest_modseq != 0) {
         progress.source_highestmodseq = source.highest_modseq;
     }
-    return store_->update_folder_progress(folder, progress);
+    if (auto r = store_->update_folder_progress(folder, progress);
+        !r || source.highest_modseq == 0) {
+        return r;
+    }
+    state::FolderSettlement settled;
+    settled.uidnext = source.uidnext;
+    settled.highestmodseq = source.highest_modseq;
+    settled.messages = source.messages;
+    settled.filtered = static_cast<std::uint32_t>(filtered);
+    settled.plan = plan_key;
+    return store_->settle_folder(folder, settled);
 }
 
 }  // namespace mailferry::sync

@@ -76,7 +76,12 @@ class StateBridge {
     // The planner's forget list: pending rows dropped, copied ones marked
     // deleted_on_target (their target copy is gone).
     state::Result<void> forget(state::FolderId folder, const std::vector<std::string>& keys);
-    state::Result<void> finish_folder(state::FolderId folder, const FolderStatus& source);
+    // The folder synced without a failure: its high-water marks advance to
+    // `source` (as listed), and with a HIGHESTMODSEQ (CONDSTORE) it is
+    // settled, so a run that finds the same STATUS under the same options
+    // (`plan_key`) skips it.
+    state::Result<void> finish_folder(state::FolderId folder, const FolderStatus& source,
+                                      std::size_t filtered, const std::string& plan_key);
 
     state::StateStore& store() { return *store_; }
 

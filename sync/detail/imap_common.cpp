@@ -38,6 +38,15 @@ FolderStatus to_model(const imap::MailboxState& m) {
     return s;
 }
 
+FolderStatus to_model(const imap::MailboxStatus& m) {
+    FolderStatus s;
+    s.uidvalidity = static_cast<std::uint32_t>(m.uidvalidity.value_or(0));
+    s.uidnext = static_cast<std::uint32_t>(m.uidnext.value_or(0));
+    s.highest_modseq = m.highestmodseq.value_or(0);
+    s.messages = static_cast<std::uint32_t>(m.messages.value_or(0));
+    return s;
+}
+
 bool has_flag(const std::vector<std::string>& flags, std::string_view flag) {
     for (const std::string& f : flags) {
         if (boost::algorithm::iequals(f, flag)) {

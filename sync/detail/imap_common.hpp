@@ -18,6 +18,8 @@ Folder to_model(const imap::Folder& f);
 
 // The folder's status from SELECT/EXAMINE.
 FolderStatus to_model(const imap::MailboxState& m);
+// STATUS: the items asked for (client.hpp), 0 for one the server left out.
+FolderStatus to_model(const imap::MailboxStatus& m);
 
 // Does the flag list hold `flag` (case-insensitive)?
 bool has_flag(const std::vector<std::string>& flags, std::string_view flag);

@@ -118,12 +118,15 @@ TEST(MigrationIncremental, ReRunListsOnlyChangesAndGivesTheSameTarget) {
     // On the wire: the source was asked for changes since the stored mark,
     // and only the filtered message (unknown to the state) was listed in
     // full; no `UID FETCH 1:*` listing of every message's metadata.
+    // Projects did not change: one STATUS, not opened.
     const auto commands = trace.commands_to(source.imap_port());
     EXPECT_EQ(count_containing(commands, "(CHANGEDSINCE " + std::to_string(mark) + ")"), 1U);
-    EXPECT_EQ(count_containing(commands, "CHANGEDSINCE"), 2U);  // INBOX and Projects
-    EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID FLAGS INTERNALDATE"), 2U)
-        << "each a CHANGEDSINCE fetch";
-    EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID)"), 2U);
+    EXPECT_EQ(count_containing(commands, "CHANGEDSINCE"), 1U);
+    EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID FLAGS INTERNALDATE"), 1U)
+        << "a CHANGEDSINCE fetch";
+    EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID)"), 1U);
+    EXPECT_EQ(count_containing(commands, "EXAMINE \"Projects\""), 0U);
+    EXPECT_EQ(count_containing(commands, "STATUS \"Projects\""), 1U);
     EXPECT_GT(stored_modseq(state.store(), "INBOX"), mark);
 
     // A third run finds nothing to do, still incrementally.
@@ -163,6 +166,139 @@ TEST(MigrationIncremental, FolderWithAFailureKeepsItsMarkAndTheNextRunSeesItsCha
     EXPECT_EQ(retried.report->totals().messages.copied, 1U);
     EXPECT_EQ(target.read(), source.read(true));
     EXPECT_GT(stored_modseq(state.store(), "INBOX"), mark);
+}
+
+// The account of the no-op tests: three folders, one message filtered.
+struct SettledAccount {
+    Account source, target;
+    StateFile state;
+    sync::MigrationOptions options;
+    std::size_t listed = 0;  // messages on the source
+
+    explicit SettledAccount(std::set<std::string> hidden = {}) : source({}, std::move(hidden)) {
+        source.create("Projects");
+        source.create("Lists");
+        std::vector<Mail> inbox;
+        for (int i = 1; i <= 30; ++i) {
+            inbox.push_back({make_body(i),
+                             i % 2 == 0 ? std::vector<std::string>{"\\Seen"}
+                                        : std::vector<std::string>{"$Work"},
+                             day + i});
+        }
+        source.add("INBOX", inbox);
+        source.add("INBOX", {{make_body(99, 50'000), {}, day}});  // beyond max_size
+        source.add("Projects", {{make_body(100), {"\\Flagged"}, day}});
+        source.add("Lists", {{make_body(101), {}, day}, {make_body(102), {"\\Seen"}, day}});
+        listed = 34;
+        options.plan.max_size = 40'000;
+        options.plan.sync_deletions = true;
+    }
+
+    sync::MigrationResult run() {
+        return migrate(source.imap(), target.imap(), state.store(), options);
+    }
+    Mailboxes expected() {
+        Mailboxes m = source.read(true);
+        std::erase_if(m["INBOX"], [](const Mail& x) { return x.body == make_body(99, 50'000); });
+        return m;
+    }
+};
+
+std::size_t count_opening(const std::vector<std::string>& commands) {
+    return count_containing(commands, " SELECT ") + count_containing(commands, " EXAMINE ");
+}
+
+TEST(MigrationIncremental, NoOpReRunSendsOneStatusPerFolderAndSideAndOpensNothing) {
+    SettledAccount a;
+    const auto first = a.run();
+    ASSERT_EQ(first.outcome, sync::Outcome::ok) << first.message;
+    ASSERT_EQ(first.report->totals().messages.copied, a.listed - 1);
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    const sync::ReportTotals t = second.report->totals();
+    EXPECT_EQ(t.messages.source, a.listed);
+    EXPECT_EQ(t.messages.already_there, a.listed - 1);
+    EXPECT_EQ(t.messages.filtered, 1U) << "the settled run's filtered message is still counted";
+    EXPECT_EQ(t.messages.to_copy + t.messages.copied + t.flag_updates + t.deletions, 0U);
+    for (const std::uint16_t port : {a.source.imap_port(), a.target.imap_port()}) {
+        SCOPED_TRACE(port == a.source.imap_port() ? "source" : "target");
+        const auto commands = trace.commands_to(port);
+        EXPECT_EQ(count_opening(commands), 0U) << ::testing::PrintToString(commands);
+        EXPECT_EQ(count_containing(commands, "FETCH"), 0U);
+        EXPECT_EQ(count_containing(commands, "SEARCH"), 0U);
+        EXPECT_EQ(count_containing(commands, " STATUS "), a.source.read().size());
+    }
+    EXPECT_EQ(a.target.read(), a.expected());
+}
+
+TEST(MigrationIncremental, OnlyTheFolderThatChangedIsOpened) {
+    SettledAccount a;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    a.source.add("Projects", {{make_body(103), {}, day}});
+    const auto lists = a.source.uids("Lists");
+    a.source.set_flags("Lists", {lists[0]}, FlagMode::add, {"\\Answered"});
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 1U);
+    EXPECT_EQ(second.report->totals().flag_updates, 1U);
+    // Listed: the two that changed, each from its mark; every other folder
+    // only asked for its STATUS.
+    const auto source = trace.commands_to(a.source.imap_port());
+    EXPECT_EQ(count_containing(source, "CHANGEDSINCE"), 2U);
+    EXPECT_EQ(count_opening(source), count_containing(source, "EXAMINE \"Projects\"") +
+                                         count_containing(source, "EXAMINE \"Lists\""))
+        << ::testing::PrintToString(source);
+    EXPECT_EQ(a.target.read(), a.expected());
+
+    // Settled again: the next run opens nothing.
+    ProtocolTrace again;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    EXPECT_EQ(count_opening(again.commands_to(a.source.imap_port())), 0U);
+    EXPECT_EQ(count_opening(again.commands_to(a.target.imap_port())), 0U);
+}
+
+// A folder settled under other options, or whose target was recreated, is
+// not what the settlement vouches for: it is listed and synced again.
+TEST(MigrationIncremental, OtherOptionsOrARecreatedTargetFolderAreListedAgain) {
+    SettledAccount a;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    a.options.plan.max_size.reset();
+    const auto wider = a.run();
+    ASSERT_EQ(wider.outcome, sync::Outcome::ok) << wider.message;
+    EXPECT_EQ(wider.report->totals().messages.copied, 1U) << "the message no longer filtered";
+    EXPECT_EQ(a.target.read(), a.source.read(true));
+
+    a.target.remove("Lists");
+    a.target.create("Lists");
+    ProtocolTrace trace;
+    const auto refilled = a.run();
+    ASSERT_EQ(refilled.outcome, sync::Outcome::ok) << refilled.message;
+    EXPECT_EQ(refilled.report->totals().messages.copied, 2U);
+    EXPECT_GE(count_containing(trace.commands_to(a.source.imap_port()), "EXAMINE \"Lists\""), 1U);
+    EXPECT_EQ(a.target.read(), a.source.read(true));
+}
+
+// Without CONDSTORE a STATUS cannot show a flag change: every folder is
+// listed on every run, as before.
+TEST(MigrationIncremental, WithoutCondstoreEveryFolderIsListed) {
+    SettledAccount a({"CONDSTORE"});
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    const auto inbox = a.source.uids("INBOX");
+    a.source.set_flags("INBOX", {inbox[0]}, FlagMode::add, {"\\Flagged"});
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().flag_updates, 1U);
+    const auto commands = trace.commands_to(a.source.imap_port());
+    EXPECT_EQ(count_containing(commands, " STATUS "), 0U);
+    for (const auto& [folder, mails] : a.source.read()) {
+        EXPECT_GE(count_containing(commands, "EXAMINE \"" + folder + "\""), 1U) << folder;
+    }
+    EXPECT_EQ(a.target.read(), a.expected());
 }
 
 }  // namespace

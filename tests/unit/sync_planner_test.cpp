@@ -396,7 +396,7 @@ Plan plan_inbox(const Scenario& s) {
     target.folders.push_back({{"INBOX", "", true}, {s.target_uidvalidity, 100, 0, 0}, s.target});
     StateView state;
     if (s.state) {
-        state.folders.push_back({"INBOX", "INBOX", 1, 7, 100, 0, *s.state});
+        state.folders.push_back({"INBOX", "INBOX", 1, 7, 100, 0, *s.state, std::nullopt});
     }
     return plan_sync(source, target, state, s.options);
 }
@@ -545,8 +545,14 @@ TEST(SyncPlanner, ChangedMappingReMatchesTheNewTargetFolder) {
     target.folders.push_back({folder("Old"), {9, 3, 0, 2}, {tgt(1, "<a@x>", 1, day)}});
     target.folders.push_back({folder("Archive/Old"), {5, 2, 0, 1}, {tgt(7, "<b@x>", 1, day)}});
     StateView state;
-    state.folders.push_back(
-        {"Old", "Old", 1, 9, 3, 0, {copied(1, 1, "<a@x>", 1, day), copied(2, 2, "<b@x>", 1, day)}});
+    state.folders.push_back({"Old",
+                             "Old",
+                             1,
+                             9,
+                             3,
+                             0,
+                             {copied(1, 1, "<a@x>", 1, day), copied(2, 2, "<b@x>", 1, day)},
+                             std::nullopt});
     PlanOptions options;
     options.map.push_back({"Old", "Archive/Old"});
     const Plan plan = plan_sync(source, target, state, options);
@@ -565,7 +571,7 @@ TEST(SyncPlanner, VanishedTargetFolderIsRecreatedAndRefilled) {
     TargetListing target;
     target.folders.push_back({folder("INBOX"), {9, 1, 0, 0}, {}});
     StateView state;
-    state.folders.push_back({"Work", "Work", 1, 7, 3, 0, *s.state});
+    state.folders.push_back({"Work", "Work", 1, 7, 3, 0, *s.state, std::nullopt});
     const Plan plan = plan_sync(source, target, state, {});
     EXPECT_EQ(plan.folders_to_create, std::vector<std::string>{"Work"});
     const FolderPlan& f = plan.folders.front();
@@ -579,7 +585,8 @@ TEST(SyncPlanner, FolderGoneFromTheSourceIsNotedAndLeftAlone) {
     TargetListing target;
     target.folders.push_back({folder("INBOX"), {7, 1, 0, 0}, {}});
     StateView state;
-    state.folders.push_back({"Gone", "Gone", 1, 7, 3, 0, {copied(1, 1, "<a@x>", 1, day)}});
+    state.folders.push_back(
+        {"Gone", "Gone", 1, 7, 3, 0, {copied(1, 1, "<a@x>", 1, day)}, std::nullopt});
     PlanOptions options;
     options.sync_deletions = true;
     const Plan plan = plan_sync(source, target, state, options);
@@ -632,7 +639,7 @@ TEST(SyncPlanner, Pop3ReRunCopiesOnlyUnseenUidlsAndDeletesRecordedOnes) {
     aa.size = 20;
     aa.status = MessageStatus::copied;
     StateView state;
-    state.folders.push_back({"INBOX", "INBOX", std::nullopt, 9, 0, 0, {aa}});
+    state.folders.push_back({"INBOX", "INBOX", std::nullopt, 9, 0, 0, {aa}, std::nullopt});
     PlanOptions options;
     options.delete_source = true;
     const Plan plan = plan_sync(source, target, state, options);

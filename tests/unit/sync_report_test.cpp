@@ -94,7 +94,7 @@ Plan sample_plan() {
     z.source_uid = 2;
     z.target_uid = 2;
     StateView state;
-    state.folders.push_back({"INBOX", "INBOX", 1, 5, 3, 0, {a, z}});
+    state.folders.push_back({"INBOX", "INBOX", 1, 5, 3, 0, {a, z}, std::nullopt});
     PlanOptions options;
     options.sync_deletions = true;
     return plan_sync(source, target, state, options);

@@ -273,7 +273,7 @@ TEST_F(StateBridgeTest, MessagesMovedOffTheSourceStayInTheView) {
     }
 }
 
-TEST_F(StateBridgeTest, FinishedFolderKeepsItsHighWaterMarks) {
+TEST_F(StateBridgeTest, FinishedFolderKeepsItsHighWaterMarksAndIsSettled) {
     StateBridge b = bridge();
     auto folder = b.begin_folder(inbox_plan(), 9);
     ASSERT_TRUE(folder);
@@ -281,10 +281,33 @@ TEST_F(StateBridgeTest, FinishedFolderKeepsItsHighWaterMarks) {
     FolderStatus status;
     status.uidnext = 31;
     status.highest_modseq = 4567;
-    ASSERT_TRUE(b.finish_folder(*folder, status));
+    status.messages = 3;
+    ASSERT_TRUE(b.finish_folder(*folder, status, 2, "key"));
     const FolderState f = view_of(b);
     EXPECT_EQ(f.source_uidnext, 31U);
     EXPECT_EQ(f.source_highest_modseq, 4567U);
+    ASSERT_TRUE(f.settled);
+    EXPECT_EQ(f.settled->source.uidnext, 31U);
+    EXPECT_EQ(f.settled->source.highest_modseq, 4567U);
+    EXPECT_EQ(f.settled->source.messages, 3U);
+    EXPECT_EQ(f.settled->filtered, 2U);
+    EXPECT_EQ(f.settled->plan_key, "key");
+}
+
+// Without CONDSTORE a STATUS cannot show flag changes: such a folder is
+// never settled, so every run lists it.
+TEST_F(StateBridgeTest, FolderWithoutModseqsIsNeverSettled) {
+    StateBridge b = bridge();
+    auto folder = b.begin_folder(inbox_plan(), 9);
+    ASSERT_TRUE(folder);
+    copy(b, *folder, {item(1)});
+    FolderStatus status;
+    status.uidnext = 31;
+    status.messages = 1;
+    ASSERT_TRUE(b.finish_folder(*folder, status, 0, "key"));
+    const FolderState f = view_of(b);
+    EXPECT_EQ(f.source_uidnext, 31U);
+    EXPECT_FALSE(f.settled);
 }
 
 TEST_F(StateBridgeTest, ChangedSourceUidvalidityDropsTheOldMapping) {
