@@ -3,6 +3,7 @@
 #include "clients/wire/ascii.hpp"
 #include "clients/wire/decimal.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -11,6 +12,9 @@ namespace {
 
 constexpr std::array<std::string_view, 12> month_names = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+constexpr std::array<std::string_view, 7> weekday_names = {"Mon", "Tue", "Wed", "Thu",
+                                                           "Fri", "Sat", "Sun"};
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
@@ -75,6 +79,16 @@ std::optional<unsigned> parse_month_name(std::string_view name) noexcept {
         }
     }
     return std::nullopt;
+}
+
+std::string_view weekday_name(std::int64_t days) noexcept {
+    // 1970-01-01, day 0, was a Thursday (index 3).
+    return weekday_names[static_cast<std::size_t>(((days + 3) % 7 + 7) % 7)];
+}
+
+bool is_weekday_name(std::string_view name) noexcept {
+    return std::any_of(weekday_names.begin(), weekday_names.end(),
+                       [&](std::string_view day) { return iequals(name, day); });
 }
 
 std::optional<int> named_zone_offset(std::string_view name) noexcept {

@@ -36,6 +36,12 @@ std::string_view month_name(unsigned month) noexcept;
 // std::nullopt.
 std::optional<unsigned> parse_month_name(std::string_view name) noexcept;
 
+// "Mon".."Sun": the day of the week of the day `days` after 1970-01-01 (a
+// Thursday).
+std::string_view weekday_name(std::int64_t days) noexcept;
+// True for "Mon".."Sun" in any ASCII case (RFC 5322 day-name).
+bool is_weekday_name(std::string_view name) noexcept;
+
 // RFC 5322 §4.3 obs-zone names with a defined offset ("UT", "GMT", "EST",
 // "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", any case): minutes east
 // of UTC. std::nullopt for anything else, military letters included, whose

@@ -109,17 +109,14 @@ InternalDate to_internal_date(const CivilTime& t) {
 }
 
 std::string format_date(const CivilTime& t) {
-    static constexpr std::array<const char*, 7> weekdays = {"Thu", "Fri", "Sat", "Sun",
-                                                            "Mon", "Tue", "Wed"};
     const std::int64_t days =
         wire::days_from_civil(t.year, static_cast<unsigned>(t.month), static_cast<unsigned>(t.day));
-    const auto weekday = static_cast<std::size_t>(((days % 7) + 7) % 7);  // 1970-01-01: Thursday
     const int offset = t.offset_minutes < 0 ? -t.offset_minutes : t.offset_minutes;
     std::array<char, 64> buffer{};
     std::snprintf(buffer.data(), buffer.size(), "%s, %02d %s %04d %02d:%02d:00 %c%02d%02d",
-                  weekdays[weekday], t.day, wire::month_name(static_cast<unsigned>(t.month)).data(),
-                  t.year, t.hour, t.minute, t.offset_minutes < 0 ? '-' : '+', offset / 60,
-                  offset % 60);
+                  wire::weekday_name(days).data(), t.day,
+                  wire::month_name(static_cast<unsigned>(t.month)).data(), t.year, t.hour, t.minute,
+                  t.offset_minutes < 0 ? '-' : '+', offset / 60, offset % 60);
     return buffer.data();
 }
 

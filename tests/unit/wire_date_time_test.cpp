@@ -62,6 +62,21 @@ TEST(WireDateTime, LeapYearsAndMonthLengths) {
     EXPECT_EQ(days_in_month(2023, 13), 0u);
 }
 
+TEST(WireDateTime, WeekdayNames) {
+    EXPECT_EQ(weekday_name(0), "Thu");   // 1970-01-01
+    EXPECT_EQ(weekday_name(-1), "Wed");  // 1969-12-31
+    EXPECT_EQ(weekday_name(-4), "Sun");  // 1969-12-28
+    EXPECT_EQ(weekday_name(days_from_civil(2000, 2, 29)), "Tue");
+    EXPECT_EQ(weekday_name(days_from_civil(2026, 1, 5)), "Mon");
+    EXPECT_EQ(weekday_name(days_from_civil(1900, 1, 1)), "Mon");
+    EXPECT_TRUE(is_weekday_name("Sun"));
+    EXPECT_TRUE(is_weekday_name("wed"));
+    EXPECT_TRUE(is_weekday_name("FRI"));
+    for (const char* bad : {"", "Mo", "Mond", "Monday", "Thu,"}) {
+        EXPECT_FALSE(is_weekday_name(bad)) << bad;
+    }
+}
+
 TEST(WireDateTime, MonthAndZoneNames) {
     EXPECT_EQ(month_name(1), "Jan");
     EXPECT_EQ(month_name(12), "Dec");

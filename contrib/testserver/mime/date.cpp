@@ -1,6 +1,5 @@
 // RFC 5322 §3.3 date-time with the obsolete forms of §4.3: optional day of
 // week, 2- and 3-digit years, alphabetic zones, CFWS between tokens.
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -83,9 +82,6 @@ class DateLexer {
     bool unterminated_comment_ = false;
 };
 
-constexpr std::array<std::string_view, 7> day_names = {"Mon", "Tue", "Wed", "Thu",
-                                                       "Fri", "Sat", "Sun"};
-
 // The first second (UTC) of a proleptic Gregorian date; std::nullopt when
 // there is no such day ("31 Feb").
 std::optional<std::int64_t> midnight_of(std::int64_t year, int month, int day) {
@@ -117,10 +113,7 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     lex.skip_cfws();
     // [day-of-week ","]
     if (std::string_view day_name = lex.letters(); !day_name.empty()) {
-        bool known = false;
-        for (std::string_view name : day_names) {
-            known = known || iequals(name, day_name);
-        }
+        const bool known = wire::is_weekday_name(day_name);
         lex.skip_cfws();
         if (!known || lex.peek() != ',') {
             return std::nullopt;
