@@ -2,6 +2,7 @@
 
 #include "cli/migrate_options.hpp"
 #include "clients/wire/account_url.hpp"
+#include "clients/wire/decimal.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -714,16 +715,10 @@ std::chrono::seconds parse_interval(std::string_view text) {
 Shard parse_shard(std::string_view text) {
     const auto slash = text.find('/');
     const auto number = [](std::string_view digits) -> std::optional<std::uint64_t> {
-        if (digits.empty() || digits.size() > 10 ||
-            !std::all_of(digits.begin(), digits.end(),
-                         [](char c) { return c >= '0' && c <= '9'; })) {
+        if (digits.size() > 10) {
             return std::nullopt;
         }
-        std::uint64_t n = 0;
-        for (const char c : digits) {
-            n = n * 10 + static_cast<std::uint64_t>(c - '0');
-        }
-        return n;
+        return wire::parse_u64(digits);
     };
     const auto k = slash == std::string_view::npos ? std::nullopt : number(text.substr(0, slash));
     const auto n = slash == std::string_view::npos ? std::nullopt : number(text.substr(slash + 1));

@@ -1,8 +1,10 @@
 #include "cli/migrate_options.hpp"
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
+
 #include <fmt/format.h>
 
-#include <cctype>
 #include <chrono>
 #include <limits>
 #include <stdexcept>
@@ -21,31 +23,6 @@ bool all_digits(std::string_view s) {
     }
     for (const char c : s) {
         if (c < '0' || c > '9') {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::uint64_t to_number(std::string_view digits) {
-    std::uint64_t n = 0;
-    for (const char c : digits) {
-        const auto d = static_cast<std::uint64_t>(c - '0');
-        if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
-            return std::numeric_limits<std::uint64_t>::max();
-        }
-        n = n * 10 + d;
-    }
-    return n;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
             return false;
         }
     }
@@ -77,7 +54,7 @@ std::uint64_t parse_size(std::string_view text) {
     }
     unsigned shift = 0;
     if (!unit.empty()) {
-        switch (std::toupper(static_cast<unsigned char>(unit.front()))) {
+        switch (wire::ascii_upper(unit.front())) {
             case 'K':
                 shift = 10;
                 break;
@@ -94,12 +71,13 @@ std::uint64_t parse_size(std::string_view text) {
                 bad("--max-size", text, "unknown unit; use K, M, G or T (powers of 1024)");
         }
         unit.remove_prefix(1);
-        if (!unit.empty() && !iequals(unit, "B") && !iequals(unit, "iB")) {
+        if (!unit.empty() && !wire::iequals(unit, "B") && !wire::iequals(unit, "iB")) {
             bad("--max-size", text, "unknown unit; use K, M, G or T (powers of 1024)");
         }
     }
     const std::uint64_t limit = std::uint64_t{1} << 63;
-    const std::uint64_t n = to_number(digits);
+    const std::uint64_t n =
+        wire::parse_u64(digits).value_or(std::numeric_limits<std::uint64_t>::max());
     if (n >= (limit >> shift)) {
         bad("--max-size", text, "too large");
     }
@@ -115,9 +93,9 @@ std::int64_t parse_since(std::string_view text) {
         !all_digits(text.substr(5, 2)) || !all_digits(text.substr(8, 2))) {
         bad("--since", text, expected);
     }
-    const auto year = static_cast<unsigned>(to_number(text.substr(0, 4)));
-    const auto month = static_cast<unsigned>(to_number(text.substr(5, 2)));
-    const auto day = static_cast<unsigned>(to_number(text.substr(8, 2)));
+    const auto year = *wire::parse_u32(text.substr(0, 4));
+    const auto month = *wire::parse_u32(text.substr(5, 2));
+    const auto day = *wire::parse_u32(text.substr(8, 2));
     if (year < 1970) {
         bad("--since", text, "the year must be 1970 or later");
     }

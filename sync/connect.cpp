@@ -2,13 +2,13 @@
 
 #include "clients/net/tls_client.hpp"
 #include "clients/pop3/client.hpp"
+#include "clients/wire/ascii.hpp"
 #include "sync/imap_source.hpp"
 #include "sync/imap_target.hpp"
 #include "sync/pop3_source.hpp"
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <optional>
 #include <string_view>
 
@@ -29,14 +29,6 @@ boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string> t
     return net::make_client_tls_context(tls);
 }
 
-// ";AUTH=" is case-insensitive (RFC 5092 §3.2, RFC 2384 §3).
-std::string upper(std::string text) {
-    for (char& c : text) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return text;
-}
-
 bool picks_any_method(const wire::AccountUrl& url) {
     return !url.auth || *url.auth == "*";
 }
@@ -53,7 +45,7 @@ boost::system::result<imap::AuthMechanism, std::string> imap_mechanism(
     if (picks_any_method(url)) {
         return imap::AuthMechanism::automatic;
     }
-    const std::string name = upper(*url.auth);
+    const std::string name = wire::to_ascii_upper(*url.auth);
     if (name == "PLAIN") {
         return imap::AuthMechanism::plain;
     }
@@ -73,7 +65,7 @@ boost::system::result<std::optional<pop3::LoginMethod>, std::string> pop3_method
     if (picks_any_method(url)) {
         return std::optional<pop3::LoginMethod>();
     }
-    const std::string name = upper(*url.auth);
+    const std::string name = wire::to_ascii_upper(*url.auth);
     if (name == "+APOP") {
         return std::optional(pop3::LoginMethod::apop);
     }

@@ -1,19 +1,12 @@
 #include "sync/flags.hpp"
 
+#include "clients/wire/ascii.hpp"
+
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace mailferry::sync {
 namespace {
-
-std::string fold(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 // RFC 3501 §2.3.2; \Recent and \Deleted are included so they get their
 // canonical spelling before being dropped.
@@ -21,9 +14,9 @@ constexpr std::array<std::string_view, 6> system_flags{"\\Seen",    "\\Answered"
                                                        "\\Deleted", "\\Draft",    "\\Recent"};
 
 std::string canonical(std::string_view flag) {
-    const std::string folded = fold(flag);
+    const std::string folded = wire::to_ascii_lower(flag);
     for (std::string_view known : system_flags) {
-        if (fold(known) == folded) {
+        if (wire::to_ascii_lower(known) == folded) {
             return std::string(known);
         }
     }
@@ -31,9 +24,9 @@ std::string canonical(std::string_view flag) {
 }
 
 bool contains(const std::vector<std::string>& set, std::string_view flag) {
-    const std::string folded = fold(flag);
+    const std::string folded = wire::to_ascii_lower(flag);
     return std::any_of(set.begin(), set.end(),
-                       [&](const std::string& f) { return fold(f) == folded; });
+                       [&](const std::string& f) { return wire::to_ascii_lower(f) == folded; });
 }
 
 }  // namespace
@@ -54,8 +47,9 @@ std::vector<std::string> syncable_flags(const std::vector<std::string>& flags) {
         }
         out.push_back(std::move(flag));
     }
-    std::sort(out.begin(), out.end(),
-              [](const std::string& a, const std::string& b) { return fold(a) < fold(b); });
+    std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+        return wire::to_ascii_lower(a) < wire::to_ascii_lower(b);
+    });
     return out;
 }
 

@@ -1,20 +1,14 @@
 #include "sync/folder_mapping.hpp"
 
+#include "clients/wire/ascii.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 #include <set>
 
 namespace mailferry::sync {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
-}
 
 using Components = std::vector<std::string>;
 
@@ -54,7 +48,7 @@ const Folder* special_use_target(const Folder& source, const std::vector<Folder>
     }
     const Folder* first = nullptr;
     for (const Folder& t : target) {
-        if (!iequals(t.special_use, source.special_use)) {
+        if (!wire::iequals(t.special_use, source.special_use)) {
             continue;
         }
         if (normalize_name(t.name) == normalize_name(source.name)) {
@@ -150,7 +144,7 @@ std::string join_name(const std::vector<std::string>& components) {
 
 std::string normalize_name(std::string_view name) {
     Components parts = split_name(name);
-    if (iequals(parts.front(), "INBOX")) {
+    if (wire::iequals(parts.front(), "INBOX")) {
         parts.front() = "INBOX";
     }
     return join_name(parts);

@@ -1,27 +1,14 @@
 #include "sync/header_scan.hpp"
 
 #include "clients/imap/command_text.hpp"
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/date_time.hpp"
 
-#include <array>
 #include <cctype>
-#include <chrono>
 #include <cstring>
 
 namespace mailferry::sync {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
 
 class Tokens {
   public:
@@ -79,27 +66,10 @@ std::optional<int> zone_minutes(std::string_view t) {
         return t[0] == '-' ? -minutes : minutes;
     }
     // RFC 5322 §4.3 obs-zone.
-    static constexpr std::array<std::pair<const char*, int>, 10> named = {{
-        {"UT", 0},
-        {"GMT", 0},
-        {"Z", 0},
-        {"EST", -300},
-        {"EDT", -240},
-        {"CST", -360},
-        {"CDT", -300},
-        {"MST", -420},
-        {"MDT", -360},
-        {"PST", -480},
-    }};
-    for (const auto& [name, minutes] : named) {
-        if (iequals(t, name)) {
-            return minutes;
-        }
+    if (const auto named = wire::named_zone_offset(t)) {
+        return named;
     }
-    if (iequals(t, "PDT")) {
-        return -420;
-    }
-    // Other military zones are unreliable (§4.3: treat as -0000).
+    // Military zones ("Z" included) are unreliable (§4.3: treat as -0000).
     if (t.size() == 1 && std::isalpha(static_cast<unsigned char>(t[0])) != 0) {
         return 0;
     }
@@ -109,8 +79,6 @@ std::optional<int> zone_minutes(std::string_view t) {
 }  // namespace
 
 std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
-    static constexpr std::array<const char*, 12> months = {
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
     Tokens tok(text);
     std::string_view t = tok.next();
     // Optional day-of-week and comma.
@@ -122,15 +90,10 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     }
     auto day = number(t, 1, 2);
     t = tok.next();
-    unsigned month = 0;
-    for (unsigned i = 0; i < months.size(); ++i) {
-        if (iequals(t, months[i])) {
-            month = i + 1;
-        }
-    }
+    const auto month = wire::parse_month_name(t);
     auto year = number(tok.next(), 2, 4);
     auto hour = number(tok.next(), 1, 2);
-    if (!day || month == 0 || !year || !hour || tok.next() != ":") {
+    if (!day || !month || !year || !hour || tok.next() != ":") {
         return std::nullopt;
     }
     auto minute = number(tok.next(), 2, 2);
@@ -156,13 +119,11 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     } else if (y < 1000) {
         y += 1900;
     }
-    const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{month},
-                                           std::chrono::day{static_cast<unsigned>(*day)}};
-    if (!date.ok()) {
+    const auto mday = static_cast<unsigned>(*day);
+    if (mday > wire::days_in_month(y, *month)) {
         return std::nullopt;  // "31 Feb": no such day
     }
-    const std::int64_t midnight =
-        std::chrono::sys_seconds{std::chrono::sys_days{date}}.time_since_epoch().count();
+    const std::int64_t midnight = wire::days_from_civil(y, *month, mday) * 86400;
     return midnight + *hour * 3600 + *minute * 60 + second - static_cast<std::int64_t>(*zone) * 60;
 }
 
@@ -200,7 +161,7 @@ std::optional<std::int64_t> HeaderScan::date() const {
             eol = header_.size();
         }
         std::string_view line(header_.data() + pos, eol - pos);
-        if (line.size() > 5 && iequals(line.substr(0, 5), "date:")) {
+        if (line.size() > 5 && wire::iequals(line.substr(0, 5), "date:")) {
             std::string value(line.substr(5));
             std::size_t next = eol + 1;
             while (next < header_.size() && (header_[next] == ' ' || header_[next] == '\t')) {

@@ -1,5 +1,6 @@
 #include "sync/imap_source.hpp"
 
+#include "clients/wire/sequence_set.hpp"
 #include "sync/detail/imap_common.hpp"
 #include "sync/folder_mapping.hpp"
 
@@ -200,7 +201,7 @@ awaitable<MailboxResult<std::vector<MessageMeta>>> ImapSource::list_changes(
         by_uid[uid] = from_state(*it->second);
     }
     if (!unknown.empty()) {
-        auto metas = co_await client_->fetch_metadata(imap::format_uid_set(std::move(unknown)));
+        auto metas = co_await client_->fetch_metadata(wire::format_uid_set(std::move(unknown)));
         if (!metas) {
             co_return detail::to_mailbox_error(metas.error(), *client_);
         }
@@ -241,7 +242,7 @@ awaitable<MailboxResult<std::size_t>> ImapSource::fetch_bodies(std::vector<CopyI
         uids.push_back(items[i].source_uid);
     }
     IndexSink indexed(sink, std::move(index));
-    auto fetched = co_await client_->fetch_bodies(imap::format_uid_set(std::move(uids)), indexed);
+    auto fetched = co_await client_->fetch_bodies(wire::format_uid_set(std::move(uids)), indexed);
     if (!fetched) {
         co_return detail::to_mailbox_error(fetched.error(), *client_);
     }
@@ -267,16 +268,9 @@ awaitable<MailboxResult<void>> ImapSource::delete_messages(std::vector<SourceDel
     for (const SourceDeletion& d : messages) {
         uids.push_back(d.source_uid);
     }
-    const std::string set = imap::format_uid_set(std::move(uids));
-    std::vector<std::string> deleted_flag{"\\Deleted"};
-    auto stored =
-        co_await client_->store_flags(set, imap::FlagOperation::add, std::move(deleted_flag));
-    if (!stored) {
-        co_return detail::to_mailbox_error(stored.error(), *client_);
-    }
-    auto expunged = co_await client_->expunge_uids(set);
-    if (!expunged) {
-        co_return detail::to_mailbox_error(expunged.error(), *client_);
+    auto deleted = co_await client_->delete_uids(wire::format_uid_set(std::move(uids)));
+    if (!deleted) {
+        co_return detail::to_mailbox_error(deleted.error(), *client_);
     }
     co_return boost::system::result<void, MailboxError>{};
 }

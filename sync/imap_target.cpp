@@ -1,5 +1,6 @@
 #include "sync/imap_target.hpp"
 
+#include "clients/wire/sequence_set.hpp"
 #include "sync/detail/imap_common.hpp"
 
 namespace mailferry::sync {
@@ -91,7 +92,7 @@ awaitable<MailboxResult<Appended>> ImapTarget::append(std::string folder,
 awaitable<MailboxResult<void>> ImapTarget::store_flags(std::vector<std::uint32_t> uids,
                                                        std::vector<std::string> add,
                                                        std::vector<std::string> remove) {
-    const std::string set = imap::format_uid_set(std::move(uids));
+    const std::string set = wire::format_uid_set(std::move(uids));
     if (!add.empty()) {
         auto r = co_await client_->store_flags(set, imap::FlagOperation::add, std::move(add));
         if (!r) {
@@ -111,16 +112,9 @@ awaitable<MailboxResult<void>> ImapTarget::delete_messages(std::vector<std::uint
     if (uids.empty()) {
         co_return Done{};
     }
-    const std::string set = imap::format_uid_set(std::move(uids));
-    std::vector<std::string> deleted_flag{"\\Deleted"};
-    auto stored =
-        co_await client_->store_flags(set, imap::FlagOperation::add, std::move(deleted_flag));
-    if (!stored) {
-        co_return detail::to_mailbox_error(stored.error(), *client_);
-    }
-    auto expunged = co_await client_->expunge_uids(set);
-    if (!expunged) {
-        co_return detail::to_mailbox_error(expunged.error(), *client_);
+    auto deleted = co_await client_->delete_uids(wire::format_uid_set(std::move(uids)));
+    if (!deleted) {
+        co_return detail::to_mailbox_error(deleted.error(), *client_);
     }
     co_return Done{};
 }

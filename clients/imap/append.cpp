@@ -4,6 +4,7 @@
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/wire/sequence_set.hpp"
 
 #include <algorithm>
 #include <deque>
@@ -20,7 +21,7 @@ constexpr std::uint64_t literal_minus_max = 4096;
 std::string message_prefix(const AppendItem& item) {
     std::string out = " " + format_flag_list(item.meta.flags);
     if (item.meta.internal_date) {
-        out += " " + format_internal_date(*item.meta.internal_date);
+        out += " " + wire::format_date_time(*item.meta.internal_date, wire::DayPadding::zero);
     }
     return out + " ";
 }
@@ -42,7 +43,7 @@ AppendUids read_appenduid(const detail::Completion& c, std::size_t count) {
         return out;
     }
     out.uidvalidity = uid->uidvalidity;
-    auto uids = parse_uid_set(uid->uids, count + 1);
+    auto uids = wire::parse_uid_set(uid->uids, count + 1);
     if (uids && uids->size() == count) {
         for (std::size_t i = 0; i < count; ++i) {
             out.uids[i] = (*uids)[i];

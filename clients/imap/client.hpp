@@ -381,6 +381,12 @@ class Client {
     // EXPUNGE, which would also remove messages other clients marked
     // \Deleted: the safe fallback is for the caller to leave them marked.
     awaitable<ClientResult<void>> expunge_uids(std::string uid_set);
+    // Removes exactly the messages of `uid_set` from the selected mailbox:
+    // UID STORE set +FLAGS.SILENT (\Deleted), then UID EXPUNGE set, so
+    // messages other clients marked \Deleted stay. Without UIDPLUS the
+    // STORE still happens and the call fails with not_supported, leaving
+    // the messages marked (as expunge_uids()).
+    awaitable<ClientResult<void>> delete_uids(std::string uid_set);
     // In the selected mailbox: moves the messages of `uid_set` to
     // `destination`. With MOVE (RFC 6851): UID MOVE. Otherwise UID COPY,
     // UID STORE +FLAGS.SILENT (\Deleted), UID EXPUNGE, which needs UIDPLUS:

@@ -2,6 +2,7 @@
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/wire/date_time.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -31,7 +32,7 @@ class MetadataHandler final : public ResponseHandler {
             m.flags = std::move(*data->flags);
         }
         if (data->internal_date) {
-            m.internal_date = parse_internal_date(*data->internal_date);
+            m.internal_date = wire::parse_date_time(*data->internal_date);
         }
         for (const auto& body : data->bodies) {
             if (body.section.rfind("HEADER.FIELDS", 0) == 0 && body.content) {

@@ -2,6 +2,9 @@
 // (RFC 3501 §7.4.2), with RFC 7162 MODSEQ and Gmail's X-GM-* items.
 #include "clients/imap/response_views.hpp"
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -10,22 +13,12 @@ namespace {
 
 using Kind = Value::Kind;
 
-char ascii_upper(char c) noexcept {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
-    return out;
-}
-
 // Splits `BODY[1.2]<0>` into base "BODY", section "1.2" and origin 0.
 // Returns false when the brackets or origin are malformed.
 bool split_item(std::string_view item, std::string& base, std::optional<std::string>& section,
                 std::optional<std::uint64_t>& origin) {
     const std::size_t open = item.find('[');
-    base = upper(item.substr(0, open));
+    base = wire::to_ascii_upper(item.substr(0, open));
     if (open == std::string_view::npos) {
         return true;
     }
@@ -42,15 +35,8 @@ bool split_item(std::string_view item, std::string& base, std::optional<std::str
         return false;
     }
     tail = tail.substr(1, tail.size() - 2);
-    std::uint64_t n = 0;
-    for (char c : tail) {
-        if (c < '0' || c > '9' || n > (std::numeric_limits<std::uint64_t>::max() - 9) / 10) {
-            return false;
-        }
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    origin = n;
-    return true;
+    origin = wire::parse_u64(tail);
+    return origin.has_value();
 }
 
 std::optional<std::vector<std::string>> text_list(const Value& v) {
@@ -162,7 +148,7 @@ Result<FetchData> parse_fetch(const Response& r) {
                 return malformed;
             }
         }
-        f.items.emplace_back(upper(key.text), v);
+        f.items.emplace_back(wire::to_ascii_upper(key.text), v);
     }
     return f;
 }

@@ -4,6 +4,7 @@
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/wire/ascii.hpp"
 #include "clients/wire/modified_utf7.hpp"
 
 #include <algorithm>
@@ -15,15 +16,6 @@ namespace mailferry::imap {
 namespace {
 
 using detail::ResponseHandler;
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               auto lower = [](char c) {
-                   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-               };
-               return lower(x) == lower(y);
-           });
-}
 
 // RFC 6154 uses, and what Gmail's XLIST called them.
 std::string special_use_of(const std::vector<std::string>& attributes) {
@@ -42,7 +34,7 @@ std::string special_use_of(const std::vector<std::string>& attributes) {
     }};
     for (const auto& a : attributes) {
         for (const auto& [attr, use] : uses) {
-            if (iequals(a, attr)) {
+            if (wire::iequals(a, attr)) {
                 return std::string(use);
             }
         }
@@ -52,7 +44,7 @@ std::string special_use_of(const std::vector<std::string>& attributes) {
 
 // The '/'-separated UTF-8 name of a raw mailbox name.
 std::string decode_name(const std::string& raw, std::optional<char> delimiter) {
-    if (iequals(raw, "INBOX")) {
+    if (wire::iequals(raw, "INBOX")) {
         return "INBOX";
     }
     std::string out;
@@ -68,7 +60,7 @@ std::string decode_name(const std::string& raw, std::optional<char> delimiter) {
         out += '/';
         start = end + 1;
     }
-    if (delimiter && out.rfind("INBOX/", 0) != 0 && iequals(out.substr(0, 6), "INBOX/")) {
+    if (delimiter && out.rfind("INBOX/", 0) != 0 && wire::iequals(out.substr(0, 6), "INBOX/")) {
         out.replace(0, 5, "INBOX");
     }
     return out;
@@ -389,9 +381,7 @@ awaitable<ClientResult<std::vector<QuotaResource>>> Client::quota_root(std::stri
                     items[i + 2].kind != Value::Kind::number) {
                     break;
                 }
-                std::string name = items[i].text;
-                std::transform(name.begin(), name.end(), name.begin(),
-                               [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+                std::string name = wire::to_ascii_upper(items[i].text);
                 result.push_back(
                     {r.data[1].text, std::move(name), items[i + 1].number, items[i + 2].number});
             }
@@ -427,6 +417,16 @@ awaitable<ClientResult<void>> Client::expunge_uids(std::string uid_set) {
         co_return std::move(*e);
     }
     co_return boost::system::result<void, Error>();
+}
+
+awaitable<ClientResult<void>> Client::delete_uids(std::string uid_set) {
+    // Named, not a braced temporary inside co_await (GCC 12 bug).
+    std::vector<std::string> deleted{std::string("\\Deleted")};
+    auto stored = co_await store_flags(uid_set, FlagOperation::add, std::move(deleted), true);
+    if (!stored) {
+        co_return stored.error();
+    }
+    co_return co_await expunge_uids(std::move(uid_set));
 }
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::search_message_id(

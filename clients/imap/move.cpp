@@ -4,6 +4,7 @@
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/wire/sequence_set.hpp"
 
 #include <utility>
 
@@ -21,8 +22,8 @@ void read_copyuid(const std::optional<ResponseCode>& code, MoveResult& result) {
     if (!copy) {
         return;
     }
-    auto source = parse_uid_set(copy->source_uids);
-    auto target = parse_uid_set(copy->target_uids);
+    auto source = wire::parse_uid_set(copy->source_uids);
+    auto target = wire::parse_uid_set(copy->target_uids);
     if (!source || !target || source->size() != target->size()) {
         return;
     }
@@ -81,15 +82,9 @@ awaitable<ClientResult<MoveResult>> Client::move_uids(std::string uid_set,
     }
     MoveResult result;
     read_copyuid(c->code, result);
-    // Named, not a braced temporary inside co_await (GCC 12 bug).
-    std::vector<std::string> deleted{std::string("\\Deleted")};
-    auto stored = co_await store_flags(uid_set, FlagOperation::add, std::move(deleted), true);
-    if (!stored) {
-        co_return stored.error();
-    }
-    auto expunged = co_await expunge_uids(uid_set);
-    if (!expunged) {
-        auto e = expunged.error();
+    auto deleted = co_await delete_uids(uid_set);
+    if (!deleted) {
+        auto e = deleted.error();
         if (e.code == client_error::not_supported) {
             const std::string detail = "no UIDPLUS; the messages were copied to " + destination +
                                        " and stay marked \\Deleted in the source";

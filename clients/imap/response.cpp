@@ -1,34 +1,13 @@
 #include "clients/imap/response.hpp"
 
+#include "clients/wire/ascii.hpp"
+
 #include <utility>
 
 namespace mailferry::imap {
-namespace {
-
-char ascii_upper(char c) noexcept {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = ascii_upper(c);
-    }
-    return out;
-}
-
-}  // namespace
 
 bool Value::is_atom(std::string_view keyword) const noexcept {
-    if (kind != Kind::atom || text.size() != keyword.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (ascii_upper(text[i]) != ascii_upper(keyword[i])) {
-            return false;
-        }
-    }
-    return true;
+    return kind == Kind::atom && wire::iequals(text, keyword);
 }
 
 Value Value::make_atom(std::string t) {
@@ -90,7 +69,7 @@ std::string Response::name() const {
     }
     std::size_t i = (!data.empty() && data[0].kind == Value::Kind::number) ? 1 : 0;
     if (i < data.size() && data[i].kind == Value::Kind::atom) {
-        return upper(data[i].text);
+        return wire::to_ascii_upper(data[i].text);
     }
     return {};
 }

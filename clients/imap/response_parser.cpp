@@ -1,6 +1,9 @@
 #include "clients/imap/response_parser.hpp"
 
 #include "clients/imap/detail/value_reader.hpp"
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
+#include "clients/wire/quote_line.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -9,20 +12,8 @@
 namespace mailferry::imap {
 namespace {
 
-constexpr std::size_t quote_limit = 120;
-
-char ascii_upper(char c) noexcept {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
-    return out;
-}
-
 std::optional<Status> status_word(std::string_view word) {
-    const std::string w = upper(word);
+    const std::string w = wire::to_ascii_upper(word);
     if (w == "OK") {
         return Status::ok;
     }
@@ -56,30 +47,6 @@ std::string_view take_word(std::string_view s, std::string_view& rest) {
     return s.substr(i, j - i);
 }
 
-// Printable rendering of a server line for error messages.
-// `full_size`: the length of the line `line` is a prefix of.
-std::string quote_line(std::string_view line, std::size_t full_size) {
-    std::string out = "\"";
-    const std::size_t n = std::min(line.size(), quote_limit);
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto u = static_cast<unsigned char>(line[i]);
-        if (line[i] == '\r') {
-            out += "\\r";
-        } else if (line[i] == '\n') {
-            out += "\\n";
-        } else if (u < 0x20 || u == 0x7f) {
-            static constexpr char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out.push_back(hex[u >> 4]);
-            out.push_back(hex[u & 0xf]);
-        } else {
-            out.push_back(line[i]);
-        }
-    }
-    out += n < full_size ? "\"..." : "\"";
-    return out;
-}
-
 std::string_view first_line(std::string_view all) {
     return all.substr(0, all.find("\r\n"));
 }
@@ -107,10 +74,10 @@ FeedResult ResponseParser::fail(std::size_t consumed, imap::error e, std::string
         // Quote the overlong line itself, cut where every split of the input
         // has seen it, so the message does not depend on read sizes.
         const std::string_view line = std::string_view(buffer_).substr(line_start_);
-        error_message_ += quote_line(line.substr(0, limits_.max_line_length), line.size());
+        error_message_ += wire::quote_line(line.substr(0, limits_.max_line_length), line.size());
     } else {
         const std::string_view line = first_line(buffer_);
-        error_message_ += quote_line(line, line.size());
+        error_message_ += wire::quote_line(line, line.size());
     }
     return {consumed, Event::error, {}};
 }
@@ -232,15 +199,12 @@ FeedResult ResponseParser::end_of_line(std::size_t consumed) {
             !digits.empty() &&
             std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
         if (all_digits) {
-            std::uint64_t size = 0;
-            for (char c : digits) {
-                const auto d = static_cast<std::uint64_t>(c - '0');
-                if (size > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
-                    return fail(consumed, error::literal_too_large,
-                                "literal size does not fit in 64 bits");
-                }
-                size = size * 10 + d;
+            const auto parsed = wire::parse_u64(digits);
+            if (!parsed) {
+                return fail(consumed, error::literal_too_large,
+                            "literal size does not fit in 64 bits");
             }
+            const std::uint64_t size = *parsed;
             if (size > limits_.max_literal_size) {
                 return fail(consumed, error::literal_too_large,
                             "literal of " + std::to_string(size) + " bytes exceeds the limit of " +
@@ -294,7 +258,7 @@ void ResponseParser::locate_literal(std::size_t marker_start, std::uint64_t size
         ++i;
     }
     if (i < r.values.size() && r.values[i].kind == Value::Kind::atom) {
-        literal_.response = upper(r.values[i].text);
+        literal_.response = wire::to_ascii_upper(r.values[i].text);
     }
     const std::vector<Value>& innermost = r.open.empty() ? r.values : r.open.back();
     if (!innermost.empty() && innermost.back().kind == Value::Kind::atom) {
@@ -333,7 +297,7 @@ bool ResponseParser::parse_resp_text(std::string_view rest) {
         // An unclosed `[` is taken as plain text (RFC 3501 would reject it).
         if (close != std::string_view::npos && name_end > 1) {
             ResponseCode code;
-            code.name = upper(rest.substr(1, name_end - 1));
+            code.name = wire::to_ascii_upper(rest.substr(1, name_end - 1));
             std::string_view raw = rest.substr(name_end, close - name_end);
             while (!raw.empty() && raw.front() == ' ') {
                 raw.remove_prefix(1);

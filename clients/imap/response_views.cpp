@@ -1,5 +1,9 @@
 #include "clients/imap/response_views.hpp"
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
+#include "clients/wire/sequence_set.hpp"
+
 #include <algorithm>
 #include <iterator>
 #include <limits>
@@ -10,22 +14,6 @@ namespace {
 using Kind = Value::Kind;
 
 const boost::system::error_code malformed = make_error_code(error::malformed_response);
-
-char ascii_upper(char c) noexcept {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_upper(x) == ascii_upper(y);
-           });
-}
 
 std::optional<std::uint32_t> as_u32(const Value& v) {
     if (v.kind != Kind::number || v.number > std::numeric_limits<std::uint32_t>::max()) {
@@ -78,7 +66,7 @@ bool read_delimiter(const Value& v, std::optional<char>& out) {
 // response is not untagged data named `keyword`.
 const Value* args_of(const Response& r, std::string_view keyword, std::size_t& count) {
     if (r.kind != Response::Kind::untagged || r.is_status() || r.data.empty() ||
-        r.data[0].kind != Kind::atom || !iequals(r.data[0].text, keyword)) {
+        r.data[0].kind != Kind::atom || !wire::iequals(r.data[0].text, keyword)) {
         return nullptr;
     }
     count = r.data.size() - 1;
@@ -163,7 +151,7 @@ Result<std::vector<std::string>> parse_capability(const Response& r) {
 
 bool ListEntry::has_attribute(std::string_view name) const {
     return std::any_of(attributes.begin(), attributes.end(),
-                       [&](const std::string& a) { return iequals(a, name); });
+                       [&](const std::string& a) { return wire::iequals(a, name); });
 }
 
 Result<ListEntry> parse_list(const Response& r) {
@@ -214,7 +202,7 @@ Result<MailboxStatus> parse_status_data(const Response& r) {
         if (items[i].kind != Kind::atom || items[i + 1].kind != Kind::number) {
             return malformed;
         }
-        const std::string name = upper(items[i].text);
+        const std::string name = wire::to_ascii_upper(items[i].text);
         const std::uint64_t value = items[i + 1].number;
         if (name == "MESSAGES") {
             s.messages = value;
@@ -276,7 +264,8 @@ Result<ESearchResult> parse_esearch(const Response& r) {
     }
     // RFC 4731 §3.1: search-return-data = name SP value, any order.
     for (; i + 1 < n; i += 2) {
-        const std::string name = args[i].kind == Kind::atom ? upper(args[i].text) : "";
+        const std::string name =
+            args[i].kind == Kind::atom ? wire::to_ascii_upper(args[i].text) : "";
         const Value& v = args[i + 1];
         if (name == "MIN" || name == "MAX") {
             auto num = as_u32(v);
@@ -344,17 +333,7 @@ std::optional<UidRanges> parse_uid_ranges(std::string_view set) {
         if (digits.empty() || digits[0] == '0') {
             return std::nullopt;
         }
-        std::uint64_t n = 0;
-        for (char c : digits) {
-            if (c < '0' || c > '9') {
-                return std::nullopt;
-            }
-            n = n * 10 + static_cast<std::uint64_t>(c - '0');
-            if (n > std::numeric_limits<std::uint32_t>::max()) {
-                return std::nullopt;
-            }
-        }
-        return static_cast<std::uint32_t>(n);
+        return wire::parse_u32(digits);
     };
     UidRanges parts;
     std::size_t start = 0;
@@ -382,13 +361,7 @@ std::optional<UidRanges> parse_uid_ranges(std::string_view set) {
 std::string format_uid_ranges(const UidRanges& set) {
     std::string out;
     for (const UidRange& r : set) {
-        if (!out.empty()) {
-            out += ',';
-        }
-        out += std::to_string(r.first);
-        if (r.last != r.first) {
-            out += ':' + std::to_string(r.last);
-        }
+        wire::append_uid_range(out, r.first, r.last);
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/wire/sequence_set.hpp"
 
 #include <algorithm>
 #include <utility>
@@ -24,7 +25,7 @@ struct ESearchHandler final : detail::ResponseHandler {
             co_return std::nullopt;
         }
         if (s->all) {
-            auto set = parse_uid_set(*s->all);
+            auto set = wire::parse_uid_set(*s->all);
             if (!set) {
                 malformed = true;
                 co_return std::nullopt;

@@ -3,6 +3,7 @@
 
 #include "clients/pop3/client.hpp"
 
+#include "clients/wire/ascii.hpp"
 #include "clients/wire/digest.hpp"
 
 #include "clients/net/connector.hpp"
@@ -30,14 +31,6 @@ using boost::asio::awaitable;
 // RFC 5034 §4: "AUTH mechanism initial-response" must not exceed 255 octets
 // including CRLF; a longer response is sent after an empty challenge.
 constexpr std::size_t max_auth_line = 255;
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-    });
-    return out;
-}
 
 // RFC 1939 §7: the timestamp is a msg-id, "<" ... "@" ... ">", in the
 // greeting text.
@@ -93,9 +86,9 @@ Capabilities parse_capabilities(std::string_view listing) {
 }  // namespace
 
 bool Capabilities::has_sasl(std::string_view mechanism) const {
-    const std::string wanted = upper(mechanism);
+    const std::string wanted = wire::to_ascii_upper(mechanism);
     return std::any_of(sasl.begin(), sasl.end(),
-                       [&](const std::string& m) { return upper(m) == wanted; });
+                       [&](const std::string& m) { return wire::to_ascii_upper(m) == wanted; });
 }
 
 std::string_view to_string(LoginMethod method) noexcept {
@@ -111,7 +104,7 @@ std::string_view to_string(LoginMethod method) noexcept {
 }
 
 std::string redact_command(std::string_view line) {
-    const std::string head = upper(line.substr(0, 5));
+    const std::string head = wire::to_ascii_upper(line.substr(0, 5));
     if (head == "PASS ") {
         return "PASS ***";
     }

@@ -1,5 +1,7 @@
 #include "clients/pop3/replies.hpp"
 
+#include "clients/wire/decimal.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -27,30 +29,12 @@ std::vector<std::string_view> words(std::string_view s) {
     return out;
 }
 
-std::optional<std::uint64_t> number(std::string_view s) {
-    if (s.empty() || s.size() > 20) {
+std::optional<std::uint32_t> message_number(std::string_view s) {
+    const auto n = wire::parse_u32(s);
+    if (!n || *n == 0) {
         return std::nullopt;
-    }
-    std::uint64_t n = 0;
-    for (char c : s) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        const auto d = static_cast<std::uint64_t>(c - '0');
-        if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
-            return std::nullopt;
-        }
-        n = n * 10 + d;
     }
     return n;
-}
-
-std::optional<std::uint32_t> message_number(std::string_view s) {
-    auto n = number(s);
-    if (!n || *n == 0 || *n > std::numeric_limits<std::uint32_t>::max()) {
-        return std::nullopt;
-    }
-    return static_cast<std::uint32_t>(*n);
 }
 
 std::string_view trim_line_end(std::string_view s) {
@@ -67,8 +51,8 @@ std::optional<Stat> parse_stat(std::string_view text) {
     if (w.size() < 2) {
         return std::nullopt;
     }
-    const auto count = number(w[0]);
-    const auto octets = number(w[1]);
+    const auto count = wire::parse_u64(w[0]);
+    const auto octets = wire::parse_u64(w[1]);
     if (!count || !octets || *count > std::numeric_limits<std::uint32_t>::max()) {
         return std::nullopt;
     }
@@ -81,7 +65,7 @@ std::optional<ScanListing> parse_list_line(std::string_view line) {
         return std::nullopt;
     }
     const auto msg = message_number(w[0]);
-    const auto octets = number(w[1]);
+    const auto octets = wire::parse_u64(w[1]);
     if (!msg || !octets) {
         return std::nullopt;
     }

@@ -1,45 +1,18 @@
 #include "clients/pop3/response_parser.hpp"
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/quote_line.hpp"
+
 #include <algorithm>
 #include <limits>
 
 namespace mailferry::pop3 {
 namespace {
 
-constexpr std::size_t quote_limit = 120;
 // A line-leading dot held back to see what follows it, given back when it
 // turns out not to be stuffing (RFC 1939 §3).
 constexpr std::string_view held_dot = ".";
 constexpr std::string_view held_dot_cr = ".\r";
-
-char ascii_upper(char c) noexcept {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() &&
-           std::equal(prefix.begin(), prefix.end(), s.begin(),
-                      [](char a, char b) { return a == ascii_upper(b); });
-}
-
-// `full_size`: the length of the line `line` is a prefix of.
-std::string quote_line(std::string_view line, std::size_t full_size) {
-    std::string out = "\"";
-    const std::size_t n = std::min(line.size(), quote_limit);
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto u = static_cast<unsigned char>(line[i]);
-        if (u < 0x20 || u == 0x7f) {
-            static constexpr char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out.push_back(hex[u >> 4]);
-            out.push_back(hex[u & 0xf]);
-        } else {
-            out.push_back(line[i]);
-        }
-    }
-    out += n < full_size ? "\"..." : "\"";
-    return out;
-}
 
 }  // namespace
 
@@ -55,10 +28,11 @@ FeedResult ResponseParser::fail(std::size_t consumed, pop3::error e, std::string
         // Cut where every split of the input has seen the line, so the
         // message does not depend on read sizes. The line is longer than the
         // limit by definition, so the quote always ends in "...".
-        error_message_ += quote_line(std::string_view(line_).substr(0, limits_.max_status_line),
-                                     std::numeric_limits<std::size_t>::max());
+        error_message_ +=
+            wire::quote_line(std::string_view(line_).substr(0, limits_.max_status_line),
+                             std::numeric_limits<std::size_t>::max());
     } else {
-        error_message_ += quote_line(line_, line_.size());
+        error_message_ += wire::quote_line(line_, line_.size());
     }
     return {consumed, Event::error, {}};
 }
@@ -80,7 +54,7 @@ FeedResult ResponseParser::feed(std::string_view in) {
         const std::size_t take = lf == std::string_view::npos ? rest.size() : lf;
         // +1: the CR of CRLF is not part of the line's length.
         if (line_.size() + take > limits_.max_status_line + 1) {
-            line_.append(rest.substr(0, std::min(take, quote_limit)));
+            line_.append(rest.substr(0, std::min(take, wire::quote_line_limit)));
             return fail(
                 used + take, error::line_too_long,
                 "status line longer than " + std::to_string(limits_.max_status_line) + " bytes");
@@ -115,10 +89,10 @@ FeedResult ResponseParser::end_of_line(std::size_t consumed) {
     }
     status_ = StatusLine{};
     std::size_t word = 0;
-    if (starts_with_nocase(line, "+OK")) {
+    if (wire::istarts_with(line, "+OK")) {
         status_.ok = true;
         word = 3;
-    } else if (starts_with_nocase(line, "-ERR")) {
+    } else if (wire::istarts_with(line, "-ERR")) {
         word = 4;
     } else {
         return fail(consumed, error::invalid_input, "expected +OK or -ERR");
@@ -134,9 +108,7 @@ FeedResult ResponseParser::end_of_line(std::size_t consumed) {
     if (!rest.empty() && rest.front() == '[') {
         const std::size_t close = rest.find(']');
         if (close != std::string_view::npos && close > 1) {
-            std::string code(rest.substr(1, close - 1));
-            std::transform(code.begin(), code.end(), code.begin(), ascii_upper);
-            status_.code = std::move(code);
+            status_.code = wire::to_ascii_upper(rest.substr(1, close - 1));
             rest.remove_prefix(close + 1);
             while (!rest.empty() && rest.front() == ' ') {
                 rest.remove_prefix(1);

@@ -1,5 +1,8 @@
 #include "clients/wire/account_url.hpp"
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -8,16 +11,6 @@
 
 namespace mailferry::wire {
 namespace {
-
-char ascii_lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-    return out;
-}
 
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') {
@@ -145,7 +138,7 @@ AccountUrlParse parse_account_url(std::string_view text) {
                        " is not an account URL (expected imap://USER@HOST, imaps://, pop3:// "
                        "or pop3s://)");
     }
-    const std::string scheme_name = lower(text.substr(0, sep));
+    const std::string scheme_name = to_ascii_lower(text.substr(0, sep));
     AccountUrl url;
     if (scheme_name == "imap") {
         url.scheme = Scheme::imap;
@@ -185,7 +178,7 @@ AccountUrlParse parse_account_url(std::string_view text) {
     const std::size_t semi = userinfo.find(';');
     if (semi != std::string_view::npos) {
         const std::string_view param = userinfo.substr(semi + 1);
-        if (lower(param.substr(0, 5)) != "auth=" || param.size() == 5) {
+        if (to_ascii_lower(param.substr(0, 5)) != "auth=" || param.size() == 5) {
             return failure("unknown parameter ';" + std::string(param) + "' in the user part of " +
                            quoted + " (only ;AUTH=MECH is allowed)");
         }
@@ -250,10 +243,7 @@ AccountUrlParse parse_account_url(std::string_view text) {
                                                  [](char c) { return c >= '0' && c <= '9'; })) {
             return failure("invalid port '" + std::string(port_text) + "' in " + quoted);
         }
-        unsigned long port = 0;
-        for (char c : port_text) {
-            port = port * 10 + static_cast<unsigned long>(c - '0');
-        }
+        const std::uint64_t port = parse_u64(port_text).value_or(0);
         if (port == 0 || port > 65535) {
             return failure("port " + std::string(port_text) + " out of range (1-65535) in " +
                            quoted);
@@ -278,7 +268,7 @@ AccountUrlParse parse_account_url(std::string_view text) {
 }
 
 bool AccountUrl::is_loopback() const {
-    if (lower(host) == "localhost") {
+    if (to_ascii_lower(host) == "localhost") {
         return true;
     }
     std::array<unsigned char, 16> addr{};

@@ -1,5 +1,6 @@
 #include "contrib/testserver/demo_mail.hpp"
 
+#include "clients/wire/date_time.hpp"
 #include "contrib/testserver/demo_message.hpp"
 
 #include <array>
@@ -221,19 +222,10 @@ CivilTime date_of(const Folder& folder, int index) {
     const InternalDate start = demo::to_internal_date(folder.first);
     const std::int64_t local = start.seconds + std::int64_t{folder.first.offset_minutes} * 60 +
                                std::int64_t{index} * folder.days_between * 86400;
-    std::int64_t days = local / 86400;
-    // Civil date from days since the epoch (H. Hinnant's civil_from_days).
-    days += 719468;
-    const std::int64_t era = days / 146097;
-    const auto doe = static_cast<int>(days - era * 146097);
-    const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const int mp = (5 * doy + 2) / 153;
-    const int day = doy - (153 * mp + 2) / 5 + 1;
-    const int month = mp < 10 ? mp + 3 : mp - 9;
-    const int year = yoe + static_cast<int>(era) * 400 + (month <= 2 ? 1 : 0);
-    return CivilTime{
-        year, month, day, 8 + (index * 5) % 10, (index * 17) % 60, folder.first.offset_minutes};
+    const wire::CivilDate date = wire::civil_from_days(local / 86400);
+    return CivilTime{static_cast<int>(date.year), static_cast<int>(date.month),
+                     static_cast<int>(date.day),  8 + (index * 5) % 10,
+                     (index * 17) % 60,           folder.first.offset_minutes};
 }
 
 template <std::size_t N>

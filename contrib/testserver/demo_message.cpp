@@ -1,6 +1,7 @@
 #include "contrib/testserver/demo_message.hpp"
 
 #include "clients/wire/base64.hpp"
+#include "clients/wire/date_time.hpp"
 
 #include <array>
 #include <cstdio>
@@ -8,17 +9,6 @@
 namespace mailferry::testserver::demo {
 
 namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-// days_from_civil).
-std::int64_t days_from_civil(int y, int m, int d) {
-    y -= m <= 2 ? 1 : 0;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const int yoe = y - era * 400;
-    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return std::int64_t{era} * 146097 + doe - 719468;
-}
 
 // '\n' to CRLF.
 std::string crlf(std::string_view text) {
@@ -111,23 +101,22 @@ std::string forwarded_message(const MessageSpec& spec) {
 }  // namespace
 
 InternalDate to_internal_date(const CivilTime& t) {
-    const std::int64_t local = days_from_civil(t.year, t.month, t.day) * 86400 +
+    const std::int64_t local = wire::days_from_civil(t.year, static_cast<unsigned>(t.month),
+                                                     static_cast<unsigned>(t.day)) *
+                                   86400 +
                                std::int64_t{t.hour} * 3600 + std::int64_t{t.minute} * 60;
     return InternalDate{local - std::int64_t{t.offset_minutes} * 60, t.offset_minutes};
 }
 
 std::string format_date(const CivilTime& t) {
-    static constexpr std::array<const char*, 7> weekdays = {"Thu", "Fri", "Sat", "Sun",
-                                                            "Mon", "Tue", "Wed"};
-    static constexpr std::array<const char*, 12> months = {
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    const std::int64_t days = days_from_civil(t.year, t.month, t.day);
-    const auto weekday = static_cast<std::size_t>(((days % 7) + 7) % 7);  // 1970-01-01: Thursday
+    const std::int64_t days =
+        wire::days_from_civil(t.year, static_cast<unsigned>(t.month), static_cast<unsigned>(t.day));
     const int offset = t.offset_minutes < 0 ? -t.offset_minutes : t.offset_minutes;
     std::array<char, 64> buffer{};
     std::snprintf(buffer.data(), buffer.size(), "%s, %02d %s %04d %02d:%02d:00 %c%02d%02d",
-                  weekdays[weekday], t.day, months[static_cast<std::size_t>(t.month - 1)], t.year,
-                  t.hour, t.minute, t.offset_minutes < 0 ? '-' : '+', offset / 60, offset % 60);
+                  wire::weekday_name(days).data(), t.day,
+                  wire::month_name(static_cast<unsigned>(t.month)).data(), t.year, t.hour, t.minute,
+                  t.offset_minutes < 0 ? '-' : '+', offset / 60, offset % 60);
     return buffer.data();
 }
 

@@ -1,5 +1,6 @@
 #include "contrib/testserver/server.hpp"
 
+#include "clients/wire/ascii.hpp"
 #include "contrib/testserver/demo_mail.hpp"
 
 #include <spdlog/spdlog.h>
@@ -79,11 +80,8 @@ TestServer::TestServer(asio::io_context& io, ServerOptions options)
         tls_ = std::make_unique<asio::ssl::context>(make_server_tls_context(*self_signed_));
     }
     std::set<std::string> disabled;
-    for (std::string name : options_.limits.disabled_capabilities) {
-        for (auto& c : name) {
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        }
-        disabled.insert(std::move(name));
+    for (const std::string& name : options_.limits.disabled_capabilities) {
+        disabled.insert(wire::to_ascii_upper(name));
     }
     options_.limits.disabled_capabilities = std::move(disabled);
     for (const auto& spec : options_.listeners) {

@@ -1,6 +1,6 @@
 #include "sync/detail/imap_common.hpp"
 
-#include <boost/algorithm/string/predicate.hpp>
+#include "clients/wire/ascii.hpp"
 
 namespace mailferry::sync::detail {
 
@@ -21,7 +21,7 @@ MailboxError to_mailbox_error(const imap::Error& e, const imap::Client& client) 
 Folder to_model(const imap::Folder& f) {
     Folder out;
     out.name = f.name;
-    if (boost::algorithm::iequals(out.name, "INBOX")) {
+    if (wire::iequals(out.name, "INBOX")) {
         out.name = "INBOX";
     }
     out.special_use = f.special_use;
@@ -49,7 +49,7 @@ FolderStatus to_model(const imap::MailboxStatus& m) {
 
 bool has_flag(const std::vector<std::string>& flags, std::string_view flag) {
     for (const std::string& f : flags) {
-        if (boost::algorithm::iequals(f, flag)) {
+        if (wire::iequals(f, flag)) {
             return true;
         }
     }

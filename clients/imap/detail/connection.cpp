@@ -2,12 +2,13 @@
 
 #include "clients/imap/response_views.hpp"
 #include "clients/net/deadline.hpp"
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
 
 #include <boost/asio/error.hpp>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdio>
 #include <span>
 #include <utility>
@@ -16,16 +17,6 @@ namespace mailferry::imap::detail {
 namespace {
 
 constexpr std::size_t read_chunk = 64 * 1024;
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'a' && c <= 'z') {
-            c = static_cast<char>(c - 'a' + 'A');
-        }
-    }
-    return out;
-}
 
 // A value for the trace log: literal contents are summarised, never shown.
 void render(const Value& v, std::string& out) {
@@ -62,9 +53,8 @@ bool sent_by_us(std::string_view tag, std::uint32_t counter) {
     if (tag.size() < 2 || tag[0] != 'A') {
         return false;
     }
-    std::uint32_t n = 0;
-    const auto [ptr, ec] = std::from_chars(tag.data() + 1, tag.data() + tag.size(), n);
-    return ec == std::errc() && ptr == tag.data() + tag.size() && n >= 1 && n <= counter;
+    const auto n = wire::parse_u32(tag.substr(1));
+    return n && *n >= 1 && *n <= counter;
 }
 
 }  // namespace
@@ -125,7 +115,7 @@ std::optional<Error> Connection::closed_error(const std::string& step) const {
 }
 
 bool Connection::has_capability(std::string_view name) const noexcept {
-    const std::string wanted = upper(name);
+    const std::string wanted = wire::to_ascii_upper(name);
     return std::find(caps_.begin(), caps_.end(), wanted) != caps_.end();
 }
 
@@ -137,7 +127,7 @@ void Connection::forget_capabilities() noexcept {
 void Connection::set_capabilities(const std::vector<std::string>& caps) {
     caps_.clear();
     for (const auto& c : caps) {
-        caps_.push_back(upper(c));
+        caps_.push_back(wire::to_ascii_upper(c));
     }
     caps_known_ = true;
     ++caps_generation_;

@@ -1,5 +1,7 @@
 #include "clients/imap/detail/value_reader.hpp"
 
+#include "clients/wire/decimal.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -16,24 +18,6 @@ bool is_atom_byte(char c) noexcept {
 }
 
 namespace {
-
-std::optional<std::uint64_t> parse_u64(std::string_view digits) {
-    if (digits.empty() || digits.size() > 20) {
-        return std::nullopt;
-    }
-    std::uint64_t n = 0;
-    for (char c : digits) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        const auto d = static_cast<std::uint64_t>(c - '0');
-        if (n > (std::numeric_limits<std::uint64_t>::max() - d) / 10) {
-            return std::nullopt;
-        }
-        n = n * 10 + d;
-    }
-    return n;
-}
 
 class Reader {
   public:
@@ -164,7 +148,7 @@ class Reader {
         if (!digits.empty() && digits.back() == '+') {
             digits.remove_suffix(1);
         }
-        const std::optional<std::uint64_t> size = parse_u64(digits);
+        const std::optional<std::uint64_t> size = wire::parse_u64(digits);
         if (!size) {
             error_ = "invalid literal size";
             return std::nullopt;
@@ -214,7 +198,7 @@ class Reader {
             ++pos_;
         }
         std::string t(text_.substr(start, pos_ - start));
-        if (auto n = parse_u64(t)) {
+        if (auto n = wire::parse_u64(t)) {
             return Value::make_number(*n);
         }
         Value v = Value::make_atom(std::move(t));

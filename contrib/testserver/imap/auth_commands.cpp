@@ -8,6 +8,7 @@
 
 #include "contrib/testserver/imap/session.hpp"
 
+#include "clients/wire/ascii.hpp"
 #include "clients/wire/base64.hpp"
 
 #include <spdlog/spdlog.h>
@@ -130,10 +131,7 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
     if (cmd.args.empty() || cmd.args.size() > 2 || cmd.args[0].kind != Arg::Kind::atom) {
         co_return Completion::bad("AUTHENTICATE needs a mechanism");
     }
-    std::string mechanism = cmd.args[0].text;
-    for (auto& c : mechanism) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
+    const std::string mechanism = wire::to_ascii_upper(cmd.args[0].text);
     const bool xoauth2 = mechanism == "XOAUTH2";
     if (!(mechanism == "PLAIN" || xoauth2) || !offers("AUTH=" + mechanism)) {
         co_return Completion::no("Unsupported authentication mechanism");

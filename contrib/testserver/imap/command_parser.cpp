@@ -1,5 +1,8 @@
 #include "contrib/testserver/imap/command_parser.hpp"
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -68,14 +71,6 @@ bool is_arg_atom_char(unsigned char c) {
     return is_atom_char(c) || c == '%' || c == '*' || c == ']';
 }
 
-char upper(char c) {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-void to_upper(std::string& s) {
-    std::transform(s.begin(), s.end(), s.begin(), upper);
-}
-
 // Recognises "{digits+}" (optionally followed by CR) at the end of a skipped
 // line: a non-synchronizing literal the client sends without waiting.
 std::optional<std::uint64_t> non_sync_literal_at_end(std::string_view tail) {
@@ -86,14 +81,7 @@ std::optional<std::uint64_t> non_sync_literal_at_end(std::string_view tail) {
         return std::nullopt;
     }
     const auto digits = tail.substr(1, tail.size() - 3);
-    std::uint64_t n = 0;
-    for (const char c : digits) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return n;
+    return wire::parse_u64(digits);
 }
 
 constexpr std::size_t max_literal_header = 16;  // "{" 4294967295 "+}" CR
@@ -142,7 +130,7 @@ bool CommandParser::add_arg(Arg arg) {
     // it is upper-cased like the name.
     if (lists_.empty() && current_.args.empty() && current_.name == "UID" &&
         arg.kind == Arg::Kind::atom) {
-        to_upper(arg.text);
+        arg.text = wire::to_ascii_upper(arg.text);
     }
     open_args().push_back(std::move(arg));
     return true;
@@ -360,7 +348,7 @@ std::optional<CommandParser::Result> CommandParser::step(char ch, std::size_t po
 
         case State::name:
             if (is_atom_char(c)) {
-                current_.name.push_back(upper(ch));
+                current_.name.push_back(wire::ascii_upper(ch));
                 return std::nullopt;
             }
             if (current_.name.empty()) {

@@ -1,15 +1,15 @@
 #include "contrib/testserver/imap/fetch_attributes.hpp"
 
-#include "contrib/testserver/imap/detail/text.hpp"
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
 
 #include <limits>
 
 namespace mailferry::testserver::imap {
 namespace {
 
-using detail::iequals;
-using detail::parse_decimal;
-using detail::upper;
+using wire::iequals;
+using wire::parse_decimal;
 using Kind = FetchItem::Kind;
 
 constexpr std::uint64_t u32_max = std::numeric_limits<std::uint32_t>::max();
@@ -76,7 +76,7 @@ bool parse_header_list(std::string_view s, std::vector<std::string>& names) {
         if (name.empty() || !std::all_of(name.begin(), name.end(), is_header_name_char)) {
             return false;
         }
-        names.push_back(upper(name));
+        names.push_back(wire::to_ascii_upper(name));
         if (pos == s.size()) {
             return true;
         }
@@ -110,7 +110,7 @@ std::optional<FetchItem::SectionSpec> parse_section(std::string_view s) {
         }
         ++pos;
     }
-    const std::string rest = upper(s.substr(pos));
+    const std::string rest = wire::to_ascii_upper(s.substr(pos));
     if (rest.empty()) {
         return spec;
     }
@@ -174,7 +174,7 @@ std::string canonical_section(const FetchItem::SectionSpec& spec) {
 std::optional<FetchItem> parse_body_section(std::string_view text) {
     FetchItem item;
     item.kind = Kind::body_section;
-    const std::string head = upper(text.substr(0, text.find('[')));
+    const std::string head = wire::to_ascii_upper(text.substr(0, text.find('[')));
     if (head == "BODY.PEEK") {
         item.peek = true;
     } else if (head != "BODY") {

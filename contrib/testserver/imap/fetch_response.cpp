@@ -1,5 +1,6 @@
 #include "contrib/testserver/imap/fetch_response.hpp"
 
+#include "clients/wire/date_time.hpp"
 #include "contrib/testserver/imap/response_encoding.hpp"
 #include "contrib/testserver/imap/session.hpp"
 #include "contrib/testserver/mime/message.hpp"
@@ -19,20 +20,6 @@ void append_literal(std::string& out, std::string_view data) {
 }
 
 }  // namespace
-
-// Howard Hinnant's days-to-civil algorithm.
-CivilDate civil_from_days(std::int64_t z) {
-    z += 719468;
-    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    const auto doe = static_cast<unsigned>(z - era * 146097);
-    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    const unsigned mp = (5 * doy + 2) / 153;
-    const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    return CivilDate{y + (m <= 2 ? 1 : 0), m, d};
-}
 
 bool sets_seen(const FetchItem& item) {
     using K = FetchItem::Kind;
@@ -89,8 +76,9 @@ std::string build_fetch_response(std::uint32_t seq, const MessageInfo& info,
                 flags_done = true;
                 break;
             case K::internaldate:
-                out += "INTERNALDATE " + format_internal_date(info.internal_date.seconds,
-                                                              info.internal_date.offset_minutes);
+                out += "INTERNALDATE " + wire::format_date_time({info.internal_date.seconds,
+                                                                 info.internal_date.offset_minutes},
+                                                                wire::DayPadding::space);
                 break;
             case K::rfc822_size:
                 out += "RFC822.SIZE " + std::to_string(info.size);

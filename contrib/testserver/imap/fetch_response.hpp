@@ -28,12 +28,4 @@ std::string build_fetch_response(std::uint32_t seq, const MessageInfo& info,
 // RFC822.TEXT; not BODY.PEEK[...] or RFC822.HEADER).
 bool sets_seen(const FetchItem& item);
 
-// The calendar date of a day count since 1970-01-01 (proleptic Gregorian).
-struct CivilDate {
-    std::int64_t year = 1970;
-    unsigned month = 1;  // 1..12
-    unsigned day = 1;    // 1..31
-};
-CivilDate civil_from_days(std::int64_t days);
-
 }  // namespace mailferry::testserver::imap

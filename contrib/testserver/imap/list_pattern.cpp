@@ -1,5 +1,7 @@
 #include "contrib/testserver/imap/list_pattern.hpp"
 
+#include "clients/wire/ascii.hpp"
+
 #include <cctype>
 #include <cstddef>
 
@@ -13,7 +15,7 @@ bool inbox_prefix(std::string_view name) {
 
 bool same_char(char p, char n, std::size_t at, bool fold) {
     if (fold && at < 5) {
-        return std::toupper(static_cast<unsigned char>(p)) == static_cast<unsigned char>(n);
+        return wire::ascii_upper(p) == n;
     }
     return p == n;
 }

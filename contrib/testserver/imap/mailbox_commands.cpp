@@ -8,7 +8,10 @@
 #include "contrib/testserver/imap/response_encoding.hpp"
 #include "contrib/testserver/imap/session.hpp"
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/date_time.hpp"
 #include "clients/wire/modified_utf7.hpp"
+#include "clients/wire/sequence_set.hpp"
 #include "contrib/testserver/store/mailbox_name.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -23,16 +26,8 @@ namespace mailferry::testserver::imap {
 
 namespace {
 
-std::string upper(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
 bool is_inbox(std::string_view name) {
-    return upper(name) == "INBOX";
+    return wire::to_ascii_upper(name) == "INBOX";
 }
 
 Completion store_failure(StoreError error, std::string_view what) {
@@ -81,7 +76,7 @@ net::awaitable<Completion> Session::cmd_select(const Command& cmd, bool read_onl
     if (cmd.args.size() == 2) {
         const auto& params = cmd.args[1];
         if (params.kind != Arg::Kind::list || params.children.size() != 1 ||
-            upper(params.children[0].text) != "CONDSTORE" || !offers("CONDSTORE")) {
+            wire::to_ascii_upper(params.children[0].text) != "CONDSTORE" || !offers("CONDSTORE")) {
             co_return Completion::bad("Unknown SELECT parameter");
         }
         condstore_ = true;  // RFC 7162 §3.1
@@ -208,7 +203,7 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
     // RFC 5258 §3 / RFC 6154 §5: LIST (selection options) ref pattern RETURN (...)
     if (!lsub && i < cmd.args.size() && cmd.args[i].kind == Arg::Kind::list) {
         for (const auto& opt : cmd.args[i].children) {
-            const auto word = upper(opt.text);
+            const auto word = wire::to_ascii_upper(opt.text);
             if (word == "SPECIAL-USE" && offers("SPECIAL-USE")) {
                 only_special = true;
             } else if (word == "SUBSCRIBED") {
@@ -233,12 +228,13 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
     }
     i += 2;
     if (i < cmd.args.size()) {
-        if (lsub || cmd.args.size() != i + 2 || upper(cmd.args[i].text) != "RETURN" ||
+        if (lsub || cmd.args.size() != i + 2 ||
+            wire::to_ascii_upper(cmd.args[i].text) != "RETURN" ||
             cmd.args[i + 1].kind != Arg::Kind::list) {
             co_return Completion::bad("Unexpected LIST arguments");
         }
         for (const auto& opt : cmd.args[i + 1].children) {
-            const auto word = upper(opt.text);
+            const auto word = wire::to_ascii_upper(opt.text);
             if (word == "SUBSCRIBED") {
                 want_subscribed = true;
             } else if ((word != "SPECIAL-USE" || !offers("SPECIAL-USE")) && word != "CHILDREN") {
@@ -294,7 +290,7 @@ net::awaitable<Completion> Session::cmd_status(const Command& cmd) {
     }
     std::string items;
     for (const auto& item : cmd.args[1].children) {
-        const auto word = upper(item.text);
+        const auto word = wire::to_ascii_upper(item.text);
         std::uint64_t value = 0;
         if (word == "MESSAGES") {
             value = info->messages;
@@ -338,7 +334,7 @@ net::awaitable<Completion> Session::cmd_namespace(const Command& cmd) {
 
 net::awaitable<Completion> Session::cmd_id(const Command& cmd) {
     if (cmd.args.size() != 1 ||
-        !(cmd.args[0].kind == Arg::Kind::list || upper(cmd.args[0].text) == "NIL")) {
+        !(cmd.args[0].kind == Arg::Kind::list || wire::to_ascii_upper(cmd.args[0].text) == "NIL")) {
         co_return Completion::bad("ID needs a parameter list or NIL");
     }
     emit("* ID (\"name\" \"mailferry\" \"vendor\" \"mailferry\" \"support-url\" NIL)\r\n");
@@ -351,7 +347,7 @@ net::awaitable<Completion> Session::cmd_enable(const Command& cmd) {
     }
     std::string enabled;
     for (const auto& arg : cmd.args) {
-        if (upper(arg.text) == "CONDSTORE" && offers("CONDSTORE")) {
+        if (wire::to_ascii_upper(arg.text) == "CONDSTORE" && offers("CONDSTORE")) {
             condstore_ = true;
             enabled = " CONDSTORE";
         }
@@ -374,7 +370,7 @@ net::awaitable<Completion> Session::cmd_append(const Command& cmd) {
         MailStore::NewMessage message;
         if (cmd.args[i].kind == Arg::Kind::list) {
             for (const auto& flag : cmd.args[i].children) {
-                if (flag.kind != Arg::Kind::atom || upper(flag.text) == "\\RECENT") {
+                if (flag.kind != Arg::Kind::atom || wire::to_ascii_upper(flag.text) == "\\RECENT") {
                     co_return Completion::bad("Invalid flag in APPEND");
                 }
                 message.flags.push_back(flag.text);
@@ -382,7 +378,7 @@ net::awaitable<Completion> Session::cmd_append(const Command& cmd) {
             ++i;
         }
         if (i < cmd.args.size() && cmd.args[i].kind == Arg::Kind::quoted) {
-            auto date = parse_internal_date(cmd.args[i].text);
+            auto date = wire::parse_date_time(cmd.args[i].text);
             if (!date) {
                 co_return Completion::bad("Invalid date-time in APPEND");
             }
@@ -423,7 +419,7 @@ net::awaitable<Completion> Session::cmd_append(const Command& cmd) {
         co_return Completion::ok("APPEND completed");
     }
     co_return Completion::ok("[APPENDUID " + std::to_string(appended.uidvalidity) + " " +
-                             format_uid_set(appended.uids) + "] APPEND completed");
+                             wire::format_sequence(appended.uids) + "] APPEND completed");
 }
 
 net::awaitable<void> Session::idle_push() {
@@ -453,7 +449,7 @@ net::awaitable<Completion> Session::idle_read() {
     if (!line) {
         co_return Completion::closed();
     }
-    if (too_long || upper(*line) != "DONE") {
+    if (too_long || wire::to_ascii_upper(*line) != "DONE") {
         co_return Completion::bad("Expected DONE");
     }
     co_return Completion::ok("IDLE terminated");

@@ -2,6 +2,8 @@
 // EXPUNGE, CLOSE and their UID forms, with UIDPLUS (RFC 4315), MOVE
 // (RFC 6851), UNSELECT (RFC 3691) and CONDSTORE (RFC 7162).
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/sequence_set.hpp"
 #include "contrib/testserver/imap/fetch_response.hpp"
 #include "contrib/testserver/imap/sequence_set.hpp"
 #include "contrib/testserver/imap/session.hpp"
@@ -14,14 +16,6 @@
 namespace mailferry::testserver::imap {
 
 namespace {
-
-std::string upper(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 // Fresh metadata for the given uids, straight from the store.
 std::map<std::uint32_t, MessageInfo> current_infos(const MailStore& store,
@@ -189,7 +183,7 @@ net::awaitable<Completion> Session::cmd_store(const Command& cmd, std::size_t fi
     if (i >= args.size()) {
         co_return Completion::bad("STORE needs an item and flags");
     }
-    std::string item = upper(args[i].text);
+    std::string item = wire::to_ascii_upper(args[i].text);
     const bool silent = item.size() > 7 && item.compare(item.size() - 7, 7, ".SILENT") == 0;
     if (silent) {
         item.resize(item.size() - 7);
@@ -273,7 +267,7 @@ net::awaitable<Completion> Session::cmd_store(const Command& cmd, std::size_t fi
             }
         }
         std::sort(names.begin(), names.end());
-        co_return Completion::ok("[MODIFIED " + format_uid_set(names) +
+        co_return Completion::ok("[MODIFIED " + wire::format_sequence(names) +
                                  "] Conditional STORE failed");
     }
     co_return Completion::ok(uid ? "UID STORE completed" : "STORE completed");
@@ -324,8 +318,8 @@ net::awaitable<Completion> Session::cmd_copy(const Command& cmd, std::size_t fir
                                  " failed: " + std::string(describe(copied.error)));
     }
     const std::string copyuid = "[COPYUID " + std::to_string(copied.uidvalidity) + " " +
-                                format_uid_set(copied.source_uids) + " " +
-                                format_uid_set(copied.target_uids) + "]";
+                                wire::format_sequence(copied.source_uids) + " " +
+                                wire::format_sequence(copied.target_uids) + "]";
     const bool uidplus = offers("UIDPLUS");
     if (!move) {
         co_return Completion::ok(uidplus ? copyuid + " " + done : done);

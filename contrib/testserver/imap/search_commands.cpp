@@ -1,6 +1,8 @@
 // SEARCH and UID SEARCH (RFC 3501 §6.4.4, RFC 7162 §3.1.5 MODSEQ): the
 // SearchKey tree from search_key.hpp evaluated against the selected view.
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/date_time.hpp"
 #include "contrib/testserver/imap/fetch_response.hpp"
 #include "contrib/testserver/imap/search_key.hpp"
 #include "contrib/testserver/imap/session.hpp"
@@ -15,29 +17,12 @@ namespace mailferry::testserver::imap {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-// Case-insensitive (ASCII) substring test; an empty needle always matches.
-bool contains_nocase(std::string_view haystack, std::string_view needle) {
-    auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                          [](char x, char y) {
-                              return std::tolower(static_cast<unsigned char>(x)) ==
-                                     std::tolower(static_cast<unsigned char>(y));
-                          });
-    return it != haystack.end() || needle.empty();
-}
-
 SearchDate date_of(std::int64_t seconds) {
     std::int64_t days = seconds / 86400;
     if (seconds % 86400 < 0) {
         --days;
     }
-    const auto civil = civil_from_days(days);
+    const auto civil = wire::civil_from_days(days);
     return SearchDate{static_cast<int>(civil.year), static_cast<int>(civil.month),
                       static_cast<int>(civil.day)};
 }
@@ -106,11 +91,11 @@ class Candidate {
                 return header_contains(key.header_name, key.text);
             case K::body: {
                 const auto& root = message().root();
-                return contains_nocase(
+                return wire::icontains(
                     raw().substr(root.body_begin, root.body_end - root.body_begin), key.text);
             }
             case K::text:
-                return contains_nocase(raw(), key.text);
+                return wire::icontains(raw(), key.text);
             case K::before:
                 return internal_date() < key.date;
             case K::on:
@@ -168,7 +153,7 @@ class Candidate {
     }
     bool header_contains(std::string_view name, std::string_view needle) {
         for (const auto& field : message().root().fields) {
-            if (iequals(field.name, name) && contains_nocase(field.value, needle)) {
+            if (wire::iequals(field.name, name) && wire::icontains(field.value, needle)) {
                 return true;
             }
         }

@@ -1,6 +1,8 @@
 #include "contrib/testserver/imap/search_key.hpp"
 
-#include "contrib/testserver/imap/detail/text.hpp"
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/date_time.hpp"
+#include "clients/wire/decimal.hpp"
 #include "contrib/testserver/imap/fetch_attributes.hpp"
 
 #include <limits>
@@ -8,20 +10,11 @@
 namespace mailferry::testserver::imap {
 namespace {
 
-using detail::iequals;
-using detail::parse_decimal;
-using detail::upper;
+using wire::iequals;
+using wire::parse_decimal;
 using Kind = SearchKey::Kind;
 
 constexpr std::size_t max_nesting = 64;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    return out;
-}
 
 struct Failure {
     std::string message;
@@ -229,8 +222,8 @@ class Parser {
                   iequals(type->text, "all"))) {
                 return Failure{"invalid MODSEQ entry: " + operand->text};
             }
-            key.header_name = lower(operand->text);
-            key.text = lower(type->text);
+            key.header_name = wire::to_ascii_lower(operand->text);
+            key.text = wire::to_ascii_lower(type->text);
             operand = next();
             if (operand == nullptr) {
                 return missing(info);
@@ -257,8 +250,6 @@ class Parser {
 
 std::optional<SearchDate> parse_search_date(std::string_view text) {
     // date-text = date-day "-" date-month "-" date-year (RFC 3501 §9)
-    static constexpr std::string_view months[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
-                                                  "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
     const auto dash1 = text.find('-');
     if (dash1 == std::string_view::npos || dash1 == 0 || dash1 > 2 ||
         text.size() != dash1 + 1 + 3 + 1 + 4 || text[dash1 + 4] != '-') {
@@ -269,24 +260,11 @@ std::optional<SearchDate> parse_search_date(std::string_view text) {
     if (!day || !year || *day == 0) {
         return std::nullopt;
     }
-    const std::string month_name = upper(text.substr(dash1 + 1, 3));
-    int month = 0;
-    for (int m = 0; m < 12; ++m) {
-        if (months[m] == month_name) {
-            month = m + 1;
-        }
-    }
-    if (month == 0) {
+    const auto month = wire::parse_month_name(text.substr(dash1 + 1, 3));
+    if (!month || *day > wire::days_in_month(static_cast<std::int64_t>(*year), *month)) {
         return std::nullopt;
     }
-    const auto y = static_cast<int>(*year);
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const int max_day = days[month - 1] + (month == 2 && leap ? 1 : 0);
-    if (static_cast<int>(*day) > max_day) {
-        return std::nullopt;
-    }
-    return SearchDate{y, month, static_cast<int>(*day)};
+    return SearchDate{static_cast<int>(*year), static_cast<int>(*month), static_cast<int>(*day)};
 }
 
 SearchParse parse_search(std::span<const Arg> args, SearchContext context) {
@@ -299,7 +277,7 @@ SearchParse parse_search(std::span<const Arg> args, SearchContext context) {
             result.error.message = "missing argument to CHARSET";
             return result;
         }
-        const std::string charset = upper(args[1].text);
+        const std::string charset = wire::to_ascii_upper(args[1].text);
         if (charset != "US-ASCII" && charset != "UTF-8") {
             result.error.message =
                 "[BADCHARSET (US-ASCII UTF-8)] unsupported charset " + args[1].text;

@@ -1,5 +1,8 @@
 #include "contrib/testserver/imap/sequence_set.hpp"
 
+#include "clients/wire/decimal.hpp"
+#include "clients/wire/sequence_set.hpp"
+
 #include <algorithm>
 #include <iterator>
 #include <limits>
@@ -17,20 +20,10 @@ std::optional<std::uint32_t> parse_number(std::string_view s, bool& star) {
         star = true;
         return 0;
     }
-    if (s.empty() || s.front() < '1' || s.front() > '9' || s.size() > 10) {
+    if (s.empty() || s.front() == '0') {
         return std::nullopt;
     }
-    std::uint64_t n = 0;
-    for (const char c : s) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (n > std::numeric_limits<std::uint32_t>::max()) {
-        return std::nullopt;
-    }
-    return static_cast<std::uint32_t>(n);
+    return wire::parse_u32(s);
 }
 
 }  // namespace
@@ -125,14 +118,7 @@ std::optional<std::vector<std::uint32_t>> SequenceSet::expand(std::size_t cap) c
 std::string SequenceSet::to_string() const {
     std::string out;
     for (const auto& r : ranges_) {
-        if (!out.empty()) {
-            out += ',';
-        }
-        out += std::to_string(r.first);
-        if (r.last != r.first) {
-            out += ':';
-            out += std::to_string(r.last);
-        }
+        wire::append_uid_range(out, r.first, r.last);
     }
     return out;
 }

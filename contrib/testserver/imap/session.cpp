@@ -1,6 +1,7 @@
 #include "contrib/testserver/imap/session.hpp"
 
 #include "clients/net/deadline.hpp"
+#include "clients/wire/ascii.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -386,9 +387,7 @@ net::awaitable<Completion> Session::dispatch(const Command& cmd) {
         if (cmd.args.empty() || cmd.args[0].kind != Arg::Kind::atom) {
             co_return Completion::bad("UID needs a command");
         }
-        verb = cmd.args[0].text;
-        std::transform(verb.begin(), verb.end(), verb.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        verb = wire::to_ascii_upper(cmd.args[0].text);
         first = 1;
         uid = true;
     }
@@ -414,30 +413,6 @@ net::awaitable<Completion> Session::dispatch(const Command& cmd) {
         co_return co_await cmd_copy(cmd, first, uid, verb == "MOVE");
     }
     co_return Completion::bad("Unknown command " + name);
-}
-
-}  // namespace mailferry::testserver::imap
-
-namespace mailferry::testserver::imap {
-
-std::string format_uid_set(const std::vector<std::uint32_t>& uids) {
-    std::string out;
-    std::size_t i = 0;
-    while (i < uids.size()) {
-        std::size_t j = i;
-        while (j + 1 < uids.size() && uids[j + 1] == uids[j] + 1) {
-            ++j;
-        }
-        if (!out.empty()) {
-            out += ',';
-        }
-        out += std::to_string(uids[i]);
-        if (j > i) {
-            out += ':' + std::to_string(uids[j]);
-        }
-        i = j + 1;
-    }
-    return out;
 }
 
 }  // namespace mailferry::testserver::imap

@@ -44,10 +44,6 @@ struct Completion {
     static Completion closed() { return {Status::ok, {}, true, true}; }
 };
 
-// "1:3,7": a UID list written as a set, keeping the given order (COPYUID
-// pairs source and target sets element by element, RFC 4315 §3).
-std::string format_uid_set(const std::vector<std::uint32_t>& uids);
-
 class Session {
   public:
     Session(Connection& conn, SessionContext& ctx);

@@ -2,6 +2,7 @@
 // body-type-mpart grammar of §9, extension data only for BODYSTRUCTURE.
 #include <algorithm>
 
+#include "clients/wire/ascii.hpp"
 #include "contrib/testserver/mime/detail/envelope.hpp"
 #include "contrib/testserver/mime/detail/header_fields.hpp"
 #include "contrib/testserver/mime/detail/imap_string.hpp"
@@ -57,7 +58,7 @@ void append_disposition(std::string& out, const BodyPart& part) {
         return;
     }
     out += '(';
-    append_string(out, detail::to_upper(value.primary));
+    append_string(out, wire::to_ascii_upper(value.primary));
     out += ' ';
     append_params(out, value.params);
     out += ')';
@@ -145,7 +146,7 @@ void append_body(std::string& out, std::string_view bytes, const BodyPart& part,
     // RFC 2045 §6.1: a token, comments allowed; 7BIT when absent.
     std::string encoding;
     if (const HeaderField* field = find_field(part.fields, "Content-Transfer-Encoding")) {
-        encoding = detail::to_upper(detail::parse_parameterized(field->value).primary);
+        encoding = wire::to_ascii_upper(detail::parse_parameterized(field->value).primary);
     }
     append_string(out, encoding.empty() ? "7BIT" : encoding);
     const std::string_view body = bytes.substr(part.body_begin, part.body_end - part.body_begin);

@@ -1,19 +1,18 @@
 // RFC 5322 §3.3 date-time with the obsolete forms of §4.3: optional day of
 // week, 2- and 3-digit years, alphabetic zones, CFWS between tokens.
-#include <array>
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
-#include "contrib/testserver/mime/detail/header_fields.hpp"
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/date_time.hpp"
 #include "contrib/testserver/mime/message.hpp"
 
 namespace mailferry::testserver::mime {
 
 namespace {
 
-using detail::iequals;
+using wire::iequals;
 
 class DateLexer {
   public:
@@ -83,47 +82,22 @@ class DateLexer {
     bool unterminated_comment_ = false;
 };
 
-constexpr std::array<std::string_view, 7> day_names = {"Mon", "Tue", "Wed", "Thu",
-                                                       "Fri", "Sat", "Sun"};
-constexpr std::array<std::string_view, 12> month_names = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
 // The first second (UTC) of a proleptic Gregorian date; std::nullopt when
 // there is no such day ("31 Feb").
 std::optional<std::int64_t> midnight_of(std::int64_t year, int month, int day) {
-    if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31) {
+    if (year < 0 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+        static_cast<unsigned>(day) > wire::days_in_month(year, static_cast<unsigned>(month))) {
         return std::nullopt;
     }
-    const std::chrono::year_month_day date{std::chrono::year{static_cast<int>(year)},
-                                           std::chrono::month{static_cast<unsigned>(month)},
-                                           std::chrono::day{static_cast<unsigned>(day)}};
-    if (!date.ok()) {
-        return std::nullopt;
-    }
-    return std::chrono::sys_seconds{std::chrono::sys_days{date}}.time_since_epoch().count();
+    return wire::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
+           86400;
 }
 
 // RFC 5322 §4.3 obs-zone, in minutes east of UTC. Military letters and
 // unknown names mean "no zone information", i.e. -0000.
 std::optional<int> alphabetic_zone(std::string_view name) {
-    struct Zone {
-        std::string_view name;
-        int hours;
-    };
-    constexpr std::array<Zone, 10> zones = {{{"UT", 0},
-                                             {"GMT", 0},
-                                             {"EST", -5},
-                                             {"EDT", -4},
-                                             {"CST", -6},
-                                             {"CDT", -5},
-                                             {"MST", -7},
-                                             {"MDT", -6},
-                                             {"PST", -8},
-                                             {"PDT", -7}}};
-    for (const Zone& zone : zones) {
-        if (iequals(zone.name, name)) {
-            return zone.hours * 60;
-        }
+    if (const auto named = wire::named_zone_offset(name)) {
+        return named;
     }
     if (name.empty()) {
         return std::nullopt;
@@ -139,10 +113,7 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     lex.skip_cfws();
     // [day-of-week ","]
     if (std::string_view day_name = lex.letters(); !day_name.empty()) {
-        bool known = false;
-        for (std::string_view name : day_names) {
-            known = known || iequals(name, day_name);
-        }
+        const bool known = wire::is_weekday_name(day_name);
         lex.skip_cfws();
         if (!known || lex.peek() != ',') {
             return std::nullopt;
@@ -159,12 +130,7 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     if (!day || !parsed_year) {
         return std::nullopt;
     }
-    int month = 0;
-    for (std::size_t i = 0; i < month_names.size(); ++i) {
-        if (iequals(month_names[i], month_name)) {
-            month = static_cast<int>(i) + 1;
-        }
-    }
+    const int month = static_cast<int>(wire::parse_month_name(month_name).value_or(0));
     // RFC 5322 §4.3: a 2-digit year below 50 is 20xx, else 19xx; a 3-digit
     // year is added to 1900.
     std::int64_t year = *parsed_year;

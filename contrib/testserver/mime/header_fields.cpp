@@ -1,14 +1,12 @@
 #include "contrib/testserver/mime/detail/header_fields.hpp"
 
+#include "clients/wire/ascii.hpp"
+
 #include <algorithm>
 
 namespace mailferry::testserver::mime::detail {
 
 namespace {
-
-char ascii_upper(char c) noexcept {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-}
 
 bool is_blank(char c) noexcept {
     return c == ' ' || c == '\t';
@@ -177,18 +175,6 @@ HeaderBlock parse_header_block(std::string_view message, std::size_t begin, std:
     return block;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_upper(x) == ascii_upper(y);
-           });
-}
-
-std::string to_upper(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
-    return out;
-}
-
 std::string_view trimmed_name(const HeaderField& field) noexcept {
     std::string_view name = field.name;
     while (!name.empty() && is_blank(name.back())) {
@@ -199,7 +185,7 @@ std::string_view trimmed_name(const HeaderField& field) noexcept {
 
 const HeaderField* find_field(const std::vector<HeaderField>& fields, std::string_view name) {
     for (const HeaderField& field : fields) {
-        if (iequals(trimmed_name(field), name)) {
+        if (wire::iequals(trimmed_name(field), name)) {
             return &field;
         }
     }
@@ -251,7 +237,7 @@ ParameterizedValue parse_parameterized(std::string_view raw) {
         lex.skip_cfws();
         std::string value = lex.value();
         lex.skip_cfws();
-        result.params.emplace_back(to_upper(attribute), std::move(value));
+        result.params.emplace_back(wire::to_ascii_upper(attribute), std::move(value));
     }
     return result;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "clients/wire/ascii.hpp"
 #include "contrib/testserver/mime/detail/header_fields.hpp"
 
 namespace mailferry::testserver::mime {
@@ -9,7 +10,6 @@ namespace mailferry::testserver::mime {
 namespace {
 
 using detail::find_field;
-using detail::to_upper;
 
 // Deeper multipart / message nesting is treated as an opaque text part, which
 // bounds recursion here and in every walk over the tree.
@@ -38,8 +38,8 @@ void apply_content_type(BodyPart& part, bool digest_child) {
         make_plain_text(part);
         return;
     }
-    part.type = to_upper(value.primary);
-    part.subtype = to_upper(*value.secondary);
+    part.type = wire::to_ascii_upper(value.primary);
+    part.subtype = wire::to_ascii_upper(*value.secondary);
     part.params = std::move(value.params);
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "clients/wire/ascii.hpp"
 #include "contrib/testserver/mime/detail/header_fields.hpp"
 #include "contrib/testserver/mime/message.hpp"
 
@@ -12,7 +13,7 @@ namespace mailferry::testserver::mime {
 
 namespace {
 
-using detail::iequals;
+using wire::iequals;
 
 // Part `number` of a message whose top-level entity is `top`: the n-th part of
 // a multipart, or for any other message only part 1, its body.
@@ -115,10 +116,6 @@ std::string slice(std::string_view bytes, std::size_t begin, std::size_t end) {
     return std::string(bytes.substr(begin, end - begin));
 }
 
-bool starts_with_keyword(std::string_view text, std::string_view keyword) {
-    return text.size() >= keyword.size() && iequals(text.substr(0, keyword.size()), keyword);
-}
-
 }  // namespace
 
 std::optional<std::string> ParsedMessage::section(std::string_view spec) const {
@@ -187,10 +184,10 @@ std::optional<std::string> ParsedMessage::section(std::string_view spec) const {
     }
     bool exclude = false;
     std::string_view list;
-    if (starts_with_keyword(keyword, "HEADER.FIELDS.NOT")) {
+    if (wire::istarts_with(keyword, "HEADER.FIELDS.NOT")) {
         exclude = true;
         list = keyword.substr(17);
-    } else if (starts_with_keyword(keyword, "HEADER.FIELDS")) {
+    } else if (wire::istarts_with(keyword, "HEADER.FIELDS")) {
         list = keyword.substr(13);
     } else {
         return std::nullopt;

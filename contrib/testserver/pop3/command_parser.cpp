@@ -1,5 +1,7 @@
 #include "contrib/testserver/pop3/command_parser.hpp"
 
+#include "clients/wire/ascii.hpp"
+
 #include <algorithm>
 
 namespace mailferry::testserver::pop3 {
@@ -8,10 +10,6 @@ namespace {
 
 bool is_letter(char c) noexcept {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-char to_upper(char c) noexcept {
-    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
 bool is_control(char c) noexcept {
@@ -116,7 +114,7 @@ ParseError CommandParser::parse_command(std::string_view line) {
         !std::all_of(keyword.begin(), keyword.end(), is_letter)) {
         return ParseError::bad_keyword;
     }
-    std::transform(keyword.begin(), keyword.end(), std::back_inserter(command_.keyword), to_upper);
+    command_.keyword = wire::to_ascii_upper(keyword);
     if (space == std::string_view::npos) {
         return ParseError::none;
     }

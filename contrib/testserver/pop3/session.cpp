@@ -8,7 +8,9 @@
 // second, stuffed copy in memory.
 
 #include "clients/net/deadline.hpp"
+#include "clients/wire/ascii.hpp"
 #include "clients/wire/base64.hpp"
+#include "clients/wire/decimal.hpp"
 #include "clients/wire/digest.hpp"
 #include "clients/wire/sasl.hpp"
 #include "contrib/testserver/pop3/apop.hpp"
@@ -61,27 +63,14 @@ class MaildropLock {
     std::string user_;
 };
 
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return out;
-}
-
 // RFC 1939 §7 TOP: the line count is a non-negative decimal number.
 std::optional<std::uint64_t> parse_line_count(std::string_view s) {
     if (s.empty() ||
         !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return std::nullopt;
     }
-    std::uint64_t value = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (ec == std::errc::result_out_of_range) {
-        // More lines than any message has: the whole body.
-        return UINT64_MAX;
-    }
-    return value;
+    // More lines than any message has: the whole body.
+    return wire::parse_u64(s).value_or(UINT64_MAX);
 }
 
 class Session {
@@ -351,7 +340,8 @@ void Session::handle_authorization(const Command& cmd) {
             return;
         }
         const auto password = ctx_.store.password_of(args[0]);
-        if (!password || wire::apop_digest(timestamp_, *password) != ascii_lower(args[1])) {
+        if (!password ||
+            wire::apop_digest(timestamp_, *password) != wire::to_ascii_lower(args[1])) {
             login_failed("invalid user name or digest");
         } else {
             login(args[0]);
@@ -388,7 +378,7 @@ void Session::handle_auth(const Command& cmd) {
         reply(".");
         return;
     }
-    if (ascii_lower(args[0]) != "plain") {
+    if (wire::to_ascii_lower(args[0]) != "plain") {
         reply(fmt::format("-ERR unsupported SASL mechanism {}", args[0]));
         return;
     }

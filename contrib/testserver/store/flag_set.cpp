@@ -1,8 +1,9 @@
 #include "contrib/testserver/store/flag_set.hpp"
 
+#include "clients/wire/ascii.hpp"
+
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace mailferry::testserver::store {
 
@@ -23,26 +24,20 @@ bool acceptable(std::string_view flag) {
 
 bool contains(const std::vector<std::string>& flags, std::string_view flag) {
     return std::any_of(flags.begin(), flags.end(),
-                       [&](const std::string& f) { return flag_equals(f, flag); });
+                       [&](const std::string& f) { return wire::iequals(f, flag); });
 }
 
 }  // namespace
 
-bool flag_equals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 std::vector<std::string> normalize_flags(const std::vector<std::string>& flags) {
     std::vector<std::string> result;
     for (const auto& flag : flags) {
-        if (!acceptable(flag) || flag_equals(flag, "\\Recent") || contains(result, flag)) {
+        if (!acceptable(flag) || wire::iequals(flag, "\\Recent") || contains(result, flag)) {
             continue;
         }
-        const auto system = std::find_if(system_flags.begin(), system_flags.end(),
-                                         [&](std::string_view s) { return flag_equals(s, flag); });
+        const auto system =
+            std::find_if(system_flags.begin(), system_flags.end(),
+                         [&](std::string_view s) { return wire::iequals(s, flag); });
         result.emplace_back(system != system_flags.end() ? std::string(*system) : flag);
     }
     std::sort(result.begin(), result.end());

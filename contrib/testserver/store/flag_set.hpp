@@ -21,8 +21,6 @@ std::vector<std::string> normalize_flags(const std::vector<std::string>& flags);
 std::vector<std::string> apply_flags(const std::vector<std::string>& current, FlagMode mode,
                                      const std::vector<std::string>& change);
 
-bool flag_equals(std::string_view a, std::string_view b) noexcept;
-
 // Space-separated form for the database, and back. Flags never hold spaces.
 std::string join_flags(const std::vector<std::string>& flags);
 std::vector<std::string> split_flags(std::string_view joined);

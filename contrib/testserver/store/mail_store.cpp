@@ -2,6 +2,7 @@
 // factory that picks the SQLite one.
 #include "contrib/testserver/store/mail_store.hpp"
 
+#include "clients/wire/ascii.hpp"
 #include "contrib/testserver/store/flag_set.hpp"
 #include "contrib/testserver/store/sqlite_mail_store.hpp"
 
@@ -42,7 +43,7 @@ std::string_view describe(StoreError e) noexcept {
 
 bool MessageInfo::has_flag(std::string_view flag) const {
     return std::any_of(flags.begin(), flags.end(),
-                       [&](const std::string& f) { return store::flag_equals(f, flag); });
+                       [&](const std::string& f) { return wire::iequals(f, flag); });
 }
 
 std::unique_ptr<MailStore> MailStore::open(const std::string& data_dir, StoreOptions options) {

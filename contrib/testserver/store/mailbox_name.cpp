@@ -1,27 +1,11 @@
 #include "contrib/testserver/store/mailbox_name.hpp"
 
+#include "clients/wire/ascii.hpp"
 #include "clients/wire/modified_utf7.hpp"
-
-#include <cctype>
 
 namespace mailferry::testserver::store {
 
-namespace {
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<std::string> canonical_mailbox_name(std::string_view name) {
     if (name.empty() || name.front() == mailbox_separator || name.back() == mailbox_separator) {
@@ -42,7 +26,7 @@ std::optional<std::string> canonical_mailbox_name(std::string_view name) {
         return std::nullopt;
     }
     const std::string_view first = name.substr(0, name.find(mailbox_separator));
-    if (equals_ignore_case(first, inbox_name)) {
+    if (wire::iequals(first, inbox_name)) {
         std::string canonical(inbox_name);
         canonical.append(name.substr(first.size()));
         return canonical;

@@ -27,10 +27,6 @@ struct HeaderBlock {
 // empty.
 HeaderBlock parse_header_block(std::string_view message, std::size_t begin, std::size_t end);
 
-// ASCII case-insensitive comparison of header names, tokens and keywords.
-bool iequals(std::string_view a, std::string_view b) noexcept;
-std::string to_upper(std::string_view text);
-
 // The first field called `name` (case-insensitive, trailing blanks of the
 // written name ignored), or nullptr.
 const HeaderField* find_field(const std::vector<HeaderField>& fields, std::string_view name);
