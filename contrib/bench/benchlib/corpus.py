@@ -95,7 +95,7 @@ def _message(rng, n, folder, small_only):
            "</body></html>\r\n--alt%d--\r\n" % (n, text, n, text.replace("\r\n", "<br>\r\n"), n))
     if attachment:
         body = ("Content-Type: multipart/mixed; boundary=\"mix%d\"\r\n\r\n--mix%d\r\n"
-                "Content-Type: multipart/alternative; boundary=\"alt%d\"\r\n\r\n%s--mix%d\r\n"
+                "Content-Type: multipart/alternative; boundary=\"alt%d\"\r\n\r\n%s\r\n--mix%d\r\n"
                 "Content-Type: application/pdf; name=\"doc%d.pdf\"\r\n"
                 "Content-Transfer-Encoding: base64\r\n"
                 "Content-Disposition: attachment; filename=\"doc%d.pdf\"\r\n\r\n%s--mix%d--\r\n"
