@@ -1,9 +1,12 @@
-"""Runs one tool and measures it: wall time, and from wait4(2) its peak RSS
-and CPU; the server's CPU from /proc (master plus reaped and live children)."""
+"""Runs one tool and measures it: wall time, CPU from wait4(2), peak RSS as
+the highest VmHWM of its processes (polled: wait4's ru_maxrss would report
+this Python process's own peak, which a vfork()ed child inherits at exec);
+the server's CPU from /proc (master plus reaped and live children)."""
 
 import hashlib
 import os
 import subprocess
+import threading
 import time
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -16,14 +19,54 @@ def run_measured(argv, env, cwd, user=None, group=None, timeout=600):
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, user=user, group=group,
                                 extra_groups=[] if group else None)
+        peak = [0]
+        done = threading.Event()
+        watcher = threading.Thread(target=_watch_hwm, args=(proc.pid, peak, done))
+        watcher.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        watcher.join()
         wall = time.monotonic() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read()
     return {"exit": proc.returncode, "wall_s": round(wall, 3),
             "user_s": round(usage.ru_utime, 3), "sys_s": round(usage.ru_stime, 3),
-            "maxrss_kb": usage.ru_maxrss, "stdout": text, "stderr": text[-2000:]}
+            "maxrss_kb": peak[0], "stdout": text, "stderr": text[-2000:]}
+
+
+def _hwm(pid):
+    try:
+        with open("/proc/%d/status" % pid, encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _watch_hwm(pid, peak, done):
+    """Keeps peak[0] at the highest VmHWM (kB) seen in the tool's process tree."""
+    while not done.wait(0.05):
+        for p in _tree(pid):
+            peak[0] = max(peak[0], _hwm(p))
+
+
+def _tree(root):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                children.setdefault(_stat(int(entry))[0], []).append(int(entry))
+            except (OSError, IndexError):
+                pass
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
 
 
 def _stat(pid):

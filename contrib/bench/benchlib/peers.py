@@ -97,9 +97,8 @@ class Mbsync(Tool):
 
 class OfflineImap(Tool):
     name = "offlineimap"
-    ignore = ("keywords", "internaldate")
-    compares = ("IMAP -> IMAP (remote-to-remote repositories, source readonly); no keywords, "
-                "INTERNALDATE from the Date header")
+    ignore = ("keywords",)
+    compares = "IMAP -> IMAP (remote-to-remote repositories, source readonly); no keywords"
 
     def available(self):
         return None if shutil.which("offlineimap") else \
