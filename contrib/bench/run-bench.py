@@ -247,11 +247,12 @@ def print_table(name, result, tools):
         print("| %s | %s | %s | %s | %.1f MB | %s | %s |" % (
             tool.name, cell(full), cell(m.get("noop")), cell(m.get("changes")), rss / 1024,
             cpu, srv))
-    base = med.get("mailferry", {})
-    print("\nmailferry (default options) time / peer time (below 1: mailferry faster):")
+    print("\nmailferry's time / peer time (below 1: mailferry faster; POP3 peers against "
+          "mailferry pop3, the others against mailferry with default options):")
     for tool in tools:
-        if tool.name == "mailferry":
+        if tool.name in ("mailferry", "mailferry pop3"):
             continue
+        base = med.get("mailferry pop3" if tool.source_user == "popsrc" else "mailferry", {})
         parts = []
         for phase in PHASES:
             a, b = base.get(phase, {}), med.get(tool.name, {}).get(phase, {})
