@@ -73,9 +73,13 @@ def _size(rng, small_only):
     r = rng.random()
     if small_only is True or r < 0.88:
         return rng.randint(2_000, 30_000), 0
-    if small_only == "tiny" or r < 0.98:
-        return rng.randint(5_000, 20_000), rng.randint(50_000, 200_000 if small_only == "tiny" else 2_000_000)
-    return rng.randint(5_000, 20_000), rng.randint(2_000_000, 8_000_000)
+    if small_only == "tiny":
+        return rng.randint(5_000, 20_000), rng.randint(50_000, 200_000)
+    if r < 0.9995:
+        # 50 KB - 2 MB, most near the low end as in real mail (a 10k account
+        # comes to ~300 MB).
+        return rng.randint(5_000, 20_000), int(50_000 * 40 ** (rng.random() ** 16))
+    return rng.randint(5_000, 20_000), rng.randint(2_000_000, 4_000_000)
 
 
 def _message(rng, n, folder, small_only):
