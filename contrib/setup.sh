@@ -21,7 +21,7 @@ packages=(
     # fuzzing (clang + libFuzzer)
     clang libclang-rt-14-dev
     # tests: real peers and tools
-    python3 curl openssl procps isync fetchmail getmail6
+    python3 curl openssl procps isync fetchmail getmail6 offlineimap3
     dovecot-core dovecot-imapd dovecot-pop3d
     # lint of the deployment files and the man page (tests/deploy)
     systemd yamllint groff-base man-db

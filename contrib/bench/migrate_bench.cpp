@@ -7,7 +7,9 @@
 //   migrate_bench --port P [--host H] --source-user U --target-user T
 //       --password W [--messages N] [--connections C] [--state FILE] [--no-seed]
 //
-// contrib/bench/run-migrate-bench.sh starts a private Dovecot and runs it.
+// Run it against a private Dovecot (tests/support/dovecot.py, as
+// contrib/bench/run-imap-bench.sh does); contrib/bench/run-bench.py measures
+// the whole program against its peers.
 
 #include "clients/imap/client.hpp"
 #include "clients/net/tls_client.hpp"
