@@ -9,6 +9,10 @@
 
 #include <fmt/format.h>
 
+#include <compare>
+#include <filesystem>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -21,12 +25,38 @@ MailboxError connect_error(std::string message) {
     return {MailboxError::Kind::connect_failed, std::move(message)};
 }
 
+// Loading the system's CA store costs tens of milliseconds of CPU, and
+// every connection asks for a context: both sides, each worker, each
+// reconnect, each daemon run. Connections with the same settings share one
+// (an ssl::context serves any number of streams once set up); a --ca-file
+// that changed on disk gets a new one. Failures are not kept.
 boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string> tls_for(
     const AccountAccess& access) {
+    struct Key {
+        std::string ca_file;
+        std::filesystem::file_time_type ca_file_written;
+        bool insecure = false;
+        auto operator<=>(const Key&) const = default;
+    };
+    static std::mutex mutex;
+    static std::map<Key, std::shared_ptr<boost::asio::ssl::context>> contexts;
+    Key key{access.ca_file, {}, access.insecure};
+    if (!access.ca_file.empty()) {
+        std::error_code ec;
+        key.ca_file_written = std::filesystem::last_write_time(access.ca_file, ec);
+    }
+    std::lock_guard lock(mutex);
+    if (auto known = contexts.find(key); known != contexts.end()) {
+        return known->second;
+    }
     net::TlsClientOptions tls;
     tls.ca_file = access.ca_file;
     tls.insecure = access.insecure;
-    return net::make_client_tls_context(tls);
+    auto made = net::make_client_tls_context(tls);
+    if (made) {
+        contexts.emplace(std::move(key), *made);
+    }
+    return made;
 }
 
 bool picks_any_method(const wire::AccountUrl& url) {

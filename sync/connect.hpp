@@ -35,6 +35,8 @@ boost::system::result<wire::AccountUrl, std::string> parse_access(const AccountA
 //
 // Errors: a message for the user naming what to fix (an unsupported
 // ";AUTH=" value, an unreadable --ca-file).
+// Options with the same TLS settings share one TLS context (loading the
+// system's CA store once per process, not once per connection).
 boost::system::result<imap::ClientOptions, std::string> imap_client_options(
     const AccountAccess& access, const wire::AccountUrl& url, const MigrationOptions& options);
 boost::system::result<pop3::ClientOptions, std::string> pop3_client_options(
