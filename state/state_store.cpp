@@ -316,10 +316,8 @@ Result<void> StateStore::retarget_folder(FolderId id, std::string_view target_na
 }
 
 Result<void> StateStore::update_folder_progress(FolderId id, const FolderProgress& progress) {
-    if (progress.source_highestmodseq && *progress.source_highestmodseq > detail::max_sql_integer) {
-        return Failure(error::invalid_argument, "HIGHESTMODSEQ " +
-                                                    std::to_string(*progress.source_highestmodseq) +
-                                                    " is beyond 2^63-1 (RFC 7162 §3.1.6)");
+    if (auto ok = detail::check_modseq(progress.source_highestmodseq.value_or(0)); !ok) {
+        return ok;
     }
     return detail::guarded(*db_, "recording a folder's progress", [&]() -> Result<void> {
         SQLite::Statement update(db_->sql(),
@@ -342,10 +340,8 @@ Result<void> StateStore::settle_folder(FolderId id, const FolderSettlement& sett
                        "a settled folder cannot filter " + std::to_string(settlement.filtered) +
                            " of its " + std::to_string(settlement.messages) + " messages");
     }
-    if (settlement.highestmodseq > detail::max_sql_integer) {
-        return Failure(error::invalid_argument, "HIGHESTMODSEQ " +
-                                                    std::to_string(settlement.highestmodseq) +
-                                                    " is beyond 2^63-1 (RFC 7162 §3.1.6)");
+    if (auto ok = detail::check_modseq(settlement.highestmodseq); !ok) {
+        return ok;
     }
     return detail::guarded(*db_, "recording a settled folder", [&]() -> Result<void> {
         SQLite::Statement update(db_->sql(),

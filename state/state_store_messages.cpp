@@ -207,10 +207,8 @@ Result<MessageRowId> StateStore::record_pending(FolderId folder, const PendingMe
 Result<void> StateStore::confirm_copied(FolderId folder,
                                         std::span<const Confirmation> confirmations,
                                         const FolderProgress& progress) {
-    if (progress.source_highestmodseq && *progress.source_highestmodseq > detail::max_sql_integer) {
-        return Failure(error::invalid_argument, "HIGHESTMODSEQ " +
-                                                    std::to_string(*progress.source_highestmodseq) +
-                                                    " is beyond 2^63-1 (RFC 7162 §3.1.6)");
+    if (auto ok = detail::check_modseq(progress.source_highestmodseq.value_or(0)); !ok) {
+        return ok;
     }
     return detail::guarded(*db_, "recording copied messages", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();

@@ -22,6 +22,16 @@ namespace mailferry::state::detail {
 inline constexpr std::uint64_t max_sql_integer =
     static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
+// A HIGHESTMODSEQ to store: at most 2^63-1 (RFC 7162 §3.1.6), which is also
+// what an SQLite integer holds.
+inline Result<void> check_modseq(std::uint64_t modseq) {
+    if (modseq > max_sql_integer) {
+        return Failure(error::invalid_argument, "HIGHESTMODSEQ " + std::to_string(modseq) +
+                                                    " is beyond 2^63-1 (RFC 7162 §3.1.6)");
+    }
+    return {};
+}
+
 template <class Id>
 std::int64_t raw(Id id) noexcept {
     return static_cast<std::int64_t>(id);

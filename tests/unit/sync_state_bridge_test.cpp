@@ -95,6 +95,21 @@ class StateBridgeTest : public ::testing::Test {
         return {};
     }
 
+    // The view after one message was copied and the folder finished at
+    // UIDNEXT 31 with `modseq` (0: no CONDSTORE), 3 messages, 2 filtered.
+    FolderState finished_at(std::uint64_t modseq) {
+        StateBridge b = bridge();
+        auto folder = b.begin_folder(inbox_plan(), 9);
+        EXPECT_TRUE(folder);
+        copy(b, *folder, {item(1)});
+        FolderStatus status;
+        status.uidnext = 31;
+        status.highest_modseq = modseq;
+        status.messages = 3;
+        EXPECT_TRUE(b.finish_folder(*folder, status, 2, "key"));
+        return view_of(b);
+    }
+
     TempDir dir_;
     std::optional<state::StateStore> store_;
 };
@@ -274,16 +289,7 @@ TEST_F(StateBridgeTest, MessagesMovedOffTheSourceStayInTheView) {
 }
 
 TEST_F(StateBridgeTest, FinishedFolderKeepsItsHighWaterMarksAndIsSettled) {
-    StateBridge b = bridge();
-    auto folder = b.begin_folder(inbox_plan(), 9);
-    ASSERT_TRUE(folder);
-    copy(b, *folder, {item(1)});
-    FolderStatus status;
-    status.uidnext = 31;
-    status.highest_modseq = 4567;
-    status.messages = 3;
-    ASSERT_TRUE(b.finish_folder(*folder, status, 2, "key"));
-    const FolderState f = view_of(b);
+    const FolderState f = finished_at(4567);
     EXPECT_EQ(f.source_uidnext, 31U);
     EXPECT_EQ(f.source_highest_modseq, 4567U);
     ASSERT_TRUE(f.settled);
@@ -297,15 +303,7 @@ TEST_F(StateBridgeTest, FinishedFolderKeepsItsHighWaterMarksAndIsSettled) {
 // Without CONDSTORE a STATUS cannot show flag changes: such a folder is
 // never settled, so every run lists it.
 TEST_F(StateBridgeTest, FolderWithoutModseqsIsNeverSettled) {
-    StateBridge b = bridge();
-    auto folder = b.begin_folder(inbox_plan(), 9);
-    ASSERT_TRUE(folder);
-    copy(b, *folder, {item(1)});
-    FolderStatus status;
-    status.uidnext = 31;
-    status.messages = 1;
-    ASSERT_TRUE(b.finish_folder(*folder, status, 0, "key"));
-    const FolderState f = view_of(b);
+    const FolderState f = finished_at(0);
     EXPECT_EQ(f.source_uidnext, 31U);
     EXPECT_FALSE(f.settled);
 }
