@@ -344,10 +344,11 @@ Result<void> StateStore::settle_folder(FolderId id, const FolderSettlement& sett
         return ok;
     }
     return detail::guarded(*db_, "recording a settled folder", [&]() -> Result<void> {
-        SQLite::Statement update(db_->sql(),
-                                 "UPDATE folder SET settled_uidnext = ?, settled_highestmodseq = "
-                                 "?, settled_messages = ?, settled_filtered = ?, settled_plan = ? "
-                                 "WHERE id = ?");
+        SQLite::Statement update(
+            db_->sql(),
+            "UPDATE folder SET settled_uidnext = ?1, settled_highestmodseq = "
+            "?2, settled_messages = ?3, settled_filtered = ?4, settled_plan = "
+            "?5, source_uidnext = ?1, source_highestmodseq = ?2 WHERE id = ?6");
         update.bind(1, static_cast<std::int64_t>(settlement.uidnext));
         update.bind(2, static_cast<std::int64_t>(settlement.highestmodseq));
         update.bind(3, static_cast<std::int64_t>(settlement.messages));
@@ -358,17 +359,6 @@ Result<void> StateStore::settle_folder(FolderId id, const FolderSettlement& sett
             return detail::not_found(file(), detail::row_name("folder", id));
         }
         return {};
-    });
-}
-
-Result<bool> StateStore::has_pending(FolderId id) {
-    return detail::guarded(*db_, "looking for pending messages", [&]() -> Result<bool> {
-        SQLite::Statement q(db_->sql(),
-                            "SELECT EXISTS (SELECT 1 FROM message WHERE folder_id = ? AND "
-                            "status = 'pending')");
-        q.bind(1, raw(id));
-        q.executeStep();
-        return q.getColumn(0).getInt() != 0;
     });
 }
 

@@ -100,11 +100,10 @@ class StateStore {
     // be below 2^63 (RFC 7162 §3.1.6).
     Result<void> update_folder_progress(FolderId id, const FolderProgress& progress);
     // Records that a pass left the folder settled, replacing an earlier
-    // settlement. error::invalid_argument when filtered > messages or the
-    // modseq is beyond 2^63-1.
+    // settlement, and advances the high-water marks to it (UIDNEXT,
+    // HIGHESTMODSEQ), in one write. error::invalid_argument when filtered >
+    // messages or the modseq is beyond 2^63-1.
     Result<void> settle_folder(FolderId id, const FolderSettlement& settlement);
-    // Whether the folder has a pending row (an APPEND of unknown fate).
-    Result<bool> has_pending(FolderId id);
 
     // A UIDVALIDITY changed on one or both sides. For each side whose
     // stored value differs from the new one:

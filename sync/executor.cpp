@@ -186,14 +186,12 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateV
     }
     for (const Folder& f : *target_folders) {
         const std::string name = normalize_name(f.name);
-        if (f.selectable && wanted.count(name) == 0) {
-            if (auto settled = settled_targets.find(name); settled != settled_targets.end()) {
-                ctx.target_listing.folders.push_back({f, settled->second, {}});
-                continue;
-            }
-        }
         if (!f.selectable || wanted.count(name) == 0) {
-            ctx.target_listing.folders.push_back({f, {}, {}});
+            // Not listed; one a settled source folder goes to has its STATUS.
+            auto settled = settled_targets.find(name);
+            const FolderStatus status =
+                settled == settled_targets.end() ? FolderStatus{} : settled->second;
+            ctx.target_listing.folders.push_back({f, status, {}});
             continue;
         }
         // EXAMINE reports no PERMANENTFLAGS (RFC 3501 §6.3.2: nothing can be
@@ -244,6 +242,9 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
     }
     for (std::size_t i = 0; i < ctx.plan.folders.size(); ++i) {
         const FolderPlan& fp = ctx.plan.folders[i];
+        if (fp.unchanged) {
+            continue;  // the state holds it as it is: nothing to write
+        }
         if (auto why = failed.find(fp.target); why != failed.end()) {
             // Its messages cannot go anywhere this run: each one failed.
             for (const CopyItem& c : fp.copies) {
@@ -336,24 +337,21 @@ void record_folder_marks(RunContext& ctx) {
     for (const ReportError& e : ctx.report->errors()) {
         failed.insert(e.folder);
     }
+    std::map<std::string, const FolderStatus*> listed;  // source name -> its listing's STATUS
+    for (const SourceFolderListing& f : ctx.source_listing.folders) {
+        listed.emplace(normalize_name(f.folder.name), &f.status);
+    }
+    const std::string plan_key = settled_plan_key(ctx.options.plan);
     for (const auto& [index, id] : ctx.folder_ids) {
         const FolderPlan& fp = ctx.plan.folders[index];
-        if (failed.count(fp.source) != 0) {
+        auto status = listed.find(fp.source);
+        if (failed.count(fp.source) != 0 || status == listed.end()) {
             continue;
         }
-        for (const SourceFolderListing& f : ctx.source_listing.folders) {
-            if (normalize_name(f.folder.name) != fp.source) {
-                continue;
-            }
-            if (f.unchanged) {
-                break;  // settled as it is
-            }
-            if (auto r = ctx.bridge->finish_folder(id, f.status, fp.counts().filtered,
-                                                   settled_plan_key(ctx.options.plan));
-                !r) {
-                ctx.log().warn("recording the progress of \"{}\" failed: {}", fp.source,
-                               r.error().message);
-            }
+        if (auto r = ctx.bridge->finish_folder(id, *status->second, fp.counts().filtered, plan_key);
+            !r) {
+            ctx.log().warn("recording the progress of \"{}\" failed: {}", fp.source,
+                           r.error().message);
         }
     }
 }

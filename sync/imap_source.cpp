@@ -160,7 +160,8 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(Folder fol
 }
 
 awaitable<MailboxResult<std::optional<FolderStatus>>> ImapSource::folder_status(Folder folder) {
-    auto status = co_await client_->status(client_name(folder.name));
+    auto status =
+        co_await client_->status(client_name(folder.name), imap::Client::StatusDetail::changes);
     if (!status) {
         co_return detail::to_mailbox_error(status.error(), *client_);
     }

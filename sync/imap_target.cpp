@@ -51,7 +51,7 @@ awaitable<MailboxResult<TargetMailbox::Opened>> ImapTarget::open_folder(Folder f
 }
 
 awaitable<MailboxResult<FolderStatus>> ImapTarget::folder_status(Folder folder) {
-    auto status = co_await client_->status(folder.name);
+    auto status = co_await client_->status(folder.name, imap::Client::StatusDetail::changes);
     if (!status) {
         co_return detail::to_mailbox_error(status.error(), *client_);
     }

@@ -335,16 +335,13 @@ Result<void> StateBridge::forget(state::FolderId folder, const std::vector<std::
 
 Result<void> StateBridge::finish_folder(state::FolderId folder, const FolderStatus& source,
                                         std::size_t filtered, const std::string& plan_key) {
-    state::FolderProgress progress;
-    if (source.uidnext != 0) {
-        progress.source_uidnext = source.uidnext;
-    }
-    if (source.highest_modseq != 0) {
-        progress.source_highestmodseq = source.highest_modseq;
-    }
-    if (auto r = store_->update_folder_progress(folder, progress);
-        !r || source.highest_modseq == 0) {
-        return r;
+    if (source.highest_modseq == 0 || source.uidnext == 0) {
+        // No CONDSTORE: a STATUS cannot show a flag change, so nothing settles.
+        state::FolderProgress progress;
+        if (source.uidnext != 0) {
+            progress.source_uidnext = source.uidnext;
+        }
+        return store_->update_folder_progress(folder, progress);
     }
     state::FolderSettlement settled;
     settled.uidnext = source.uidnext;

@@ -312,10 +312,13 @@ class Client {
     // without QRESYNC enabled the parameter is not sent (unavailable).
     awaitable<ClientResult<MailboxState>> select(
         std::string name, bool read_only, std::optional<QresyncParams> qresync = std::nullopt);
-    // STATUS (MESSAGES UIDNEXT UIDVALIDITY UNSEEN [HIGHESTMODSEQ] [SIZE]):
-    // HIGHESTMODSEQ with CONDSTORE, SIZE with STATUS=SIZE (RFC 8438; it is
-    // then among MailboxStatus::items).
-    awaitable<ClientResult<MailboxStatus>> status(std::string name);
+    // STATUS (MESSAGES UIDNEXT UIDVALIDITY [HIGHESTMODSEQ]), HIGHESTMODSEQ
+    // with CONDSTORE: whether the mailbox changed. StatusDetail::overview
+    // also asks for UNSEEN and, with STATUS=SIZE (RFC 8438), SIZE, which
+    // the server may have to count (then among MailboxStatus::items).
+    enum class StatusDetail { changes, overview };
+    awaitable<ClientResult<MailboxStatus>> status(std::string name,
+                                                  StatusDetail detail = StatusDetail::overview);
     // GETQUOTAROOT (RFC 9208 §4.3): every resource of every quota root
     // `mailbox` is under. Without QUOTA: not_supported.
     awaitable<ClientResult<std::vector<QuotaResource>>> quota_root(std::string mailbox);

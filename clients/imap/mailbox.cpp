@@ -265,7 +265,7 @@ awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read
     co_return state;
 }
 
-awaitable<ClientResult<MailboxStatus>> Client::status(std::string name) {
+awaitable<ClientResult<MailboxStatus>> Client::status(std::string name, StatusDetail detail) {
     if (auto e = co_await learn_separator()) {
         co_return std::move(*e);
     }
@@ -281,12 +281,15 @@ awaitable<ClientResult<MailboxStatus>> Client::status(std::string name) {
         }
         std::optional<MailboxStatus> result;
     } handler;
-    std::string items = "MESSAGES UIDNEXT UIDVALIDITY UNSEEN";
+    std::string items = "MESSAGES UIDNEXT UIDVALIDITY";
     if (conn_->has_capability("CONDSTORE")) {
         items += " HIGHESTMODSEQ";
     }
-    if (conn_->has_capability("STATUS=SIZE")) {
-        items += " SIZE";
+    if (detail == StatusDetail::overview) {
+        items += " UNSEEN";
+        if (conn_->has_capability("STATUS=SIZE")) {
+            items += " SIZE";
+        }
     }
     auto c = co_await conn_->command("STATUS " + quote(encode_mailbox(name)) + " (" + items + ")",
                                      step, &handler);

@@ -352,6 +352,8 @@ TEST_F(StateStoreTest, SettledFolderIsReadBackAndReplaced) {
     const FolderSettlement first{4, 120, 3, 1, "max_size=40000"};
     ASSERT_TRUE(store().settle_folder(folder_, first));
     EXPECT_EQ(store().folder(folder_)->settled, first);
+    EXPECT_EQ(store().folder(folder_)->source_uidnext, 4u) << "the marks advance with it";
+    EXPECT_EQ(store().folder(folder_)->source_highestmodseq, 120u);
     const FolderSettlement second{9, (std::uint64_t{1} << 63) - 1, 7, 0, ""};
     ASSERT_TRUE(store().settle_folder(folder_, second));
     EXPECT_EQ(store().folders(pair_)->front().settled, second);
@@ -395,17 +397,6 @@ TEST_F(StateStoreTest, SettlementIsForgottenWhenTheMappingChanges) {
     EXPECT_EQ(store().folder(folder_)->settled, settled);
     ASSERT_TRUE(store().retarget_folder(folder_, "Old/2023"));
     EXPECT_FALSE(store().folder(folder_)->settled);
-}
-
-TEST_F(StateStoreTest, PendingRowsAreFoundUntilConfirmedOrForgotten) {
-    EXPECT_FALSE(*store().has_pending(folder_));
-    copy({1, 2});
-    EXPECT_FALSE(*store().has_pending(folder_));
-    auto row = store().record_pending(folder_, imap_message(3));
-    ASSERT_TRUE(row);
-    EXPECT_TRUE(*store().has_pending(folder_));
-    ASSERT_TRUE(store().forget_pending(*row));
-    EXPECT_FALSE(*store().has_pending(folder_));
 }
 
 TEST_F(StateStoreTest, RunsAreListedLastFirstWithTotalsAndErrors) {

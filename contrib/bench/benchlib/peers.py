@@ -32,6 +32,20 @@ class Tool:
         raise NotImplementedError
 
 
+class InstalledPeer(Tool):
+    """A peer from a Debian package: `program` on PATH, from `package`."""
+    program = ""
+    package = ""
+
+    def available(self):
+        return None if shutil.which(self.program) else \
+            "%s not installed (apt install %s)" % (self.program, self.package)
+
+    def version(self):
+        return subprocess.run([self.program, "--version"], capture_output=True,
+                              text=True).stdout.strip()
+
+
 class Mailferry(Tool):
     def __init__(self, binary, connections=None, pop3=False):
         self.binary = binary
@@ -66,19 +80,15 @@ class Mailferry(Tool):
         return argv, env
 
 
-class Mbsync(Tool):
+class Mbsync(InstalledPeer):
     name = "mbsync"
     ignore = ("keywords",)
     marker = b"X-TUID"
     compares = ("IMAP -> IMAP (Sync Pull, Create Near, Patterns *, CopyArrivalDate); mbsync "
                 "syncs no keywords and adds an X-TUID header (left out of the check)")
 
-    def available(self):
-        return None if shutil.which("mbsync") else "mbsync not installed (apt install isync)"
-
-    def version(self):
-        return subprocess.run(["mbsync", "--version"], capture_output=True,
-                              text=True).stdout.strip()
+    program = "mbsync"
+    package = "isync"
 
     def command(self, ctx, target, workdir):
         rc = os.path.join(workdir, "mbsyncrc")
@@ -95,18 +105,13 @@ class Mbsync(Tool):
         return ["mbsync", "-q", "-c", rc, "c"], None
 
 
-class OfflineImap(Tool):
+class OfflineImap(InstalledPeer):
     name = "offlineimap"
     ignore = ("keywords",)
     compares = "IMAP -> IMAP (remote-to-remote repositories, source readonly); no keywords"
 
-    def available(self):
-        return None if shutil.which("offlineimap") else \
-            "offlineimap not installed (apt install offlineimap3)"
-
-    def version(self):
-        return subprocess.run(["offlineimap", "--version"], capture_output=True,
-                              text=True).stdout.strip()
+    program = "offlineimap"
+    package = "offlineimap3"
 
     def command(self, ctx, target, workdir):
         rc = os.path.join(workdir, "offlineimaprc")
@@ -121,19 +126,15 @@ class OfflineImap(Tool):
         return ["offlineimap", "-c", rc, "-u", "quiet"], None
 
 
-class Getmail(Tool):
+class Getmail(InstalledPeer):
     name = "getmail6"
     refuses_root = True  # "refuse to deliver mail as root"
     source_user = "popsrc"
     ignore = ("flags", "keywords", "internaldate")
     compares = "POP3 INBOX -> local Maildir (download only, no IMAP writes; bytes)"
 
-    def available(self):
-        return None if shutil.which("getmail") else "getmail not installed (apt install getmail6)"
-
-    def version(self):
-        return subprocess.run(["getmail", "--version"], capture_output=True,
-                              text=True).stdout.strip()
+    program = "getmail"
+    package = "getmail6"
 
     def command(self, ctx, target, workdir):
         rc = os.path.join(workdir, "getmailrc")
