@@ -10,7 +10,7 @@
 #include "cli/systemd_notify.hpp"
 #include "clients/wire/account_url.hpp"
 #include "state/state_store.hpp"
-#include "sync/inbox_watch.hpp"
+#include "sync/adapters/inbox_watch.hpp"
 #include "sync/scheduler/job_loop.hpp"
 
 #include <fmt/format.h>

@@ -4,7 +4,7 @@
 #include "cli/migration_runner.hpp"
 #include "cli/password_source.hpp"
 #include "clients/wire/account_url.hpp"
-#include "sync/connect.hpp"
+#include "sync/adapters/connect.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -130,6 +130,7 @@ boost::asio::awaitable<JobRunResult> run_job(JobConfig job, JobRunSettings setti
     sync::ProgressCallback no_progress;
     result.migration = co_await sync::run_migration(std::move(*source), std::move(*target), store,
                                                     std::move(options), std::move(no_progress));
+    record_exit_code(store, result.migration);
     result.finished = unix_now();
     const std::string line = summary(result);
     switch (result.migration.outcome) {

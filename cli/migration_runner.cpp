@@ -89,7 +89,19 @@ sync::MigrationResult run_migration_blocking(sync::AccountAccess source, sync::A
     if (!result) {
         throw std::logic_error("the migration ended without a result");
     }
+    record_exit_code(store, *result);
     return std::move(*result);
+}
+
+void record_exit_code(state::StateStore& store, const sync::MigrationResult& result) {
+    if (!result.run) {
+        return;
+    }
+    if (auto r =
+            store.record_exit_code(*result.run, static_cast<int>(exit_code_for(result.outcome)));
+        !r) {
+        spdlog::warn("recording the run's exit status in the state failed: {}", r.error().message);
+    }
 }
 
 ExitCode exit_code_for(sync::Outcome outcome) noexcept {

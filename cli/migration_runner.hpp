@@ -26,6 +26,10 @@ sync::MigrationResult run_migration_blocking(sync::AccountAccess source, sync::A
 // SPEC.md "Exit status" for an outcome.
 ExitCode exit_code_for(sync::Outcome outcome) noexcept;
 
+// Adds the exit status of `result` to its run's record in the state, for
+// `status`; a failure to write it is logged, never fatal (the run is done).
+void record_exit_code(state::StateStore& store, const sync::MigrationResult& result);
+
 // Writes the report's JSON to `path` atomically: a temporary file in the
 // same directory, flushed and fsynced, then renamed over `path`. Throws
 // std::runtime_error naming the file on failure (the old file, if any,

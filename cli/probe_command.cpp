@@ -12,7 +12,7 @@
 #include "clients/net/tls_client.hpp"
 #include "clients/pop3/client.hpp"
 #include "clients/wire/account_url.hpp"
-#include "sync/connect.hpp"
+#include "sync/adapters/connect.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -163,8 +163,11 @@ class StateStore {
     Result<RunId> begin_run(PairId pair, std::string_view command, bool dry_run,
                             std::int64_t started);
     Result<void> add_run_errors(RunId run, std::span<const RunError> errors);
+    // The end of a run as the engine saw it: totals and one line for people.
     Result<void> finish_run(RunId run, std::int64_t finished, const RunTotals& totals,
-                            int exit_code, std::string_view outcome);
+                            std::string_view outcome);
+    // The exit status the command that ran it gave (SPEC "Exit status").
+    Result<void> record_exit_code(RunId run, int exit_code);
     // The pair's runs, the last one first; at most `limit` (0: all).
     Result<std::vector<RunRecord>> runs(PairId pair, std::size_t limit = 0);
     Result<std::vector<RunError>> run_errors(RunId run);

@@ -111,14 +111,14 @@ Result<void> StateStore::add_run_errors(RunId run, std::span<const RunError> err
 }
 
 Result<void> StateStore::finish_run(RunId run, std::int64_t finished, const RunTotals& totals,
-                                    int exit_code, std::string_view outcome) {
+                                    std::string_view outcome) {
     return detail::guarded(*db_, "recording the end of a run", [&]() -> Result<void> {
         SQLite::Statement update(
             db_->sql(),
             "UPDATE run SET finished = ?, messages_source = ?, messages_to_copy = ?, "
             "messages_copied = ?, messages_already_there = ?, messages_filtered = ?, "
             "messages_failed = ?, bytes_to_copy = ?, bytes_copied = ?, flag_updates = ?, "
-            "deletions = ?, folders_created = ?, exit_code = ?, outcome = ? WHERE id = ?");
+            "deletions = ?, folders_created = ?, outcome = ? WHERE id = ?");
         int i = 1;
         update.bind(i++, finished);
         for (const std::uint64_t v :
@@ -128,9 +128,20 @@ Result<void> StateStore::finish_run(RunId run, std::int64_t finished, const RunT
               totals.folders_created}) {
             update.bind(i++, detail::clamp_counter(v));
         }
-        update.bind(i++, exit_code);
         update.bind(i++, std::string(outcome));
         update.bind(i, raw(run));
+        if (update.exec() != 1) {
+            return detail::not_found(file(), detail::row_name("run", run));
+        }
+        return {};
+    });
+}
+
+Result<void> StateStore::record_exit_code(RunId run, int exit_code) {
+    return detail::guarded(*db_, "recording a run's exit status", [&]() -> Result<void> {
+        SQLite::Statement update(db_->sql(), "UPDATE run SET exit_code = ? WHERE id = ?");
+        update.bind(1, exit_code);
+        update.bind(2, raw(run));
         if (update.exec() != 1) {
             return detail::not_found(file(), detail::row_name("run", run));
         }

@@ -42,12 +42,13 @@ std::optional<Components> apply_rules(const std::vector<PrefixRule>& rules,
 }
 
 // The special-use target folder for `source`, preferring the same name.
-const Folder* special_use_target(const Folder& source, const std::vector<Folder>& target) {
+const MailboxFolder* special_use_target(const MailboxFolder& source,
+                                        const std::vector<MailboxFolder>& target) {
     if (source.special_use.empty()) {
         return nullptr;
     }
-    const Folder* first = nullptr;
-    for (const Folder& t : target) {
+    const MailboxFolder* first = nullptr;
+    for (const MailboxFolder& t : target) {
         if (!wire::iequals(t.special_use, source.special_use)) {
             continue;
         }
@@ -83,10 +84,10 @@ Components target_safe(Components name, char separator, std::vector<std::string>
 }
 
 // Rule 8, shared by IMAP and POP3 sources. Sets FolderPair::created.
-void plan_creation(FolderMappingResult& result, const std::vector<Folder>& target) {
+void plan_creation(FolderMappingResult& result, const std::vector<MailboxFolder>& target) {
     std::set<std::string> existing{"INBOX"};
     std::map<std::string, bool> selectable;
-    for (const Folder& t : target) {
+    for (const MailboxFolder& t : target) {
         existing.insert(normalize_name(t.name));
         selectable[normalize_name(t.name)] = t.selectable;
     }
@@ -192,8 +193,8 @@ bool folder_selected(std::string_view name, const PlanOptions& options) {
            std::any_of(options.include.begin(), options.include.end(), matches);
 }
 
-FolderMappingResult map_folders(const std::vector<Folder>& source,
-                                const std::vector<Folder>& target, char target_separator,
+FolderMappingResult map_folders(const std::vector<MailboxFolder>& source,
+                                const std::vector<MailboxFolder>& target, char target_separator,
                                 const PlanOptions& options) {
     FolderMappingResult result;
     std::vector<PrefixRule> explicit_rules;
@@ -202,17 +203,17 @@ FolderMappingResult map_folders(const std::vector<Folder>& source,
             {split_name(normalize_name(m.source)), split_name(normalize_name(m.target))});
     }
     std::vector<PrefixRule> special_rules;
-    for (const Folder& s : source) {
+    for (const MailboxFolder& s : source) {
         const std::string name = normalize_name(s.name);
         if (name == "INBOX") {
             continue;
         }
-        if (const Folder* t = special_use_target(s, target)) {
+        if (const MailboxFolder* t = special_use_target(s, target)) {
             special_rules.push_back({split_name(name), split_name(normalize_name(t->name))});
         }
     }
 
-    for (const Folder& s : source) {
+    for (const MailboxFolder& s : source) {
         const std::string name = normalize_name(s.name);
         if (!folder_selected(name, options)) {
             result.excluded.push_back(name);
@@ -250,7 +251,7 @@ FolderMappingResult map_folders(const std::vector<Folder>& source,
     return result;
 }
 
-FolderMappingResult map_pop3_folder(const std::vector<Folder>& target, char target_separator,
+FolderMappingResult map_pop3_folder(const std::vector<MailboxFolder>& target, char target_separator,
                                     const PlanOptions& options) {
     FolderMappingResult result;
     const std::string wanted = options.pop3_folder.empty() ? "INBOX" : options.pop3_folder;
@@ -260,6 +261,14 @@ FolderMappingResult map_pop3_folder(const std::vector<Folder>& target, char targ
     result.pairs.push_back(std::move(pair));
     plan_creation(result, target);
     return result;
+}
+
+FolderMappingResult map_account_folders(const SourceTraits& source_traits,
+                                        const std::vector<MailboxFolder>& source,
+                                        const std::vector<MailboxFolder>& target,
+                                        char target_separator, const PlanOptions& options) {
+    return source_traits.single_folder ? map_pop3_folder(target, target_separator, options)
+                                       : map_folders(source, target, target_separator, options);
 }
 
 }  // namespace mailferry::sync

@@ -60,13 +60,21 @@ struct FolderMappingResult {
     std::vector<std::string> notes;      // merges, renamed characters, unusable targets
 };
 
-FolderMappingResult map_folders(const std::vector<Folder>& source,
-                                const std::vector<Folder>& target, char target_separator,
+FolderMappingResult map_folders(const std::vector<MailboxFolder>& source,
+                                const std::vector<MailboxFolder>& target, char target_separator,
                                 const PlanOptions& options);
 
 // The POP3 case: the one source folder (INBOX) goes to options.pop3_folder.
-FolderMappingResult map_pop3_folder(const std::vector<Folder>& target, char target_separator,
+FolderMappingResult map_pop3_folder(const std::vector<MailboxFolder>& target, char target_separator,
                                     const PlanOptions& options);
+
+// The mapping of one account's folders: map_pop3_folder for a single-folder
+// (POP3) source, else map_folders. A run computes it once; the listing and
+// every plan follow it.
+FolderMappingResult map_account_folders(const SourceTraits& source_traits,
+                                        const std::vector<MailboxFolder>& source,
+                                        const std::vector<MailboxFolder>& target,
+                                        char target_separator, const PlanOptions& options);
 
 std::vector<std::string> split_name(std::string_view name);
 std::string join_name(const std::vector<std::string>& components);

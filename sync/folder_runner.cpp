@@ -11,9 +11,9 @@
 // sends one message per APPEND, so that one refused message cannot hold
 // back the others; each message is tried `retries` more times before it is
 // reported.
-#include "sync/detail/run_context.hpp"
+#include "sync/folder_runner.hpp"
 
-#include "sync/connect.hpp"
+#include "sync/adapters/connect.hpp"
 #include "sync/copy_pipeline.hpp"
 #include "sync/folder_mapping.hpp"
 #include "sync/planner.hpp"
@@ -38,11 +38,57 @@ enum class Step {
     stopped,  // the run stops (cancelled, state failure)
 };
 
+// What one unit carries out of its folder's plan, built anew from each plan
+// of the folder (the first one and every re-plan): its slice of the copies
+// and, for the primary unit, the flag updates, the deletions and the rows to
+// forget.
+struct UnitWork {
+    std::string source;  // folder names, as in FolderPlan
+    std::string target;
+    std::uint32_t source_uidvalidity = 0;
+    std::vector<CopyItem> copies;
+    std::vector<FlagUpdateGroup> flag_updates;
+    std::vector<FlagRecord> flag_records;
+    std::vector<TargetDeletion> target_deletions;
+    // After the copies; with --delete-source also every message the plan
+    // found already on the target (its confirmations, recorded by then).
+    std::vector<SourceDeletion> source_deletions;
+    bool delete_source_after_copy = false;  // each copied message, batch by batch
+    std::vector<std::string> forget;
+};
+
+UnitWork work_of(const FolderPlan& plan, const WorkUnit& unit) {
+    UnitWork work;
+    work.source = plan.source;
+    work.target = plan.target;
+    work.source_uidvalidity = plan.source_uidvalidity;
+    work.delete_source_after_copy = plan.delete_source_after_copy;
+    for (const CopyItem& c : plan.copies) {
+        if (unit.keys.empty() || unit.keys.count(c.source_key) != 0) {
+            work.copies.push_back(c);
+        }
+    }
+    if (!unit.primary) {
+        return work;
+    }
+    work.flag_updates = plan.flag_updates;
+    work.flag_records = plan.flag_records;
+    work.target_deletions = plan.target_deletions;
+    work.source_deletions = plan.source_deletions;
+    if (plan.delete_source_after_copy) {
+        for (const TargetMatch& c : plan.confirmations) {
+            work.source_deletions.push_back({c.source_key, c.source_uid});
+        }
+    }
+    work.forget = plan.forget;
+    return work;
+}
+
 struct UnitRun {
     RunContext& ctx;
     std::size_t pair_index;
     WorkUnit unit;
-    FolderPlan plan;
+    UnitWork plan;
     std::map<std::string, unsigned> failures;
     std::set<std::string> given_up;
     std::size_t batch_limit = batch_messages;
@@ -69,13 +115,13 @@ struct UnitRun {
     }
 };
 
-Folder source_folder(const RunContext& ctx, const std::string& name) {
+MailboxFolder source_folder(const RunContext& ctx, const std::string& name) {
     for (const SourceFolderListing& f : ctx.source_listing.folders) {
         if (normalize_name(f.folder.name) == name) {
             return f.folder;
         }
     }
-    return Folder{name, "", true};
+    return MailboxFolder{name, "", true};
 }
 
 awaitable<Step> apply_flags(UnitRun& run) {
@@ -255,8 +301,8 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
 awaitable<Step> execute(UnitRun& run) {
     RunContext& ctx = run.ctx;
     const bool writable = ctx.options.plan.delete_source;
-    const Folder source_box = source_folder(ctx, run.folder());
-    const Folder target_folder{run.plan.target, "", true};
+    const MailboxFolder source_box = source_folder(ctx, run.folder());
+    const MailboxFolder target_folder{run.plan.target, "", true};
     auto opened = co_await run.pair().source->open_folder(source_box, writable, false, nullptr);
     if (!opened) {
         if (run.mailbox_failed(opened.error()) == Step::lost) {
@@ -283,12 +329,10 @@ awaitable<Step> execute(UnitRun& run) {
         if (auto r = ctx.bridge->forget(run.folder_id(), run.plan.forget); !r) {
             co_return run.state_failed(r.error());
         }
-        run.plan.forget.clear();
     }
     std::vector<CopyItem> todo;
     for (const CopyItem& c : run.plan.copies) {
-        const bool mine = run.unit.keys.empty() || run.unit.keys.count(c.source_key) != 0;
-        if (mine && run.given_up.count(c.source_key) == 0) {
+        if (run.given_up.count(c.source_key) == 0) {
             todo.push_back(c);
         }
     }
@@ -309,26 +353,14 @@ awaitable<Step> execute(UnitRun& run) {
             co_return s;
         }
     }
-    if (run.unit.primary) {
-        std::vector<SourceDeletion> deletions = run.plan.source_deletions;
-        if (run.plan.delete_source_after_copy) {
-            for (const Confirmation& c : run.plan.confirmations) {
-                deletions.push_back({c.source_key, c.source_uid});
-            }
-        }
-        const Step s = co_await delete_from_source(run, std::move(deletions));
-        if (s != Step::done) {
-            co_return s;
-        }
-    }
-    co_return Step::done;
+    co_return co_await delete_from_source(run, run.plan.source_deletions);
 }
 
 // Plans the unit's folder again from fresh listings and the state.
 awaitable<Step> replan(UnitRun& run) {
     RunContext& ctx = run.ctx;
-    const Folder source_box = source_folder(ctx, run.folder());
-    const Folder target_folder{run.plan.target, "", true};
+    const MailboxFolder source_box = source_folder(ctx, run.folder());
+    const MailboxFolder target_folder{run.plan.target, "", true};
     auto listed = co_await run.pair().source->open_folder(
         source_box, ctx.options.plan.delete_source, true, nullptr);
     if (!listed) {
@@ -340,24 +372,27 @@ awaitable<Step> replan(UnitRun& run) {
         run.last_error = target.error().message;
         co_return Step::lost;
     }
-    SourceListing source{ctx.source_listing.protocol, {std::move(*listed)}};
+    SourceListing source{ctx.source_listing.traits, {std::move(*listed)}};
     TargetListing targets = ctx.target_listing;
     bool found = false;
     for (TargetFolderListing& t : targets.folders) {
         if (normalize_name(t.folder.name) == run.plan.target) {
-            t.status = target->listing.status;
-            t.messages = std::move(target->listing.messages);
+            t.status = target->status;
+            t.messages = std::move(target->messages);
             found = true;
         }
     }
     if (!found) {
-        targets.folders.push_back(std::move(target->listing));
+        // Created by this run: the first plan assumed keywords allowed there
+        // (nothing was listed), and a re-plan keeps to what it sent.
+        target->keywords_allowed = true;
+        targets.folders.push_back(std::move(*target));
     }
     auto view = ctx.bridge->view(run.folder());
     if (!view) {
         co_return run.state_failed(view.error());
     }
-    Plan plan = plan_sync(source, targets, *view, ctx.options.plan);
+    Plan plan = plan_sync(source, targets, *view, ctx.options.plan, ctx.mapping);
     auto it = std::find_if(plan.folders.begin(), plan.folders.end(),
                            [&](const FolderPlan& f) { return f.source == run.plan.source; });
     if (it == plan.folders.end()) {
@@ -366,11 +401,10 @@ awaitable<Step> replan(UnitRun& run) {
     if (!run.unit.keys.empty()) {
         // Other slices of this folder may have a batch in flight whose rows
         // are still pending; only they may confirm those.
-        std::erase_if(it->confirmations, [&](const Confirmation& c) {
-            return run.unit.keys.count(c.source_key) == 0;
-        });
+        std::erase_if(it->confirmations,
+                      [&](const TargetMatch& c) { return run.unit.keys.count(c.source_key) == 0; });
     }
-    const std::uint32_t uidvalidity = target->listing.status.uidvalidity;
+    const std::uint32_t uidvalidity = target->status.uidvalidity;
     if (it->rematch) {
         if (auto r = ctx.bridge->begin_folder(*it, uidvalidity); !r) {
             co_return run.state_failed(r.error());
@@ -379,33 +413,21 @@ awaitable<Step> replan(UnitRun& run) {
     if (auto r = ctx.bridge->record_confirmations(run.folder_id(), *it, uidvalidity); !r) {
         co_return run.state_failed(r.error());
     }
-    for (const Confirmation& c : it->confirmations) {
+    for (const TargetMatch& c : it->confirmations) {
         // Sent by this run, confirmed only now (its tagged OK was lost).
         if (ctx.attempted.count({run.unit.folder, c.source_key}) != 0) {
             ctx.report->record_copied(run.folder(), c.size);
             ctx.message_done(run.folder(), c.size);
         }
     }
-    if (!run.unit.primary) {
-        it->flag_updates.clear();
-        it->flag_records.clear();
-        it->target_deletions.clear();
-        it->source_deletions.clear();
-        it->forget.clear();
-    }
-    if (!it->delete_source_after_copy || !run.unit.primary) {
-        it->confirmations.clear();
-    }
-    run.plan = std::move(*it);
+    run.plan = work_of(*it, run.unit);
     co_return Step::done;
 }
 
 awaitable<void> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
-    UnitRun run{ctx, index, unit, ctx.plan.folders[unit.folder], {}, {}, batch_messages, {}};
-    // The initial plan's confirmations were recorded before the workers began.
-    if (!unit.primary || !run.plan.delete_source_after_copy) {
-        run.plan.confirmations.clear();
-    }
+    // The first plan's confirmations were recorded before the workers began.
+    UnitRun run{ctx, index, unit,           work_of(ctx.plan.folders[unit.folder], unit),
+                {},  {},    batch_messages, {}};
     for (;;) {
         if (ctx.stopping()) {
             co_return;

@@ -1,5 +1,5 @@
 #pragma once
-// The narrow interface through which the sync executor reaches mailboxes
+// The narrow interface through which the migration engine reaches mailboxes
 // (STYLE §1): list folders, list messages, fetch bodies as a stream, append
 // from a stream, set flags, delete. The IMAP and POP3 engines each provide an
 // adapter (imap_source.hpp, pop3_source.hpp, imap_target.hpp) translating
@@ -62,20 +62,20 @@ struct PreparedMeta {
 class SourceMailbox {
   public:
     virtual ~SourceMailbox() = default;
-    virtual SourceProtocol protocol() const = 0;
+    virtual SourceTraits traits() const = 0;
     // Every folder (IMAP LIST; POP3: one "INBOX").
-    virtual boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() = 0;
+    virtual boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() = 0;
     // Opens `folder` (read-only unless `writable`) and, when `list`, lists
     // its messages. The folder stays open for the calls below. `known` (may
     // be null) is what the state remembers of the folder: an adapter may
     // take unchanged messages from it instead of listing them (IMAP with
     // CONDSTORE); the listing is the same either way.
     virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
-        Folder folder, bool writable, bool list, const FolderState* known) = 0;
+        MailboxFolder folder, bool writable, bool list, const FolderState* known) = 0;
     // The folder's STATUS without opening it (RFC 3501 §6.3.10): whether it
     // changed since a run settled it. POP3: std::nullopt (it cannot tell).
     virtual boost::asio::awaitable<MailboxResult<std::optional<FolderStatus>>> folder_status(
-        Folder folder) = 0;
+        MailboxFolder folder) = 0;
     // Makes the bodies of `items` ready and returns their exact metadata,
     // one per item; std::nullopt for an item that could not be read (gone).
     // IMAP: nothing to do, the listing is exact. POP3: RETR into a spool.
@@ -121,18 +121,14 @@ class TargetMailbox {
   public:
     virtual ~TargetMailbox() = default;
     // Every folder, and the hierarchy separator.
-    virtual boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() = 0;
+    virtual boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() = 0;
     virtual char separator() const = 0;
     // SELECT (EXAMINE when read_only) and list the messages (when `list`).
-    // keywords_allowed: PERMANENTFLAGS holds `\*`.
-    struct Opened {
-        TargetFolderListing listing;
-        bool keywords_allowed = true;
-    };
-    virtual boost::asio::awaitable<MailboxResult<Opened>> open_folder(Folder folder, bool read_only,
-                                                                      bool list) = 0;
+    virtual boost::asio::awaitable<MailboxResult<TargetFolderListing>> open_folder(
+        MailboxFolder folder, bool read_only, bool list) = 0;
     // The folder's STATUS without opening it (RFC 3501 §6.3.10).
-    virtual boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(Folder folder) = 0;
+    virtual boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(
+        MailboxFolder folder) = 0;
     // CREATE; true when this created the folder, false when it existed
     // already (RFC 5530 ALREADYEXISTS, e.g. made meanwhile by someone else).
     virtual boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) = 0;

@@ -79,6 +79,9 @@ struct MigrationResult {
     Outcome outcome = Outcome::ok;
     std::string message;           // for anything but ok: what happened and what to do
     std::optional<Report> report;  // present once planning succeeded
+    // The run's record in the state (a real run that got that far); the
+    // caller adds the exit status it gives for `outcome`.
+    std::optional<state::RunId> run;
 };
 
 // Runs one migration. `state` must be open (its lock held) for the whole run.

@@ -1,7 +1,7 @@
 #pragma once
 // Plain input types of the sync planner: what the adapters list on each side,
 // what the state store remembers, and what the user asked for. No protocol or
-// SQLite types appear here; the executor translates both ways.
+// SQLite types appear here; the engine translates both ways.
 //
 // Folder names are UTF-8 (modified UTF-7 already decoded) with '/' between
 // hierarchy levels, whatever separator the server uses; the adapters translate
@@ -18,8 +18,9 @@
 
 namespace mailferry::sync {
 
-// One mailbox as LIST shows it.
-struct Folder {
+// One folder of either side as the engine sees it: a mailbox as LIST shows
+// it (POP3: the one "INBOX"), its name translated as described above.
+struct MailboxFolder {
     std::string name;         // UTF-8, '/' separated, "INBOX" for the inbox
     std::string special_use;  // RFC 6154 attribute ("\\Sent"), "" when none
     bool selectable = true;   // false for \Noselect / \NonExistent
@@ -35,7 +36,7 @@ struct FolderStatus {
 
 // One source message as listed (IMAP FETCH of UID, RFC822.SIZE, INTERNALDATE,
 // FLAGS, Message-ID; POP3 UIDL + LIST, optionally TOP for headers).
-struct MessageMeta {
+struct SourceMessage {
     std::uint32_t uid = 0;           // IMAP UID; 0 for POP3
     std::string source_key;          // IMAP: decimal UID; POP3: UIDL or "sha256:<hex>"
     std::uint64_t size = 0;          // octets as the source serves the message
@@ -57,26 +58,47 @@ struct TargetMessage {
 };
 
 struct SourceFolderListing {
-    Folder folder;
+    MailboxFolder folder;
     FolderStatus status;
-    std::vector<MessageMeta> messages;  // for a \Noselect folder: empty
+    std::vector<SourceMessage> messages;  // for a \Noselect folder: empty
     // Not opened nor listed: its STATUS (`status`) and its target's are as
     // a run that settled it left them, so nothing there changed.
     bool unchanged = false;
 };
 
 struct TargetFolderListing {
-    Folder folder;
+    MailboxFolder folder;
     FolderStatus status;
     std::vector<TargetMessage> messages;
+    // PERMANENTFLAGS holds `\*`: keywords can be stored here (RFC 3501
+    // §7.1). EXAMINE reports no PERMANENTFLAGS, so a read-only listing says
+    // true.
+    bool keywords_allowed = true;
 };
 
-enum class SourceProtocol { imap, pop3 };
+// What kind of source the engine reads, as isync's driver flags say it: the
+// engine and the planner branch on these, never on the protocol. The
+// defaults are an IMAP source's.
+struct SourceTraits {
+    // One maildrop without folders (POP3), listed as "INBOX": it goes to
+    // PlanOptions::pop3_folder; --include/--exclude and --sync-deletions do
+    // not apply to it.
+    bool single_folder = false;
+    // A folder's STATUS (UIDNEXT, HIGHESTMODSEQ) says whether it changed, so
+    // a folder left complete is settled and a later run may skip it.
+    bool reports_changes = true;
+    // Several connections may work on one folder at once. A POP3 maildrop
+    // is locked by its one session (RFC 1939 §8).
+    bool concurrent_sessions = true;
+    // Deletions take effect only when the session ends well (POP3 QUIT,
+    // RFC 1939 §6): the engine commits the session before logging out.
+    bool deletes_on_commit = false;
+};
 
-// Everything read from the source. A POP3 source has exactly one folder, whose
-// name is "INBOX".
+// Everything read from the source. A single-folder source has exactly one
+// folder, whose name is "INBOX".
 struct SourceListing {
-    SourceProtocol protocol = SourceProtocol::imap;
+    SourceTraits traits;
     std::vector<SourceFolderListing> folders;
 };
 
@@ -87,9 +109,11 @@ struct TargetListing {
     std::vector<TargetFolderListing> folders;
 };
 
-// ---- stored state, as the executor reads it from the state store ----
+// ---- stored state, as the engine reads it from the state store ----
 
-enum class MessageStatus {
+// Where the copy of one source message stands, as the planner needs to know
+// it (the state's rows in these statuses; state::MessageStatus has more).
+enum class CopyStatus {
     pending,  // intent recorded before APPEND; the outcome is unknown
     copied,   // the target confirmed the APPEND
     // Copied, then deleted from the source by --delete-source (recorded
@@ -108,7 +132,7 @@ struct MessageState {
     std::int64_t internal_date = 0;
     std::vector<std::string> source_flags;  // flags last synced, as seen on the source
     std::vector<std::string> target_flags;  // flags last synced, as set on the target
-    MessageStatus status = MessageStatus::pending;
+    CopyStatus status = CopyStatus::pending;
 };
 
 // What a run that settled a source folder saw: every message it listed was
@@ -159,9 +183,6 @@ struct PlanOptions {
     bool sync_deletions = false;
     bool delete_source = false;
     std::string pop3_folder = "INBOX";  // POP3 source: target folder
-    // Target folders (by target name) whose PERMANENTFLAGS lack `\*`: keywords
-    // cannot be stored there (RFC 3501 §7.1). A missing entry means allowed.
-    std::map<std::string, bool> keywords_allowed;
 };
 
 }  // namespace mailferry::sync

@@ -1,7 +1,7 @@
 #pragma once
 // The plan: everything a run would do, computed without touching either side.
 // It is the dry-run report (report.hpp fills the report from it) and the
-// executor's work list.
+// engine's work list.
 //
 // Per folder the source's messages are partitioned: every listed source
 // message is counted exactly once, as to_copy, already_there or filtered, so
@@ -31,14 +31,14 @@ struct CopyItem {
     bool retry = false;  // a pending intent whose message was not found on the target
 };
 
-enum class ConfirmReason {
+enum class MatchReason {
     pending_found,  // an interrupted APPEND did arrive
     matched,        // first run: the message was already on the target
     rematched,      // UIDVALIDITY changed (or the target folder changed): found again
 };
 
-// A source message found on the target; the executor records it as copied.
-struct Confirmation {
+// A source message found on the target; the engine records it as copied.
+struct TargetMatch {
     std::uint32_t source_uid = 0;
     std::string source_key;
     std::uint32_t target_uid = 0;
@@ -47,7 +47,7 @@ struct Confirmation {
     std::int64_t internal_date = 0;
     std::vector<std::string> source_flags;  // syncable source flags now
     std::vector<std::string> target_flags;  // target flags after this plan's flag updates
-    ConfirmReason reason = ConfirmReason::matched;
+    MatchReason reason = MatchReason::matched;
 };
 
 enum class FilterReason {
@@ -112,7 +112,7 @@ struct FolderPlan {
     std::size_t source_messages = 0;
     std::size_t already_there = 0;  // recorded earlier + confirmations
     std::vector<CopyItem> copies;
-    std::vector<Confirmation> confirmations;
+    std::vector<TargetMatch> confirmations;
     std::vector<FilteredItem> filtered;
     std::vector<FlagUpdateGroup> flag_updates;
     std::vector<FlagRecord> flag_records;

@@ -48,7 +48,7 @@ std::string stale_reason(const Work& w, const FolderState& st) {
     return {};
 }
 
-std::optional<FilterReason> filter_reason(const MessageMeta& m, const PlanOptions& options) {
+std::optional<FilterReason> filter_reason(const SourceMessage& m, const PlanOptions& options) {
     if (m.deleted) {
         return FilterReason::deleted;
     }
@@ -68,12 +68,12 @@ void resolve_state(Work& w, TargetPool& pool) {
         return;
     }
     for (const MessageState& row : w.state->messages) {
-        if (row.status != MessageStatus::pending && row.target_uid && pool.claim(*row.target_uid)) {
+        if (row.status != CopyStatus::pending && row.target_uid && pool.claim(*row.target_uid)) {
             w.copied_uid[row.source_key] = *row.target_uid;
         }
     }
     for (const MessageState& row : w.state->messages) {
-        if (row.status == MessageStatus::pending || row.target_uid) {
+        if (row.status == CopyStatus::pending || row.target_uid) {
             continue;
         }
         // Copied without APPENDUID: find it by content for flag updates and deletions.
@@ -88,7 +88,7 @@ void resolve_pending(Work& w, TargetPool& pool) {
         return;
     }
     for (const MessageState& row : w.state->messages) {
-        if (row.status != MessageStatus::pending) {
+        if (row.status != CopyStatus::pending) {
             continue;
         }
         std::optional<std::uint32_t> uid;
@@ -240,8 +240,8 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
     fp.source_messages = w.source->messages.size();
     fp.delete_source_after_copy = options.delete_source;
 
-    auto allowed = options.keywords_allowed.find(w.pair.target);
-    FlagPlanner flags(fp, allowed == options.keywords_allowed.end() || allowed->second);
+    // A folder still to be created is listed nowhere: keywords are assumed allowed.
+    FlagPlanner flags(fp, w.target == nullptr || w.target->keywords_allowed);
 
     std::map<std::string, const MessageState*> rows;
     if (w.state != nullptr) {
@@ -251,18 +251,18 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
     }
     // A folder the state knows no message of is matched as on a first run.
     const bool match_by_content = w.state == nullptr || w.state->messages.empty();
-    const ConfirmReason match_reason =
-        fp.rematch ? ConfirmReason::rematched : ConfirmReason::matched;
+    const MatchReason match_reason = fp.rematch ? MatchReason::rematched : MatchReason::matched;
 
-    std::vector<const MessageMeta*> ordered;
-    for (const MessageMeta& m : w.source->messages) {
+    std::vector<const SourceMessage*> ordered;
+    for (const SourceMessage& m : w.source->messages) {
         ordered.push_back(&m);
     }
-    std::stable_sort(ordered.begin(), ordered.end(),
-                     [](const MessageMeta* a, const MessageMeta* b) { return a->uid < b->uid; });
+    std::stable_sort(
+        ordered.begin(), ordered.end(),
+        [](const SourceMessage* a, const SourceMessage* b) { return a->uid < b->uid; });
 
-    auto confirm = [&](const MessageMeta& m, std::uint32_t target_uid,
-                       const std::vector<std::string>& now, ConfirmReason reason) {
+    auto confirm = [&](const SourceMessage& m, std::uint32_t target_uid,
+                       const std::vector<std::string>& now, MatchReason reason) {
         const TargetMessage& t = *pool.find(target_uid);
         std::vector<std::string> target_after = flags.found(m.source_key, now, t);
         fp.confirmations.push_back({m.uid, m.source_key, target_uid, m.message_id, m.size,
@@ -270,12 +270,12 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
         ++fp.already_there;
     };
 
-    for (const MessageMeta* mp : ordered) {
-        const MessageMeta& m = *mp;
+    for (const SourceMessage* mp : ordered) {
+        const SourceMessage& m = *mp;
         const std::vector<std::string> now = syncable_flags(m.flags);
         auto row_it = rows.find(m.source_key);
         const MessageState* row = row_it == rows.end() ? nullptr : row_it->second;
-        if (row != nullptr && row->status == MessageStatus::deleted_on_source) {
+        if (row != nullptr && row->status == CopyStatus::deleted_on_source) {
             // Its deletion from the source did not complete: send it again.
             ++fp.already_there;
             if (options.delete_source) {
@@ -283,7 +283,7 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
             }
             continue;
         }
-        if (row != nullptr && row->status == MessageStatus::copied) {
+        if (row != nullptr && row->status == CopyStatus::copied) {
             // SPEC "What a migration does": a \Deleted message counts as
             // filtered, also when it was copied before it got the flag. Only
             // the count differs: the target copy stays (flagged or not, it is
@@ -306,7 +306,7 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
         if (row != nullptr) {
             auto found = w.pending_found.find(m.source_key);
             if (found != w.pending_found.end()) {
-                confirm(m, found->second, now, ConfirmReason::pending_found);
+                confirm(m, found->second, now, MatchReason::pending_found);
                 continue;
             }
         }
@@ -327,23 +327,21 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
 
     if (w.state != nullptr) {
         std::set<std::string> present;
-        for (const MessageMeta& m : w.source->messages) {
+        for (const SourceMessage& m : w.source->messages) {
             present.insert(m.source_key);
         }
-        const bool mirror_deletions = options.sync_deletions && !options.delete_source &&
-                                      source.protocol == SourceProtocol::imap;
+        const bool mirror_deletions =
+            options.sync_deletions && !options.delete_source && !source.traits.single_folder;
         for (const MessageState& row : w.state->messages) {
             // Moved off the source by --delete-source: the target copy stays,
             // whatever --sync-deletions says.
-            if (present.count(row.source_key) != 0 ||
-                row.status == MessageStatus::deleted_on_source) {
+            if (present.count(row.source_key) != 0 || row.status == CopyStatus::deleted_on_source) {
                 continue;
             }
             auto uid = w.copied_uid.find(row.source_key);
-            if (row.status == MessageStatus::copied && mirror_deletions &&
-                uid != w.copied_uid.end()) {
+            if (row.status == CopyStatus::copied && mirror_deletions && uid != w.copied_uid.end()) {
                 fp.target_deletions.push_back({row.source_key, uid->second});
-            } else if (row.status == MessageStatus::pending || mirror_deletions) {
+            } else if (row.status == CopyStatus::pending || mirror_deletions) {
                 fp.forget.push_back(row.source_key);
             }
         }
@@ -368,31 +366,34 @@ std::string settled_plan_key(const PlanOptions& o) {
 
 Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
                const PlanOptions& options) {
-    Plan plan;
-    std::vector<Folder> target_folders;
-    std::map<std::string, const TargetFolderListing*> target_by_name;
+    std::vector<MailboxFolder> source_folders;
+    for (const SourceFolderListing& s : source.folders) {
+        source_folders.push_back(s.folder);
+    }
+    std::vector<MailboxFolder> target_folders;
     for (const TargetFolderListing& t : target.folders) {
         target_folders.push_back(t.folder);
+    }
+    return plan_sync(source, target, state, options,
+                     map_account_folders(source.traits, source_folders, target_folders,
+                                         target.separator, options));
+}
+
+Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
+               const PlanOptions& options, const FolderMappingResult& mapping) {
+    Plan plan;
+    std::map<std::string, const TargetFolderListing*> target_by_name;
+    for (const TargetFolderListing& t : target.folders) {
         target_by_name[normalize_name(t.folder.name)] = &t;
     }
     std::map<std::string, const SourceFolderListing*> source_by_name;
-    std::vector<Folder> source_folders;
     for (const SourceFolderListing& s : source.folders) {
-        source_folders.push_back(s.folder);
         source_by_name.emplace(normalize_name(s.folder.name), &s);
     }
-
-    FolderMappingResult mapping;
-    if (source.protocol == SourceProtocol::pop3) {
-        mapping = map_pop3_folder(target_folders, target.separator, options);
-        if (options.sync_deletions) {
-            plan.notes.push_back("--sync-deletions applies to IMAP sources only; ignored");
-        }
-    } else {
-        mapping = map_folders(source_folders, target_folders, target.separator, options);
+    if (source.traits.single_folder && options.sync_deletions) {
+        plan.notes.push_back("--sync-deletions applies to IMAP sources only; ignored");
     }
-    if (options.sync_deletions && options.delete_source &&
-        source.protocol == SourceProtocol::imap) {
+    if (options.sync_deletions && options.delete_source && !source.traits.single_folder) {
         plan.notes.push_back(
             "--sync-deletions is ignored with --delete-source: messages moved off the source "
             "must stay on the target");
@@ -409,10 +410,10 @@ Plan plan_sync(const SourceListing& source, const TargetListing& target, const S
     std::vector<Work> work;
     for (const FolderPair& pair : mapping.pairs) {
         const SourceFolderListing* src = nullptr;
-        if (source.protocol == SourceProtocol::pop3) {
+        if (source.traits.single_folder) {
             src = source.folders.empty() ? nullptr : &source.folders.front();
-        } else {
-            src = source_by_name.at(pair.source);
+        } else if (auto listed = source_by_name.find(pair.source); listed != source_by_name.end()) {
+            src = listed->second;
         }
         if (src == nullptr) {
             continue;

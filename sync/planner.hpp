@@ -8,7 +8,7 @@
 //     or the folder now maps to another target folder, the pair is marked
 //     `rematch`: its stored rows are ignored, every source message is matched
 //     by content against the target (message_matching.hpp) and only the
-//     unmatched ones are copied. The executor replaces the folder's rows with
+//     unmatched ones are copied. The engine replaces the folder's rows with
 //     the plan's confirmations and the copies it makes.
 //   * First run (no stored folder): same content matching, reason `matched`.
 //   * Re-run: a source message with a `copied` row is already there. One with
@@ -45,11 +45,17 @@
 //     the state's SettledPass and an unchanged target) has nothing to do: it
 //     is counted as that run left it.
 
+#include "sync/folder_mapping.hpp"
 #include "sync/model.hpp"
 #include "sync/plan.hpp"
 
 namespace mailferry::sync {
 
+// Plans the folder pairs of `mapping` (map_account_folders() of the run's
+// listings) whose source folder `source` lists.
+Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
+               const PlanOptions& options, const FolderMappingResult& mapping);
+// The same with the mapping of these listings.
 Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
                const PlanOptions& options);
 

@@ -1,6 +1,6 @@
 #pragma once
 // The run report of SPEC.md ("The report"): filled from a plan, then updated
-// by the executor as messages are copied or fail and folders are created.
+// by the engine as messages are copied or fail and folders are created.
 // With a dry run nothing updates it, so every `copied` figure stays 0 while
 // `to_copy`, `bytes.to_copy`, `flag_updates`, `deletions`, `created` and
 // `folders_created` say what a real run would do. A real run's report says

@@ -8,14 +8,14 @@ namespace {
 using state::Result;
 using Done = Result<void>;
 
-std::optional<MessageStatus> to_model(state::MessageStatus s) {
+std::optional<CopyStatus> to_model(state::MessageStatus s) {
     switch (s) {
         case state::MessageStatus::pending:
-            return MessageStatus::pending;
+            return CopyStatus::pending;
         case state::MessageStatus::copied:
-            return MessageStatus::copied;
+            return CopyStatus::copied;
         case state::MessageStatus::deleted_on_source:
-            return MessageStatus::deleted_on_source;
+            return CopyStatus::deleted_on_source;
         case state::MessageStatus::deleted_on_target:
         case state::MessageStatus::stale:
             break;
@@ -180,7 +180,7 @@ Result<void> StateBridge::record_confirmations(state::FolderId folder, const Fol
         return Done{};
     }
     std::vector<state::PendingMessage> pending;
-    for (const Confirmation& c : plan.confirmations) {
+    for (const TargetMatch& c : plan.confirmations) {
         state::PendingMessage p;
         p.source_key = c.source_key;
         if (c.source_uid != 0) {

@@ -1,11 +1,11 @@
 #pragma once
-// Between the state store (plain rows) and the sync executor (plans): reads
+// Between the state store (plain rows) and the migration engine (plans): reads
 // the StateView the planner needs and writes back what the run did, each
 // write one store transaction, always after the server confirmed (STYLE §6).
 //
 // A dry run opens the bridge read-only: find_pair() instead of
 // ensure_pair(), and every writing call is refused by the caller (the
-// executor never calls them), so not even a run row is written.
+// engine never calls them), so not even a run row is written.
 //
 // Folders: the view holds pending, copied and deleted_on_source rows. A
 // folder with none of those (after a UIDVALIDITY change was applied and the

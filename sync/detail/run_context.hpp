@@ -3,6 +3,7 @@
 // the listings it came from, the state bridge, the report and the stop
 // signals. Used on the io_context thread only.
 
+#include "sync/folder_mapping.hpp"
 #include "sync/mailbox.hpp"
 #include "sync/migration.hpp"
 #include "sync/plan.hpp"
@@ -10,7 +11,6 @@
 #include "sync/state_bridge.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_state.hpp>
 
 #include <deque>
@@ -51,8 +51,8 @@ struct RunContext {
     Plan plan;
     SourceListing source_listing;  // as listed at the start, for re-planning
     TargetListing target_listing;
+    FolderMappingResult mapping;  // of the listings above, for every plan of the run
     std::map<std::size_t, state::FolderId> folder_ids;  // by plan folder index
-    std::map<std::size_t, std::uint32_t> target_uidvalidity;
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed
     std::deque<WorkUnit> queue;
@@ -86,12 +86,5 @@ struct RunContext {
         }
     }
 };
-
-// Runs queued units on pair `index` until the queue is empty or the run stops.
-boost::asio::awaitable<void> run_worker(RunContext& ctx, std::size_t index);
-
-// Connects pair `index` (anew); false when that fails, and then, when
-// `required`, the run stops (interrupted).
-boost::asio::awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required);
 
 }  // namespace mailferry::sync::detail

@@ -6,7 +6,7 @@
 #include "tests/sync/migration_fixture.hpp"
 
 #include "clients/imap/client.hpp"
-#include "sync/inbox_watch.hpp"
+#include "sync/adapters/inbox_watch.hpp"
 #include "tests/support/coroutine_test.hpp"
 
 #include <spdlog/sinks/base_sink.h>

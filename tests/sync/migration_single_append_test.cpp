@@ -3,9 +3,9 @@
 // of a batch must leave the others confirmed with their UIDs, and the
 // refused one retried, so the target ends equal to the source with nothing
 // twice.
+#include "sync/adapters/imap_source.hpp"
+#include "sync/adapters/imap_target.hpp"
 #include "sync/copy_pipeline.hpp"
-#include "sync/imap_source.hpp"
-#include "sync/imap_target.hpp"
 #include "tests/sync/migration_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -91,7 +91,7 @@ TEST(MigrationSingleAppend, BatchConfirmsEveryMessageThatLandedAroundARefusal) {
         sync::ImapSource from(std::move(*source_client));
         sync::ImapTarget to(std::move(*target_client));
         // Named arguments: GCC 12 mishandles temporaries in co_await expressions.
-        const sync::Folder inbox{"INBOX", "", true};
+        const sync::MailboxFolder inbox{"INBOX", "", true};
         auto listing = co_await from.open_folder(inbox, false, true, nullptr);
         if (!listing) {
             ADD_FAILURE() << listing.error().message;
@@ -99,7 +99,7 @@ TEST(MigrationSingleAppend, BatchConfirmsEveryMessageThatLandedAroundARefusal) {
         }
         std::vector<sync::CopyItem> items;
         std::vector<sync::PreparedMeta> metas;
-        for (const sync::MessageMeta& m : listing->messages) {
+        for (const sync::SourceMessage& m : listing->messages) {
             items.push_back({m.uid, m.source_key, m.size, m.internal_date, m.message_id, m.flags,
                              m.flags, false});
             metas.push_back({m.size, m.internal_date, m.message_id});

@@ -62,7 +62,10 @@ TEST(Migration, FirstRunCopiesEveryFolderExactlyAndASecondRunChangesNothing) {
     auto runs = state.store().runs(state.store().pairs()->front().id);
     ASSERT_TRUE(runs);
     ASSERT_EQ(runs->size(), 2U);
-    EXPECT_EQ(runs->front().exit_code, 0);
+    EXPECT_EQ(runs->front().id, second.run);
+    EXPECT_EQ(runs->front().outcome, "ok");
+    EXPECT_TRUE(runs->front().finished);
+    EXPECT_EQ(runs->back().id, first.run);
     EXPECT_EQ(runs->back().totals.messages_copied, 10U);
 }
 

@@ -2,7 +2,7 @@
 // it shows, keyed by UIDL (or, without UIDL, by content), the Message-ID and
 // Date the planner matches by, the exact bytes it hands on from its spool
 // (files included), and deletions that happen only when it commits.
-#include "sync/pop3_source.hpp"
+#include "sync/adapters/pop3_source.hpp"
 
 #include "tests/support/coroutine_test.hpp"
 #include "tests/sync/migration_fixture.hpp"
@@ -56,13 +56,13 @@ asio::awaitable<std::unique_ptr<sync::Pop3Source>> open_source(Account& account)
 
 asio::awaitable<sync::MailboxResult<sync::SourceFolderListing>> list_inbox(
     sync::Pop3Source& source, const sync::FolderState* known = nullptr) {
-    const sync::Folder inbox{"INBOX", "", true};
+    const sync::MailboxFolder inbox{"INBOX", "", true};
     co_return co_await source.open_folder(inbox, false, true, known);
 }
 
 std::vector<sync::CopyItem> items_of(const sync::SourceFolderListing& listing) {
     std::vector<sync::CopyItem> items;
-    for (const sync::MessageMeta& m : listing.messages) {
+    for (const sync::SourceMessage& m : listing.messages) {
         sync::CopyItem item;
         item.source_key = m.source_key;
         item.size = m.size;
@@ -114,7 +114,7 @@ TEST(Pop3Source, ListsOneInboxKeyedByUidlWithWhatMatchingNeeds) {
         CO_REQUIRE(listing, listing.error().message);
         CO_REQUIRE(listing->messages.size() == 3U, listing->messages.size());
         EXPECT_EQ(listing->status.messages, 3U);
-        const std::vector<sync::MessageMeta>& m = listing->messages;
+        const std::vector<sync::SourceMessage>& m = listing->messages;
         EXPECT_EQ(m[0].message_id, "<m1@example.org>");
         EXPECT_EQ(m[0].internal_date, date_header + 1);
         EXPECT_EQ(m[0].size, make_body(1).size());
@@ -123,7 +123,7 @@ TEST(Pop3Source, ListsOneInboxKeyedByUidlWithWhatMatchingNeeds) {
         EXPECT_EQ(m[1].size, undated.size());
         EXPECT_EQ(m[2].message_id, "<m3@example.org>");
         std::set<std::string> keys;
-        for (const sync::MessageMeta& meta : m) {
+        for (const sync::SourceMessage& meta : m) {
             EXPECT_EQ(meta.uid, 0U);
             EXPECT_TRUE(meta.flags.empty());
             EXPECT_FALSE(meta.source_key.empty());
@@ -143,7 +143,7 @@ TEST(Pop3Source, ListsOneInboxKeyedByUidlWithWhatMatchingNeeds) {
         auto listing = co_await list_inbox(*source);
         CO_REQUIRE(listing, listing.error().message);
         std::vector<std::string> keys;
-        for (const sync::MessageMeta& meta : listing->messages) {
+        for (const sync::SourceMessage& meta : listing->messages) {
             keys.push_back(meta.source_key);
         }
         EXPECT_EQ(keys, first_keys);
@@ -165,7 +165,7 @@ TEST(Pop3Source, KnownMessagesAreListedWithoutReadingTheirHeaders) {
         known.source_name = "INBOX";
         sync::MessageState remembered;
         remembered.source_key = first->messages[0].source_key;
-        remembered.status = sync::MessageStatus::copied;
+        remembered.status = sync::CopyStatus::copied;
         known.messages.push_back(remembered);
 
         auto listing = co_await list_inbox(*source, &known);
@@ -274,7 +274,7 @@ TEST(Pop3Source, WithoutUidlMessagesAreKeyedByTheirContent) {
         CO_REQUIRE(listing && listing->messages.size() == 3U, "listing failed");
         const auto& m = listing->messages;
         const std::string prefix = "sha256:";
-        for (const sync::MessageMeta& meta : m) {
+        for (const sync::SourceMessage& meta : m) {
             EXPECT_EQ(meta.source_key.rfind(prefix, 0), 0U) << meta.source_key;
         }
         EXPECT_EQ(m[0].source_key.size(), prefix.size() + 64);

@@ -11,7 +11,7 @@ namespace {
 
 using Names = std::vector<std::string>;
 
-Folder f(std::string name, std::string special_use = {}, bool selectable = true) {
+MailboxFolder f(std::string name, std::string special_use = {}, bool selectable = true) {
     return {std::move(name), std::move(special_use), selectable};
 }
 
@@ -26,8 +26,8 @@ std::string pairs_of(const FolderMappingResult& r) {
 
 struct MappingCase {
     const char* name;
-    std::vector<Folder> source;
-    std::vector<Folder> target;
+    std::vector<MailboxFolder> source;
+    std::vector<MailboxFolder> target;
     char separator;
     PlanOptions options;
     std::string pairs;

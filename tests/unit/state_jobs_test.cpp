@@ -232,7 +232,8 @@ TEST_F(StateJobsTest, ReadOnlyStoreSeesWhatTheLockHolderCommitsAfterItOpened) {
     ASSERT_TRUE(pair);
     auto run = store().begin_run(pair->id, "daemon", false, 1700000000);
     ASSERT_TRUE(run);
-    ASSERT_TRUE(store().finish_run(*run, 1700000020, RunTotals{}, 0, "ok"));
+    ASSERT_TRUE(store().finish_run(*run, 1700000020, RunTotals{}, "ok"));
+    ASSERT_TRUE(store().record_exit_code(*run, 0));
     ASSERT_TRUE(
         store().record_job_run(run_of("alice", 1700000000, false, 3, 300), next_at(1700000300)));
 

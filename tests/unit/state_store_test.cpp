@@ -413,7 +413,11 @@ TEST_F(StateStoreTest, RunsAreListedLastFirstWithTotalsAndErrors) {
     std::vector<RunError> errors{{"INBOX", "4711", "NO [OVERQUOTA] quota exceeded"},
                                  {"INBOX", "4712", "NO [OVERQUOTA] quota exceeded"}};
     ASSERT_TRUE(store().add_run_errors(*first, errors));
-    ASSERT_TRUE(store().finish_run(*first, 1700000012, totals, 1, "2 messages failed"));
+    ASSERT_TRUE(store().finish_run(*first, 1700000012, totals, "2 messages failed"));
+    auto unrecorded = store().runs(pair_);
+    ASSERT_TRUE(unrecorded);
+    EXPECT_FALSE(unrecorded->front().exit_code);  // until the command records it
+    ASSERT_TRUE(store().record_exit_code(*first, 1));
     auto second = store().begin_run(pair_, "sync", true, 1700000012);
     ASSERT_TRUE(second);
 
@@ -434,7 +438,8 @@ TEST_F(StateStoreTest, RunsAreListedLastFirstWithTotalsAndErrors) {
     EXPECT_EQ(store().runs(pair_, 1)->size(), 1u);
     EXPECT_EQ(*store().run_errors(*first), errors);
     EXPECT_TRUE(store().run_errors(*second)->empty());
-    EXPECT_EQ(store().finish_run(RunId{99}, 0, {}, 0, "").error().code, error::not_found);
+    EXPECT_EQ(store().finish_run(RunId{99}, 0, {}, "").error().code, error::not_found);
+    EXPECT_EQ(store().record_exit_code(RunId{99}, 0).error().code, error::not_found);
 }
 
 TEST_F(StateStoreTest, SummaryShowsEachPairWithItsLastRunAndCounts) {
@@ -446,7 +451,8 @@ TEST_F(StateStoreTest, SummaryShowsEachPairWithItsLastRunAndCounts) {
     auto run = store().begin_run(pair_, "migrate", false, 1700000000);
     RunTotals totals;
     totals.messages_copied = 3;
-    ASSERT_TRUE(store().finish_run(*run, 1700000009, totals, 4, "interrupted"));
+    ASSERT_TRUE(store().finish_run(*run, 1700000009, totals, "interrupted"));
+    ASSERT_TRUE(store().record_exit_code(*run, 4));
     auto other = store().ensure_pair("pop3://shop@pop.example.net:110", target_id);
     ASSERT_TRUE(other);
 

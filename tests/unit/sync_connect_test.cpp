@@ -1,6 +1,6 @@
 // sync/connect: the client options every command builds, here the TLS
 // context they share.
-#include "sync/connect.hpp"
+#include "sync/adapters/connect.hpp"
 
 #include <gtest/gtest.h>
 

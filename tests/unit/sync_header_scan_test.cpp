@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "sync/header_scan.hpp"
+#include "sync/adapters/header_scan.hpp"
 
 namespace mailferry::sync {
 namespace {

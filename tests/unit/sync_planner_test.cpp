@@ -17,9 +17,9 @@ using Flags = std::vector<std::string>;
 
 constexpr std::int64_t day = 1'700'000'000;  // 2023-11-14T22:13:20Z
 
-MessageMeta src(std::uint32_t uid, std::string mid, std::uint64_t size, std::int64_t date,
-                Flags flags = {}, bool deleted = false) {
-    MessageMeta m;
+SourceMessage src(std::uint32_t uid, std::string mid, std::uint64_t size, std::int64_t date,
+                  Flags flags = {}, bool deleted = false) {
+    SourceMessage m;
     m.uid = uid;
     m.source_key = std::to_string(uid);
     m.message_id = std::move(mid);
@@ -35,7 +35,7 @@ TargetMessage tgt(std::uint32_t uid, std::string mid, std::uint64_t size, std::i
     return {uid, size, date, std::move(mid), std::move(flags)};
 }
 
-MessageState row(MessageStatus status, std::uint32_t uid, std::optional<std::uint32_t> target_uid,
+MessageState row(CopyStatus status, std::uint32_t uid, std::optional<std::uint32_t> target_uid,
                  std::string mid, std::uint64_t size, std::int64_t date, Flags flags = {}) {
     MessageState s;
     s.source_key = std::to_string(uid);
@@ -52,19 +52,18 @@ MessageState row(MessageStatus status, std::uint32_t uid, std::optional<std::uin
 
 MessageState copied(std::uint32_t uid, std::optional<std::uint32_t> target_uid, std::string mid,
                     std::uint64_t size, std::int64_t date, Flags flags = {}) {
-    return row(MessageStatus::copied, uid, target_uid, std::move(mid), size, date,
-               std::move(flags));
+    return row(CopyStatus::copied, uid, target_uid, std::move(mid), size, date, std::move(flags));
 }
 
 MessageState pending(std::uint32_t uid, std::optional<std::uint32_t> target_uid, std::string mid,
                      std::uint64_t size, std::int64_t date) {
-    return row(MessageStatus::pending, uid, target_uid, std::move(mid), size, date);
+    return row(CopyStatus::pending, uid, target_uid, std::move(mid), size, date);
 }
 
 // A row whose message an earlier run moved off the source (--delete-source).
 MessageState moved(std::uint32_t uid, std::optional<std::uint32_t> target_uid, std::string mid,
                    std::uint64_t size, std::int64_t date) {
-    return row(MessageStatus::deleted_on_source, uid, target_uid, std::move(mid), size, date);
+    return row(CopyStatus::deleted_on_source, uid, target_uid, std::move(mid), size, date);
 }
 
 // Renderings of one folder plan, compared as strings so a failure shows the
@@ -79,10 +78,10 @@ std::string copies_of(const FolderPlan& f) {
 
 std::string confirmations_of(const FolderPlan& f) {
     std::string out;
-    for (const Confirmation& c : f.confirmations) {
-        const char* tag = c.reason == ConfirmReason::matched     ? "m"
-                          : c.reason == ConfirmReason::rematched ? "r"
-                                                                 : "p";
+    for (const TargetMatch& c : f.confirmations) {
+        const char* tag = c.reason == MatchReason::matched     ? "m"
+                          : c.reason == MatchReason::rematched ? "r"
+                                                               : "p";
         out += (out.empty() ? "" : " ") + c.source_key + ">" + std::to_string(c.target_uid) + tag;
     }
     return out;
@@ -134,12 +133,13 @@ std::string deletions_of(const FolderPlan& f) {
 struct Scenario {
     const char* name{};
     // Before the run (one folder, INBOX on both sides).
-    std::vector<MessageMeta> source{};
+    std::vector<SourceMessage> source{};
     std::optional<std::vector<MessageState>> state{};  // nullopt: first run
     std::vector<TargetMessage> target{};
     PlanOptions options{};
     std::uint32_t source_uidvalidity = 1;  // listed now; the state recorded 1
     std::uint32_t target_uidvalidity = 7;  // listed now; the state recorded 7
+    bool target_keywords_allowed = true;   // the target's PERMANENTFLAGS hold `\*`
     // The plan expected.
     std::string copies{};
     std::string confirmations{};  // source key > target uid, m/r/p: matched/rematched/pending
@@ -237,7 +237,7 @@ const std::vector<Scenario> scenarios = {
      .source = {src(1, "<a@x>", 1, day, {"$Work", "\\Seen"}), src(2, "<b@x>", 1, day, {"$Work"})},
      .state = Rows{copied(1, 10, "<a@x>", 1, day)},
      .target = {tgt(10, "<a@x>", 1, day)},
-     .options = with([](PlanOptions& o) { o.keywords_allowed["INBOX"] = false; }),
+     .target_keywords_allowed = false,
      .copies = "2",
      .already_there = 1,
      .flags = "+\\Seen :10"},
@@ -393,7 +393,10 @@ Plan plan_inbox(const Scenario& s) {
     SourceListing source;
     source.folders.push_back({{"INBOX", "", true}, {s.source_uidvalidity, 100, 0, 0}, s.source});
     TargetListing target;
-    target.folders.push_back({{"INBOX", "", true}, {s.target_uidvalidity, 100, 0, 0}, s.target});
+    target.folders.push_back({{"INBOX", "", true},
+                              {s.target_uidvalidity, 100, 0, 0},
+                              s.target,
+                              s.target_keywords_allowed});
     StateView state;
     if (s.state) {
         state.folders.push_back({"INBOX", "INBOX", 1, 7, 100, 0, *s.state, std::nullopt});
@@ -492,7 +495,7 @@ TEST(SyncPlanner, SyncDeletionsForgetsRowsWhoseTargetCopyIsGone) {
     EXPECT_EQ(f.forget, (std::vector<std::string>{"2", "3"}));
 }
 
-Folder folder(std::string name, std::string special_use = {}) {
+MailboxFolder folder(std::string name, std::string special_use = {}) {
     return {std::move(name), std::move(special_use), true};
 }
 
@@ -596,8 +599,8 @@ TEST(SyncPlanner, FolderGoneFromTheSourceIsNotedAndLeftAlone) {
     EXPECT_NE(plan.notes.front().find("\"Gone\""), std::string::npos);
 }
 
-MessageMeta pop(std::string uidl, std::uint64_t size) {
-    MessageMeta m;
+SourceMessage pop(std::string uidl, std::uint64_t size) {
+    SourceMessage m;
     m.source_key = std::move(uidl);
     m.size = size;
     return m;
@@ -605,7 +608,7 @@ MessageMeta pop(std::string uidl, std::uint64_t size) {
 
 TEST(SyncPlanner, Pop3FirstRunIntoItsFolderWithDeleteSource) {
     SourceListing source;
-    source.protocol = SourceProtocol::pop3;
+    source.traits.single_folder = true;
     source.folders.push_back({folder("INBOX"), {}, {pop("zz", 10), pop("aa", 20), pop("mm", 30)}});
     TargetListing target;
     target.folders.push_back({folder("INBOX"), {9, 1, 0, 0}, {}});
@@ -629,7 +632,7 @@ TEST(SyncPlanner, Pop3FirstRunIntoItsFolderWithDeleteSource) {
 
 TEST(SyncPlanner, Pop3ReRunCopiesOnlyUnseenUidlsAndDeletesRecordedOnes) {
     SourceListing source;
-    source.protocol = SourceProtocol::pop3;
+    source.traits.single_folder = true;
     source.folders.push_back({folder("INBOX"), {}, {pop("aa", 20), pop("bb", 25)}});
     TargetListing target;
     target.folders.push_back({folder("INBOX"), {9, 2, 0, 1}, {tgt(1, "", 20, 0)}});
@@ -637,7 +640,7 @@ TEST(SyncPlanner, Pop3ReRunCopiesOnlyUnseenUidlsAndDeletesRecordedOnes) {
     aa.source_key = "aa";
     aa.target_uid = 1;
     aa.size = 20;
-    aa.status = MessageStatus::copied;
+    aa.status = CopyStatus::copied;
     StateView state;
     state.folders.push_back({"INBOX", "INBOX", std::nullopt, 9, 0, 0, {aa}, std::nullopt});
     PlanOptions options;

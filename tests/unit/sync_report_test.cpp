@@ -58,8 +58,8 @@ void expect_same_shape(const nlohmann::json& expected, const nlohmann::json& act
 
 using Flags = std::vector<std::string>;
 
-MessageMeta src(std::uint32_t uid, std::string mid, std::uint64_t size, Flags flags = {}) {
-    MessageMeta m;
+SourceMessage src(std::uint32_t uid, std::string mid, std::uint64_t size, Flags flags = {}) {
+    SourceMessage m;
     m.uid = uid;
     m.source_key = std::to_string(uid);
     m.message_id = std::move(mid);
@@ -75,7 +75,7 @@ Plan sample_plan() {
     SourceListing source;
     source.folders.push_back(
         {{"INBOX", "", true}, {1, 3, 0, 1}, {src(1, "<a@x>", 10, {"\\Seen"})}});
-    MessageMeta deleted = src(3, "<d@x>", 7);
+    SourceMessage deleted = src(3, "<d@x>", 7);
     deleted.deleted = true;
     source.folders.push_back({{"Archive/2023", "", true},
                               {2, 4, 0, 3},
@@ -88,7 +88,7 @@ Plan sample_plan() {
     a.source_key = "1";
     a.source_uid = 1;
     a.target_uid = 1;
-    a.status = MessageStatus::copied;
+    a.status = CopyStatus::copied;
     MessageState z = a;
     z.source_key = "2";
     z.source_uid = 2;

@@ -146,7 +146,7 @@ TEST_F(StateBridgeTest, PendingIntentIsShownToTheNextRunUntilConfirmed) {
     const FolderState pending = view_of(b);
     ASSERT_EQ(pending.messages.size(), 1U);
     const MessageState& m = pending.messages.front();
-    EXPECT_EQ(m.status, MessageStatus::pending);
+    EXPECT_EQ(m.status, CopyStatus::pending);
     EXPECT_EQ(m.source_key, "5");
     EXPECT_EQ(m.source_uid, 5U);
     EXPECT_EQ(m.message_id, "<5@old>");
@@ -161,7 +161,7 @@ TEST_F(StateBridgeTest, PendingIntentIsShownToTheNextRunUntilConfirmed) {
     ASSERT_TRUE(confirmed) << confirmed.error().message;
     const FolderState copied = view_of(b);
     ASSERT_EQ(copied.messages.size(), 1U);
-    EXPECT_EQ(copied.messages.front().status, MessageStatus::copied);
+    EXPECT_EQ(copied.messages.front().status, CopyStatus::copied);
     EXPECT_EQ(copied.messages.front().target_uid, std::optional<std::uint32_t>(42));
     EXPECT_EQ(copied.messages.front().target_flags, std::vector<std::string>{"\\Seen"});
     EXPECT_EQ(copied.source_uidnext, 6U) << "the high-water mark goes with the batch";
@@ -177,7 +177,7 @@ TEST_F(StateBridgeTest, ConfirmationWithoutAppendUidLeavesTheTargetUidUnknown) {
     ASSERT_TRUE(b.confirm(*folder, {{rows->front(), std::nullopt, {}}}, std::nullopt, 0));
     const FolderState f = view_of(b);
     ASSERT_EQ(f.messages.size(), 1U);
-    EXPECT_EQ(f.messages.front().status, MessageStatus::copied);
+    EXPECT_EQ(f.messages.front().status, CopyStatus::copied);
     EXPECT_FALSE(f.messages.front().target_uid);
     EXPECT_FALSE(f.target_uidvalidity);
 }
@@ -202,7 +202,7 @@ TEST_F(StateBridgeTest, Pop3MessagesAreKeyedByUidlWithoutAUid) {
 TEST_F(StateBridgeTest, PlannersConfirmationsAreRecordedAsCopied) {
     StateBridge b = bridge();
     FolderPlan plan = inbox_plan();
-    Confirmation found;
+    TargetMatch found;
     found.source_uid = 8;
     found.source_key = "8";
     found.target_uid = 77;
@@ -219,7 +219,7 @@ TEST_F(StateBridgeTest, PlannersConfirmationsAreRecordedAsCopied) {
     const FolderState f = view_of(b);
     ASSERT_EQ(f.messages.size(), 1U);
     const MessageState& m = f.messages.front();
-    EXPECT_EQ(m.status, MessageStatus::copied);
+    EXPECT_EQ(m.status, CopyStatus::copied);
     EXPECT_EQ(m.source_uid, 8U);
     EXPECT_EQ(m.target_uid, std::optional<std::uint32_t>(77));
     EXPECT_EQ(m.message_id, "<8@old.example.net>");
@@ -284,7 +284,7 @@ TEST_F(StateBridgeTest, MessagesMovedOffTheSourceStayInTheView) {
     ASSERT_EQ(f.messages.size(), 2U);
     for (const MessageState& m : f.messages) {
         EXPECT_EQ(m.status,
-                  m.source_key == "1" ? MessageStatus::deleted_on_source : MessageStatus::copied);
+                  m.source_key == "1" ? CopyStatus::deleted_on_source : CopyStatus::copied);
     }
 }
 

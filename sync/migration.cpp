@@ -8,9 +8,10 @@
 // io_context thread, so state writes never race.
 #include "sync/migration.hpp"
 
-#include "sync/connect.hpp"
+#include "sync/adapters/connect.hpp"
 #include "sync/detail/run_context.hpp"
 #include "sync/folder_mapping.hpp"
+#include "sync/folder_runner.hpp"
 #include "sync/planner.hpp"
 
 #include <spdlog/spdlog.h>
@@ -35,22 +36,6 @@ std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-int exit_code(Outcome o) {
-    switch (o) {
-        case Outcome::ok:
-            return 0;
-        case Outcome::partial:
-            return 1;
-        case Outcome::usage:
-            return 2;
-        case Outcome::connect_failed:
-            return 3;
-        case Outcome::interrupted:
-            return 4;
-    }
-    return 4;
 }
 
 MigrationResult failed(Outcome outcome, std::string message) {
@@ -78,13 +63,14 @@ ListingFailure listing_failed(std::string what, const MailboxError& e) {
 // the same target folder with the same UIDVALIDITY, nothing pending).
 // std::nullopt: list it. `target_status` gets the target folder's STATUS.
 awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
-    RunContext& ctx, const Folder& folder, const FolderState* known, const std::string& target_name,
-    const std::string& plan_key, std::map<std::string, FolderStatus>& target_status) {
+    RunContext& ctx, const MailboxFolder& folder, const FolderState* known,
+    const std::string& target_name, const std::string& plan_key,
+    std::map<std::string, FolderStatus>& target_status) {
     if (known == nullptr || !known->settled || known->settled->plan_key != plan_key ||
         !known->source_uidvalidity || !known->target_uidvalidity ||
         normalize_name(known->target_name) != target_name ||
         std::any_of(known->messages.begin(), known->messages.end(),
-                    [](const MessageState& m) { return m.status == MessageStatus::pending; })) {
+                    [](const MessageState& m) { return m.status == CopyStatus::pending; })) {
         co_return std::nullopt;
     }
     auto source = co_await ctx.pairs[0].source->folder_status(folder);
@@ -97,7 +83,7 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
         (*source)->highest_modseq != was.highest_modseq || (*source)->messages != was.messages) {
         co_return std::nullopt;
     }
-    Folder target_folder{target_name, "", true};
+    MailboxFolder target_folder{target_name, "", true};
     auto target = co_await ctx.pairs[0].target->folder_status(target_folder);
     if (!target) {
         if (target.error().kind == MailboxError::Kind::rejected) {
@@ -119,7 +105,8 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
 awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateView& known) {
     SourceMailbox& source = *ctx.pairs[0].source;
     TargetMailbox& target = *ctx.pairs[0].target;
-    ctx.source_listing.protocol = source.protocol();
+    const SourceTraits traits = source.traits();
+    ctx.source_listing.traits = traits;
     std::map<std::string, const FolderState*> known_folders;
     for (const FolderState& f : known.folders) {
         known_folders[f.source_name] = &f;
@@ -133,29 +120,26 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateV
         co_return listing_failed("listing the target's folders", target_folders.error());
     }
     ctx.target_listing.separator = target.separator();
-    const FolderMappingResult mapping =
-        source.protocol() == SourceProtocol::pop3
-            ? map_pop3_folder(*target_folders, target.separator(), ctx.options.plan)
-            : map_folders(*source_folders, *target_folders, target.separator(), ctx.options.plan);
+    ctx.mapping = map_account_folders(traits, *source_folders, *target_folders, target.separator(),
+                                      ctx.options.plan);
     std::map<std::string, std::string> target_of;  // source name -> target name
-    for (const FolderPair& p : mapping.pairs) {
+    for (const FolderPair& p : ctx.mapping.pairs) {
         target_of[p.source] = p.target;
     }
 
     const std::string plan_key = settled_plan_key(ctx.options.plan);
     std::map<std::string, FolderStatus> settled_targets;  // target name -> STATUS
     std::set<std::string> listed_sources;
-    for (const Folder& f : *source_folders) {
+    for (const MailboxFolder& f : *source_folders) {
         const std::string name = normalize_name(f.name);
-        if (source.protocol() == SourceProtocol::imap && !folder_selected(name, ctx.options.plan)) {
+        if (!traits.single_folder && !folder_selected(name, ctx.options.plan)) {
             ctx.source_listing.folders.push_back({f, {}, {}});
             continue;
         }
         auto remembered = known_folders.find(name);
         const FolderState* state = remembered == known_folders.end() ? nullptr : remembered->second;
         auto mapped = target_of.find(name);
-        if (source.protocol() == SourceProtocol::imap && f.selectable &&
-            mapped != target_of.end()) {
+        if (traits.reports_changes && f.selectable && mapped != target_of.end()) {
             auto settled =
                 co_await settled_status(ctx, f, state, mapped->second, plan_key, settled_targets);
             if (!settled) {
@@ -179,12 +163,12 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateV
 
     // A target folder is listed when a source folder going there was.
     std::set<std::string> wanted;
-    for (const FolderPair& p : mapping.pairs) {
-        if (source.protocol() == SourceProtocol::pop3 || listed_sources.count(p.source) != 0) {
+    for (const FolderPair& p : ctx.mapping.pairs) {
+        if (traits.single_folder || listed_sources.count(p.source) != 0) {
             wanted.insert(p.target);
         }
     }
-    for (const Folder& f : *target_folders) {
+    for (const MailboxFolder& f : *target_folders) {
         const std::string name = normalize_name(f.name);
         if (!f.selectable || wanted.count(name) == 0) {
             // Not listed; one a settled source folder goes to has its STATUS.
@@ -194,16 +178,11 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateV
             ctx.target_listing.folders.push_back({f, status, {}});
             continue;
         }
-        // EXAMINE reports no PERMANENTFLAGS (RFC 3501 §6.3.2: nothing can be
-        // stored), so a dry run assumes keywords are allowed.
         auto opened = co_await target.open_folder(f, ctx.options.dry_run, true);
         if (!opened) {
             co_return listing_failed("listing target folder \"" + f.name + "\"", opened.error());
         }
-        if (!ctx.options.dry_run) {
-            ctx.options.plan.keywords_allowed[name] = opened->keywords_allowed;
-        }
-        ctx.target_listing.folders.push_back(std::move(opened->listing));
+        ctx.target_listing.folders.push_back(std::move(*opened));
     }
     co_return std::nullopt;
 }
@@ -257,13 +236,13 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
         }
         std::uint32_t uidvalidity = fp.target_uidvalidity;
         if (uidvalidity == 0) {
-            Folder folder{fp.target, "", true};
+            MailboxFolder folder{fp.target, "", true};
             auto opened = co_await target.open_folder(folder, true, false);
             if (!opened) {
                 co_return "opening target folder \"" + fp.target +
                     "\" failed: " + opened.error().message;
             }
-            uidvalidity = opened->listing.status.uidvalidity;
+            uidvalidity = opened->status.uidvalidity;
         }
         auto id = ctx.bridge->begin_folder(fp, uidvalidity);
         if (!id) {
@@ -273,14 +252,12 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
             co_return "the state could not be written: " + r.error().message;
         }
         ctx.folder_ids[i] = *id;
-        ctx.target_uidvalidity[i] = uidvalidity;
         if (!has_work(fp)) {
             continue;
         }
         // A large folder is spread over the connections in contiguous slices.
         const std::size_t slices =
-            ctx.source_listing.protocol == SourceProtocol::imap &&
-                    fp.copies.size() >= slice_threshold
+            ctx.source_listing.traits.concurrent_sessions && fp.copies.size() >= slice_threshold
                 ? std::min<std::size_t>(ctx.options.connections, fp.copies.size() / 100)
                 : 1;
         if (slices <= 1) {
@@ -301,7 +278,7 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
 
 awaitable<void> run_workers(RunContext& ctx) {
     const std::size_t wanted =
-        ctx.source_listing.protocol == SourceProtocol::pop3
+        !ctx.source_listing.traits.concurrent_sessions
             ? 1
             : std::max<std::size_t>(
                   1, std::min<std::size_t>(ctx.options.connections, ctx.queue.size()));
@@ -330,7 +307,7 @@ awaitable<void> run_workers(RunContext& ctx) {
 // A folder with any failure keeps its old mark and settlement: the next run
 // then looks at its messages again.
 void record_folder_marks(RunContext& ctx) {
-    if (ctx.source_listing.protocol != SourceProtocol::imap || ctx.interrupted || ctx.stopping()) {
+    if (!ctx.source_listing.traits.reports_changes || ctx.interrupted || ctx.stopping()) {
         return;
     }
     std::set<std::string> failed;
@@ -455,7 +432,8 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
                              ctx.stop_reason.value_or(failure->message) + "; run again to resume");
         }
     }
-    ctx.plan = plan_sync(ctx.source_listing, ctx.target_listing, *view, ctx.options.plan);
+    ctx.plan =
+        plan_sync(ctx.source_listing, ctx.target_listing, *view, ctx.options.plan, ctx.mapping);
     Report report = Report::from_plan(ctx.plan, source_url->to_string(), target_url->to_string(),
                                       ctx.options.dry_run, started);
     ctx.report = &report;
@@ -490,7 +468,7 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     // POP3: QUIT makes the DELEs final (RFC 1939 §6); they were sent only
     // for messages the target holds and the state records.
-    if (ctx.source_listing.protocol == SourceProtocol::pop3 && ctx.pairs[0].source &&
+    if (ctx.source_listing.traits.deletes_on_commit && ctx.pairs[0].source &&
         ctx.pairs[0].source->is_open()) {
         auto committed = co_await ctx.pairs[0].source->commit();
         if (!committed) {
@@ -524,13 +502,13 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     auto added = store.add_run_errors(*run, errors);
     auto finished = store.finish_run(*run, now_seconds(), to_run_totals(report.totals()),
-                                     exit_code(result.outcome),
                                      result.outcome == Outcome::ok ? "ok" : result.message);
     if (!added || !finished) {
         ctx.log().warn("recording the run in the state failed: {}",
                        !added ? added.error().message : finished.error().message);
     }
     result.report = std::move(report);
+    result.run = *run;
     co_return result;
 }
 

@@ -22,7 +22,7 @@
 // session that ends otherwise deletes nothing.
 
 #include "clients/pop3/client.hpp"
-#include "sync/header_scan.hpp"
+#include "sync/adapters/header_scan.hpp"
 #include "sync/mailbox.hpp"
 
 #include <map>
@@ -42,12 +42,17 @@ class Pop3Source final : public SourceMailbox {
     explicit Pop3Source(pop3::Client client);
     ~Pop3Source() override;
 
-    SourceProtocol protocol() const override { return SourceProtocol::pop3; }
-    boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() override;
+    SourceTraits traits() const override {
+        return {.single_folder = true,
+                .reports_changes = false,
+                .concurrent_sessions = false,
+                .deletes_on_commit = true};
+    }
+    boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() override;
     boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
-        Folder folder, bool writable, bool list, const FolderState* known) override;
+        MailboxFolder folder, bool writable, bool list, const FolderState* known) override;
     boost::asio::awaitable<MailboxResult<std::optional<FolderStatus>>> folder_status(
-        Folder) override {
+        MailboxFolder) override {
         co_return std::nullopt;
     }
     boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(

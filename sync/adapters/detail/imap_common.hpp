@@ -14,7 +14,7 @@ namespace mailferry::sync::detail {
 MailboxError to_mailbox_error(const imap::Error& e, const imap::Client& client);
 
 // An engine folder as the planner sees it.
-Folder to_model(const imap::Folder& f);
+MailboxFolder to_model(const imap::Folder& f);
 
 // The folder's status from SELECT/EXAMINE.
 FolderStatus to_model(const imap::MailboxState& m);

@@ -1,11 +1,11 @@
-#include "sync/connect.hpp"
+#include "sync/adapters/connect.hpp"
 
 #include "clients/net/tls_client.hpp"
 #include "clients/pop3/client.hpp"
 #include "clients/wire/ascii.hpp"
-#include "sync/imap_source.hpp"
-#include "sync/imap_target.hpp"
-#include "sync/pop3_source.hpp"
+#include "sync/adapters/imap_source.hpp"
+#include "sync/adapters/imap_target.hpp"
+#include "sync/adapters/pop3_source.hpp"
 
 #include <fmt/format.h>
 

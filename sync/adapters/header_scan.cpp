@@ -1,4 +1,4 @@
-#include "sync/header_scan.hpp"
+#include "sync/adapters/header_scan.hpp"
 
 #include "clients/imap/command_text.hpp"
 #include "clients/wire/ascii.hpp"

@@ -1,4 +1,4 @@
-#include "sync/content_hash.hpp"
+#include "sync/adapters/content_hash.hpp"
 
 #include "clients/wire/digest.hpp"
 

@@ -26,12 +26,12 @@ class ImapSource final : public SourceMailbox {
   public:
     explicit ImapSource(std::unique_ptr<imap::Client> client) : client_(std::move(client)) {}
 
-    SourceProtocol protocol() const override { return SourceProtocol::imap; }
-    boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() override;
+    SourceTraits traits() const override { return {}; }
+    boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() override;
     boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
-        Folder folder, bool writable, bool list, const FolderState* known) override;
+        MailboxFolder folder, bool writable, bool list, const FolderState* known) override;
     boost::asio::awaitable<MailboxResult<std::optional<FolderStatus>>> folder_status(
-        Folder folder) override;
+        MailboxFolder folder) override;
     boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(
         std::vector<CopyItem> items) override;
     boost::asio::awaitable<MailboxResult<std::size_t>> fetch_bodies(std::vector<CopyItem> items,
@@ -44,7 +44,7 @@ class ImapSource final : public SourceMailbox {
     boost::asio::awaitable<void> logout() override;
 
   private:
-    boost::asio::awaitable<MailboxResult<std::vector<MessageMeta>>> list_changes(
+    boost::asio::awaitable<MailboxResult<std::vector<SourceMessage>>> list_changes(
         const FolderState& known);
 
     // The client's name (imap::Folder::name) of a model folder name, which

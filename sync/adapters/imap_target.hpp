@@ -4,7 +4,8 @@
 // Names are UTF-8 with '/' between levels; the engine re-encodes them in
 // modified UTF-7 with the server's separator (RFC 3501 §5.1.3). open_folder()
 // lists with one UID FETCH 1:* of UID, FLAGS, INTERNALDATE, RFC822.SIZE and
-// the Message-ID; keywords_allowed says whether PERMANENTFLAGS holds `\*`.
+// the Message-ID; keywords_allowed says whether PERMANENTFLAGS holds `\*`
+// (always true for a read-only listing: EXAMINE reports none).
 // append() is one MULTIAPPEND (RFC 3502) where offered, else one APPEND per
 // message; store_flags() sends +FLAGS.SILENT and -FLAGS.SILENT;
 // delete_messages() sets \Deleted and runs UID EXPUNGE of exactly those UIDs
@@ -21,11 +22,13 @@ class ImapTarget final : public TargetMailbox {
   public:
     explicit ImapTarget(std::unique_ptr<imap::Client> client) : client_(std::move(client)) {}
 
-    boost::asio::awaitable<MailboxResult<std::vector<Folder>>> list_folders() override;
+    boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() override;
     char separator() const override { return client_->separator().value_or('/'); }
-    boost::asio::awaitable<MailboxResult<Opened>> open_folder(Folder folder, bool read_only,
-                                                              bool list) override;
-    boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(Folder folder) override;
+    boost::asio::awaitable<MailboxResult<TargetFolderListing>> open_folder(MailboxFolder folder,
+                                                                           bool read_only,
+                                                                           bool list) override;
+    boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(
+        MailboxFolder folder) override;
     boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) override;
     boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
                                                            imap::AppendBatch& batch) override;

@@ -1,8 +1,8 @@
-#include "sync/inbox_watch.hpp"
+#include "sync/adapters/inbox_watch.hpp"
 
 #include "clients/imap/client.hpp"
 #include "clients/net/error.hpp"
-#include "sync/connect.hpp"
+#include "sync/adapters/connect.hpp"
 
 #include <spdlog/logger.h>
 #include <spdlog/spdlog.h>

@@ -1,4 +1,4 @@
-#include "sync/detail/imap_common.hpp"
+#include "sync/adapters/detail/imap_common.hpp"
 
 #include "clients/wire/ascii.hpp"
 
@@ -18,8 +18,8 @@ MailboxError to_mailbox_error(const imap::Error& e, const imap::Client& client) 
     return out;
 }
 
-Folder to_model(const imap::Folder& f) {
-    Folder out;
+MailboxFolder to_model(const imap::Folder& f) {
+    MailboxFolder out;
     out.name = f.name;
     if (wire::iequals(out.name, "INBOX")) {
         out.name = "INBOX";

@@ -1,7 +1,7 @@
-#include "sync/imap_source.hpp"
+#include "sync/adapters/imap_source.hpp"
 
 #include "clients/wire/sequence_set.hpp"
-#include "sync/detail/imap_common.hpp"
+#include "sync/adapters/detail/imap_common.hpp"
 #include "sync/folder_mapping.hpp"
 
 #include "clients/wire/modified_utf7.hpp"
@@ -42,8 +42,8 @@ class IndexSink final : public imap::BodySink {
     std::map<std::uint32_t, std::uint32_t> index_;
 };
 
-MessageMeta to_model(imap::MessageMeta m) {
-    MessageMeta out;
+SourceMessage to_model(imap::MessageMeta m) {
+    SourceMessage out;
     out.uid = m.uid;
     out.source_key = std::to_string(m.uid);
     out.size = m.size;
@@ -57,8 +57,8 @@ MessageMeta to_model(imap::MessageMeta m) {
 
 // A message unchanged since the state recorded it: the recorded metadata
 // and the flags last seen on the source are still its own.
-MessageMeta from_state(const MessageState& m) {
-    MessageMeta out;
+SourceMessage from_state(const MessageState& m) {
+    SourceMessage out;
     out.uid = m.source_uid;
     out.source_key = m.source_key;
     out.size = m.size;
@@ -91,15 +91,15 @@ std::optional<std::string> slash_free_name(const imap::Folder& f) {
 
 }  // namespace
 
-awaitable<MailboxResult<std::vector<Folder>>> ImapSource::list_folders() {
+awaitable<MailboxResult<std::vector<MailboxFolder>>> ImapSource::list_folders() {
     auto listed = co_await client_->list_folders();
     if (!listed) {
         co_return detail::to_mailbox_error(listed.error(), *client_);
     }
-    std::vector<Folder> out;
+    std::vector<MailboxFolder> out;
     client_names_.clear();
     for (const imap::Folder& f : *listed) {
-        Folder folder = detail::to_model(f);
+        MailboxFolder folder = detail::to_model(f);
         if (auto level_safe = slash_free_name(f)) {
             spdlog::warn(
                 "source folder \"{}\" has a '/' inside one level of its name; it is "
@@ -118,8 +118,8 @@ std::string ImapSource::client_name(const std::string& name) const {
     return it == client_names_.end() ? name : it->second;
 }
 
-awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(Folder folder, bool writable,
-                                                                      bool list,
+awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFolder folder,
+                                                                      bool writable, bool list,
                                                                       const FolderState* known) {
     SourceFolderListing listing;
     listing.folder = folder;
@@ -159,7 +159,8 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(Folder fol
     co_return listing;
 }
 
-awaitable<MailboxResult<std::optional<FolderStatus>>> ImapSource::folder_status(Folder folder) {
+awaitable<MailboxResult<std::optional<FolderStatus>>> ImapSource::folder_status(
+    MailboxFolder folder) {
     auto status =
         co_await client_->status(client_name(folder.name), imap::Client::StatusDetail::changes);
     if (!status) {
@@ -168,7 +169,7 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> ImapSource::folder_status(
     co_return std::optional(detail::to_model(*status));
 }
 
-awaitable<MailboxResult<std::vector<MessageMeta>>> ImapSource::list_changes(
+awaitable<MailboxResult<std::vector<SourceMessage>>> ImapSource::list_changes(
     const FolderState& known) {
     auto uids = co_await client_->list_uids();
     if (!uids) {
@@ -178,7 +179,7 @@ awaitable<MailboxResult<std::vector<MessageMeta>>> ImapSource::list_changes(
     if (!changed) {
         co_return detail::to_mailbox_error(changed.error(), *client_);
     }
-    std::map<std::uint32_t, MessageMeta> by_uid;
+    std::map<std::uint32_t, SourceMessage> by_uid;
     for (imap::MessageMeta& m : *changed) {
         const std::uint32_t uid = m.uid;
         by_uid[uid] = to_model(std::move(m));
@@ -213,7 +214,7 @@ awaitable<MailboxResult<std::vector<MessageMeta>>> ImapSource::list_changes(
     }
     // A UID changed since the mark but expunged before list_uids() ran is
     // gone: only what list_uids() saw (sorted) exists.
-    std::vector<MessageMeta> out;
+    std::vector<SourceMessage> out;
     out.reserve(by_uid.size());
     for (auto& [uid, meta] : by_uid) {
         if (std::binary_search(uids->begin(), uids->end(), uid)) {

@@ -1,43 +1,45 @@
-#include "sync/imap_target.hpp"
+#include "sync/adapters/imap_target.hpp"
 
 #include "clients/wire/sequence_set.hpp"
-#include "sync/detail/imap_common.hpp"
+#include "sync/adapters/detail/imap_common.hpp"
 
 namespace mailferry::sync {
 
 using boost::asio::awaitable;
 using Done = boost::system::result<void, MailboxError>;
 
-awaitable<MailboxResult<std::vector<Folder>>> ImapTarget::list_folders() {
+awaitable<MailboxResult<std::vector<MailboxFolder>>> ImapTarget::list_folders() {
     auto listed = co_await client_->list_folders();
     if (!listed) {
         co_return detail::to_mailbox_error(listed.error(), *client_);
     }
-    std::vector<Folder> out;
+    std::vector<MailboxFolder> out;
     for (const imap::Folder& f : *listed) {
         out.push_back(detail::to_model(f));
     }
     co_return out;
 }
 
-awaitable<MailboxResult<TargetMailbox::Opened>> ImapTarget::open_folder(Folder folder,
-                                                                        bool read_only, bool list) {
-    Opened opened;
-    opened.listing.folder = folder;
+awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(MailboxFolder folder,
+                                                                      bool read_only, bool list) {
+    TargetFolderListing listing;
+    listing.folder = folder;
     auto selected = co_await client_->select(folder.name, read_only);
     if (!selected) {
         co_return detail::to_mailbox_error(selected.error(), *client_);
     }
-    opened.listing.status = detail::to_model(*selected);
-    opened.keywords_allowed = selected->keywords_allowed;
+    listing.status = detail::to_model(*selected);
+    // EXAMINE reports no PERMANENTFLAGS (RFC 3501 §6.3.2: nothing can be
+    // stored), so a read-only listing assumes keywords are allowed.
+    listing.keywords_allowed = read_only || selected->keywords_allowed;
     if (!list || selected->exists == 0) {
-        co_return opened;
+        co_return listing;
     }
     auto metas = co_await client_->fetch_metadata("1:*");
     if (!metas) {
         co_return detail::to_mailbox_error(metas.error(), *client_);
     }
-    opened.listing.messages.reserve(metas->size());
+    listing.messages.reserve(metas->size());
     for (imap::MessageMeta& m : *metas) {
         TargetMessage t;
         t.uid = m.uid;
@@ -45,12 +47,12 @@ awaitable<MailboxResult<TargetMailbox::Opened>> ImapTarget::open_folder(Folder f
         t.internal_date = m.internal_date ? m.internal_date->seconds : 0;
         t.message_id = std::move(m.message_id);
         t.flags = std::move(m.flags);
-        opened.listing.messages.push_back(std::move(t));
+        listing.messages.push_back(std::move(t));
     }
-    co_return opened;
+    co_return listing;
 }
 
-awaitable<MailboxResult<FolderStatus>> ImapTarget::folder_status(Folder folder) {
+awaitable<MailboxResult<FolderStatus>> ImapTarget::folder_status(MailboxFolder folder) {
     auto status = co_await client_->status(folder.name, imap::Client::StatusDetail::changes);
     if (!status) {
         co_return detail::to_mailbox_error(status.error(), *client_);

@@ -1,7 +1,7 @@
-#include "sync/pop3_source.hpp"
+#include "sync/adapters/pop3_source.hpp"
 
-#include "sync/content_hash.hpp"
-#include "sync/header_scan.hpp"
+#include "sync/adapters/content_hash.hpp"
+#include "sync/adapters/header_scan.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -104,11 +104,11 @@ MailboxError to_mailbox_error(const pop3::ClientError& e, const pop3::Client& cl
 Pop3Source::Pop3Source(pop3::Client client) : client_(std::move(client)) {}
 Pop3Source::~Pop3Source() = default;
 
-awaitable<MailboxResult<std::vector<Folder>>> Pop3Source::list_folders() {
-    co_return std::vector<Folder>{Folder{"INBOX", "", true}};
+awaitable<MailboxResult<std::vector<MailboxFolder>>> Pop3Source::list_folders() {
+    co_return std::vector<MailboxFolder>{MailboxFolder{"INBOX", "", true}};
 }
 
-awaitable<MailboxResult<SourceFolderListing>> Pop3Source::open_folder(Folder folder, bool,
+awaitable<MailboxResult<SourceFolderListing>> Pop3Source::open_folder(MailboxFolder folder, bool,
                                                                       bool list,
                                                                       const FolderState* known) {
     SourceFolderListing listing;
@@ -138,7 +138,7 @@ awaitable<MailboxResult<SourceFolderListing>> Pop3Source::open_folder(Folder fol
     std::vector<std::uint32_t> unknown;
     for (const auto& [number, key] : *keys) {
         number_of_[key] = number;
-        MessageMeta m;
+        SourceMessage m;
         m.source_key = key;
         auto size = size_of.find(number);
         m.size = size == size_of.end() ? 0 : size->second;
@@ -153,7 +153,7 @@ awaitable<MailboxResult<SourceFolderListing>> Pop3Source::open_folder(Folder fol
         if (!headers) {
             co_return headers.error();
         }
-        for (MessageMeta& m : listing.messages) {
+        for (SourceMessage& m : listing.messages) {
             if (auto h = headers->find(number_of_.at(m.source_key)); h != headers->end()) {
                 m.message_id = h->second.message_id();
                 m.internal_date = h->second.date().value_or(0);

@@ -1,0 +1,21 @@
+#pragma once
+// The workers of one migration run: each takes folder units from the run's
+// queue and brings them over on its own connection pair (folder_runner.cpp
+// says how).
+
+#include "sync/detail/run_context.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+
+namespace mailferry::sync::detail {
+
+// Runs queued units on pair `index` until the queue is empty or the run stops.
+boost::asio::awaitable<void> run_worker(RunContext& ctx, std::size_t index);
+
+// Connects pair `index` (anew); false when that fails, and then, when
+// `required`, the run stops (interrupted).
+boost::asio::awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required);
+
+}  // namespace mailferry::sync::detail
