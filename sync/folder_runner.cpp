@@ -311,7 +311,7 @@ awaitable<Step> execute(UnitRun& run) {
         run.fail("", "opening the source folder failed: " + opened.error().message);
         co_return Step::done;
     }
-    auto target = co_await run.pair().target->open_folder(target_folder, false, false);
+    auto target = co_await run.pair().target->open_folder(target_folder, false, false, nullptr);
     if (!target) {
         if (run.mailbox_failed(target.error()) == Step::lost) {
             co_return Step::lost;
@@ -367,7 +367,7 @@ awaitable<Step> replan(UnitRun& run) {
         run.last_error = listed.error().message;
         co_return Step::lost;
     }
-    auto target = co_await run.pair().target->open_folder(target_folder, false, true);
+    auto target = co_await run.pair().target->open_folder(target_folder, false, true, nullptr);
     if (!target) {
         run.last_error = target.error().message;
         co_return Step::lost;

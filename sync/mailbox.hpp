@@ -117,6 +117,14 @@ struct Appended {
     std::optional<MailboxError> error;
 };
 
+// What the state vouches for in one target folder: every message runs put
+// there and still account for, by the UID APPENDUID gave it, under this
+// UIDVALIDITY (migration.cpp says when the engine offers one).
+struct KnownTargetFolder {
+    std::uint32_t uidvalidity = 0;
+    std::vector<TargetMessage> messages;  // metadata as recorded
+};
+
 class TargetMailbox {
   public:
     virtual ~TargetMailbox() = default;
@@ -124,8 +132,13 @@ class TargetMailbox {
     virtual boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() = 0;
     virtual char separator() const = 0;
     // SELECT (EXAMINE when read_only) and list the messages (when `list`).
+    // With `known` (may be null) under the folder's current UIDVALIDITY, the
+    // listing is the known messages that still exist, asked for by UID
+    // only: no message's metadata is read, and messages the state does not
+    // know are left out (the planner needs them only in a folder it matches
+    // by content, and for that it is offered no `known`).
     virtual boost::asio::awaitable<MailboxResult<TargetFolderListing>> open_folder(
-        MailboxFolder folder, bool read_only, bool list) = 0;
+        MailboxFolder folder, bool read_only, bool list, const KnownTargetFolder* known) = 0;
     // The folder's STATUS without opening it (RFC 3501 §6.3.10).
     virtual boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(
         MailboxFolder folder) = 0;

@@ -98,6 +98,44 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
     co_return *source;
 }
 
+// What the state vouches for in the target folder of `pair` (see
+// KnownTargetFolder), when the planner will need nothing else there: the
+// source folder was listed under the UIDVALIDITY the state recorded (so no
+// re-match by content), the state knows at least one message (else the
+// planner matches by content), and every row has its target UID from
+// APPENDUID and none is pending (else the planner looks for them by
+// Message-ID). The adapter checks the target's UIDVALIDITY.
+std::optional<KnownTargetFolder> known_target(
+    const SourceListing& listed, const std::map<std::string, const FolderState*>& known_folders,
+    const FolderPair& pair) {
+    auto known = known_folders.find(pair.source);
+    if (known == known_folders.end()) {
+        return std::nullopt;
+    }
+    const FolderState& state = *known->second;
+    auto source = std::find_if(
+        listed.folders.begin(), listed.folders.end(),
+        [&](const SourceFolderListing& s) { return normalize_name(s.folder.name) == pair.source; });
+    if (source == listed.folders.end() || source->unchanged || state.messages.empty() ||
+        !state.target_uidvalidity || normalize_name(state.target_name) != pair.target ||
+        (state.source_uidvalidity && source->status.uidvalidity != 0 &&
+         *state.source_uidvalidity != source->status.uidvalidity)) {
+        return std::nullopt;
+    }
+    KnownTargetFolder vouched{*state.target_uidvalidity, {}};
+    vouched.messages.reserve(state.messages.size());
+    for (const MessageState& m : state.messages) {
+        if (m.status == CopyStatus::pending || !m.target_uid) {
+            return std::nullopt;
+        }
+        vouched.messages.push_back(
+            {*m.target_uid, m.size, m.internal_date, m.message_id, m.target_flags});
+    }
+    std::sort(vouched.messages.begin(), vouched.messages.end(),
+              [](const TargetMessage& a, const TargetMessage& b) { return a.uid < b.uid; });
+    return vouched;
+}
+
 // Lists every selected source folder and every target folder the plan may
 // write to; `known` (the state) lets the source list only what changed, and
 // a folder unchanged since a run settled it (settled_status) is not opened
@@ -163,9 +201,14 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateV
 
     // A target folder is listed when a source folder going there was.
     std::set<std::string> wanted;
+    std::map<std::string, const FolderPair*> sole_source;  // target -> its one source, or null
     for (const FolderPair& p : ctx.mapping.pairs) {
         if (traits.single_folder || listed_sources.count(p.source) != 0) {
             wanted.insert(p.target);
+        }
+        auto [it, first] = sole_source.emplace(p.target, &p);
+        if (!first) {
+            it->second = nullptr;  // merged: the state's rows of one source are not all
         }
     }
     for (const MailboxFolder& f : *target_folders) {
@@ -178,7 +221,13 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, const StateV
             ctx.target_listing.folders.push_back({f, status, {}});
             continue;
         }
-        auto opened = co_await target.open_folder(f, ctx.options.dry_run, true);
+        std::optional<KnownTargetFolder> vouched;
+        if (auto only = sole_source.find(name); only != sole_source.end() && only->second) {
+            vouched = known_target(ctx.source_listing, known_folders, *only->second);
+        }
+        const KnownTargetFolder* known_target_folder = vouched ? &*vouched : nullptr;
+        auto opened =
+            co_await target.open_folder(f, ctx.options.dry_run, true, known_target_folder);
         if (!opened) {
             co_return listing_failed("listing target folder \"" + f.name + "\"", opened.error());
         }
@@ -237,7 +286,7 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
         std::uint32_t uidvalidity = fp.target_uidvalidity;
         if (uidvalidity == 0) {
             MailboxFolder folder{fp.target, "", true};
-            auto opened = co_await target.open_folder(folder, true, false);
+            auto opened = co_await target.open_folder(folder, true, false, nullptr);
             if (!opened) {
                 co_return "opening target folder \"" + fp.target +
                     "\" failed: " + opened.error().message;

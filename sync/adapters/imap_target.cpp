@@ -3,6 +3,8 @@
 #include "clients/wire/sequence_set.hpp"
 #include "sync/adapters/detail/imap_common.hpp"
 
+#include <algorithm>
+
 namespace mailferry::sync {
 
 using boost::asio::awaitable;
@@ -20,8 +22,8 @@ awaitable<MailboxResult<std::vector<MailboxFolder>>> ImapTarget::list_folders() 
     co_return out;
 }
 
-awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(MailboxFolder folder,
-                                                                      bool read_only, bool list) {
+awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(
+    MailboxFolder folder, bool read_only, bool list, const KnownTargetFolder* known) {
     TargetFolderListing listing;
     listing.folder = folder;
     auto selected = co_await client_->select(folder.name, read_only);
@@ -33,6 +35,19 @@ awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(MailboxFol
     // stored), so a read-only listing assumes keywords are allowed.
     listing.keywords_allowed = read_only || selected->keywords_allowed;
     if (!list || selected->exists == 0) {
+        co_return listing;
+    }
+    if (known != nullptr && known->uidvalidity == selected->uidvalidity) {
+        // One UID FETCH 1:* (UID): which of the known messages are still here.
+        auto uids = co_await client_->list_uids();
+        if (!uids) {
+            co_return detail::to_mailbox_error(uids.error(), *client_);
+        }
+        for (const TargetMessage& m : known->messages) {
+            if (std::binary_search(uids->begin(), uids->end(), m.uid)) {
+                listing.messages.push_back(m);
+            }
+        }
         co_return listing;
     }
     auto metas = co_await client_->fetch_metadata("1:*");

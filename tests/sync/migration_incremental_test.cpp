@@ -303,5 +303,46 @@ TEST(MigrationIncremental, WithoutCondstoreEveryFolderIsListed) {
     EXPECT_EQ(a.target.read(), a.expected());
 }
 
+// A changed folder's target is listed from the UIDs the state holds
+// (APPENDUID): one UID listing, no message's metadata. Without UIDPLUS the
+// state has no target UIDs, and the target is listed in full as before.
+TEST(MigrationIncremental, TargetOfAChangedFolderIsListedByTheUidsTheStateHolds) {
+    for (const bool uidplus : {true, false}) {
+        SCOPED_TRACE(uidplus ? "target with UIDPLUS" : "target without UIDPLUS");
+        Account source;
+        Account target({}, uidplus ? std::set<std::string>{} : std::set<std::string>{"UIDPLUS"});
+        StateFile state;
+        std::vector<Mail> inbox;
+        for (int i = 1; i <= 30; ++i) {
+            inbox.push_back({make_body(i), {}, day + i});
+        }
+        source.add("INBOX", inbox);
+        // Deleting from the target takes UID EXPUNGE (UIDPLUS).
+        sync::MigrationOptions options;
+        options.plan.sync_deletions = uidplus;
+        ASSERT_EQ(migrate(source.imap(), target.imap(), state.store(), options).outcome,
+                  sync::Outcome::ok);
+
+        const auto uids = source.uids("INBOX");
+        source.add("INBOX", {{make_body(31), {"\\Seen"}, day + 31}});
+        source.set_flags("INBOX", {uids[3]}, FlagMode::add, {"\\Answered"});
+        if (uidplus) {
+            source.expunge("INBOX", {uids[5]});
+        }
+        ProtocolTrace trace;
+        const auto second = migrate(source.imap(), target.imap(), state.store(), options);
+        ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+        EXPECT_EQ(second.report->totals().messages.copied, 1U);
+        EXPECT_EQ(second.report->totals().flag_updates, 1U);
+        EXPECT_EQ(second.report->totals().deletions, uidplus ? 1U : 0U);
+        EXPECT_EQ(target.read(), source.read(true));
+
+        const auto commands = trace.commands_to(target.imap_port());
+        EXPECT_EQ(count_containing(commands, "MESSAGE-ID"), uidplus ? 0U : 1U)
+            << "the Message-ID listing of the target";
+        EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID)"), uidplus ? 1U : 0U);
+    }
+}
+
 }  // namespace
 }  // namespace mailferry::test
