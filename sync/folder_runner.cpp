@@ -303,13 +303,17 @@ awaitable<Step> execute(UnitRun& run) {
     const bool writable = ctx.options.plan.delete_source;
     const MailboxFolder source_box = source_folder(ctx, run.folder());
     const MailboxFolder target_folder{run.plan.target, "", true};
-    auto opened = co_await run.pair().source->open_folder(source_box, writable, false, nullptr);
-    if (!opened) {
-        if (run.mailbox_failed(opened.error()) == Step::lost) {
-            co_return Step::lost;
+    // The source is read for copies and written for deletions; flag updates
+    // and target deletions alone leave it as the listing left it.
+    if (!run.plan.copies.empty() || !run.plan.source_deletions.empty()) {
+        auto opened = co_await run.pair().source->open_folder(source_box, writable, false, nullptr);
+        if (!opened) {
+            if (run.mailbox_failed(opened.error()) == Step::lost) {
+                co_return Step::lost;
+            }
+            run.fail("", "opening the source folder failed: " + opened.error().message);
+            co_return Step::done;
         }
-        run.fail("", "opening the source folder failed: " + opened.error().message);
-        co_return Step::done;
     }
     auto target = co_await run.pair().target->open_folder(target_folder, false, false, nullptr);
     if (!target) {

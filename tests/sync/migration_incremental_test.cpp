@@ -254,6 +254,10 @@ TEST(MigrationIncremental, OnlyTheFolderThatChangedIsOpened) {
     EXPECT_EQ(count_opening(source), count_containing(source, "EXAMINE \"Projects\"") +
                                          count_containing(source, "EXAMINE \"Lists\""))
         << ::testing::PrintToString(source);
+    // Opened once to list; a second time only where a message is read.
+    EXPECT_EQ(count_containing(source, "EXAMINE \"Projects\""), 2U);
+    EXPECT_EQ(count_containing(source, "EXAMINE \"Lists\""), 1U)
+        << "flag updates alone need nothing more of the source";
     EXPECT_EQ(a.target.read(), a.expected());
 
     // Settled again: the next run opens nothing.
