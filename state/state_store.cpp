@@ -334,6 +334,13 @@ Result<void> StateStore::update_folder_progress(FolderId id, const FolderProgres
     });
 }
 
+Result<void> StateStore::unsettle_folder(FolderId id) {
+    return detail::guarded(*db_, "forgetting a folder's settlement", [&]() -> Result<void> {
+        unsettle(db_->sql(), id);
+        return {};
+    });
+}
+
 Result<void> StateStore::settle_folder(FolderId id, const FolderSettlement& settlement) {
     if (settlement.filtered > settlement.messages) {
         return Failure(error::invalid_argument,

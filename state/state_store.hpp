@@ -104,6 +104,9 @@ class StateStore {
     // HIGHESTMODSEQ), in one write. error::invalid_argument when filtered >
     // messages or the modseq is beyond 2^63-1.
     Result<void> settle_folder(FolderId id, const FolderSettlement& settlement);
+    // Forgets the folder's settlement, before a run writes to the folder:
+    // a settled folder then never has pending rows.
+    Result<void> unsettle_folder(FolderId id);
 
     // A UIDVALIDITY changed on one or both sides. For each side whose
     // stored value differs from the new one:

@@ -65,7 +65,7 @@ Result<StateBridge> StateBridge::open(state::StateStore& store, std::string sour
     return StateBridge(store, *pair ? std::optional<state::PairId>((*pair)->id) : std::nullopt);
 }
 
-Result<StateView> StateBridge::view(std::optional<std::string> only) {
+Result<StateView> StateBridge::view(std::optional<std::string> only, bool settled_rows) {
     StateView view;
     if (!pair_) {
         return view;
@@ -78,7 +78,10 @@ Result<StateView> StateBridge::view(std::optional<std::string> only) {
         if (only && normalize_name(f.source_name) != normalize_name(*only)) {
             continue;
         }
-        auto rows = store_->messages(f.id);
+        const bool wanted_rows = settled_rows || !f.settled;
+        auto rows = wanted_rows ? store_->messages(f.id)
+                                : state::Result<std::vector<state::MessageRecord>>(
+                                      std::vector<state::MessageRecord>{});
         if (!rows) {
             return rows.error();
         }
@@ -130,6 +133,11 @@ Result<state::FolderId> StateBridge::begin_folder(const FolderPlan& plan,
     auto folder = store_->ensure_folder(*pair_, plan.source, plan.target);
     if (!folder) {
         return folder.error();
+    }
+    if (folder->settled) {
+        if (auto unsettled = store_->unsettle_folder(folder->id); !unsettled) {
+            return unsettled.error();
+        }
     }
     if (folder->target_name != plan.target) {
         // The plan re-matched the folder in its new target; from now on the

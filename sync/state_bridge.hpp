@@ -7,6 +7,9 @@
 // ensure_pair(), and every writing call is refused by the caller (the
 // engine never calls them), so not even a run row is written.
 //
+// A settled folder (FolderState::settled) has no pending rows: begin_folder()
+// forgets the settlement before a run writes to the folder.
+//
 // Folders: the view holds pending, copied and deleted_on_source rows. A
 // folder with none of those (after a UIDVALIDITY change was applied and the
 // stale rows dropped, or interrupted right there) is left out of the view,
@@ -35,7 +38,10 @@ class StateBridge {
     std::optional<state::PairId> pair() const { return pair_; }
 
     // Every folder of the pair, or (with `only`) that one source folder.
-    state::Result<StateView> view(std::optional<std::string> only = std::nullopt);
+    // Without `settled_rows`, a settled folder comes without its rows: a run
+    // reads them (view(name)) only for a settled folder it has to list.
+    state::Result<StateView> view(std::optional<std::string> only = std::nullopt,
+                                  bool settled_rows = true);
 
     // Makes the folder record ready for this plan: created when new,
     // UIDVALIDITYs stored; on a rematch (or a change found now) the old

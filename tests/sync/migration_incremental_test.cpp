@@ -251,6 +251,8 @@ TEST(MigrationIncremental, OnlyTheFolderThatChangedIsOpened) {
     // only asked for its STATUS.
     const auto source = trace.commands_to(a.source.imap_port());
     EXPECT_EQ(count_containing(source, "CHANGEDSINCE"), 2U);
+    EXPECT_EQ(count_containing(source, "INTERNALDATE"), 2U)
+        << "every message the state knows comes from the state: no other metadata fetch";
     EXPECT_EQ(count_opening(source), count_containing(source, "EXAMINE \"Projects\"") +
                                          count_containing(source, "EXAMINE \"Lists\""))
         << ::testing::PrintToString(source);

@@ -300,6 +300,29 @@ TEST_F(StateBridgeTest, FinishedFolderKeepsItsHighWaterMarksAndIsSettled) {
     EXPECT_EQ(f.settled->plan_key, "key");
 }
 
+// A run reads a settled folder's rows only when it has to list it, and a
+// run that writes to a settled folder first forgets the settlement, so a
+// settled folder never hides a pending row.
+TEST_F(StateBridgeTest, SettledFolderComesWithoutRowsUntilARunWritesToIt) {
+    ASSERT_TRUE(finished_at(4567).settled);
+    StateBridge b = bridge();
+    auto light = b.view(std::nullopt, false);
+    ASSERT_TRUE(light) << light.error().message;
+    ASSERT_EQ(light->folders.size(), 1U);
+    EXPECT_TRUE(light->folders.front().settled);
+    EXPECT_TRUE(light->folders.front().messages.empty());
+    EXPECT_EQ(view_of(b).messages.size(), 1U) << "asked for, the rows are there";
+
+    auto folder = b.begin_folder(inbox_plan(), 9);
+    ASSERT_TRUE(folder) << folder.error().message;
+    const FolderState written = view_of(b);
+    EXPECT_FALSE(written.settled);
+    EXPECT_EQ(written.source_highest_modseq, 4567U) << "the high-water marks stay";
+    auto after = b.view(std::nullopt, false);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->folders.front().messages.size(), 1U) << "not settled: rows included";
+}
+
 // Without CONDSTORE a STATUS cannot show flag changes: such a folder is
 // never settled, so every run lists it.
 TEST_F(StateBridgeTest, FolderWithoutModseqsIsNeverSettled) {
