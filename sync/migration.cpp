@@ -31,6 +31,7 @@ using boost::asio::awaitable;
 using detail::RunContext;
 
 constexpr std::size_t slice_threshold = 200;  // copies before a folder is spread out
+constexpr std::size_t copies_per_extra_pair = 100;
 
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(
@@ -337,12 +338,25 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
     co_return std::nullopt;
 }
 
+// Connection pairs for the queued work: one more pair per
+// copies_per_extra_pair queued copies, up to --connections and the number of
+// units. Opening a pair (connect, TLS, login on both sides) costs more than
+// a few copies or flag updates gain from it.
+std::size_t pairs_for_queue(const RunContext& ctx) {
+    if (!ctx.source_listing.traits.concurrent_sessions) {
+        return 1;
+    }
+    std::size_t copies = 0;
+    for (const detail::WorkUnit& unit : ctx.queue) {
+        copies +=
+            unit.keys.empty() ? ctx.plan.folders[unit.folder].copies.size() : unit.keys.size();
+    }
+    const std::size_t most = std::min<std::size_t>(ctx.options.connections, ctx.queue.size());
+    return std::max<std::size_t>(1, std::min(most, 1 + copies / copies_per_extra_pair));
+}
+
 awaitable<void> run_workers(RunContext& ctx) {
-    const std::size_t wanted =
-        !ctx.source_listing.traits.concurrent_sessions
-            ? 1
-            : std::max<std::size_t>(
-                  1, std::min<std::size_t>(ctx.options.connections, ctx.queue.size()));
+    const std::size_t wanted = pairs_for_queue(ctx);
     ctx.pairs.resize(std::max(ctx.pairs.size(), wanted));
     auto executor = co_await boost::asio::this_coro::executor;
     using Op = decltype(boost::asio::co_spawn(executor, detail::run_worker(ctx, 0),

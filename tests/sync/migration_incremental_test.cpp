@@ -269,6 +269,31 @@ TEST(MigrationIncremental, OnlyTheFolderThatChangedIsOpened) {
     EXPECT_EQ(count_opening(again.commands_to(a.target.imap_port())), 0U);
 }
 
+// Extra connections are opened for large copies only: for a few new
+// messages in three folders, logging in three more times on each side would
+// cost more than it saves, whatever --connections allows.
+TEST(MigrationIncremental, SmallChangesTakeOneConnectionPairWhateverTheLimit) {
+    SettledAccount a;
+    a.options.connections = 4;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    for (const char* folder : {"INBOX", "Projects", "Lists"}) {
+        a.source.add(folder,
+                     {{make_body(200 + static_cast<int>(std::string(folder).size())), {}, day}});
+    }
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 3U);
+    for (const std::uint16_t port : {a.source.imap_port(), a.target.imap_port()}) {
+        const auto commands = trace.commands_to(port);
+        EXPECT_EQ(
+            count_containing(commands, " LOGIN ") + count_containing(commands, " AUTHENTICATE "),
+            1U)
+            << ::testing::PrintToString(commands);
+    }
+    EXPECT_EQ(a.target.read(), a.expected());
+}
+
 // A folder settled under other options, or whose target was recreated, is
 // not what the settlement vouches for: it is listed and synced again.
 TEST(MigrationIncremental, OtherOptionsOrARecreatedTargetFolderAreListedAgain) {
