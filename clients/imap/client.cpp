@@ -27,6 +27,15 @@ bool is_qresync(std::string_view cap) noexcept {
            });
 }
 
+// False too when the peer cannot be told (the socket is closed already).
+bool peer_is_loopback(const net::Stream& stream) noexcept {
+    try {
+        return net::is_loopback(stream.remote_endpoint());
+    } catch (const boost::system::system_error&) {
+        return false;
+    }
+}
+
 }  // namespace
 
 bool starttls_required(bool peer_is_loopback, bool allow_plaintext) noexcept {
@@ -137,12 +146,7 @@ awaitable<std::optional<Error>> Client::negotiate() {
         }
     }
     if (!conn_->stream().is_tls() && !preauth_) {
-        bool loopback = false;
-        try {
-            loopback = net::is_loopback(conn_->stream().remote_endpoint());
-        } catch (const boost::system::system_error&) {
-            loopback = false;
-        }
+        const bool loopback = peer_is_loopback(conn_->stream());
         if (conn_->has_capability("STARTTLS")) {
             if (auto e = co_await starttls()) {
                 co_return e;
@@ -203,7 +207,9 @@ awaitable<std::optional<Error>> Client::after_login() {
             co_return e;
         }
     }
-    if (options_.compress && conn_->has_capability("COMPRESS=DEFLATE")) {
+    const bool wanted =
+        options_.compress && (options_.compress_on_loopback || !peer_is_loopback(conn_->stream()));
+    if (wanted && conn_->has_capability("COMPRESS=DEFLATE")) {
         auto c = co_await conn_->command("COMPRESS DEFLATE", "COMPRESS DEFLATE");
         if (!c) {
             co_return c.error();
