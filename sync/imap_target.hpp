@@ -28,7 +28,7 @@ class ImapTarget final : public TargetMailbox {
     boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(Folder folder) override;
     boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) override;
     boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
-                                                           imap::AppendBatch& batch) override;
+                                                           net::AppendBatch& batch) override;
     boost::asio::awaitable<MailboxResult<void>> store_flags(
         std::vector<std::uint32_t> uids, std::vector<std::string> add,
         std::vector<std::string> remove) override;
