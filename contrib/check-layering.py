@@ -22,9 +22,8 @@ import sys
 ALLOWED = {
     "clients/wire": ["clients/wire"],
     "clients/net": ["clients/net", "clients/wire"],
-    "clients/body": ["clients/body"],
-    "clients/imap": ["clients/imap", "clients/body", "clients/net", "clients/wire"],
-    "clients/pop3": ["clients/pop3", "clients/body", "clients/net", "clients/wire"],
+    "clients/imap": ["clients/imap", "clients/net", "clients/wire"],
+    "clients/pop3": ["clients/pop3", "clients/net", "clients/wire"],
     "state": ["state"],
     "sync": ["sync", "clients", "state"],
     "sync/scheduler": ["sync/scheduler"],

@@ -15,13 +15,13 @@ using namespace boost::asio::experimental::awaitable_operators;
 
 // Hands the pipe's messages to the APPEND, skipping (and draining) any whose
 // size is not the one recorded.
-class CheckingBatch final : public imap::AppendBatch {
+class CheckingBatch final : public net::AppendBatch {
   public:
-    CheckingBatch(imap::BodyPipe& pipe, const std::vector<CopyItem>& items,
+    CheckingBatch(net::BodyPipe& pipe, const std::vector<CopyItem>& items,
                   const std::vector<PreparedMeta>& metas, std::vector<BatchItemResult>& results)
         : pipe_(pipe), items_(items), metas_(metas), results_(results) {}
 
-    awaitable<boost::system::result<std::optional<imap::AppendItem>>> next() override {
+    awaitable<boost::system::result<std::optional<net::AppendItem>>> next() override {
         for (;;) {
             auto message = co_await pipe_.next_message();
             if (!message) {
@@ -50,10 +50,10 @@ class CheckingBatch final : public imap::AppendBatch {
                 continue;
             }
             order_.push_back(index);
-            imap::AppendItem item;
+            net::AppendItem item;
             item.meta.flags = items_[index].flags;
             if (metas_[index].internal_date != 0) {
-                item.meta.internal_date = imap::InternalDate{metas_[index].internal_date, 0};
+                item.meta.internal_date = wire::DateTime{metas_[index].internal_date, 0};
             }
             item.size = size;
             item.body = &pipe_;
@@ -76,7 +76,7 @@ class CheckingBatch final : public imap::AppendBatch {
         }
     }
 
-    imap::BodyPipe& pipe_;
+    net::BodyPipe& pipe_;
     const std::vector<CopyItem>& items_;
     const std::vector<PreparedMeta>& metas_;
     std::vector<BatchItemResult>& results_;
@@ -92,7 +92,7 @@ awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& targ
     BatchResult result;
     result.items.resize(items.size());
     auto executor = co_await boost::asio::this_coro::executor;
-    imap::BodyPipe pipe(executor, pipe_capacity);
+    net::BodyPipe pipe(executor, pipe_capacity);
     CheckingBatch batch(pipe, items, metas, result.items);
 
     auto fetch = [&]() -> awaitable<MailboxResult<std::size_t>> {

@@ -7,14 +7,14 @@
 // between levels, decimal UIDs or UIDLs as source keys.
 //
 // Bodies move through the engine-neutral stream interfaces of
-// clients/imap/body_stream.hpp (BodySink, BodySource, AppendBatch); no
+// clients/net/body_stream.hpp (BodySink, BodySource, AppendBatch); no
 // adapter holds a whole message in memory (STYLE §3).
 //
 // Executor: every call runs on the io_context the adapter was connected on,
 // one call at a time per adapter. Errors are values (MailboxError); nothing
 // throws for wire or server failures.
 
-#include "clients/imap/body_stream.hpp"
+#include "clients/net/body_stream.hpp"
 #include "sync/model.hpp"
 #include "sync/plan.hpp"
 
@@ -85,7 +85,7 @@ class SourceMailbox {
     // calling sink.begin(index, size) with the item's index in `items`.
     // Items that vanished are skipped. Returns the number delivered.
     virtual boost::asio::awaitable<MailboxResult<std::size_t>> fetch_bodies(
-        std::vector<CopyItem> items, imap::BodySink& sink) = 0;
+        std::vector<CopyItem> items, net::BodySink& sink) = 0;
     // Deletes messages from the open folder. IMAP: \Deleted + UID EXPUNGE of
     // exactly these UIDs (unsupported without UIDPLUS). POP3: DELE; they
     // go only with commit().
@@ -148,7 +148,7 @@ class TargetMailbox {
     // APPEND what `batch` produces to `folder`; the per-message target UIDs
     // when the server reports them (APPENDUID).
     virtual boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
-                                                                   imap::AppendBatch& batch) = 0;
+                                                                   net::AppendBatch& batch) = 0;
     // In the open folder: +FLAGS.SILENT / -FLAGS.SILENT for `uids`.
     virtual boost::asio::awaitable<MailboxResult<void>> store_flags(
         std::vector<std::uint32_t> uids, std::vector<std::string> add,

@@ -18,7 +18,7 @@ constexpr std::size_t write_chunk = 64 * 1024;
 constexpr std::uint64_t literal_minus_max = 4096;
 
 // The part of an APPEND before a message's literal: " (flags) "date" ".
-std::string message_prefix(const AppendItem& item) {
+std::string message_prefix(const net::AppendItem& item) {
     std::string out = " " + format_flag_list(item.meta.flags);
     if (item.meta.internal_date) {
         out += " " + wire::format_date_time(*item.meta.internal_date, wire::DayPadding::zero);
@@ -102,7 +102,7 @@ struct LiteralSent {
 // Writes `prefix`, the literal of `item` and then `suffix`. A synchronizing
 // literal waits for its `+`; tagged responses of earlier commands that
 // arrive meanwhile are kept by the connection (read_until) for later.
-awaitable<LiteralSent> send_literal(detail::Connection& conn, const AppendItem& item,
+awaitable<LiteralSent> send_literal(detail::Connection& conn, const net::AppendItem& item,
                                     std::string prefix, std::string suffix, std::string tag,
                                     std::string step, bool non_sync) {
     LiteralSent out;
@@ -186,7 +186,7 @@ awaitable<LiteralSent> send_literal(detail::Connection& conn, const AppendItem& 
 }
 
 // Reads a skipped message's body to its end, so the batch can go on.
-awaitable<boost::system::error_code> drain(BodySource& body) {
+awaitable<boost::system::error_code> drain(net::BodySource& body) {
     std::vector<char> buffer(16 * 1024);
     while (true) {
         auto [ec, n] = co_await body.read(std::span<char>(buffer));
@@ -211,7 +211,7 @@ std::size_t AppendResult::appended_count() const noexcept {
         [](const AppendOutcome& m) { return m.status == AppendOutcome::Status::appended; }));
 }
 
-awaitable<ClientResult<AppendResult>> Client::append(std::string mailbox, AppendBatch& batch) {
+awaitable<ClientResult<AppendResult>> Client::append(std::string mailbox, net::AppendBatch& batch) {
     if (auto closed = conn_->closed_error("APPEND " + mailbox)) {
         co_return std::move(*closed);
     }
@@ -234,7 +234,7 @@ awaitable<ClientResult<AppendResult>> Client::append(std::string mailbox, Append
 }
 
 awaitable<ClientResult<AppendResult>> Client::append_multi(std::string mailbox,
-                                                           AppendBatch& batch) {
+                                                           net::AppendBatch& batch) {
     const std::string step = "APPEND " + mailbox;
     AppendResult result;
     auto first = co_await batch.next();
@@ -249,7 +249,7 @@ awaitable<ClientResult<AppendResult>> Client::append_multi(std::string mailbox,
     const bool literal_minus = conn_->has_capability("LITERAL-");
     const std::string tag = conn_->next_tag();
     std::string head = tag + " APPEND " + quote(encode_mailbox(mailbox));
-    std::optional<AppendItem> item = std::move(*first);
+    std::optional<net::AppendItem> item = std::move(*first);
     while (item) {
         const bool non_sync = literal_plus || (literal_minus && item->size <= literal_minus_max);
         std::string prefix = std::exchange(head, std::string()) + message_prefix(*item);
@@ -300,7 +300,7 @@ awaitable<ClientResult<AppendResult>> Client::append_multi(std::string mailbox,
 }
 
 awaitable<ClientResult<AppendResult>> Client::append_single(std::string mailbox,
-                                                            AppendBatch& batch) {
+                                                            net::AppendBatch& batch) {
     const std::string step = "APPEND " + mailbox;
     const std::string target = quote(encode_mailbox(mailbox));
     const bool literal_plus = conn_->has_capability("LITERAL+");
@@ -336,7 +336,7 @@ awaitable<ClientResult<AppendResult>> Client::append_single(std::string mailbox,
         if (!*next) {
             break;
         }
-        const AppendItem& item = **next;
+        const net::AppendItem& item = **next;
         const bool non_sync = literal_plus || (literal_minus && item.size <= literal_minus_max);
         const std::string tag = conn_->next_tag();
         const std::size_t index = result.messages.size();

@@ -45,12 +45,12 @@
 // received) shows LOGIN/AUTHENTICATE arguments as <redacted> and literals as
 // `{1234 octets}`; no Error message contains the password.
 
-#include "clients/imap/body_stream.hpp"
 #include "clients/imap/client_error.hpp"
 #include "clients/imap/command_text.hpp"
 #include "clients/imap/idle.hpp"
 #include "clients/imap/response_parser.hpp"
 #include "clients/imap/response_views.hpp"
+#include "clients/net/body_stream.hpp"
 
 #include <spdlog/logger.h>
 #include <boost/asio/awaitable.hpp>
@@ -67,6 +67,9 @@
 #include <vector>
 
 namespace mailferry::imap {
+
+using boost::asio::awaitable;
+using boost::system::error_code;
 
 namespace detail {
 class Connection;
@@ -357,12 +360,12 @@ class Client {
     // the sink still gets begin() with the right UID before the bytes. Such
     // bodies cross the wire twice; inline bodies never need it.
     // A FETCH response whose body has no UID at all is a protocol_error.
-    awaitable<ClientResult<std::size_t>> fetch_bodies(std::string uid_set, BodySink& sink);
+    awaitable<ClientResult<std::size_t>> fetch_bodies(std::string uid_set, net::BodySink& sink);
     // The same as one pipelined `UID FETCH uid (UID BODY.PEEK[])` per UID,
     // pipeline_window in flight: for long lists of scattered UIDs. Bodies
     // streamed before their UID are fetched again as in fetch_bodies().
     awaitable<ClientResult<std::size_t>> fetch_bodies_each(std::vector<std::uint32_t> uids,
-                                                           BodySink& sink);
+                                                           net::BodySink& sink);
 
     // APPEND to `mailbox` every message `batch` produces; per-message
     // outcomes in AppendResult::messages. With MULTIAPPEND (RFC 3502) it is
@@ -378,7 +381,7 @@ class Client {
     // so far: messages whose tagged OK was read stay appended. Returns an
     // error only when nothing was sent (the connection was closed, or
     // learning the hierarchy separator failed).
-    awaitable<ClientResult<AppendResult>> append(std::string mailbox, AppendBatch& batch);
+    awaitable<ClientResult<AppendResult>> append(std::string mailbox, net::AppendBatch& batch);
 
     // UID STORE set +FLAGS/-FLAGS/FLAGS[.SILENT] (flags).
     awaitable<ClientResult<void>> store_flags(std::string uid_set, FlagOperation op,
@@ -442,8 +445,10 @@ class Client {
     awaitable<std::optional<Error>> after_login();
     awaitable<std::optional<Error>> enable_extensions();
     awaitable<std::optional<Error>> learn_separator();
-    awaitable<ClientResult<AppendResult>> append_multi(std::string mailbox, AppendBatch& batch);
-    awaitable<ClientResult<AppendResult>> append_single(std::string mailbox, AppendBatch& batch);
+    awaitable<ClientResult<AppendResult>> append_multi(std::string mailbox,
+                                                       net::AppendBatch& batch);
+    awaitable<ClientResult<AppendResult>> append_single(std::string mailbox,
+                                                        net::AppendBatch& batch);
     std::optional<Error> require_selected(const std::string& step) const;
 
     std::unique_ptr<detail::Connection> conn_;

@@ -52,7 +52,7 @@ class MetadataHandler final : public ResponseHandler {
 // complete response, is kept in `drained` for fetch_drained().
 class BodyHandler final : public ResponseHandler {
   public:
-    explicit BodyHandler(BodySink& sink) : sink_(sink) {}
+    explicit BodyHandler(net::BodySink& sink) : sink_(sink) {}
 
     // While a command for this one UID runs: the UID of any body whose
     // response does not name it before the literal.
@@ -140,7 +140,7 @@ class BodyHandler final : public ResponseHandler {
     std::string server, step;
 
   private:
-    BodySink& sink_;
+    net::BodySink& sink_;
     bool streaming_ = false;
     bool drained_here_ = false;
     std::optional<std::uint32_t> streamed_uid_;
@@ -203,7 +203,8 @@ awaitable<ClientResult<std::vector<MessageMeta>>> Client::fetch_metadata(
     co_return std::move(handler.messages);
 }
 
-awaitable<ClientResult<std::size_t>> Client::fetch_bodies(std::string uid_set, BodySink& sink) {
+awaitable<ClientResult<std::size_t>> Client::fetch_bodies(std::string uid_set,
+                                                          net::BodySink& sink) {
     const std::string step = "UID FETCH";
     if (auto e = require_selected(step)) {
         co_return std::move(*e);
@@ -225,7 +226,7 @@ awaitable<ClientResult<std::size_t>> Client::fetch_bodies(std::string uid_set, B
 }
 
 awaitable<ClientResult<std::size_t>> Client::fetch_bodies_each(std::vector<std::uint32_t> uids,
-                                                               BodySink& sink) {
+                                                               net::BodySink& sink) {
     const std::string step = "UID FETCH";
     if (auto e = require_selected(step)) {
         co_return std::move(*e);

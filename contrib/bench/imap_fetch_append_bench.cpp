@@ -32,6 +32,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace imap = mailferry::imap;
+namespace net = mailferry::net;
 using boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 
@@ -45,7 +46,7 @@ struct Settings {
 };
 
 // A message of exactly `size` octets, generated as it is read.
-class GeneratedSource final : public imap::BodySource {
+class GeneratedSource final : public net::BodySource {
   public:
     GeneratedSource(std::size_t index, std::size_t size)
         : header_("Subject: bench " + std::to_string(index) + "\r\nMessage-ID: <b" +
@@ -70,15 +71,15 @@ class GeneratedSource final : public imap::BodySource {
     std::size_t pos_ = 0;
 };
 
-class GeneratedBatch final : public imap::AppendBatch {
+class GeneratedBatch final : public net::AppendBatch {
   public:
     GeneratedBatch(std::size_t count, std::size_t size) : count_(count), size_(size) {}
-    asio::awaitable<boost::system::result<std::optional<imap::AppendItem>>> next() override {
+    asio::awaitable<boost::system::result<std::optional<net::AppendItem>>> next() override {
         if (next_ == count_) {
-            co_return std::optional<imap::AppendItem>();
+            co_return std::optional<net::AppendItem>();
         }
         current_ = std::make_unique<GeneratedSource>(next_++, size_);
-        co_return std::optional<imap::AppendItem>(imap::AppendItem{{}, size_, current_.get()});
+        co_return std::optional<net::AppendItem>(net::AppendItem{{}, size_, current_.get()});
     }
 
   private:
@@ -86,7 +87,7 @@ class GeneratedBatch final : public imap::AppendBatch {
     std::unique_ptr<GeneratedSource> current_;
 };
 
-class CountingSink final : public imap::BodySink {
+class CountingSink final : public net::BodySink {
   public:
     asio::awaitable<error_code> begin(std::uint32_t, std::uint64_t) override {
         ++messages;
@@ -212,8 +213,8 @@ asio::awaitable<int> run(Settings settings) {
     }
     report("fetch bodies (pipelined)", each.messages, each.octets, Clock::now() - start);
 
-    imap::BodyPipe pipe(co_await asio::this_coro::executor, 1024 * 1024);
-    imap::PipeAppendBatch piped(pipe, [](std::uint32_t) { return imap::AppendMeta{}; });
+    net::BodyPipe pipe(co_await asio::this_coro::executor, 1024 * 1024);
+    net::PipeAppendBatch piped(pipe, [](std::uint32_t) { return net::AppendMeta{}; });
     auto fetch = [&]() -> asio::awaitable<imap::ClientResult<std::size_t>> {
         auto r = co_await source.fetch_bodies("1:*", pipe);
         if (r) {

@@ -33,6 +33,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace imap = mailferry::imap;
+namespace net = mailferry::net;
 namespace sync = mailferry::sync;
 using Clock = std::chrono::steady_clock;
 
@@ -95,16 +96,16 @@ asio::awaitable<int> seed(Settings s) {
     std::uint64_t bytes = 0;
     const auto start = Clock::now();
     for (std::size_t done = 0; done < s.messages;) {
-        std::vector<std::unique_ptr<imap::StringSource>> bodies;
-        std::vector<imap::AppendItem> items;
+        std::vector<std::unique_ptr<net::StringSource>> bodies;
+        std::vector<net::AppendItem> items;
         for (std::size_t i = 0; i < 100 && done < s.messages; ++i, ++done) {
             auto body =
-                std::make_unique<imap::StringSource>(make_message(done, message_size(rng), rng));
+                std::make_unique<net::StringSource>(make_message(done, message_size(rng), rng));
             items.push_back({{{"\\Seen"}, std::nullopt}, body->size(), body.get()});
             bytes += body->size();
             bodies.push_back(std::move(body));
         }
-        imap::VectorAppendBatch batch(std::move(items));
+        net::VectorAppendBatch batch(std::move(items));
         auto r = co_await (*client)->append("INBOX", batch);
         if (!r) {
             fmt::print(stderr, "seed: {}\n", r.error().message);

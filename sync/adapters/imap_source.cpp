@@ -19,9 +19,9 @@ namespace {
 using boost::asio::awaitable;
 
 // Hands bodies on with the item's index instead of its UID.
-class IndexSink final : public imap::BodySink {
+class IndexSink final : public net::BodySink {
   public:
-    IndexSink(imap::BodySink& inner, std::map<std::uint32_t, std::uint32_t> index)
+    IndexSink(net::BodySink& inner, std::map<std::uint32_t, std::uint32_t> index)
         : inner_(inner), index_(std::move(index)) {}
     awaitable<imap::error_code> begin(std::uint32_t uid, std::uint64_t size) override {
         auto it = index_.find(uid);
@@ -38,7 +38,7 @@ class IndexSink final : public imap::BodySink {
     awaitable<imap::error_code> end() override { co_return co_await inner_.end(); }
 
   private:
-    imap::BodySink& inner_;
+    net::BodySink& inner_;
     std::map<std::uint32_t, std::uint32_t> index_;
 };
 
@@ -236,7 +236,7 @@ awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> ImapSource::p
 }
 
 awaitable<MailboxResult<std::size_t>> ImapSource::fetch_bodies(std::vector<CopyItem> items,
-                                                               imap::BodySink& sink) {
+                                                               net::BodySink& sink) {
     std::map<std::uint32_t, std::uint32_t> index;
     std::vector<std::uint32_t> uids;
     for (std::size_t i = 0; i < items.size(); ++i) {

@@ -83,8 +83,7 @@ awaitable<MailboxResult<bool>> ImapTarget::create_folder(std::string name) {
     co_return *created;
 }
 
-awaitable<MailboxResult<Appended>> ImapTarget::append(std::string folder,
-                                                      imap::AppendBatch& batch) {
+awaitable<MailboxResult<Appended>> ImapTarget::append(std::string folder, net::AppendBatch& batch) {
     auto appended = co_await client_->append(std::move(folder), batch);
     if (!appended) {
         co_return detail::to_mailbox_error(appended.error(), *client_);

@@ -30,7 +30,7 @@ class ImapTarget final : public TargetMailbox {
         MailboxFolder folder) override;
     boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) override;
     boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
-                                                           imap::AppendBatch& batch) override;
+                                                           net::AppendBatch& batch) override;
     boost::asio::awaitable<MailboxResult<void>> store_flags(
         std::vector<std::uint32_t> uids, std::vector<std::string> add,
         std::vector<std::string> remove) override;

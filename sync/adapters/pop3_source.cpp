@@ -276,7 +276,7 @@ awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> Pop3Source::p
 }
 
 awaitable<MailboxResult<std::size_t>> Pop3Source::fetch_bodies(std::vector<CopyItem> items,
-                                                               imap::BodySink& sink) {
+                                                               net::BodySink& sink) {
     std::array<char, 64 * 1024> buffer{};
     std::size_t delivered = 0;
     for (std::size_t i = 0; i < items.size(); ++i) {

@@ -58,7 +58,7 @@ class Pop3Source final : public SourceMailbox {
     boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(
         std::vector<CopyItem> items) override;
     boost::asio::awaitable<MailboxResult<std::size_t>> fetch_bodies(std::vector<CopyItem> items,
-                                                                    imap::BodySink& sink) override;
+                                                                    net::BodySink& sink) override;
     boost::asio::awaitable<MailboxResult<void>> delete_messages(
         std::vector<SourceDeletion> messages) override;
     boost::asio::awaitable<MailboxResult<void>> commit() override;

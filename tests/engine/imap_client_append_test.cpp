@@ -93,15 +93,15 @@ class Trace {
 // Messages of varied sizes, flags and dates; `big` (if any) is 1 MiB.
 struct Corpus {
     std::vector<std::string> bodies;
-    std::vector<imap::AppendMeta> metas;
-    std::vector<std::unique_ptr<imap::StringSource>> sources;
+    std::vector<net::AppendMeta> metas;
+    std::vector<std::unique_ptr<net::StringSource>> sources;
 
     explicit Corpus(std::size_t count, std::optional<std::size_t> big = std::nullopt) {
         static const int offsets[] = {0, 120, -300, 330};
         for (std::size_t i = 0; i < count; ++i) {
             const std::size_t size = big == i ? 1024 * 1024 : 120 + (i * 53) % 3000;
             bodies.push_back(make_message("m" + std::to_string(i), size));
-            imap::AppendMeta meta;
+            net::AppendMeta meta;
             if (i % 2 == 0) {
                 meta.flags.push_back("\\Seen");
             }
@@ -114,14 +114,14 @@ struct Corpus {
         }
     }
 
-    imap::VectorAppendBatch batch() {
+    net::VectorAppendBatch batch() {
         sources.clear();
-        std::vector<imap::AppendItem> items;
+        std::vector<net::AppendItem> items;
         for (std::size_t i = 0; i < bodies.size(); ++i) {
-            sources.push_back(std::make_unique<imap::StringSource>(bodies[i]));
+            sources.push_back(std::make_unique<net::StringSource>(bodies[i]));
             items.push_back({metas[i], bodies[i].size(), sources.back().get()});
         }
-        return imap::VectorAppendBatch(std::move(items));
+        return net::VectorAppendBatch(std::move(items));
     }
 };
 
@@ -288,14 +288,14 @@ std::optional<imap::AppendResult> append_with_short_body(AppendServer& server, C
         auto client = co_await imap::Client::connect(server.options(trace.logger()));
         CO_REQUIRE(client, client.error().message);
         corpus.sources.clear();
-        std::vector<imap::AppendItem> items;
+        std::vector<net::AppendItem> items;
         for (std::size_t i = 0; i < corpus.bodies.size(); ++i) {
             const std::string& b = corpus.bodies[i];
             corpus.sources.push_back(
-                std::make_unique<imap::StringSource>(i == 3 ? b.substr(0, b.size() - 50) : b));
+                std::make_unique<net::StringSource>(i == 3 ? b.substr(0, b.size() - 50) : b));
             items.push_back({corpus.metas[i], b.size(), corpus.sources.back().get()});
         }
-        imap::VectorAppendBatch batch(std::move(items));
+        net::VectorAppendBatch batch(std::move(items));
         auto appended = co_await (*client)->append("INBOX", batch);
         CO_REQUIRE(appended, appended.error().message);
         EXPECT_FALSE((*client)->is_open());

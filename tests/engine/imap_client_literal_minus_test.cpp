@@ -83,13 +83,13 @@ TEST(ImapClientAppendLiteralMinus, OnlyMessagesOver4096OctetsWaitForContinuation
     const std::vector<std::size_t> sizes{300,  4096, 1024 * 1024, 200,  4097, 1000,
                                          5000, 150,  1024 * 1024, 3000, 4000, 130};
     std::vector<std::string> bodies;
-    std::vector<std::unique_ptr<imap::StringSource>> sources;
-    std::vector<imap::AppendItem> items;
+    std::vector<std::unique_ptr<net::StringSource>> sources;
+    std::vector<net::AppendItem> items;
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         bodies.push_back(make_message("lm" + std::to_string(i), sizes[i]));
         ASSERT_EQ(bodies.back().size(), sizes[i]);
-        sources.push_back(std::make_unique<imap::StringSource>(bodies.back()));
-        imap::AppendMeta meta;
+        sources.push_back(std::make_unique<net::StringSource>(bodies.back()));
+        net::AppendMeta meta;
         meta.flags = {"\\Seen"};
         items.push_back({meta, bodies.back().size(), sources.back().get()});
     }
@@ -102,7 +102,7 @@ TEST(ImapClientAppendLiteralMinus, OnlyMessagesOver4096OctetsWaitForContinuation
             co_await imap::Client::connect(loopback_client_options(server.port(), "u", "p"));
         CO_REQUIRE(client, client.error().message);
         CO_REQUIRE((*client)->has_capability("LITERAL-"), "LITERAL- not seen");
-        imap::VectorAppendBatch batch(std::move(items));
+        net::VectorAppendBatch batch(std::move(items));
         auto appended = co_await (*client)->append("INBOX", batch);
         CO_REQUIRE(appended, appended.error().message);
         result = std::move(*appended);

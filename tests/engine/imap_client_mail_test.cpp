@@ -125,12 +125,12 @@ TEST(ImapClientMail, FetchFeedsMultiappendThroughABoundedPipe) {
         CO_REQUIRE(state, state.error().message);
         auto meta = co_await (*source)->fetch_metadata("1:*");
         CO_REQUIRE(meta, meta.error().message);
-        std::map<std::uint32_t, imap::AppendMeta> by_uid;
+        std::map<std::uint32_t, net::AppendMeta> by_uid;
         for (const auto& m : *meta) {
-            by_uid[m.uid] = imap::AppendMeta{m.flags, m.internal_date};
+            by_uid[m.uid] = net::AppendMeta{m.flags, m.internal_date};
         }
-        imap::BodyPipe pipe(co_await asio::this_coro::executor, 16 * 1024);
-        imap::PipeAppendBatch batch(pipe, [&](std::uint32_t uid) { return by_uid[uid]; });
+        net::BodyPipe pipe(co_await asio::this_coro::executor, 16 * 1024);
+        net::PipeAppendBatch batch(pipe, [&](std::uint32_t uid) { return by_uid[uid]; });
         auto fetch = [&]() -> asio::awaitable<imap::ClientResult<std::size_t>> {
             auto r = co_await (*source)->fetch_bodies("1:*", pipe);
             if (r) {
@@ -179,14 +179,14 @@ TEST(ImapClientMail, MultiappendReturnsAppendUids) {
     auto body = [&]() -> asio::awaitable<void> {
         auto client = co_await imap::Client::connect(server.options());
         CO_REQUIRE(client, client.error().message);
-        std::vector<std::unique_ptr<imap::StringSource>> sources;
-        std::vector<imap::AppendItem> items;
+        std::vector<std::unique_ptr<net::StringSource>> sources;
+        std::vector<net::AppendItem> items;
         for (int i = 0; i < 3; ++i) {
-            sources.push_back(std::make_unique<imap::StringSource>(
+            sources.push_back(std::make_unique<net::StringSource>(
                 make_message("m" + std::to_string(i), 100 + static_cast<std::size_t>(i))));
             items.push_back({{{"\\Seen"}, date1}, sources.back()->size(), sources.back().get()});
         }
-        imap::VectorAppendBatch batch(std::move(items));
+        net::VectorAppendBatch batch(std::move(items));
         auto appended = co_await (*client)->append("Archive", batch);
         CO_REQUIRE(appended, appended.error().message);
         const auto info = server.server().call(
@@ -194,8 +194,8 @@ TEST(ImapClientMail, MultiappendReturnsAppendUids) {
         EXPECT_EQ(appended->uidvalidity, info.uidvalidity);
         EXPECT_EQ(appended->uids, (std::vector<std::optional<std::uint32_t>>{1u, 2u, 3u}));
         // A source that ends early cannot complete its literal.
-        imap::StringSource short_source("abc");
-        imap::VectorAppendBatch bad({{{}, 10, &short_source}});
+        net::StringSource short_source("abc");
+        net::VectorAppendBatch bad({{{}, 10, &short_source}});
         auto failed = co_await (*client)->append("Archive", bad);
         CO_REQUIRE(failed, failed.error().message);
         CO_REQUIRE(failed->error, "append of a short body succeeded");
@@ -213,8 +213,8 @@ TEST(ImapClientMail, AppendToMissingMailboxQuotesTryCreate) {
     auto body = [&]() -> asio::awaitable<void> {
         auto client = co_await imap::Client::connect(server.options());
         CO_REQUIRE(client, client.error().message);
-        imap::StringSource source("Subject: x\r\n\r\nx\r\n");
-        imap::VectorAppendBatch batch({{{}, source.size(), &source}});
+        net::StringSource source("Subject: x\r\n\r\nx\r\n");
+        net::VectorAppendBatch batch({{{}, source.size(), &source}});
         auto appended = co_await (*client)->append("Nowhere", batch);
         CO_REQUIRE(appended, appended.error().message);
         CO_REQUIRE(appended->messages.size() == 1 && appended->messages[0].error,
@@ -289,7 +289,7 @@ TEST(ImapClientMail, PipelinedFetchOfManyMessages) {
         CO_REQUIRE(client, client.error().message);
         auto state = co_await (*client)->select("INBOX", true);
         CO_REQUIRE(state, state.error().message);
-        struct Collect final : imap::BodySink {
+        struct Collect final : net::BodySink {
             asio::awaitable<error_code> begin(std::uint32_t uid, std::uint64_t size) override {
                 uids.push_back(uid);
                 expected += size;

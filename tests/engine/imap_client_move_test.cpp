@@ -45,7 +45,7 @@ class MoveServer : public ImapClientServer {
     }
 };
 
-struct Collect final : imap::BodySink {
+struct Collect final : net::BodySink {
     asio::awaitable<error_code> begin(std::uint32_t uid, std::uint64_t size) override {
         bodies[uid].reserve(size);
         current = uid;

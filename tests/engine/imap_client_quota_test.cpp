@@ -70,8 +70,8 @@ std::string refusal(const imap::ClientResult<imap::AppendResult>& result) {
 imap::awaitable<imap::ClientResult<imap::AppendResult>> append_one(imap::Client& c,
                                                                    std::string mailbox,
                                                                    std::string body) {
-    imap::StringSource source(body);
-    imap::VectorAppendBatch batch({{{}, source.size(), &source}});
+    net::StringSource source(body);
+    net::VectorAppendBatch batch({{{}, source.size(), &source}});
     auto result = co_await c.append(std::move(mailbox), batch);
     co_return result;
 }

@@ -54,7 +54,7 @@ class PlainServer {
     std::unique_ptr<ts::TestServerThread> server_;
 };
 
-struct Collect final : imap::BodySink {
+struct Collect final : net::BodySink {
     asio::awaitable<error_code> begin(std::uint32_t uid, std::uint64_t size) override {
         uids.push_back(uid);
         bodies.emplace_back();
@@ -116,13 +116,13 @@ TEST(ImapClientRfc3501, MigratesMailWithoutAnyExtension) {
         CO_REQUIRE(ns, ns.error().message);
         EXPECT_TRUE(ns->personal.empty());
 
-        std::vector<std::unique_ptr<imap::StringSource>> sources;
-        std::vector<imap::AppendItem> items;
+        std::vector<std::unique_ptr<net::StringSource>> sources;
+        std::vector<net::AppendItem> items;
         for (const auto& m : messages) {
-            sources.push_back(std::make_unique<imap::StringSource>(m));
+            sources.push_back(std::make_unique<net::StringSource>(m));
             items.push_back({{{"\\Seen"}, date}, m.size(), sources.back().get()});
         }
-        imap::VectorAppendBatch batch(std::move(items));
+        net::VectorAppendBatch batch(std::move(items));
         auto appended = co_await c.append("INBOX", batch);
         CO_REQUIRE(appended, appended.error().message);
         EXPECT_FALSE(appended->uidvalidity);

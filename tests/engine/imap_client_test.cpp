@@ -165,7 +165,7 @@ TEST(ImapClientFaults, ByeDuringFetchNamesTheBye) {
         CO_REQUIRE(client, client.error().message);
         auto selected = co_await (*client)->select("INBOX", true);
         CO_REQUIRE(selected, selected.error().message);
-        struct Count final : imap::BodySink {
+        struct Count final : net::BodySink {
             asio::awaitable<boost::system::error_code> begin(std::uint32_t,
                                                              std::uint64_t) override {
                 ++messages;

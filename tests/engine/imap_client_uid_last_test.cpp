@@ -20,7 +20,7 @@ using boost::system::error_code;
 
 // Holds the sink to its contract (client.hpp, body_stream.hpp): begin,
 // exactly `size` octets of data, end; one message at a time.
-class CheckingSink final : public imap::BodySink {
+class CheckingSink final : public net::BodySink {
   public:
     asio::awaitable<error_code> begin(std::uint32_t uid, std::uint64_t size) override {
         EXPECT_FALSE(open_) << "begin(" << uid << ") inside message " << current_;

@@ -47,7 +47,7 @@ std::string small_message(std::size_t i) {
 }
 
 // A large message generated on the fly, so the test itself never holds it.
-class GeneratedSource final : public imap::BodySource {
+class GeneratedSource final : public net::BodySource {
   public:
     explicit GeneratedSource(std::uint64_t size) : size_(size) {}
     static char byte_at(std::uint64_t pos) {
@@ -75,7 +75,7 @@ class GeneratedSource final : public imap::BodySource {
 };
 
 // Checks streamed bodies against GeneratedSource byte by byte.
-class CheckingSink final : public imap::BodySink {
+class CheckingSink final : public net::BodySink {
   public:
     asio::awaitable<error_code> begin(std::uint32_t, std::uint64_t size) override {
         size_ = size;
@@ -184,15 +184,15 @@ TEST_F(ImapClientDovecot, RoundTripThroughNonAsciiMailbox) {
         auto& c = **client;
         auto created = co_await c.create(folder);
         CO_REQUIRE(created, created.error().message);
-        std::vector<std::unique_ptr<imap::StringSource>> sources;
-        std::vector<imap::AppendItem> items;
+        std::vector<std::unique_ptr<net::StringSource>> sources;
+        std::vector<net::AppendItem> items;
         for (std::size_t i = 0; i < 3; ++i) {
-            sources.push_back(std::make_unique<imap::StringSource>(small_message(i)));
+            sources.push_back(std::make_unique<net::StringSource>(small_message(i)));
             items.push_back({{{"\\Seen", "$Label"}, imap::InternalDate{1700000000, 60}},
                              sources.back()->size(),
                              sources.back().get()});
         }
-        imap::VectorAppendBatch batch(std::move(items));
+        net::VectorAppendBatch batch(std::move(items));
         auto appended = co_await c.append(folder, batch);
         CO_REQUIRE(appended, appended.error().message);
         CO_REQUIRE(appended->uids.size() == 3, appended->uids.size());
@@ -220,7 +220,7 @@ TEST_F(ImapClientDovecot, RoundTripThroughNonAsciiMailbox) {
         EXPECT_EQ((*meta)[1].size, small_message(1).size());
         EXPECT_NE(std::find((*meta)[1].flags.begin(), (*meta)[1].flags.end(), "$Label"),
                   (*meta)[1].flags.end());
-        struct Collect final : imap::BodySink {
+        struct Collect final : net::BodySink {
             asio::awaitable<error_code> begin(std::uint32_t, std::uint64_t) override {
                 bodies.emplace_back();
                 co_return error_code();
@@ -264,13 +264,13 @@ TEST_F(ImapClientDovecot, TenThousandMessagesAppendedAndFetchedPipelined) {
         // saving all of it, so one batch must fit in the command deadline.
         std::vector<std::optional<std::uint32_t>> appended_uids;
         for (std::size_t first = 0; first < count; first += 1000) {
-            std::vector<std::unique_ptr<imap::StringSource>> sources;
-            std::vector<imap::AppendItem> items;
+            std::vector<std::unique_ptr<net::StringSource>> sources;
+            std::vector<net::AppendItem> items;
             for (std::size_t i = first; i < first + 1000; ++i) {
-                sources.push_back(std::make_unique<imap::StringSource>(small_message(i)));
+                sources.push_back(std::make_unique<net::StringSource>(small_message(i)));
                 items.push_back({{}, sources.back()->size(), sources.back().get()});
             }
-            imap::VectorAppendBatch batch(std::move(items));
+            net::VectorAppendBatch batch(std::move(items));
             auto appended = co_await c.append("Bulk", batch);
             CO_REQUIRE(appended, appended.error().message);
             appended_uids.insert(appended_uids.end(), appended->uids.begin(), appended->uids.end());
@@ -283,7 +283,7 @@ TEST_F(ImapClientDovecot, TenThousandMessagesAppendedAndFetchedPipelined) {
         for (const auto& uid : appended_uids) {
             uids.push_back(uid.value_or(0));
         }
-        struct Count final : imap::BodySink {
+        struct Count final : net::BodySink {
             asio::awaitable<error_code> begin(std::uint32_t, std::uint64_t size) override {
                 ++messages;
                 expected += size;
@@ -326,17 +326,17 @@ TEST_F(ImapClientDovecot, FiftyMegabytesThroughThePipeInBoundedMemory) {
         auto copy = co_await (*target)->create("BigCopy");
         CO_REQUIRE(copy, copy.error().message);
         GeneratedSource generated(size);
-        std::vector<imap::AppendItem> big{
-            imap::AppendItem{imap::AppendMeta{{"\\Seen"}, std::nullopt}, size, &generated}};
-        imap::VectorAppendBatch one(std::move(big));
+        std::vector<net::AppendItem> big{
+            net::AppendItem{net::AppendMeta{{"\\Seen"}, std::nullopt}, size, &generated}};
+        net::VectorAppendBatch one(std::move(big));
         auto seeded = co_await (*source)->append("Big", one);
         CO_REQUIRE(seeded, seeded.error().message);
         auto state = co_await (*source)->select("Big", true);
         CO_REQUIRE(state, state.error().message);
 
         before = peak_rss();
-        imap::BodyPipe pipe(co_await asio::this_coro::executor, 1024 * 1024);
-        imap::PipeAppendBatch batch(pipe, [](std::uint32_t) { return imap::AppendMeta{}; });
+        net::BodyPipe pipe(co_await asio::this_coro::executor, 1024 * 1024);
+        net::PipeAppendBatch batch(pipe, [](std::uint32_t) { return net::AppendMeta{}; });
         auto fetch = [&]() -> asio::awaitable<imap::ClientResult<std::size_t>> {
             auto r = co_await (*source)->fetch_bodies("1:*", pipe);
             if (r) {

@@ -82,13 +82,13 @@ class ImapClientQresync : public ::testing::Test {
         std::vector<std::uint32_t> uids;
         auto created = co_await c.create(folder);
         EXPECT_TRUE(created) << created.error().message;
-        std::vector<std::unique_ptr<imap::StringSource>> sources;
-        std::vector<imap::AppendItem> items;
+        std::vector<std::unique_ptr<net::StringSource>> sources;
+        std::vector<net::AppendItem> items;
         for (std::size_t i = 0; i < count; ++i) {
-            sources.push_back(std::make_unique<imap::StringSource>(message(i)));
+            sources.push_back(std::make_unique<net::StringSource>(message(i)));
             items.push_back({{}, sources.back()->size(), sources.back().get()});
         }
-        imap::VectorAppendBatch batch(std::move(items));
+        net::VectorAppendBatch batch(std::move(items));
         auto appended = co_await c.append(folder, batch);
         EXPECT_TRUE(appended) << appended.error().message;
         if (appended) {

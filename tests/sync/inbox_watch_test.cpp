@@ -169,10 +169,10 @@ asio::awaitable<void> append_from_other_session(imap::ClientOptions o, std::stri
                                                 bool& done) {
     auto client = co_await imap::Client::connect(std::move(o));
     CO_REQUIRE(client, client.error().message);
-    imap::StringSource source(std::move(body));
-    std::vector<imap::AppendItem> items;
-    items.push_back(imap::AppendItem{{}, source.size(), &source});
-    imap::VectorAppendBatch batch(std::move(items));
+    net::StringSource source(std::move(body));
+    std::vector<net::AppendItem> items;
+    items.push_back(net::AppendItem{{}, source.size(), &source});
+    net::VectorAppendBatch batch(std::move(items));
     auto appended = co_await (*client)->append("INBOX", batch);
     CO_REQUIRE(appended && appended->all_appended(), "APPEND by the other session failed");
     co_await (*client)->logout();

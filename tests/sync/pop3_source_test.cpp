@@ -72,7 +72,7 @@ std::vector<sync::CopyItem> items_of(const sync::SourceFolderListing& listing) {
 }
 
 // Every body handed on, by the index begin() named.
-class Collect final : public imap::BodySink {
+class Collect final : public net::BodySink {
   public:
     asio::awaitable<boost::system::error_code> begin(std::uint32_t index,
                                                      std::uint64_t size) override {

@@ -1,9 +1,10 @@
-// imap::BodyPipe: bodies move from producer to consumer in order and
+// net::BodyPipe: bodies move from producer to consumer in order and
 // unchanged, never more than the capacity buffered, and failures reach the
 // other side.
 
-#include "clients/imap/body_stream.hpp"
-#include "clients/imap/client_error.hpp"
+#include "clients/net/body_stream.hpp"
+#include "clients/net/body_stream_error.hpp"
+#include "clients/net/error.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -19,7 +20,7 @@
 namespace {
 
 namespace asio = boost::asio;
-using namespace mailferry::imap;
+using namespace mailferry::net;
 using boost::system::error_code;
 
 template <typename Fn>
@@ -41,7 +42,7 @@ std::string body_of(std::size_t size, char seed) {
     return s;
 }
 
-TEST(ImapBodyPipe, MovesMessagesInOrderWithinCapacity) {
+TEST(NetBodyPipe, MovesMessagesInOrderWithinCapacity) {
     const std::vector<std::string> bodies = {body_of(1000, 'a'), "", body_of(37, 'A'),
                                              body_of(5000, '0')};
     std::vector<std::pair<std::uint32_t, std::string>> received;
@@ -110,7 +111,7 @@ TEST(ImapBodyPipe, MovesMessagesInOrderWithinCapacity) {
     EXPECT_GT(most_buffered, 0u);
 }
 
-TEST(ImapBodyPipe, ProducerFailureReachesTheConsumer) {
+TEST(NetBodyPipe, ProducerFailureReachesTheConsumer) {
     auto body = [&]() -> asio::awaitable<void> {
         using namespace asio::experimental::awaitable_operators;
         BodyPipe pipe(co_await asio::this_coro::executor, 16);
@@ -120,7 +121,7 @@ TEST(ImapBodyPipe, ProducerFailureReachesTheConsumer) {
             // and some bytes by the time the producer fails.
             const std::string part(40, 'x');
             co_await pipe.data(std::span<const char>(part.data(), part.size()));
-            pipe.fail(make_error_code(client_error::server_bye));
+            pipe.fail(make_error_code(error::connection_closed));
             co_return error_code();
         };
         auto consume = [&]() -> asio::awaitable<error_code> {
@@ -136,23 +137,23 @@ TEST(ImapBodyPipe, ProducerFailureReachesTheConsumer) {
         };
         auto [produced, consumed] = co_await (produce() && consume());
         EXPECT_FALSE(produced);
-        EXPECT_EQ(consumed, client_error::server_bye);
+        EXPECT_EQ(consumed, error::connection_closed);
     };
     run(body);
 }
 
-TEST(ImapBodyPipe, MoreBytesThanAnnouncedFail) {
+TEST(NetBodyPipe, MoreBytesThanAnnouncedFail) {
     auto body = [&]() -> asio::awaitable<void> {
         BodyPipe pipe(co_await asio::this_coro::executor, 64);
         co_await pipe.begin(1, 3);
         const std::string part = "abcd";
         auto ec = co_await pipe.data(std::span<const char>(part.data(), part.size()));
-        EXPECT_EQ(ec, client_error::body_size_mismatch);
+        EXPECT_EQ(ec, body_stream_error::body_size_mismatch);
     };
     run(body);
 }
 
-TEST(ImapBodyPipe, FewerBytesThanAnnouncedFailAtEnd) {
+TEST(NetBodyPipe, FewerBytesThanAnnouncedFailAtEnd) {
     auto body = [&]() -> asio::awaitable<void> {
         BodyPipe pipe(co_await asio::this_coro::executor, 64);
         co_await pipe.begin(1, 10);
@@ -160,7 +161,7 @@ TEST(ImapBodyPipe, FewerBytesThanAnnouncedFailAtEnd) {
         auto written = co_await pipe.data(std::span<const char>(part.data(), part.size()));
         EXPECT_FALSE(written);
         auto ec = co_await pipe.end();
-        EXPECT_EQ(ec, client_error::body_size_mismatch);
+        EXPECT_EQ(ec, body_stream_error::body_size_mismatch);
     };
     run(body);
 }

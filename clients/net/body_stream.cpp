@@ -1,6 +1,6 @@
-#include "clients/imap/body_stream.hpp"
+#include "clients/net/body_stream.hpp"
 
-#include "clients/imap/client_error.hpp"
+#include "clients/net/body_stream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace mailferry::imap {
+namespace mailferry::net {
 
 namespace asio = boost::asio;
 
@@ -68,7 +68,7 @@ awaitable<error_code> BodyPipe::begin(std::uint32_t uid, std::uint64_t size) {
 
 awaitable<error_code> BodyPipe::data(std::span<const char> bytes) {
     if (written_ + bytes.size() > current_.size) {
-        fail(make_error_code(client_error::body_size_mismatch));
+        fail(make_error_code(body_stream_error::body_size_mismatch));
     }
     while (!bytes.empty()) {
         while (!failed_ && used_ == ring_.size()) {
@@ -96,7 +96,7 @@ awaitable<error_code> BodyPipe::end() {
         co_return failed_;
     }
     if (written_ != current_.size) {
-        fail(make_error_code(client_error::body_size_mismatch));
+        fail(make_error_code(body_stream_error::body_size_mismatch));
         co_return failed_;
     }
     producer_done_ = true;
@@ -111,7 +111,7 @@ void BodyPipe::close() {
 
 void BodyPipe::fail(error_code ec) {
     if (!failed_) {
-        failed_ = ec ? ec : make_error_code(client_error::stream_failed);
+        failed_ = ec ? ec : make_error_code(body_stream_error::stream_failed);
     }
     wake(consumer_wait_);
     wake(producer_wait_);
@@ -165,7 +165,7 @@ awaitable<std::pair<error_code, std::size_t>> BodyPipe::read(std::span<char> buf
         }
         if (closed_) {
             // close() in the middle of a message: the producer lost its input.
-            fail(make_error_code(client_error::stream_failed));
+            fail(make_error_code(body_stream_error::stream_failed));
             continue;
         }
         if (auto ec = co_await wait(consumer_wait_)) {
@@ -187,4 +187,4 @@ awaitable<boost::system::result<std::optional<AppendItem>>> PipeAppendBatch::nex
     co_return std::optional<AppendItem>(std::move(item));
 }
 
-}  // namespace mailferry::imap
+}  // namespace mailferry::net

@@ -1,13 +1,14 @@
 #pragma once
-// Message bodies as streams (STYLE §3): what imap::Client::fetch_bodies()
-// writes to, what imap::Client::append() reads from, and a bounded pipe that
-// joins the two so one connection's FETCH feeds another connection's APPEND
-// with a fixed amount of memory.
+// Message bodies as streams (STYLE §3), the same for every engine: what a
+// source writes bodies to (imap::Client::fetch_bodies(), a POP3 source's
+// RETR spools), what imap::Client::append() reads from, and a bounded pipe
+// that joins the two so one connection's FETCH feeds another connection's
+// APPEND with a fixed amount of memory.
 //
 // How the sync engine copies a folder (FETCH on the source, MULTIAPPEND on
 // the target, concurrently):
 //
-//   1. list the source's metadata first (Client::fetch_metadata): UIDs,
+//   1. list the source's metadata first (imap::Client::fetch_metadata): UIDs,
 //      flags, INTERNALDATE. Keep it in a map uid -> AppendMeta.
 //   2. make a BodyPipe on the executor both clients share, and a
 //      PipeAppendBatch over it with a lookup into that map;
@@ -27,7 +28,7 @@
 // Executor and threading: all of these are used from one executor (the
 // io_context thread); they are not thread-safe.
 
-#include "clients/imap/command_text.hpp"
+#include "clients/wire/date_time.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -44,7 +45,7 @@
 #include <utility>
 #include <vector>
 
-namespace mailferry::imap {
+namespace mailferry::net {
 
 using boost::asio::awaitable;
 using boost::system::error_code;
@@ -87,11 +88,11 @@ class StringSource final : public BodySource {
 
 // What an APPEND needs besides the body.
 struct AppendMeta {
-    std::vector<std::string> flags;             // \Recent is dropped
-    std::optional<InternalDate> internal_date;  // the server's "now" when absent
+    std::vector<std::string> flags;               // \Recent is dropped
+    std::optional<wire::DateTime> internal_date;  // the server's "now" when absent
 };
 
-// One message for Client::append(). `body` must stay valid until append()
+// One message for imap::Client::append(). `body` must stay valid until append()
 // has read it to the end (or failed).
 struct AppendItem {
     AppendMeta meta;
@@ -102,7 +103,7 @@ struct AppendItem {
 // The messages of one append(), produced one by one so that a message's size
 // may become known only when it is its turn. next() returns std::nullopt
 // after the last message, or an error (the APPEND is then finished with the
-// messages sent so far; see AppendResult::source_error).
+// messages sent so far; see imap::AppendResult::source_error).
 class AppendBatch {
   public:
     virtual ~AppendBatch() = default;
@@ -131,7 +132,7 @@ class VectorAppendBatch final : public AppendBatch {
 // is full, read() while it is empty. begin() waits until the consumer took
 // the previous message. Either side may fail(ec): every call of the other
 // side then returns `ec`. A producer announcing N octets and giving more or
-// fewer fails the pipe with client_error::body_size_mismatch. Waits honour
+// fewer fails the pipe with body_stream_error::body_size_mismatch. Waits honour
 // the awaiting coroutine's cancellation (a deadline around them works) and
 // return operation_aborted then.
 class BodyPipe final : public BodySink, public BodySource {
@@ -188,7 +189,7 @@ class PipeAppendBatch final : public AppendBatch {
         : pipe_(pipe), lookup_(std::move(lookup)) {}
     awaitable<boost::system::result<std::optional<AppendItem>>> next() override;
     // The source UIDs handed out so far, in order (so the caller can pair
-    // them with AppendResult::uids).
+    // them with imap::AppendResult::uids).
     const std::vector<std::uint32_t>& source_uids() const noexcept { return uids_; }
 
   private:
@@ -197,4 +198,4 @@ class PipeAppendBatch final : public AppendBatch {
     std::vector<std::uint32_t> uids_;
 };
 
-}  // namespace mailferry::imap
+}  // namespace mailferry::net
