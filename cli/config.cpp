@@ -2,7 +2,6 @@
 
 #include "cli/migrate_options.hpp"
 #include "clients/wire/account_url.hpp"
-#include "clients/wire/decimal.hpp"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -14,7 +13,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <limits>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -179,17 +177,6 @@ bool valid_env_name(std::string_view name) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '_';
     });
-}
-
-[[noreturn]] void bad_interval(std::string_view text, std::string_view why) {
-    throw std::invalid_argument(
-        fmt::format("'{}' is not a valid interval: {}; write e.g. \"90s\", \"15m\", \"2h\", "
-                    "\"1d\" or \"1h30m\"",
-                    text, why));
-}
-
-[[noreturn]] void bad_shard(std::string_view text, std::string_view why) {
-    throw std::invalid_argument(fmt::format("--shard '{}' is not valid: {}", text, why));
 }
 
 std::string server_of(const wire::AccountUrl& url) {
@@ -665,88 +652,6 @@ Config load_config(const fs::path& file) {
 
 Config parse_config(std::string_view text, const fs::path& file) {
     return Parser(text, file).parse();
-}
-
-std::chrono::seconds parse_interval(std::string_view text) {
-    constexpr std::int64_t max_seconds = std::int64_t{365} * 24 * 3600;
-    constexpr std::array<std::pair<char, std::int64_t>, 4> units = {
-        {{'d', 24 * 3600}, {'h', 3600}, {'m', 60}, {'s', 1}}};
-    if (text.empty()) {
-        bad_interval(text, "it is empty");
-    }
-    std::int64_t total = 0;
-    std::size_t next_unit = 0;  // units go from the largest to the smallest
-    std::size_t i = 0;
-    while (i < text.size()) {
-        std::int64_t number = 0;
-        const std::size_t start = i;
-        for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-            // Saturate: anything this large is rejected as too long below.
-            number = std::min<std::int64_t>(number * 10 + (text[i] - '0'), max_seconds + 1);
-        }
-        if (i == start) {
-            bad_interval(text, "expected a number");
-        }
-        if (i == text.size()) {
-            bad_interval(text, "the number needs a unit: s, m, h or d");
-        }
-        const char unit = text[i++];
-        const auto found = std::find_if(units.begin(), units.end(),
-                                        [unit](const auto& u) { return u.first == unit; });
-        if (found == units.end()) {
-            bad_interval(text, fmt::format("unknown unit '{}'; use s, m, h or d", unit));
-        }
-        const auto index = static_cast<std::size_t>(std::distance(units.begin(), found));
-        if (index < next_unit) {
-            bad_interval(text, "units must go from the largest to the smallest, each at most once");
-        }
-        next_unit = index + 1;
-        total = std::min(total + number * found->second, max_seconds + 1);
-    }
-    if (total > max_seconds) {
-        bad_interval(text, "longer than 365 days");
-    }
-    if (total < 1) {
-        bad_interval(text, "must be at least 1 second");
-    }
-    return std::chrono::seconds(total);
-}
-
-Shard parse_shard(std::string_view text) {
-    const auto slash = text.find('/');
-    const auto number = [](std::string_view digits) -> std::optional<std::uint64_t> {
-        if (digits.size() > 10) {
-            return std::nullopt;
-        }
-        return wire::parse_u64(digits);
-    };
-    const auto k = slash == std::string_view::npos ? std::nullopt : number(text.substr(0, slash));
-    const auto n = slash == std::string_view::npos ? std::nullopt : number(text.substr(slash + 1));
-    if (!k || !n) {
-        bad_shard(text, "expected K/N, e.g. 0/3 for the first of 3 shards");
-    }
-    if (*n > std::numeric_limits<std::uint32_t>::max()) {
-        bad_shard(text, "N is too large");
-    }
-    if (*n == 0) {
-        bad_shard(text, "N must be at least 1");
-    }
-    if (*k >= *n) {
-        bad_shard(text, "K must be less than N (shards are numbered 0 to N-1)");
-    }
-    return Shard{static_cast<std::uint32_t>(*k), static_cast<std::uint32_t>(*n)};
-}
-
-std::uint32_t shard_of(std::string_view job_name, std::uint32_t count) {
-    if (count == 0) {
-        return 0;
-    }
-    std::uint64_t hash = 14695981039346656037ULL;
-    for (const char c : job_name) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ULL;
-    }
-    return static_cast<std::uint32_t>(hash % count);
 }
 
 sync::MigrationOptions to_migration_options(const JobConfig& job) {

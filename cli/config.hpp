@@ -15,7 +15,9 @@
 // A password written in an account URL is accepted (as `migrate` accepts
 // it) and stays in the URL only; error messages show such URLs redacted.
 
+#include "cli/interval.hpp"
 #include "cli/password_source.hpp"
+#include "cli/shard.hpp"
 #include "sync/migration.hpp"
 
 #include <chrono>
@@ -92,24 +94,6 @@ Config load_config(const std::filesystem::path& file);
 
 // Parses `text`; `file` names it in messages and anchors relative paths.
 Config parse_config(std::string_view text, const std::filesystem::path& file);
-
-// A duration: one or more NUMBER UNIT groups with units d, h, m, s, each at
-// most once and largest first ("90s", "15m", "2h", "1d", "1h30m"); at least
-// 1 s, at most 365 days. Throws std::invalid_argument quoting the text.
-std::chrono::seconds parse_interval(std::string_view text);
-
-// --shard K/N: this process runs shard K (0 <= K < N) of N.
-struct Shard {
-    std::uint32_t index = 0, count = 1;
-};
-
-// "K/N" in decimal. Throws std::invalid_argument naming --shard.
-Shard parse_shard(std::string_view text);
-
-// The shard of a job: FNV-1a 64-bit of the name's bytes, modulo `count`
-// (0 when count is 0). Stable across versions and machines: N processes
-// sharing a config split the jobs between them by it.
-std::uint32_t shard_of(std::string_view job_name, std::uint32_t count);
 
 // The job's plan filters and connections; command = "sync", no dry run.
 sync::MigrationOptions to_migration_options(const JobConfig& job);

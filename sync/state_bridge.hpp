@@ -19,6 +19,7 @@
 // Not thread-safe: the io_context thread only.
 
 #include "state/state_store.hpp"
+#include "sync/joined_flags.hpp"
 #include "sync/model.hpp"
 #include "sync/plan.hpp"
 
@@ -99,9 +100,5 @@ class StateBridge {
     state::StateStore* store_;
     std::optional<state::PairId> pair_;
 };
-
-// Flag lists as the store keeps them ("\Seen $Label") and back.
-std::string join_flags(const std::vector<std::string>& flags);
-std::vector<std::string> split_flags(const std::string& flags);
 
 }  // namespace mailferry::sync

@@ -306,6 +306,21 @@ TEST(ConfigError, TomlSyntaxErrorNamesItsPosition) {
     EXPECT_THAT(e, StartsWith(std::string(config_file) + ":2: TOML syntax error at column"));
 }
 
+// Inputs that break toml++ 3.3's own checks (a debug assertion in
+// parse_key, an unreachable branch for some non-ASCII characters) are
+// syntax errors like any other in the library mailferry links.
+TEST(ConfigError, MalformedTableHeaderIsASyntaxError) {
+    EXPECT_THAT(error_of(with_alice("", "[.[job]]\n")), HasSubstr(": TOML syntax error at column"));
+    EXPECT_THAT(error_of("[[[job]]]\nname = \"alice\"\n"),
+                StartsWith(std::string(config_file) + ":1: TOML syntax error at column"));
+}
+
+TEST(ConfigError, StrayNonAsciiCharacterIsASyntaxError) {
+    EXPECT_THAT(error_of("[defaul\xc3\xa9]\n"),
+                StartsWith(std::string(config_file) + ":1: TOML syntax error at column"));
+    EXPECT_THAT(error_of(with_alice("", "\xcc\xaa\n")), HasSubstr(": TOML syntax error at column"));
+}
+
 TEST(ConfigError, UnknownJobKeySuggestsTheClosest) {
     EXPECT_THAT(
         error_of(with_alice("", "conections = 2\n")),
