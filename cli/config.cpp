@@ -28,14 +28,14 @@ constexpr unsigned max_total_connections = 1024;
 
 // Every job key this version supports, in the order the error for an
 // unknown key lists them.
-constexpr std::array<std::string_view, 23> job_keys = {
+constexpr std::array<std::string_view, 24> job_keys = {
     // the job and its accounts
     "name", "source", "target",                                                //
     "source_password_file", "source_password_command", "source_password_env",  //
     "target_password_file", "target_password_command", "target_password_env",  //
     // what to copy
-    "include", "exclude", "map", "folder",                   //
-    "delete_source", "sync_deletions", "max_size", "since",  //
+    "include", "exclude", "map", "folder",                                    //
+    "delete_source", "sync_deletions", "max_deletions", "max_size", "since",  //
     // how to connect
     "connections", "ca_file", "insecure", "allow_plaintext",  //
     // when to run
@@ -470,6 +470,8 @@ class Parser {
             job.delete_source = bool_value(node, label);
         } else if (name == "sync_deletions") {
             job.sync_deletions = bool_value(node, label);
+        } else if (name == "max_deletions") {
+            job.max_deletions = deletion_limit_value(node, label);
         } else if (name == "connections") {
             job.connections = count_value(node, label, 1, max_job_connections);
         } else if (name == "max_size") {
@@ -556,6 +558,23 @@ class Parser {
         }
         try {
             return parse_size(text->get());
+        } catch (const std::invalid_argument& e) {
+            fail(node, label, without_option_name(e.what()));
+        }
+    }
+
+    sync::DeletionLimit deletion_limit_value(const toml::node& node,
+                                             const std::string& label) const {
+        std::string text;
+        if (const auto* integer = node.as_integer()) {
+            text = std::to_string(integer->get());
+        } else if (const auto* string = node.as_string()) {
+            text = string->get();
+        } else {
+            wrong_type(node, label, R"(a number of messages, or a share such as "25%")");
+        }
+        try {
+            return parse_deletion_limit(text);
         } catch (const std::invalid_argument& e) {
             fail(node, label, without_option_name(e.what()));
         }
@@ -669,6 +688,7 @@ sync::MigrationOptions to_migration_options(const JobConfig& job) {
     plan.since = job.since;
     plan.delete_source = job.delete_source;
     plan.sync_deletions = job.sync_deletions;
+    plan.max_deletions = job.max_deletions;
     return options;
 }
 

@@ -61,6 +61,7 @@ struct JobConfig {
     std::vector<sync::FolderMap> map;  // in file order
     std::string folder;                // POP3 source: target folder, "" = INBOX
     bool delete_source = false, sync_deletions = false;
+    sync::DeletionLimit max_deletions;
     unsigned connections = 1;  // 1..64
     std::optional<std::uint64_t> max_size;
     std::optional<std::int64_t> since;  // epoch seconds of midnight UTC

@@ -172,6 +172,9 @@ void add_migrate_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_flag(
         "--sync-deletions", args->sync_deletions,
         "IMAP source: delete from the target what was copied and is gone from the source");
+    cmd->add_option("--max-deletions", args->max_deletions,
+                    "Delete at most N messages or P% of a folder's in one run (default 10%, "
+                    "never a whole folder); a folder over it deletes nothing");
     cmd->add_option("--connections", args->connections, "Parallel connections per side")
         ->check(CLI::Range(1U, 64U));
     cmd->add_option("--max-size", args->max_size,

@@ -107,6 +107,20 @@ std::int64_t parse_since(std::string_view text) {
     return std::chrono::sys_seconds{std::chrono::sys_days{date}}.time_since_epoch().count();
 }
 
+sync::DeletionLimit parse_deletion_limit(std::string_view text) {
+    const bool percent = text.ends_with('%');
+    const std::string_view digits = percent ? text.substr(0, text.size() - 1) : text;
+    const auto value = wire::parse_u32(digits);
+    if (!value) {
+        bad("--max-deletions", text,
+            "expected a number of messages (such as 50) or a share of a folder (such as 25%)");
+    }
+    if (percent && *value > 100) {
+        bad("--max-deletions", text, "a share cannot be more than 100%");
+    }
+    return {*value, percent};
+}
+
 sync::MigrationOptions to_migration_options(const MigrateArgs& args) {
     sync::MigrationOptions options;
     options.dry_run = args.dry_run;
@@ -129,6 +143,9 @@ sync::MigrationOptions to_migration_options(const MigrateArgs& args) {
     }
     plan.delete_source = args.delete_source;
     plan.sync_deletions = args.sync_deletions;
+    if (!args.max_deletions.empty()) {
+        plan.max_deletions = parse_deletion_limit(args.max_deletions);
+    }
     return options;
 }
 

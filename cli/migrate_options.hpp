@@ -25,6 +25,7 @@ struct MigrateArgs {
     std::string folder;  // POP3 source: target folder, "" for INBOX
     bool delete_source = false;
     bool sync_deletions = false;
+    std::string max_deletions;  // "" for the default (10%)
     unsigned connections = 1;
     std::string max_size;  // "" for no limit
     std::string since;     // "" for no limit
@@ -47,6 +48,10 @@ std::uint64_t parse_size(std::string_view text);
 // "YYYY-MM-DD" (a real calendar date, year 1970-9999) for --since: midnight
 // UTC of that day in seconds since the epoch.
 std::int64_t parse_since(std::string_view text);
+
+// --max-deletions: "N" (a number of messages, 0 for none) or "P%" (a share
+// of each folder's messages, 0 to 100).
+sync::DeletionLimit parse_deletion_limit(std::string_view text);
 
 // Everything but the accounts and passwords: plan filters, dry run,
 // connections. Throws std::invalid_argument for a bad value.

@@ -21,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <variant>
 
 namespace mailferry::sync::detail {
 namespace {
@@ -69,6 +70,13 @@ UnitWork work_of(const FolderPlan& plan, const WorkUnit& unit) {
         }
     }
     if (!unit.primary) {
+        // Its own copies that a re-plan found on the target by content (no
+        // APPENDUID): they leave the source with this unit.
+        for (const SourceDeletion& d : plan.source_deletions) {
+            if (unit.keys.count(d.source_key) != 0) {
+                work.source_deletions.push_back(d);
+            }
+        }
         return work;
     }
     work.flag_updates = plan.flag_updates;
@@ -93,6 +101,9 @@ struct UnitRun {
     std::set<std::string> given_up;
     std::size_t batch_limit = batch_messages;
     std::string last_error;
+    // --delete-source: copies stored without a reported UID, to be found by
+    // content in a fresh listing before their source may go.
+    bool read_back_by_listing = false;
 
     ConnectionPair& pair() { return ctx.pairs[pair_index]; }
     const std::string& folder() const { return plan.source; }
@@ -203,6 +214,72 @@ awaitable<Step> delete_from_source(UnitRun& run, std::vector<SourceDeletion> del
     co_return Step::done;
 }
 
+// A message this run stored on the target, as the target reported it.
+struct CopyOnTarget {
+    SourceDeletion source;
+    std::optional<std::uint32_t> target_uid;  // from APPENDUID
+    std::uint64_t size = 0;                   // octets sent
+};
+
+// --delete-source: the copies whose source may go now. A copy counts when
+// the target, read back, holds a message of the size sent under the UID
+// APPENDUID reported. One without a reported UID is left to a fresh listing
+// of the folder (the unit re-plans once its copies are done: the planner
+// finds it by content); one read back wrong, or not at all, stays on the
+// source and is reported.
+awaitable<std::variant<std::vector<SourceDeletion>, Step>> read_back(
+    UnitRun& run, std::vector<CopyOnTarget> copies) {
+    std::vector<std::uint32_t> uids;
+    for (const CopyOnTarget& c : copies) {
+        if (c.target_uid) {
+            uids.push_back(*c.target_uid);
+        } else {
+            run.read_back_by_listing = true;
+        }
+    }
+    std::vector<SourceDeletion> confirmed;
+    if (uids.empty()) {
+        co_return confirmed;
+    }
+    auto held = co_await run.pair().target->read_back(std::move(uids));
+    if (!held) {
+        if (run.mailbox_failed(held.error()) == Step::lost) {
+            co_return Step::lost;
+        }
+        for (const CopyOnTarget& c : copies) {
+            if (c.target_uid) {
+                run.fail(c.source.source_key,
+                         "reading its copy back from the target failed (" + held.error().message +
+                             "): kept on the source; the next run deletes it once it is confirmed");
+            }
+        }
+        co_return confirmed;
+    }
+    std::map<std::uint32_t, std::uint64_t> size_of;
+    for (const TargetMessage& m : *held) {
+        size_of[m.uid] = m.size;
+    }
+    for (const CopyOnTarget& c : copies) {
+        if (!c.target_uid) {
+            continue;
+        }
+        auto found = size_of.find(*c.target_uid);
+        if (found != size_of.end() && found->second == c.size) {
+            confirmed.push_back(c.source);
+        } else if (found == size_of.end()) {
+            run.fail(c.source.source_key, "the target does not show its copy (UID " +
+                                              std::to_string(*c.target_uid) +
+                                              ") when read back: kept on the source");
+        } else {
+            run.fail(c.source.source_key, "the target holds " + std::to_string(found->second) +
+                                              " octets under UID " + std::to_string(*c.target_uid) +
+                                              ", not the " + std::to_string(c.size) +
+                                              " sent: kept on the source");
+        }
+    }
+    co_return confirmed;
+}
+
 awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
     RunContext& ctx = run.ctx;
     auto prepared = co_await run.pair().source->prepare(batch);
@@ -239,12 +316,13 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
                                                  run.plan.target, ready, metas);
 
     std::vector<StateBridge::Copied> copied;
-    std::vector<SourceDeletion> moved;
+    std::vector<CopyOnTarget> moved;
     for (std::size_t i = 0; i < ready.size(); ++i) {
         const BatchItemResult& r = result.items[i];
         if (r.status == BatchItemResult::Status::copied) {
             copied.push_back({(*rows)[i], r.target_uid, ready[i].flags});
-            moved.push_back({ready[i].source_key, ready[i].source_uid});
+            moved.push_back(
+                {{ready[i].source_key, ready[i].source_uid}, r.target_uid, metas[i].size});
         }
     }
     // The high-water mark only when everything below it is done.
@@ -267,7 +345,12 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
         }
     }
     if (run.plan.delete_source_after_copy) {
-        const Step s = co_await delete_from_source(run, std::move(moved));
+        auto confirmed = co_await read_back(run, std::move(moved));
+        if (const Step* lost = std::get_if<Step>(&confirmed)) {
+            co_return *lost;
+        }
+        auto deletions = std::get<std::vector<SourceDeletion>>(std::move(confirmed));
+        const Step s = co_await delete_from_source(run, std::move(deletions));
         if (s != Step::done) {
             co_return s;
         }
@@ -357,6 +440,12 @@ awaitable<Step> execute(UnitRun& run) {
             co_return s;
         }
     }
+    if (run.read_back_by_listing) {
+        // Copies stored without APPENDUID: a re-plan lists the folder afresh
+        // and deletes from the source those it finds there.
+        run.read_back_by_listing = false;
+        co_return Step::replan;
+    }
     co_return co_await delete_from_source(run, run.plan.source_deletions);
 }
 
@@ -396,11 +485,28 @@ awaitable<Step> replan(UnitRun& run) {
     if (!view) {
         co_return run.state_failed(view.error());
     }
-    Plan plan = plan_sync(source, targets, *view, ctx.options.plan, ctx.mapping);
+    // The run's first plan judged the folder's deletions against
+    // --max-deletions; what is left of them is not judged again.
+    PlanOptions options = ctx.options.plan;
+    options.max_deletions = DeletionLimit::unlimited();
+    Plan plan = plan_sync(source, targets, *view, options, ctx.mapping);
     auto it = std::find_if(plan.folders.begin(), plan.folders.end(),
                            [&](const FolderPlan& f) { return f.source == run.plan.source; });
     if (it == plan.folders.end()) {
         co_return Step::done;
+    }
+    const FolderPlan& first = ctx.plan.folders[run.unit.folder];
+    if (first.deletions_held_back > 0) {
+        hold_back_deletions(*it);
+    }
+    for (const SourceDeletion& kept : it->kept_on_source) {
+        const bool reported =
+            std::any_of(first.kept_on_source.begin(), first.kept_on_source.end(),
+                        [&](const SourceDeletion& k) { return k.source_key == kept.source_key; });
+        const bool own = run.unit.keys.empty() || run.unit.keys.count(kept.source_key) != 0;
+        if (!reported && own) {
+            run.fail(kept.source_key, std::string(kept_on_source_reason));
+        }
     }
     if (!run.unit.keys.empty()) {
         // Other slices of this folder may have a batch in flight whose rows

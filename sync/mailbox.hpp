@@ -149,6 +149,11 @@ class TargetMailbox {
     // when the server reports them (APPENDUID).
     virtual boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
                                                                    net::AppendBatch& batch) = 0;
+    // In the open folder: the messages of `uids` as the target holds them
+    // now (UID, size, date, Message-ID, flags); UIDs it no longer has are
+    // left out. Reads a copy back before its source may be deleted.
+    virtual boost::asio::awaitable<MailboxResult<std::vector<TargetMessage>>> read_back(
+        std::vector<std::uint32_t> uids) = 0;
     // In the open folder: +FLAGS.SILENT / -FLAGS.SILENT for `uids`.
     virtual boost::asio::awaitable<MailboxResult<void>> store_flags(
         std::vector<std::uint32_t> uids, std::vector<std::string> add,

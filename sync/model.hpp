@@ -10,6 +10,8 @@
 // apart from a level break here, so the source adapter replaces it before
 // listing (folder_mapping.hpp handles the target's separator).
 
+#include "sync/deletion_limit.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -182,6 +184,7 @@ struct PlanOptions {
     std::optional<std::int64_t> since;      // skip INTERNALDATE before this (epoch seconds)
     bool sync_deletions = false;
     bool delete_source = false;
+    DeletionLimit max_deletions;        // for --sync-deletions and --delete-source
     std::string pop3_folder = "INBOX";  // POP3 source: target folder
 };
 

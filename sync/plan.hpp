@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sync/folder_mapping.hpp"
@@ -91,6 +92,10 @@ struct SourceDeletion {
     std::uint32_t source_uid = 0;  // 0 for POP3: delete by UIDL
 };
 
+inline constexpr std::string_view kept_on_source_reason =
+    "recorded as copied, but the target folder does not show its copy: kept on the source, "
+    "not deleted";
+
 struct FolderCounts {
     std::size_t source = 0;  // messages listed on the source
     std::size_t to_copy = 0;
@@ -123,6 +128,13 @@ struct FolderPlan {
     // recorded, those messages are deleted from the source too.
     bool delete_source_after_copy = false;
     std::vector<std::string> forget;  // state rows (source keys) with nothing left to do
+    // Deletions this plan holds back because they exceed --max-deletions
+    // (then none of the folder's deletions is made), and why, for the user.
+    std::size_t deletions_held_back = 0;
+    std::string held_back_reason;
+    // --delete-source: messages recorded as copied that the target listing
+    // does not show; they stay on the source (kept_on_source_reason).
+    std::vector<SourceDeletion> kept_on_source;
     std::vector<std::string> notes;
     // Unchanged since a run settled it (SourceFolderListing::unchanged):
     // nothing to do; its counts come from that run, its filtered messages

@@ -206,6 +206,36 @@ class FlagPlanner {
     std::map<Change, FlagUpdateGroup> groups_;
 };
 
+// --max-deletions, against the folder the deletions are taken from: the
+// source's listing, or the target folder as it was listed.
+void limit_deletions(FolderPlan& fp, const DeletionLimit& limit,
+                     const TargetFolderListing* target) {
+    std::size_t planned = fp.source_deletions.size();
+    std::size_t base = fp.source_messages;
+    std::string where = "source folder \"" + fp.source + "\"";
+    if (fp.delete_source_after_copy) {
+        planned += fp.copies.size() + fp.confirmations.size();
+    }
+    if (!fp.target_deletions.empty()) {
+        planned = fp.target_deletions.size();
+        base = target == nullptr
+                   ? 0
+                   : std::max<std::size_t>(target->status.messages, target->messages.size());
+        where = "target folder \"" + fp.target + "\"";
+    }
+    if (planned == 0 || planned <= limit.allowed(base)) {
+        return;
+    }
+    fp.deletions_held_back = planned;
+    fp.held_back_reason =
+        "held back " + std::to_string(planned) + " deletion(s) from the " + where + " of " +
+        std::to_string(base) + " message(s): more than --max-deletions allows (" +
+        limit.to_string() + ", never a whole folder unless raised), so nothing was deleted " +
+        "there. Check that the accounts and folders are the right ones; if these deletions " +
+        "are intended, run again with --max-deletions " + std::to_string(planned) + " (or 100%)";
+    hold_back_deletions(fp);
+}
+
 FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
                        const PlanOptions& options) {
     FolderPlan fp;
@@ -270,6 +300,17 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
         ++fp.already_there;
     };
 
+    // A recorded message leaves the source only while the target listing
+    // shows its copy (by its UID, or found by content when the copy's UID
+    // was never reported): one deleted or lost on the target stays.
+    auto delete_if_on_target = [&](const SourceMessage& m) {
+        if (w.copied_uid.count(m.source_key) != 0) {
+            fp.source_deletions.push_back({m.source_key, m.uid});
+        } else {
+            fp.kept_on_source.push_back({m.source_key, m.uid});
+        }
+    };
+
     for (const SourceMessage* mp : ordered) {
         const SourceMessage& m = *mp;
         const std::vector<std::string> now = syncable_flags(m.flags);
@@ -279,7 +320,7 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
             // Its deletion from the source did not complete: send it again.
             ++fp.already_there;
             if (options.delete_source) {
-                fp.source_deletions.push_back({m.source_key, m.uid});
+                delete_if_on_target(m);
             }
             continue;
         }
@@ -299,7 +340,7 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
                            uid == w.copied_uid.end() ? std::nullopt
                                                      : std::optional<std::uint32_t>(uid->second));
             if (options.delete_source) {
-                fp.source_deletions.push_back({m.source_key, m.uid});
+                delete_if_on_target(m);
             }
             continue;
         }
@@ -350,10 +391,17 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
                       return a.target_uid < b.target_uid;
                   });
     }
+    limit_deletions(fp, options.max_deletions, w.target);
     return fp;
 }
 
 }  // namespace
+
+void hold_back_deletions(FolderPlan& plan) {
+    plan.source_deletions.clear();
+    plan.target_deletions.clear();
+    plan.delete_source_after_copy = false;
+}
 
 std::string settled_plan_key(const PlanOptions& o) {
     std::string key = "1";

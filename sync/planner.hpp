@@ -39,6 +39,13 @@
 //     from the source" for --sync-deletions, in this run or any later one;
 //     when such a message is still listed (its deletion did not complete) it
 //     is already there and, with --delete-source, deleted again.
+//   * --delete-source deletes a recorded message only while the target
+//     listing shows its copy; one the target no longer has stays on the
+//     source (kept_on_source).
+//   * --max-deletions: a folder whose plan would delete more messages than
+//     the limit allows (of the source folder's messages for --delete-source,
+//     of the target folder's for --sync-deletions) deletes none
+//     (deletions_held_back says how many it would have).
 //   * A POP3 source has one folder (INBOX), keyed by UIDL, without flags; it
 //     goes to options.pop3_folder.
 //   * A folder unchanged since a run settled it (listed as `unchanged`, with
@@ -58,6 +65,11 @@ Plan plan_sync(const SourceListing& source, const TargetListing& target, const S
 // The same with the mapping of these listings.
 Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
                const PlanOptions& options);
+
+// Drops every deletion of `plan`: what --max-deletions does to a folder
+// over its limit. A re-plan during the run repeats the first plan's verdict
+// with this rather than judging the remaining deletions afresh.
+void hold_back_deletions(FolderPlan& plan);
 
 // The options that decide what a folder's messages need (filters, deletion
 // modes), as a key stored with a settled folder (SettledPass): a folder

@@ -65,7 +65,15 @@ Report Report::from_plan(const Plan& plan, std::string source, std::string targe
         fr.bytes.to_copy = c.bytes_to_copy;
         fr.flag_updates = c.flag_updates;
         fr.deletions = c.deletions;
+        fr.messages.failed = f.kept_on_source.size();
         r.folders_.push_back(std::move(fr));
+        // What the plan already knows it will not do, for a dry run too.
+        for (const SourceDeletion& kept : f.kept_on_source) {
+            r.errors_.push_back({f.source, kept.source_key, std::string(kept_on_source_reason)});
+        }
+        if (f.deletions_held_back > 0) {
+            r.errors_.push_back({f.source, "", f.held_back_reason});
+        }
     }
     return r;
 }

@@ -50,11 +50,31 @@ awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(
         }
         co_return listing;
     }
-    auto metas = co_await client_->fetch_metadata("1:*");
+    auto messages = co_await read_metadata("1:*");
+    if (!messages) {
+        co_return messages.error();
+    }
+    listing.messages = std::move(*messages);
+    co_return listing;
+}
+
+awaitable<MailboxResult<std::vector<TargetMessage>>> ImapTarget::read_back(
+    std::vector<std::uint32_t> uids) {
+    if (uids.empty()) {
+        std::vector<TargetMessage> none;
+        co_return none;
+    }
+    co_return co_await read_metadata(wire::format_uid_set(std::move(uids)));
+}
+
+awaitable<MailboxResult<std::vector<TargetMessage>>> ImapTarget::read_metadata(
+    std::string uid_set) {
+    auto metas = co_await client_->fetch_metadata(std::move(uid_set));
     if (!metas) {
         co_return detail::to_mailbox_error(metas.error(), *client_);
     }
-    listing.messages.reserve(metas->size());
+    std::vector<TargetMessage> messages;
+    messages.reserve(metas->size());
     for (imap::MessageMeta& m : *metas) {
         TargetMessage t;
         t.uid = m.uid;
@@ -62,9 +82,9 @@ awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(
         t.internal_date = m.internal_date ? m.internal_date->seconds : 0;
         t.message_id = std::move(m.message_id);
         t.flags = std::move(m.flags);
-        listing.messages.push_back(std::move(t));
+        messages.push_back(std::move(t));
     }
-    co_return listing;
+    co_return messages;
 }
 
 awaitable<MailboxResult<FolderStatus>> ImapTarget::folder_status(MailboxFolder folder) {

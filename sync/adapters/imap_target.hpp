@@ -31,6 +31,8 @@ class ImapTarget final : public TargetMailbox {
     boost::asio::awaitable<MailboxResult<bool>> create_folder(std::string name) override;
     boost::asio::awaitable<MailboxResult<Appended>> append(std::string folder,
                                                            net::AppendBatch& batch) override;
+    boost::asio::awaitable<MailboxResult<std::vector<TargetMessage>>> read_back(
+        std::vector<std::uint32_t> uids) override;
     boost::asio::awaitable<MailboxResult<void>> store_flags(
         std::vector<std::uint32_t> uids, std::vector<std::string> add,
         std::vector<std::string> remove) override;
@@ -40,6 +42,10 @@ class ImapTarget final : public TargetMailbox {
     boost::asio::awaitable<void> logout() override;
 
   private:
+    // UID FETCH `uid_set` of the listing's items, as the model's messages.
+    boost::asio::awaitable<MailboxResult<std::vector<TargetMessage>>> read_metadata(
+        std::string uid_set);
+
     std::unique_ptr<imap::Client> client_;
 };
 

@@ -3,13 +3,9 @@
 // HIGHESTMODSEQ the state stored, not for every message's metadata. The
 // target must end up exactly as after a full listing.
 #include "tests/sync/migration_fixture.hpp"
-
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
+#include "tests/sync/protocol_trace.hpp"
 
 #include <gtest/gtest.h>
-
-#include <sstream>
 
 namespace mailferry::test {
 namespace {
@@ -17,37 +13,6 @@ namespace {
 using testserver::FlagMode;
 
 constexpr std::int64_t day = 1'700'000'000;
-
-// Captures every protocol line the clients log (trace level) while alive.
-class ProtocolTrace {
-  public:
-    ProtocolTrace() : previous_(spdlog::default_logger()) {
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(lines_);
-        auto logger = std::make_shared<spdlog::logger>("trace", sink);
-        logger->set_level(spdlog::level::trace);
-        spdlog::set_default_logger(logger);
-    }
-    ~ProtocolTrace() { spdlog::set_default_logger(previous_); }
-    ProtocolTrace(const ProtocolTrace&) = delete;
-    ProtocolTrace& operator=(const ProtocolTrace&) = delete;
-
-    // The commands sent to `port`.
-    std::vector<std::string> commands_to(std::uint16_t port) const {
-        const std::string marker = ":" + std::to_string(port) + " C: ";
-        std::vector<std::string> out;
-        std::istringstream in(lines_.str());
-        for (std::string line; std::getline(in, line);) {
-            if (auto pos = line.find(marker); pos != std::string::npos) {
-                out.push_back(line.substr(pos + marker.size()));
-            }
-        }
-        return out;
-    }
-
-  private:
-    std::ostringstream lines_;
-    std::shared_ptr<spdlog::logger> previous_;
-};
 
 std::size_t count_containing(const std::vector<std::string>& commands, std::string_view text) {
     return static_cast<std::size_t>(

@@ -1,8 +1,10 @@
 // POP3 sources and --delete-source: POP3 into an IMAP folder (with the Date:
 // field's time as INTERNALDATE), moving mail off the source only once the
-// target holds it and the state says so, and the safety case: a later run
-// with --sync-deletions never deletes what --delete-source moved.
+// target holds it, read back, and the state says so; the safety cases: a
+// later run with --sync-deletions never deletes what --delete-source moved,
+// and --max-deletions stops a run from emptying a folder on either side.
 #include "tests/sync/migration_fixture.hpp"
+#include "tests/sync/protocol_trace.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +22,20 @@ std::int64_t now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+}
+
+// Moving every message of a folder is what these runs are for.
+sync::MigrationOptions moving_everything() {
+    sync::MigrationOptions o;
+    o.plan.delete_source = true;
+    o.plan.max_deletions = sync::DeletionLimit::unlimited();
+    return o;
+}
+
+bool reports_error(const sync::MigrationResult& r, std::string_view text) {
+    return std::any_of(
+        r.report->errors().begin(), r.report->errors().end(),
+        [&](const sync::ReportError& e) { return e.error.find(text) != std::string::npos; });
 }
 
 std::vector<std::string> bodies(const std::vector<Mail>& mails) {
@@ -133,8 +149,7 @@ TEST(MigrationPop3, WithoutUidlMessagesAreKeyedByTheirContent) {
     EXPECT_EQ(again.report->totals().messages.to_copy, 0U);
 
     source.add("INBOX", {{make_body(3), {}, day}, {make_body(2), {}, day}});
-    sync::MigrationOptions move;
-    move.plan.delete_source = true;
+    const sync::MigrationOptions move = moving_everything();
     const auto moved = migrate(source.pop3(), target.imap(), state.store(), move);
     ASSERT_EQ(moved.outcome, sync::Outcome::ok) << moved.message;
     EXPECT_EQ(moved.report->totals().messages.copied, 2U);
@@ -149,9 +164,7 @@ TEST(MigrationPop3, DeleteSourceMovesOnlyWhatTheTargetHolds) {
                {{make_body(1), {}, day}, {make_body(2), {}, day}, {make_body(3), {}, day}});
     const std::vector<std::string> all = bodies(source.read().at("INBOX"));
 
-    sync::MigrationOptions o;
-    o.plan.delete_source = true;
-    const auto run = migrate(source.pop3(), target.imap(), state.store(), o);
+    const auto run = migrate(source.pop3(), target.imap(), state.store(), moving_everything());
     ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
     EXPECT_TRUE(source.read().at("INBOX").empty());
     EXPECT_EQ(bodies(target.read().at("INBOX")), all);
@@ -180,8 +193,7 @@ TEST(MigrationPop3, DeleteSourceInterruptedAtStepNLosesNothing) {
         source.add("INBOX",
                    {{make_body(1), {}, day}, {make_body(2), {}, day}, {make_body(3), {}, day}});
         const std::vector<std::string> all = bodies(source.read().at("INBOX"));
-        sync::MigrationOptions o;
-        o.plan.delete_source = true;
+        const sync::MigrationOptions o = moving_everything();
         // The fault fires once, in whichever run reaches step N.
         auto r = migrate(source.pop3(), target.imap(), state.store(), o);
         for (int i = 0; i < 2 && r.outcome == sync::Outcome::ok; ++i) {
@@ -201,9 +213,7 @@ TEST(MigrationMove, ImapDeleteSourceThenSyncDeletionsKeepsTheMovedMail) {
     source.add("Sent", {{make_body(3), {"\\Seen"}, day}});
     const Mailboxes everything = source.read();
 
-    sync::MigrationOptions move;
-    move.plan.delete_source = true;
-    const auto moved = migrate(source.imap(), target.imap(), state.store(), move);
+    const auto moved = migrate(source.imap(), target.imap(), state.store(), moving_everything());
     ASSERT_EQ(moved.outcome, sync::Outcome::ok) << moved.message;
     EXPECT_EQ(total(source.read()), 0U);
     EXPECT_EQ(target.read(), everything);
@@ -216,6 +226,113 @@ TEST(MigrationMove, ImapDeleteSourceThenSyncDeletionsKeepsTheMovedMail) {
     EXPECT_EQ(later.report->totals().deletions, 0U);
     EXPECT_EQ(later.report->totals().messages.copied, 1U);
     EXPECT_EQ(total(target.read()), 4U);
+}
+
+TEST(MigrationMove, EachCopyIsReadBackBeforeItsSourceIsExpunged) {
+    Account source, target;
+    StateFile state;
+    source.add("INBOX", {{make_body(1), {}, day}, {make_body(2), {}, day}});
+    const Mailboxes everything = source.read();
+    ProtocolTrace trace;
+    const auto moved = migrate(source.imap(), target.imap(), state.store(), moving_everything());
+    ASSERT_EQ(moved.outcome, sync::Outcome::ok) << moved.message;
+    EXPECT_EQ(target.read(), everything);
+    EXPECT_EQ(total(source.read()), 0U);
+    // APPENDUID gave UIDs 1 and 2; they are fetched from the target after
+    // the APPEND and before the source's expunge.
+    const std::size_t appended = trace.position_of(target.imap_port(), "APPEND");
+    const std::size_t read_back = trace.position_of(target.imap_port(), "UID FETCH 1:2 (");
+    const std::size_t expunged = trace.position_of(source.imap_port(), "UID EXPUNGE");
+    ASSERT_NE(read_back, std::string::npos);
+    ASSERT_NE(expunged, std::string::npos);
+    EXPECT_LT(appended, read_back);
+    EXPECT_LT(read_back, expunged);
+}
+
+TEST(MigrationMove, WithoutAppendUidCopiesAreFoundByContentBeforeTheSourceGoes) {
+    Account source;
+    Account target({}, {"UIDPLUS"});
+    StateFile state;
+    source.add("INBOX", {{make_body(1), {}, day}, {make_body(2), {}, day + 1}});
+    const Mailboxes everything = source.read();
+    ProtocolTrace trace;
+    const auto moved = migrate(source.imap(), target.imap(), state.store(), moving_everything());
+    ASSERT_EQ(moved.outcome, sync::Outcome::ok) << moved.message;
+    EXPECT_EQ(target.read(), everything);
+    EXPECT_EQ(total(source.read()), 0U);
+    const std::size_t appended = trace.position_of(target.imap_port(), "APPEND");
+    const std::size_t listed = trace.position_of(target.imap_port(), "UID FETCH 1:* (");
+    const std::size_t expunged = trace.position_of(source.imap_port(), "UID EXPUNGE");
+    ASSERT_NE(listed, std::string::npos);
+    EXPECT_LT(appended, listed) << "the target is listed again after the copies";
+    EXPECT_LT(listed, expunged);
+}
+
+TEST(MigrationMove, ACopyGoneFromTheTargetKeepsItsSource) {
+    Account source, target;
+    StateFile state;
+    source.add("INBOX", {{make_body(1), {}, day}, {make_body(2), {}, day + 1}});
+    ASSERT_EQ(migrate(source.imap(), target.imap(), state.store()).outcome, sync::Outcome::ok);
+    // Someone deletes one copy on the target; then the mail is moved.
+    target.expunge("INBOX", {target.uids("INBOX").front()});
+    const auto moved = migrate(source.imap(), target.imap(), state.store(), moving_everything());
+    EXPECT_EQ(moved.outcome, sync::Outcome::partial) << moved.message;
+    EXPECT_TRUE(reports_error(moved, "does not show its copy: kept on the source"));
+    EXPECT_EQ(source.read().at("INBOX").size(), 1U) << "only the message still on the target goes";
+    EXPECT_EQ(target.read().at("INBOX").size(), 1U);
+}
+
+TEST(MigrationMove, MovingAWholeFolderWaitsForMaxDeletions) {
+    Account source, target;
+    StateFile state;
+    source.add("INBOX",
+               {{make_body(1), {}, day}, {make_body(2), {}, day}, {make_body(3), {}, day}});
+    const Mailboxes everything = source.read();
+    sync::MigrationOptions o;
+    o.plan.delete_source = true;  // the default limit: 10%, never a whole folder
+    const auto held = migrate(source.imap(), target.imap(), state.store(), o);
+    EXPECT_EQ(held.outcome, sync::Outcome::partial) << held.message;
+    EXPECT_TRUE(reports_error(held, "held back 3 deletion(s) from the source folder \"INBOX\""));
+    EXPECT_TRUE(reports_error(held, "--max-deletions 3 (or 100%)"));
+    EXPECT_EQ(held.report->totals().deletions, 0U);
+    EXPECT_EQ(target.read(), everything) << "the copies are made all the same";
+    EXPECT_EQ(source.read(), everything);
+
+    const auto moved = migrate(source.imap(), target.imap(), state.store(), moving_everything());
+    ASSERT_EQ(moved.outcome, sync::Outcome::ok) << moved.message;
+    EXPECT_EQ(moved.report->totals().deletions, 3U);
+    EXPECT_EQ(total(source.read()), 0U);
+    EXPECT_EQ(target.read(), everything);
+}
+
+TEST(MigrationMove, ASourceEmptiedBehindItsBackNeverWipesTheTarget) {
+    Account source, target;
+    StateFile state;
+    std::vector<Mail> mails;
+    for (int i = 1; i <= 20; ++i) {
+        mails.push_back({make_body(i), {}, day + i});
+    }
+    source.add("INBOX", mails);
+    const Mailboxes everything = source.read();
+    ASSERT_EQ(migrate(source.imap(), target.imap(), state.store()).outcome, sync::Outcome::ok);
+
+    // A server fault or a wrong account: the source folder is empty now.
+    source.expunge("INBOX", source.uids("INBOX"));
+    sync::MigrationOptions mirror;
+    mirror.plan.sync_deletions = true;
+    for (int run = 1; run <= 2; ++run) {
+        const auto held = migrate(source.imap(), target.imap(), state.store(), mirror);
+        EXPECT_EQ(held.outcome, sync::Outcome::partial) << held.message;
+        EXPECT_TRUE(reports_error(held, "held back 20 deletion(s) from the target folder"));
+        EXPECT_EQ(held.report->totals().deletions, 0U);
+        EXPECT_EQ(target.read(), everything) << "run " << run;
+    }
+    // Meant after all: the user raises the limit.
+    mirror.plan.max_deletions = sync::DeletionLimit::unlimited();
+    const auto wiped = migrate(source.imap(), target.imap(), state.store(), mirror);
+    ASSERT_EQ(wiped.outcome, sync::Outcome::ok) << wiped.message;
+    EXPECT_EQ(wiped.report->totals().deletions, 20U);
+    EXPECT_TRUE(target.read().at("INBOX").empty());
 }
 
 }  // namespace

@@ -150,6 +150,21 @@ TEST(MaxSizeOption, RejectsBadValues) {
     EXPECT_EQ(parse_size("9223372036854775807"), 9223372036854775807ULL);
 }
 
+TEST(MaxDeletionsOption, TakesANumberOrAShare) {
+    EXPECT_EQ(parse_deletion_limit("0"), (sync::DeletionLimit{0, false}));
+    EXPECT_EQ(parse_deletion_limit("250"), (sync::DeletionLimit{250, false}));
+    EXPECT_EQ(parse_deletion_limit("25%"), (sync::DeletionLimit{25, true}));
+    EXPECT_EQ(parse_deletion_limit("100%"), sync::DeletionLimit::unlimited());
+    const char* expected =
+        "expected a number of messages (such as 50) or a share of a folder (such as 25%)";
+    for (const char* bad : {"", "%", "-1", "10 %", "1.5%", "ten"}) {
+        EXPECT_EQ(error_of([&] { parse_deletion_limit(bad); }),
+                  "--max-deletions '" + std::string(bad) + "' is not valid: " + expected);
+    }
+    EXPECT_EQ(error_of([&] { parse_deletion_limit("101%"); }),
+              "--max-deletions '101%' is not valid: a share cannot be more than 100%");
+}
+
 TEST(MigrationOptions, TranslatesEveryOption) {
     MigrateArgs args;
     args.dry_run = true;
@@ -162,6 +177,7 @@ TEST(MigrationOptions, TranslatesEveryOption) {
     args.since = "2024-01-01";
     args.delete_source = true;
     args.sync_deletions = true;
+    args.max_deletions = "5";
     const sync::MigrationOptions o = to_migration_options(args);
     EXPECT_TRUE(o.dry_run);
     EXPECT_EQ(o.connections, 3U);
@@ -176,6 +192,7 @@ TEST(MigrationOptions, TranslatesEveryOption) {
     EXPECT_EQ(o.plan.since, std::optional<std::int64_t>(1704067200));
     EXPECT_TRUE(o.plan.delete_source);
     EXPECT_TRUE(o.plan.sync_deletions);
+    EXPECT_EQ(o.plan.max_deletions, (sync::DeletionLimit{5, false}));
 }
 
 TEST(MigrationOptions, DefaultsLeaveEverythingOpen) {
@@ -186,6 +203,7 @@ TEST(MigrationOptions, DefaultsLeaveEverythingOpen) {
     EXPECT_FALSE(o.plan.since.has_value());
     EXPECT_TRUE(o.plan.map.empty());
     EXPECT_FALSE(o.plan.delete_source);
+    EXPECT_EQ(o.plan.max_deletions, (sync::DeletionLimit{10, true}));
 }
 
 TEST(MigrationOptions, BadValueNamesTheOption) {

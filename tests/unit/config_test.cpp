@@ -707,5 +707,24 @@ target = "imaps://bob@new.example.org"
     EXPECT_THAT(problems[2], HasSubstr((dir_ / "missing-ca.pem").string()));
 }
 
+TEST(Config, MaxDeletionsTakesAShareOrANumberAndDefaultsToTenPercent) {
+    const Config config = parse_config(
+        with_alice("[defaults]\nmax_deletions = \"100%\"\n", "max_deletions = 25\n"), config_file);
+    EXPECT_EQ(config.jobs[0].max_deletions, (sync::DeletionLimit{25, false}));
+    EXPECT_EQ(to_migration_options(config.jobs[0]).plan.max_deletions,
+              (sync::DeletionLimit{25, false}));
+    const Config inherited =
+        parse_config(with_alice("[defaults]\nmax_deletions = \"100%\"\n"), config_file);
+    EXPECT_EQ(inherited.jobs[0].max_deletions, sync::DeletionLimit::unlimited());
+    EXPECT_EQ(parse_config(with_alice(""), config_file).jobs[0].max_deletions,
+              (sync::DeletionLimit{10, true}));
+    EXPECT_THAT(error_of(with_alice("", "max_deletions = \"150%\"\n")),
+                StartsWith(at(7, "job \"alice\".max_deletions") +
+                           "'150%' is not valid: a share cannot be more than 100%"));
+    EXPECT_THAT(error_of(with_alice("", "max_deletions = true\n")),
+                StartsWith(at(7, "job \"alice\".max_deletions") +
+                           "expected a number of messages, or a share such as \"25%\""));
+}
+
 }  // namespace
 }  // namespace mailferry::cli

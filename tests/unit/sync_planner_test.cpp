@@ -150,8 +150,12 @@ struct Scenario {
     std::size_t deletion_count = 0;
 };
 
+// The scenarios' folders are a few messages each: they show which
+// messages a mode deletes, with --max-deletions raised out of the way
+// (DeletionCeiling below tests the limit itself).
 PlanOptions with(void (*edit)(PlanOptions&)) {
     PlanOptions o;
+    o.max_deletions = DeletionLimit::unlimited();
     edit(o);
     return o;
 }
@@ -373,6 +377,15 @@ const std::vector<Scenario> scenarios = {
      .already_there = 1,
      .deletions = "s1",
      .deletion_count = 2},
+    {.name = "--delete-source keeps a copied message whose copy the target no longer shows",
+     .source = {src(1, "<a@x>", 1, day), src(2, "<b@x>", 1, day), src(3, "<c@x>", 1, day)},
+     .state = Rows{copied(1, 10, "<a@x>", 1, day), copied(2, 11, "<b@x>", 1, day),
+                   moved(3, 12, "<c@x>", 1, day)},
+     .target = {tgt(10, "<a@x>", 1, day)},
+     .options = with([](PlanOptions& o) { o.delete_source = true; }),
+     .already_there = 3,
+     .deletions = "s1",
+     .deletion_count = 1},
     {.name = "a moved message still listed stays without --delete-source, and is not copied",
      .source = {src(1, "<a@x>", 1, day)},
      .state = Rows{moved(1, 10, "<a@x>", 1, day)},
@@ -615,6 +628,7 @@ TEST(SyncPlanner, Pop3FirstRunIntoItsFolderWithDeleteSource) {
     PlanOptions options;
     options.pop3_folder = "inbox/Shop";
     options.delete_source = true;
+    options.max_deletions = DeletionLimit::unlimited();
     options.sync_deletions = true;
     const Plan plan = plan_sync(source, target, {}, options);
     EXPECT_EQ(plan.folders_to_create, std::vector<std::string>{"INBOX/Shop"});
@@ -645,6 +659,7 @@ TEST(SyncPlanner, Pop3ReRunCopiesOnlyUnseenUidlsAndDeletesRecordedOnes) {
     state.folders.push_back({"INBOX", "INBOX", std::nullopt, 9, 0, 0, {aa}, std::nullopt});
     PlanOptions options;
     options.delete_source = true;
+    options.max_deletions = DeletionLimit::unlimited();
     const Plan plan = plan_sync(source, target, state, options);
     const FolderPlan& f = plan.folders.front();
     EXPECT_FALSE(f.rematch);
@@ -653,6 +668,103 @@ TEST(SyncPlanner, Pop3ReRunCopiesOnlyUnseenUidlsAndDeletesRecordedOnes) {
     EXPECT_EQ(deletions_of(f), "saa");
     EXPECT_EQ(f.counts().deletions, 2U);
     EXPECT_TRUE(f.flag_updates.empty());
+}
+
+// One INBOX of `messages` messages on each side, all recorded as copied,
+// of which the source now lists the first `listed`.
+Plan plan_recorded(std::uint32_t messages, std::uint32_t listed, PlanOptions options) {
+    SourceListing source;
+    TargetListing target;
+    StateView state;
+    source.folders.push_back({folder("INBOX"), {1, messages + 1, 0, listed}, {}});
+    target.folders.push_back({folder("INBOX"), {7, messages + 1, 0, messages}, {}});
+    state.folders.push_back({"INBOX", "INBOX", 1, 7, messages + 1, 0, {}, std::nullopt});
+    for (std::uint32_t uid = 1; uid <= messages; ++uid) {
+        const std::string id = "<" + std::to_string(uid) + "@x>";
+        if (uid <= listed) {
+            source.folders.front().messages.push_back(src(uid, id, 1, day));
+        }
+        target.folders.front().messages.push_back(tgt(uid + 100, id, 1, day));
+        state.folders.front().messages.push_back(copied(uid, uid + 100, id, 1, day));
+    }
+    return plan_sync(source, target, state, options);
+}
+
+TEST(DeletionCeiling, AShareIsRoundedUpButNeverTheWholeFolder) {
+    const DeletionLimit ten_percent;
+    EXPECT_EQ(ten_percent.allowed(1000), 100U);
+    EXPECT_EQ(ten_percent.allowed(15), 2U);
+    EXPECT_EQ(ten_percent.allowed(2), 1U);
+    EXPECT_EQ(ten_percent.allowed(1), 0U);
+    EXPECT_EQ(ten_percent.allowed(0), 0U);
+    EXPECT_EQ((DeletionLimit{99, true}.allowed(10)), 9U);
+    EXPECT_EQ(DeletionLimit::unlimited().allowed(10), 10U);
+    EXPECT_EQ((DeletionLimit{25, false}.allowed(10)), 25U);
+    EXPECT_EQ((DeletionLimit{0, false}.allowed(10)), 0U);
+    EXPECT_EQ(ten_percent.to_string(), "10%");
+    EXPECT_EQ((DeletionLimit{25, false}.to_string()), "25");
+}
+
+TEST(DeletionCeiling, ASourceEmptiedBehindTheToolsBackWipesNothing) {
+    PlanOptions options;
+    options.sync_deletions = true;
+    const Plan plan = plan_recorded(40, 0, options);
+    const FolderPlan& f = plan.folders.front();
+    EXPECT_TRUE(f.target_deletions.empty());
+    EXPECT_TRUE(f.forget.empty()) << "the rows stay, so a later run can still decide";
+    EXPECT_EQ(f.counts().deletions, 0U);
+    EXPECT_EQ(f.deletions_held_back, 40U);
+    EXPECT_NE(f.held_back_reason.find("40 deletion(s) from the target folder \"INBOX\" of 40"),
+              std::string::npos)
+        << f.held_back_reason;
+    EXPECT_NE(f.held_back_reason.find("--max-deletions 40"), std::string::npos);
+}
+
+TEST(DeletionCeiling, DeletionsWithinTheLimitGoAndOneOverHoldsAllBack) {
+    PlanOptions options;
+    options.sync_deletions = true;
+    // 4 of 40 is 10%: allowed; 5 is over, and then none goes.
+    EXPECT_EQ(plan_recorded(40, 36, options).folders.front().target_deletions.size(), 4U);
+    const FolderPlan over = plan_recorded(40, 35, options).folders.front();
+    EXPECT_TRUE(over.target_deletions.empty());
+    EXPECT_EQ(over.deletions_held_back, 5U);
+    options.max_deletions = {5, false};
+    EXPECT_EQ(plan_recorded(40, 35, options).folders.front().target_deletions.size(), 5U);
+    options.max_deletions = {100, true};
+    EXPECT_EQ(plan_recorded(40, 0, options).folders.front().target_deletions.size(), 40U);
+}
+
+TEST(DeletionCeiling, DeleteSourceCountsThisRunsCopiesToo) {
+    SourceListing source;
+    source.folders.push_back({folder("INBOX"), {1, 11, 0, 10}, {}});
+    for (std::uint32_t uid = 1; uid <= 10; ++uid) {
+        source.folders.front().messages.push_back(
+            src(uid, "<" + std::to_string(uid) + "@x>", 1, day));
+    }
+    PlanOptions options;
+    options.delete_source = true;
+    const FolderPlan held = plan_sync(source, {}, {}, options).folders.front();
+    EXPECT_EQ(held.copies.size(), 10U) << "the copies are made all the same";
+    EXPECT_FALSE(held.delete_source_after_copy);
+    EXPECT_EQ(held.counts().deletions, 0U);
+    EXPECT_EQ(held.deletions_held_back, 10U);
+    EXPECT_NE(held.held_back_reason.find("source folder \"INBOX\" of 10"), std::string::npos);
+    options.max_deletions = DeletionLimit::unlimited();
+    const FolderPlan moved = plan_sync(source, {}, {}, options).folders.front();
+    EXPECT_TRUE(moved.delete_source_after_copy);
+    EXPECT_EQ(moved.counts().deletions, 10U);
+    EXPECT_EQ(moved.deletions_held_back, 0U);
+}
+
+TEST(DeletionCeiling, HoldingBackDropsEveryDeletionOfTheFolder) {
+    PlanOptions options;
+    options.delete_source = true;
+    options.max_deletions = DeletionLimit::unlimited();
+    FolderPlan f = plan_recorded(10, 10, options).folders.front();
+    ASSERT_EQ(f.source_deletions.size(), 10U);
+    hold_back_deletions(f);
+    EXPECT_EQ(f.counts().deletions, 0U);
+    EXPECT_FALSE(f.delete_source_after_copy);
 }
 
 }  // namespace

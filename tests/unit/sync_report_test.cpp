@@ -194,5 +194,27 @@ TEST(SyncReport, StartTimeIsUtcRfc3339) {
     EXPECT_EQ(format_utc(started), "2026-11-23T10:00:00Z");
 }
 
+TEST(SyncReport, WhatThePlanWillNotDeleteIsListedBeforeAnythingMoves) {
+    Plan plan;
+    FolderPlan inbox;
+    inbox.source = inbox.target = "INBOX";
+    inbox.source_messages = 3;
+    inbox.already_there = 3;
+    inbox.kept_on_source.push_back({"2", 2});
+    inbox.deletions_held_back = 1;
+    inbox.held_back_reason = "held back 1 deletion(s)";
+    plan.folders.push_back(inbox);
+    for (const bool dry_run : {true, false}) {
+        const nlohmann::json j =
+            Report::from_plan(plan, "s", "t", dry_run, Report::Clock::time_point{}).to_json();
+        EXPECT_EQ(j.at("folders").at(0).at("messages").at("failed"), 1);
+        EXPECT_EQ(j.at("folders").at(0).at("deletions"), 0);
+        ASSERT_EQ(j.at("errors").size(), 2U);
+        EXPECT_EQ(j.at("errors").at(0).at("source_id"), "2");
+        EXPECT_EQ(j.at("errors").at(0).at("error"), std::string(kept_on_source_reason));
+        EXPECT_EQ(j.at("errors").at(1).at("error"), "held back 1 deletion(s)");
+    }
+}
+
 }  // namespace
 }  // namespace mailferry::sync

@@ -1,0 +1,63 @@
+#pragma once
+// The protocol lines the clients log at trace level ("HOST:PORT C: ..."),
+// captured for tests that assert what went over the wire.
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailferry::test {
+
+// Captures every protocol line the clients log (trace level) while alive.
+class ProtocolTrace {
+  public:
+    ProtocolTrace() : previous_(spdlog::default_logger()) {
+        auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(lines_);
+        auto logger = std::make_shared<spdlog::logger>("trace", sink);
+        logger->set_level(spdlog::level::trace);
+        spdlog::set_default_logger(logger);
+    }
+    ~ProtocolTrace() { spdlog::set_default_logger(previous_); }
+    ProtocolTrace(const ProtocolTrace&) = delete;
+    ProtocolTrace& operator=(const ProtocolTrace&) = delete;
+
+    // Where the first command sent to `port` that contains `text` is among
+    // all the logged lines (both sides, in the order sent); npos if none.
+    std::size_t position_of(std::uint16_t port, std::string_view text) const {
+        const std::string marker = ":" + std::to_string(port) + " C: ";
+        std::istringstream in(lines_.str());
+        std::size_t index = 0;
+        for (std::string line; std::getline(in, line); ++index) {
+            const auto pos = line.find(marker);
+            if (pos != std::string::npos && line.find(text, pos) != std::string::npos) {
+                return index;
+            }
+        }
+        return std::string::npos;
+    }
+
+    // The commands sent to `port`.
+    std::vector<std::string> commands_to(std::uint16_t port) const {
+        const std::string marker = ":" + std::to_string(port) + " C: ";
+        std::vector<std::string> out;
+        std::istringstream in(lines_.str());
+        for (std::string line; std::getline(in, line);) {
+            if (auto pos = line.find(marker); pos != std::string::npos) {
+                out.push_back(line.substr(pos + marker.size()));
+            }
+        }
+        return out;
+    }
+
+  private:
+    std::ostringstream lines_;
+    std::shared_ptr<spdlog::logger> previous_;
+};
+
+}  // namespace mailferry::test
