@@ -131,6 +131,8 @@ TEST(Migration, SyncDeletionsRemovesFromTheTargetWhatTheSourceDeleted) {
 
     sync::MigrationOptions o;
     o.plan.sync_deletions = true;
+    // A whole folder emptied on purpose: more than --max-deletions allows by default.
+    o.plan.max_deletions = sync::DeletionLimit::unlimited();
     const auto run = migrate(source.imap(), target.imap(), state.store(), o);
     ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
     EXPECT_EQ(run.report->totals().deletions, 4U);
