@@ -499,6 +499,11 @@ awaitable<Step> replan(UnitRun& run) {
     if (first.deletions_held_back > 0) {
         hold_back_deletions(*it);
     }
+    // Refused by the target's limits in the first plan: reported, not sent.
+    std::erase_if(it->copies, [&](const CopyItem& c) {
+        return std::any_of(first.refused.begin(), first.refused.end(),
+                           [&](const RefusedCopy& r) { return r.source_key == c.source_key; });
+    });
     for (const SourceDeletion& kept : it->kept_on_source) {
         const bool reported =
             std::any_of(first.kept_on_source.begin(), first.kept_on_source.end(),

@@ -131,6 +131,9 @@ class TargetMailbox {
     // Every folder, and the hierarchy separator.
     virtual boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() = 0;
     virtual char separator() const = 0;
+    // What the target will refuse (capabilities and INBOX's quota root);
+    // fields it cannot tell are empty.
+    virtual boost::asio::awaitable<MailboxResult<TargetLimits>> limits() = 0;
     // SELECT (EXAMINE when read_only) and list the messages (when `list`).
     // With `known` (may be null) under the folder's current UIDVALIDITY, the
     // listing is the known messages that still exist, asked for by UID

@@ -512,6 +512,18 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     ctx.plan =
         plan_sync(ctx.source_listing, ctx.target_listing, *view, ctx.options.plan, ctx.mapping);
+    if (ctx.plan.totals().messages.to_copy > 0) {
+        // What the target will refuse is reported before anything is sent
+        // (a dry run shows it too); asked only when there is something to copy.
+        auto limits = co_await ctx.pairs[0].target->limits();
+        if (!limits) {
+            co_await logout_all(ctx);
+            co_return failed(Outcome::interrupted,
+                             "asking the target for its limits failed: " + limits.error().message +
+                                 "; run again to resume");
+        }
+        refuse_over_limits(ctx.plan, *limits);
+    }
     Report report = Report::from_plan(ctx.plan, source_url->to_string(), target_url->to_string(),
                                       ctx.options.dry_run, started);
     ctx.report = &report;

@@ -78,6 +78,14 @@ struct TargetFolderListing {
     bool keywords_allowed = true;
 };
 
+// What the target will refuse, known before anything is sent: the largest
+// message it takes (APPENDLIMIT=N, RFC 7889 §3) and the storage its quota
+// has left (RFC 9208 STORAGE of INBOX's quota root), in octets.
+struct TargetLimits {
+    std::optional<std::uint64_t> append_limit;
+    std::optional<std::uint64_t> storage_left;
+};
+
 // What kind of source the engine reads, as isync's driver flags say it: the
 // engine and the planner branch on these, never on the protocol. The
 // defaults are an IMAP source's.

@@ -4,8 +4,8 @@
 // engine's work list.
 //
 // Per folder the source's messages are partitioned: every listed source
-// message is counted exactly once, as to_copy, already_there or filtered, so
-// source_messages == copies + already_there + filtered.
+// message is counted exactly once, as to_copy, already_there, filtered or
+// refused, so source_messages == copies + already_there + filtered + refused.
 
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +39,14 @@ enum class MatchReason {
 };
 
 // A source message found on the target; the engine records it as copied.
+// A copy the target is known to refuse (TargetLimits): reported as failed
+// with the reason instead of being tried.
+struct RefusedCopy {
+    std::string source_key;
+    std::uint64_t size = 0;
+    std::string reason;
+};
+
 struct TargetMatch {
     std::uint32_t source_uid = 0;
     std::string source_key;
@@ -117,6 +125,7 @@ struct FolderPlan {
     std::size_t source_messages = 0;
     std::size_t already_there = 0;  // recorded earlier + confirmations
     std::vector<CopyItem> copies;
+    std::vector<RefusedCopy> refused;  // taken out of copies by refuse_over_limits()
     std::vector<TargetMatch> confirmations;
     std::vector<FilteredItem> filtered;
     std::vector<FlagUpdateGroup> flag_updates;

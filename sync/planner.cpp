@@ -397,6 +397,32 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
 
 }  // namespace
 
+void refuse_over_limits(Plan& plan, const TargetLimits& limits) {
+    std::optional<std::uint64_t> left = limits.storage_left;
+    for (FolderPlan& fp : plan.folders) {
+        std::vector<CopyItem> kept;
+        for (CopyItem& c : fp.copies) {
+            if (limits.append_limit && c.size > *limits.append_limit) {
+                fp.refused.push_back({c.source_key, c.size,
+                                      "larger (" + std::to_string(c.size) +
+                                          " octets) than the target takes (APPENDLIMIT " +
+                                          std::to_string(*limits.append_limit) + ", RFC 7889)"});
+            } else if (left && c.size > *left) {
+                fp.refused.push_back({c.source_key, c.size,
+                                      "the target's quota has " + std::to_string(*left) +
+                                          " octets left, less than its " + std::to_string(c.size) +
+                                          "; free space or raise the quota there, and run again"});
+            } else {
+                if (left) {
+                    *left -= c.size;
+                }
+                kept.push_back(std::move(c));
+            }
+        }
+        fp.copies = std::move(kept);
+    }
+}
+
 void hold_back_deletions(FolderPlan& plan) {
     plan.source_deletions.clear();
     plan.target_deletions.clear();

@@ -66,6 +66,11 @@ Plan plan_sync(const SourceListing& source, const TargetListing& target, const S
 Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
                const PlanOptions& options);
 
+// Takes the copies `limits` says the target will refuse out of `plan`, in
+// the order the run would send them: larger than APPENDLIMIT, or beyond
+// what the quota has left once the earlier copies are stored.
+void refuse_over_limits(Plan& plan, const TargetLimits& limits);
+
 // Drops every deletion of `plan`: what --max-deletions does to a folder
 // over its limit. A re-plan during the run repeats the first plan's verdict
 // with this rather than judging the remaining deletions afresh.

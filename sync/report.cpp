@@ -65,9 +65,12 @@ Report Report::from_plan(const Plan& plan, std::string source, std::string targe
         fr.bytes.to_copy = c.bytes_to_copy;
         fr.flag_updates = c.flag_updates;
         fr.deletions = c.deletions;
-        fr.messages.failed = f.kept_on_source.size();
+        fr.messages.failed = f.refused.size() + f.kept_on_source.size();
         r.folders_.push_back(std::move(fr));
         // What the plan already knows it will not do, for a dry run too.
+        for (const RefusedCopy& refused : f.refused) {
+            r.errors_.push_back({f.source, refused.source_key, refused.reason});
+        }
         for (const SourceDeletion& kept : f.kept_on_source) {
             r.errors_.push_back({f.source, kept.source_key, std::string(kept_on_source_reason)});
         }

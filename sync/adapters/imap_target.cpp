@@ -1,9 +1,12 @@
 #include "sync/adapters/imap_target.hpp"
 
+#include "clients/wire/ascii.hpp"
+#include "clients/wire/decimal.hpp"
 #include "clients/wire/sequence_set.hpp"
 #include "sync/adapters/detail/imap_common.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace mailferry::sync {
 
@@ -20,6 +23,41 @@ awaitable<MailboxResult<std::vector<MailboxFolder>>> ImapTarget::list_folders() 
         out.push_back(detail::to_model(f));
     }
     co_return out;
+}
+
+awaitable<MailboxResult<TargetLimits>> ImapTarget::limits() {
+    TargetLimits limits;
+    for (const std::string& cap : client_->capabilities()) {
+        // RFC 7889 §3: "APPENDLIMIT=" number for every mailbox; a bare
+        // APPENDLIMIT leaves the limit to each mailbox's STATUS.
+        constexpr std::string_view prefix = "APPENDLIMIT=";
+        if (wire::iequals(std::string_view(cap).substr(0, prefix.size()), prefix)) {
+            if (auto n = wire::parse_u64(std::string_view(cap).substr(prefix.size()))) {
+                limits.append_limit = *n;
+            }
+        }
+    }
+    if (!client_->has_capability("QUOTA")) {
+        co_return limits;
+    }
+    auto quota = co_await client_->quota_root("INBOX");
+    if (!quota) {
+        const MailboxError e = detail::to_mailbox_error(quota.error(), *client_);
+        if (e.kind == MailboxError::Kind::connection_lost) {
+            co_return e;
+        }
+        co_return limits;  // a quota the server will not tell is no limit we know
+    }
+    for (const imap::QuotaResource& r : *quota) {
+        // RFC 9208 §5.1: STORAGE in units of 1024 octets.
+        if (r.name == "STORAGE") {
+            const std::uint64_t left = r.limit > r.usage ? r.limit - r.usage : 0;
+            limits.storage_left =
+                std::min(limits.storage_left.value_or(std::numeric_limits<std::uint64_t>::max()),
+                         left * 1024);
+        }
+    }
+    co_return limits;
 }
 
 awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(

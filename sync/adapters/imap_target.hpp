@@ -24,6 +24,7 @@ class ImapTarget final : public TargetMailbox {
 
     boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() override;
     char separator() const override { return client_->separator().value_or('/'); }
+    boost::asio::awaitable<MailboxResult<TargetLimits>> limits() override;
     boost::asio::awaitable<MailboxResult<TargetFolderListing>> open_folder(
         MailboxFolder folder, bool read_only, bool list, const KnownTargetFolder* known) override;
     boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(

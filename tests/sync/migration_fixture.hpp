@@ -71,13 +71,16 @@ inline std::string make_body(int n, std::size_t size = 600, std::string extra_he
 class Account {
   public:
     // `hidden`: IMAP capabilities the server neither offers nor accepts
-    // (ServerLimits::disabled_capabilities), to play a plainer server.
-    explicit Account(testserver::FaultPlan faults = {}, std::set<std::string> hidden = {}) {
+    // (ServerLimits::disabled_capabilities), to play a plainer server;
+    // `limits` for a quota or a smaller APPENDLIMIT.
+    explicit Account(testserver::FaultPlan faults = {}, std::set<std::string> hidden = {},
+                     testserver::ServerLimits limits = {}) {
         testserver::ServerOptions o;
         o.listeners = {{testserver::Protocol::imap, false, "127.0.0.1", 0},
                        {testserver::Protocol::pop3, false, "127.0.0.1", 0}};
         o.users = {{"user", "secret"}};
         o.faults = faults;
+        o.limits = std::move(limits);
         o.limits.disabled_capabilities = std::move(hidden);
         server_ = std::make_unique<testserver::TestServerThread>(std::move(o));
     }

@@ -254,6 +254,55 @@ TEST(Migration, FolderTheTargetRefusesToCreateFailsItsMessagesAndTheRestGoesOn) 
     EXPECT_EQ(got, expected);
 }
 
+// RFC 7889 APPENDLIMIT and RFC 9208 QUOTA: what the target will refuse is
+// known before anything moves. The dry run shows it; the run reports those
+// messages failed with the reason and does not send them.
+TEST(Migration, MessagesTheTargetsLimitsRefuseAreReportedWithoutBeingSent) {
+    Account source;
+    testserver::ServerLimits limits;
+    limits.max_literal = 8192;  // advertised as APPENDLIMIT=8192
+    limits.quota_kib = 40;
+    Account target({}, {}, limits);
+    StateFile state;
+    source.add("INBOX", {{make_body(1, 2000), {}, day},
+                         {make_body(2, 20'000), {}, day},
+                         {make_body(3, 2000), {}, day}});
+    std::vector<Mail> archive;
+    for (int i = 10; i < 16; ++i) {
+        archive.push_back({make_body(i, 7000), {}, day});
+    }
+    source.add("Archive", archive);
+    const Mailboxes before = target.read();
+
+    auto expect_refusals = [](const sync::MigrationResult& r) {
+        ASSERT_EQ(r.report->errors().size(), 2U);
+        const sync::ReportError& too_big = r.report->errors()[0];
+        EXPECT_EQ(too_big.folder, "INBOX");
+        EXPECT_EQ(too_big.source_id, "2");
+        EXPECT_NE(too_big.error.find("APPENDLIMIT 8192"), std::string::npos) << too_big.error;
+        const sync::ReportError& over_quota = r.report->errors()[1];
+        EXPECT_EQ(over_quota.folder, "Archive");
+        EXPECT_EQ(over_quota.source_id, "6");
+        EXPECT_NE(over_quota.error.find("quota has"), std::string::npos) << over_quota.error;
+        EXPECT_EQ(r.report->totals().messages.failed, 2U);
+        EXPECT_EQ(r.report->totals().messages.to_copy, 7U);
+    };
+    sync::MigrationOptions dry;
+    dry.dry_run = true;
+    const auto planned = migrate(source.imap(), target.imap(), state.store(), dry);
+    ASSERT_EQ(planned.outcome, sync::Outcome::ok) << planned.message;
+    expect_refusals(planned);
+    EXPECT_EQ(target.read(), before);
+
+    const auto run = migrate(source.imap(), target.imap(), state.store());
+    EXPECT_EQ(run.outcome, sync::Outcome::partial) << run.message;
+    expect_refusals(run);
+    EXPECT_EQ(run.report->totals().messages.copied, 7U);
+    const Mailboxes got = target.read();
+    EXPECT_EQ(got.at("INBOX").size(), 2U);
+    EXPECT_EQ(got.at("Archive").size(), 5U);
+}
+
 // A changed --map sends a folder somewhere new: the next run copies it there
 // (the old target folder keeps its copies), and the state follows the new
 // mapping, so the run after that neither copies nor re-matches anything.

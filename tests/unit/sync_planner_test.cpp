@@ -767,5 +767,39 @@ TEST(DeletionCeiling, HoldingBackDropsEveryDeletionOfTheFolder) {
     EXPECT_FALSE(f.delete_source_after_copy);
 }
 
+TEST(TargetLimits, CopiesTheTargetWouldRefuseAreTakenOutInSendingOrder) {
+    SourceListing source;
+    source.folders.push_back({folder("INBOX"), {1, 5, 0, 4}, {}});
+    source.folders.push_back({folder("Work"), {1, 3, 0, 2}, {}});
+    for (const auto& [uid, size] : std::vector<std::pair<std::uint32_t, std::uint64_t>>{
+             {1, 100}, {2, 5000}, {3, 300}, {4, 400}}) {
+        source.folders[0].messages.push_back(
+            src(uid, "<i" + std::to_string(uid) + "@x>", size, day));
+    }
+    source.folders[1].messages.push_back(src(1, "<w1@x>", 200, day));
+    source.folders[1].messages.push_back(src(2, "<w2@x>", 150, day));
+    Plan plan = plan_sync(source, {}, {}, {});
+    refuse_over_limits(plan, {.append_limit = 4096, .storage_left = 700});
+    // 5000 is over APPENDLIMIT; 100 and 300 fit (300 left), 400 does not;
+    // in the next folder 200 fits (100 left) and 150 does not.
+    const FolderPlan& inbox = plan.folders[0];
+    EXPECT_EQ(copies_of(inbox), "1 3");
+    ASSERT_EQ(inbox.refused.size(), 2U);
+    EXPECT_EQ(inbox.refused[0].source_key, "2");
+    EXPECT_NE(inbox.refused[0].reason.find("APPENDLIMIT 4096"), std::string::npos);
+    EXPECT_EQ(inbox.refused[1].source_key, "4");
+    EXPECT_NE(inbox.refused[1].reason.find("quota has 300 octets left"), std::string::npos);
+    EXPECT_EQ(copies_of(plan.folders[1]), "1");
+    ASSERT_EQ(plan.folders[1].refused.size(), 1U);
+    EXPECT_EQ(plan.folders[1].refused[0].source_key, "2");
+    EXPECT_EQ(inbox.counts().to_copy, 2U);
+    EXPECT_EQ(inbox.counts().bytes_to_copy, 400U);
+
+    Plan unlimited = plan_sync(source, {}, {}, {});
+    refuse_over_limits(unlimited, {});
+    EXPECT_EQ(copies_of(unlimited.folders[0]), "1 2 3 4");
+    EXPECT_TRUE(unlimited.folders[0].refused.empty());
+}
+
 }  // namespace
 }  // namespace mailferry::sync
