@@ -111,7 +111,7 @@ int run_migrate(const MigrateArgs& args) {
 
     OpenedState opened;
     if (auto r = open_state(opened, state_path, args.dry_run); !r) {
-        return fail(ExitCode::usage, r.error().message);
+        return fail(open_failure_exit_code(r.error()), r.error().message);
     }
     spdlog::info("{} {} -> {} (state {})", args.dry_run ? "dry run" : "migrating", source.url,
                  target.url, state_path.string());

@@ -17,4 +17,8 @@ state::Result<void> open_state(OpenedState& opened, const std::filesystem::path&
     return {};
 }
 
+ExitCode open_failure_exit_code(const state::Failure& failure) noexcept {
+    return failure.code == state::error::disk_full ? ExitCode::interrupted : ExitCode::usage;
+}
+
 }  // namespace mailferry::cli

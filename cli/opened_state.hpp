@@ -3,6 +3,7 @@
 // nothing, the state file included: when there is none yet, it plans
 // against an empty store in a temporary directory that goes away with it.
 
+#include "cli/app.hpp"
 #include "cli/temp_directory.hpp"
 #include "state/state_store.hpp"
 
@@ -20,5 +21,10 @@ struct OpenedState {
 // otherwise (error::locked names the process that holds it).
 state::Result<void> open_state(OpenedState& opened, const std::filesystem::path& path,
                                bool dry_run);
+
+// The exit status for a state file that could not be opened: a full disk
+// is an interruption that a re-run resumes once there is room; anything
+// else is the set-up's to fix.
+ExitCode open_failure_exit_code(const state::Failure& failure) noexcept;
 
 }  // namespace mailferry::cli

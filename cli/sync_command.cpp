@@ -120,7 +120,7 @@ int run_sync(const SyncArgs& args) {
 
     OpenedState opened;
     if (auto r = open_state(opened, state_path, args.dry_run); !r) {
-        return fail(ExitCode::usage, r.error().message);
+        return fail(open_failure_exit_code(r.error()), r.error().message);
     }
     spdlog::info("{} {} job(s) of {} (state {})", args.dry_run ? "planning" : "syncing",
                  jobs.size(), config.file.string(), state_path.string());

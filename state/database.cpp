@@ -5,6 +5,8 @@
 
 #include <SQLiteCpp/Transaction.h>
 
+#include <sys/statvfs.h>
+
 #include <string>
 #include <system_error>
 #include <utility>
@@ -18,12 +20,47 @@ std::filesystem::path lock_path_for(const std::filesystem::path& file) {
 }
 
 Database::Database(std::optional<LockFile> lock, std::filesystem::path file, int flags,
-                   const OpenOptions& options)
+                   const OpenOptions& options, const std::string& sqlite_name)
     : lock_(std::move(lock)),
       file_(std::move(file)),
-      db_(file_.string(), flags, static_cast<int>(options.busy_timeout.count())) {}
+      db_(sqlite_name.empty() ? file_.string() : sqlite_name, flags,
+          static_cast<int>(options.busy_timeout.count())) {}
 
 Database::~Database() = default;
+
+namespace {
+
+bool on_read_only_file_system(const std::filesystem::path& file) {
+    struct statvfs fs {};
+    const std::filesystem::path dir =
+        file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    return ::statvfs(dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0;
+}
+
+// "file:PATH?immutable=1", with the characters a URI path cannot hold
+// escaped (https://www.sqlite.org/uri.html).
+std::string immutable_uri(const std::filesystem::path& file) {
+    std::error_code ec;
+    std::filesystem::path path = std::filesystem::absolute(file, ec);
+    if (ec) {
+        path = file;
+    }
+    std::string uri = "file:";
+    for (const char c : path.string()) {
+        if (c == '?' || c == '#' || c == '%') {
+            constexpr const char* hex = "0123456789ABCDEF";
+            const auto byte = static_cast<unsigned char>(c);
+            uri += '%';
+            uri += hex[byte >> 4];
+            uri += hex[byte & 0x0f];
+        } else {
+            uri += c;
+        }
+    }
+    return uri + "?immutable=1";
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& file,
                                                  const OpenOptions& options) {
@@ -87,20 +124,31 @@ Result<std::unique_ptr<Database>> Database::open_read_only(const std::filesystem
                                              " does not exist; check --state (nothing has run "
                                              "with this state file yet)");
     }
-    return detail::guarded(file, "opening read-only", [&]() -> Result<std::unique_ptr<Database>> {
-        std::unique_ptr<Database> db(
-            new Database(std::nullopt, file, SQLite::OPEN_READONLY, options));
-        // One read transaction: a run creating the file meanwhile commits
-        // its whole schema at once, and the checks see it all or nothing.
-        SQLite::Transaction transaction(db->db_, SQLite::TransactionBehavior::DEFERRED);
-        auto version = readable_schema_version(db->db_, file);
-        if (!version) {
-            return version.error();
-        }
-        transaction.commit();
-        db->schema_version_ = *version;
-        return db;
-    });
+    auto open_as = [&](const std::string& sqlite_name, int flags) {
+        return detail::guarded(
+            file, "opening read-only", [&]() -> Result<std::unique_ptr<Database>> {
+                std::unique_ptr<Database> db(
+                    new Database(std::nullopt, file, flags, options, sqlite_name));
+                // One read transaction: a run creating the file meanwhile commits
+                // its whole schema at once, and the checks see it all or nothing.
+                SQLite::Transaction transaction(db->db_, SQLite::TransactionBehavior::DEFERRED);
+                auto version = readable_schema_version(db->db_, file);
+                if (!version) {
+                    return version.error();
+                }
+                transaction.commit();
+                db->schema_version_ = *version;
+                return db;
+            });
+    };
+    auto opened = open_as({}, SQLite::OPEN_READONLY);
+    if (!opened && opened.error().code == error::io_error && on_read_only_file_system(file)) {
+        // A WAL database needs its shared-memory file, which SQLite cannot
+        // create there; nothing can change the file either, so it is read
+        // as immutable (https://www.sqlite.org/uri.html#uriimmutable).
+        return open_as(immutable_uri(file), SQLite::OPEN_READONLY | SQLite::OPEN_URI);
+    }
+    return opened;
 }
 
 }  // namespace mailferry::state

@@ -66,8 +66,9 @@ class Database {
     int schema_version() const noexcept { return schema_version_; }
 
   private:
+    // `sqlite_name`: what SQLite opens when it is not `file` (a URI).
     Database(std::optional<LockFile> lock, std::filesystem::path file, int flags,
-             const OpenOptions& options);
+             const OpenOptions& options, const std::string& sqlite_name = {});
 
     static Result<std::unique_ptr<Database>> open_read_only(const std::filesystem::path& file,
                                                             const OpenOptions& options);

@@ -2,9 +2,27 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <string>
+#include <system_error>
 
 namespace mailferry::state::detail {
+
+namespace {
+
+// Less room than SQLite needs for its shared-memory index (32 KiB) and a
+// few pages of log is a full disk for the state file.
+constexpr std::uintmax_t full_below = 256 * 1024;
+
+bool disk_is_full(const std::filesystem::path& file) {
+    std::error_code ec;
+    const std::filesystem::path dir =
+        file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    const std::filesystem::space_info space = std::filesystem::space(dir, ec);
+    return !ec && space.available < full_below;
+}
+
+}  // namespace
 
 Failure sqlite_failure(const std::filesystem::path& file, int extended_code,
                        std::string_view sqlite_text, std::string_view doing) {
@@ -32,6 +50,13 @@ Failure sqlite_failure(const std::filesystem::path& file, int extended_code,
                                      what + "; close that program and re-run"};
         case SQLITE_CANTOPEN:
         case SQLITE_IOERR:
+            // A full disk shows as an I/O error where SQLite cannot size its
+            // shared-memory file or grow the log, not only as SQLITE_FULL.
+            if (disk_is_full(file)) {
+                return {error::disk_full, name + ": disk full while " + what + " (" + text +
+                                              "); nothing was lost, free space and re-run"};
+            }
+            [[fallthrough]];
         case SQLITE_PERM:
         case SQLITE_AUTH:
             return {error::io_error, name + ": cannot be read or written while " + what + " (" +
