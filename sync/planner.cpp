@@ -48,19 +48,6 @@ std::string stale_reason(const Work& w, const FolderState& st) {
     return {};
 }
 
-std::optional<FilterReason> filter_reason(const SourceMessage& m, const PlanOptions& options) {
-    if (m.deleted) {
-        return FilterReason::deleted;
-    }
-    if (options.max_size && m.size > *options.max_size) {
-        return FilterReason::too_large;
-    }
-    if (options.since && m.internal_date != 0 && m.internal_date < *options.since) {
-        return FilterReason::too_old;
-    }
-    return std::nullopt;
-}
-
 // Stored rows, once per target pool, claimed before any content matching so
 // that no target message serves two source messages.
 void resolve_state(Work& w, TargetPool& pool) {
@@ -396,6 +383,19 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
 }
 
 }  // namespace
+
+std::optional<FilterReason> filter_reason(const SourceMessage& m, const PlanOptions& options) {
+    if (m.deleted) {
+        return FilterReason::deleted;
+    }
+    if (options.max_size && m.size > *options.max_size) {
+        return FilterReason::too_large;
+    }
+    if (options.since && m.internal_date != 0 && m.internal_date < *options.since) {
+        return FilterReason::too_old;
+    }
+    return std::nullopt;
+}
 
 void refuse_over_limits(Plan& plan, const TargetLimits& limits) {
     std::optional<std::uint64_t> left = limits.storage_left;

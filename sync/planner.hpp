@@ -66,6 +66,10 @@ Plan plan_sync(const SourceListing& source, const TargetListing& target, const S
 Plan plan_sync(const SourceListing& source, const TargetListing& target, const StateView& state,
                const PlanOptions& options);
 
+// Why a message not yet on the target is not copied: \Deleted, larger than
+// max_size, INTERNALDATE before since; std::nullopt when it is copied.
+std::optional<FilterReason> filter_reason(const SourceMessage& message, const PlanOptions& options);
+
 // Takes the copies `limits` says the target will refuse out of `plan`, in
 // the order the run would send them: larger than APPENDLIMIT, or beyond
 // what the quota has left once the earlier copies are stored.
