@@ -56,6 +56,7 @@ int run(int argc, char** argv) noexcept {
         add_status_command(app, runner);
         add_probe_command(app, runner);
         add_migrate_command(app, runner);
+        add_verify_command(app, runner);
         add_sync_command(app, runner);
         add_daemon_command(app, runner);
         add_demo_command(app, runner);

@@ -14,6 +14,7 @@ using CommandRunner = std::function<int()>;
 void add_testserver_command(CLI::App& app, CommandRunner& runner);
 void add_probe_command(CLI::App& app, CommandRunner& runner);
 void add_migrate_command(CLI::App& app, CommandRunner& runner);
+void add_verify_command(CLI::App& app, CommandRunner& runner);
 void add_status_command(CLI::App& app, CommandRunner& runner);
 void add_demo_command(CLI::App& app, CommandRunner& runner);
 void add_sync_command(CLI::App& app, CommandRunner& runner);

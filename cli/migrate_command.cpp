@@ -7,6 +7,7 @@
 // attempted and the message names the other run's pid; 4 would suggest a
 // re-run resumes something this run started.
 
+#include "cli/account_pair.hpp"
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "cli/logging.hpp"
@@ -38,76 +39,21 @@ int fail(ExitCode code, const std::string& message) {
     return static_cast<int>(code);
 }
 
-// The account's URL, parsed; throws std::invalid_argument naming the side.
-wire::AccountUrl parse_account(std::string_view side, const std::string& text) {
-    auto parsed = wire::parse_account_url(text);
-    if (!parsed.url) {
-        throw std::invalid_argument(fmt::format("{} account: {}", side, parsed.error));
-    }
-    return *parsed.url;
-}
-
-PasswordSpec password_spec(const std::string& side, const std::string& file,
-                           const std::string& command) {
-    PasswordSpec spec;
-    spec.side = side;
-    spec.file = file;
-    spec.command = command;
-    spec.env_var = side == "source" ? "MAILFERRY_SOURCE_PASSWORD" : "MAILFERRY_TARGET_PASSWORD";
-    return spec;
-}
-
 int run_migrate(const MigrateArgs& args) {
     configure_logging(args.log);
 
     sync::MigrationOptions options;
-    wire::AccountUrl source_url, target_url;
     std::filesystem::path state_path;
+    AccountPair accounts;
     try {
-        source_url = parse_account("source", args.source);
-        target_url = parse_account("target", args.target);
         options = to_migration_options(args);
         state_path = resolve_state_path(args.state);
+        accounts = resolve_account_pair(args);
     } catch (const std::invalid_argument& e) {
         return fail(ExitCode::usage, e.what());
     }
-    if (!target_url.is_imap()) {
-        return fail(ExitCode::usage,
-                    fmt::format("the target {} is not IMAP: a target must be imap:// or imaps://",
-                                target_url.to_string()));
-    }
-    if (!args.folder.empty() && source_url.is_imap()) {
-        spdlog::warn("--folder only applies to a POP3 source; ignored for {}",
-                     source_url.to_string());
-    }
-    if (args.sync_deletions && !source_url.is_imap()) {
-        spdlog::warn("--sync-deletions only applies to an IMAP source; ignored for {}",
-                     source_url.to_string());
-    }
-    if (args.insecure) {
-        warn_insecure();
-    }
-
-    sync::AccountAccess source, target;
-    source.url = source_url.to_string();
-    target.url = target_url.to_string();
-    for (sync::AccountAccess* access : {&source, &target}) {
-        access->ca_file = args.ca_file;
-        access->insecure = args.insecure;
-        access->allow_plaintext = args.allow_plaintext;
-    }
-    try {
-        source.password = read_password(password_spec("source", args.source_password_file,
-                                                      args.source_password_command),
-                                        source_url)
-                              .reveal();
-        target.password = read_password(password_spec("target", args.target_password_file,
-                                                      args.target_password_command),
-                                        target_url)
-                              .reveal();
-    } catch (const std::invalid_argument& e) {
-        return fail(ExitCode::usage, e.what());
-    }
+    sync::AccountAccess& source = accounts.source;
+    sync::AccountAccess& target = accounts.target;
 
     OpenedState opened;
     if (auto r = open_state(opened, state_path, args.dry_run); !r) {
@@ -148,25 +94,9 @@ void add_migrate_command(CLI::App& app, CommandRunner& runner) {
     auto args = std::make_shared<MigrateArgs>();
     CLI::App* cmd =
         app.add_subcommand("migrate", "Copy one account's mail into another (IMAP) account");
-    cmd->add_option("SOURCE", args->source,
-                    "Source account: imap[s]://USER@HOST[:PORT] or pop3[s]://USER@HOST[:PORT]")
-        ->required();
-    cmd->add_option("TARGET", args->target, "Target account: imap[s]://USER@HOST[:PORT]")
-        ->required();
-    cmd->add_option("--state", args->state,
-                    "State database (default $XDG_STATE_HOME/mailferry/state.db, else "
-                    "~/.local/state/mailferry/state.db)");
+    add_account_pair_options(*cmd, *args);
     cmd->add_flag("--dry-run", args->dry_run,
                   "Connect, read and print the plan; change nothing anywhere");
-    cmd->add_option("--report", args->report, "Also write the report as JSON to this file");
-    cmd->add_option(
-        "--include", args->include,
-        "Only source folders matching GLOB ('/' separated, * spans levels); repeatable");
-    cmd->add_option("--exclude", args->exclude,
-                    "Skip source folders matching GLOB; repeatable, wins");
-    cmd->add_option("--map", args->map,
-                    "Rename folder SRC to DST on the target (SRC=DST); repeatable");
-    cmd->add_option("--folder", args->folder, "POP3 source: the target folder (default INBOX)");
     cmd->add_flag("--delete-source", args->delete_source,
                   "Delete each message from the source once it is safely on the target");
     cmd->add_flag(
@@ -177,23 +107,6 @@ void add_migrate_command(CLI::App& app, CommandRunner& runner) {
                     "never a whole folder); a folder over it deletes nothing");
     cmd->add_option("--connections", args->connections, "Parallel connections per side")
         ->check(CLI::Range(1U, 64U));
-    cmd->add_option("--max-size", args->max_size,
-                    "Skip messages larger than BYTES (K, M, G suffixes allowed)");
-    cmd->add_option("--since", args->since, "Skip messages with an INTERNALDATE before YYYY-MM-DD");
-    cmd->add_flag("--allow-plaintext", args->allow_plaintext,
-                  "Allow passwords over unencrypted connections to non-loopback hosts");
-    cmd->add_flag("--insecure", args->insecure, "Do not verify TLS certificates (warned about)");
-    cmd->add_option("--ca-file", args->ca_file, "Also trust this CA certificate (PEM)")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--source-password-file", args->source_password_file,
-                    "Source password: first line of this file");
-    cmd->add_option("--source-password-command", args->source_password_command,
-                    "Source password: first line of this command's output");
-    cmd->add_option("--target-password-file", args->target_password_file,
-                    "Target password: first line of this file");
-    cmd->add_option("--target-password-command", args->target_password_command,
-                    "Target password: first line of this command's output");
-    add_log_options(*cmd, args->log);
     cmd->footer(
         "Passwords: --*-password-file, then --*-password-command, then the environment "
         "variables MAILFERRY_SOURCE_PASSWORD / MAILFERRY_TARGET_PASSWORD.\n"
