@@ -258,7 +258,9 @@ class MigrateCli(unittest.TestCase):
         self.assertEqual(dead_target.returncode, 3, dead_target.stderr)
 
     def test_state_in_use_refuses_a_second_run_but_not_status(self):
-        a, b = self.server(), self.server("--faults", "delay-ms=30")
+        # Every target response waits half a second: the run outlasts the
+        # checks below however loaded the machine is (they need no server).
+        a, b = self.server(), self.server("--faults", "delay-ms=500")
         src, dst = self.url("imap", "alice", a), self.url("imap", "carol", b)
         first = self.start_migrate(src, dst)
         try:
