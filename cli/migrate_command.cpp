@@ -19,6 +19,7 @@
 #include "cli/state_path.hpp"
 #include "clients/wire/account_url.hpp"
 #include "state/state_store.hpp"
+#include "sync/verify_report.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -62,18 +63,45 @@ int run_migrate(const MigrateArgs& args) {
     spdlog::info("{} {} -> {} (state {})", args.dry_run ? "dry run" : "migrating", source.url,
                  target.url, state_path.string());
 
+    const sync::MigrationOptions run_options = options;
     ProgressDisplay display(ProgressDisplay::detect(args.log.quiet));
     sync::MigrationResult result = run_migration_blocking(
-        std::move(source), std::move(target), *opened.store, std::move(options),
+        source, target, *opened.store, std::move(options),
         [&display](const sync::Progress& p) { display.update(p); }, true);
     display.finish();
 
+    // --verify: what this run copied, read back from both sides.
+    std::optional<sync::Verification> verification;
+    if (args.verify && !args.dry_run && result.report &&
+        (result.outcome == sync::Outcome::ok || result.outcome == sync::Outcome::partial)) {
+        sync::VerifyOptions verify_options;
+        verify_options.migration = run_options;
+        verify_options.only = result.copied;
+        auto verified = run_verify_blocking(source, target, &*opened.store, verify_options);
+        if (!verified.verification) {
+            spdlog::error("verifying what the run copied failed: {}", verified.message);
+            if (result.outcome == sync::Outcome::ok) {
+                result.outcome = verified.outcome;
+                result.message = "verifying what the run copied failed: " + verified.message;
+            }
+        } else {
+            verification = std::move(verified.verification);
+        }
+    }
+
     if (result.report) {
         std::fputs(result.report->to_table().c_str(), stdout);
+        if (verification) {
+            std::fputs(sync::to_table(*verification).c_str(), stdout);
+        }
         std::fflush(stdout);
         if (!args.report.empty()) {
             try {
-                write_report_file(args.report, *result.report);
+                nlohmann::json document = result.report->to_json();
+                if (verification) {
+                    document["verify"] = sync::to_json(*verification);
+                }
+                write_json_file(args.report, document);
             } catch (const std::runtime_error& e) {
                 spdlog::error("{}", e.what());
                 if (result.outcome == sync::Outcome::ok) {
@@ -84,6 +112,11 @@ int run_migrate(const MigrateArgs& args) {
     }
     if (result.outcome != sync::Outcome::ok) {
         return fail(exit_code_for(result.outcome), result.message);
+    }
+    if (verification && !verification->complete()) {
+        return fail(ExitCode::partial,
+                    "the verification found messages this run copied missing or different on "
+                    "the target (listed above); the next run copies what is missing");
     }
     return static_cast<int>(ExitCode::ok);
 }
@@ -105,6 +138,9 @@ void add_migrate_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_option("--max-deletions", args->max_deletions,
                     "Delete at most N messages or P% of a folder's in one run (default 10%, "
                     "never a whole folder); a folder over it deletes nothing");
+    cmd->add_flag("--verify", args->verify,
+                  "After the run, verify what it copied (as `mailferry verify` does) and add "
+                  "the counts to the report");
     cmd->add_option("--connections", args->connections, "Parallel connections per side")
         ->check(CLI::Range(1U, 64U));
     cmd->footer(

@@ -20,7 +20,8 @@ struct MigrateArgs {
     std::string source, target;  // account URLs
     std::string state;           // "" for the default (state_path.hpp)
     bool dry_run = false;
-    std::string report;  // JSON report file, "" for none
+    bool verify = false;  // --verify: verify what the run copied
+    std::string report;   // JSON report file, "" for none
     std::vector<std::string> include, exclude, map;
     std::string folder;  // POP3 source: target folder, "" for INBOX
     bool delete_source = false;

@@ -104,6 +104,30 @@ void record_exit_code(state::StateStore& store, const sync::MigrationResult& res
     }
 }
 
+sync::VerifyResult run_verify_blocking(sync::AccountAccess source, sync::AccountAccess target,
+                                       state::StateStore* store, sync::VerifyOptions options) {
+    asio::io_context io;
+    std::optional<sync::VerifyResult> result;
+    std::exception_ptr failure;
+    asio::co_spawn(io,
+                   sync::verify(std::move(source), std::move(target), store, std::move(options)),
+                   [&](std::exception_ptr e, sync::VerifyResult r) {
+                       if (e) {
+                           failure = e;
+                       } else {
+                           result.emplace(std::move(r));
+                       }
+                   });
+    io.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    if (!result) {
+        throw std::logic_error("the verification ended without a result");
+    }
+    return std::move(*result);
+}
+
 ExitCode exit_code_for(sync::Outcome outcome) noexcept {
     switch (outcome) {
         case sync::Outcome::ok:

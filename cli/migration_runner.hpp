@@ -1,12 +1,14 @@
 #pragma once
-// Runs one sync::run_migration to completion on a fresh io_context, for the
-// commands that move mail (`migrate`, `demo`), and what they do with the
-// result: the exit status and the JSON report file.
+// Runs one sync::run_migration (or sync::verify) to completion on a fresh
+// io_context, for the commands that move mail (`migrate`, `demo`) or check
+// it (`verify`), and what they do with the result: the exit status and the
+// JSON report file.
 
 #include "cli/app.hpp"
 #include "state/state_store.hpp"
 #include "sync/migration.hpp"
 #include "sync/report.hpp"
+#include "sync/verify.hpp"
 
 #include <filesystem>
 
@@ -22,6 +24,11 @@ sync::MigrationResult run_migration_blocking(sync::AccountAccess source, sync::A
                                              state::StateStore& store,
                                              sync::MigrationOptions options,
                                              sync::ProgressCallback progress, bool stop_on_signals);
+
+// Blocks until sync::verify returns (read-only: a signal simply ends the
+// process). Exceptions from it (bugs) are rethrown.
+sync::VerifyResult run_verify_blocking(sync::AccountAccess source, sync::AccountAccess target,
+                                       state::StateStore* store, sync::VerifyOptions options);
 
 // SPEC.md "Exit status" for an outcome.
 ExitCode exit_code_for(sync::Outcome outcome) noexcept;

@@ -17,8 +17,6 @@
 #include "sync/verify_report.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -83,21 +81,12 @@ int run_verify(const VerifyArgs& args) {
     }
     state::StateStore* store = *opened ? &**opened : nullptr;
 
-    boost::asio::io_context io;
-    std::optional<sync::VerifyResult> result;
-    boost::asio::co_spawn(io,
-                          sync::verify(accounts.source, accounts.target, store, std::move(options)),
-                          [&](std::exception_ptr e, sync::VerifyResult r) {
-                              if (e) {
-                                  std::rethrow_exception(e);
-                              }
-                              result.emplace(std::move(r));
-                          });
-    io.run();
-    if (result->outcome != sync::Outcome::ok || !result->verification) {
-        return fail(exit_code_for(result->outcome), result->message);
+    const auto result =
+        run_verify_blocking(accounts.source, accounts.target, store, std::move(options));
+    if (result.outcome != sync::Outcome::ok || !result.verification) {
+        return fail(exit_code_for(result.outcome), result.message);
     }
-    const sync::Verification& verification = *result->verification;
+    const sync::Verification& verification = *result.verification;
     std::fputs(sync::to_table(verification).c_str(), stdout);
     std::fflush(stdout);
     if (!args.pair.report.empty()) {

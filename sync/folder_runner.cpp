@@ -339,6 +339,7 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
         const BatchItemResult& r = result.items[i];
         if (r.status == BatchItemResult::Status::copied) {
             ctx.report->record_copied(run.folder(), metas[i].size);
+            ctx.copied[run.folder()].insert(ready[i].source_key);
             ctx.message_done(run.folder(), metas[i].size);
         } else if (r.status == BatchItemResult::Status::failed) {
             run.fail(ready[i].source_key, r.error);
@@ -532,6 +533,7 @@ awaitable<Step> replan(UnitRun& run) {
         // Sent by this run, confirmed only now (its tagged OK was lost).
         if (ctx.attempted.count({run.unit.folder, c.source_key}) != 0) {
             ctx.report->record_copied(run.folder(), c.size);
+            ctx.copied[run.folder()].insert(c.source_key);
             ctx.message_done(run.folder(), c.size);
         }
     }

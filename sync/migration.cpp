@@ -599,6 +599,7 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     result.report = std::move(report);
     result.run = *run;
+    result.copied = std::move(ctx.copied);
     co_return result;
 }
 

@@ -18,8 +18,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -82,6 +84,9 @@ struct MigrationResult {
     // The run's record in the state (a real run that got that far); the
     // caller adds the exit status it gives for `outcome`.
     std::optional<state::RunId> run;
+    // What this run stored on the target: source folder -> source keys
+    // (for `migrate --verify`).
+    std::map<std::string, std::set<std::string>> copied;
 };
 
 // Runs one migration. `state` must be open (its lock held) for the whole run.

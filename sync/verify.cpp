@@ -201,7 +201,8 @@ class Verifier {
         const FolderMappingResult mapping = map_account_folders(
             source_.traits(), *source_folders, *target_folders, '/', options_.migration.plan);
         for (const FolderPair& pair : mapping.pairs) {
-            if (!pair.source_selectable) {
+            if (!pair.source_selectable ||
+                (options_.only && options_.only->count(pair.source) == 0)) {
                 continue;
             }
             auto folder = std::find_if(
@@ -229,8 +230,12 @@ class Verifier {
             co_return lost("listing source folder \"" + folder.name + "\"", listed.error());
         }
         const bool imap = !source_.traits().single_folder;
+        const std::set<std::string>* only =
+            options_.only ? &options_.only->at(reading.source) : nullptr;
+        reading.report_extra = only == nullptr;
         for (const SourceMessage& m : listed->messages) {
-            if (!filter_reason(m, options_.migration.plan)) {
+            if (!filter_reason(m, options_.migration.plan) &&
+                (only == nullptr || only->count(m.source_key) != 0)) {
                 reading.source_messages.push_back(read_message(m, false));
             }
         }

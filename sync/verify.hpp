@@ -18,7 +18,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,10 @@ struct VerifyOptions {
     MigrationOptions migration;  // folder selection, filters, POP3 folder, timeouts, logger
     std::size_t sample = 0;      // bytes of this many messages per folder; 0: of all
     std::uint64_t seed = 0;      // chooses the sample
+    // `migrate --verify`: only these source messages (source folder ->
+    // source keys), the ones a run just copied; other target messages are
+    // then not reported as extra.
+    std::optional<std::map<std::string, std::set<std::string>>> only;
 };
 
 struct Verification {

@@ -229,7 +229,7 @@ FolderVerification compare_folder(const FolderReading& r, std::vector<VerifyProb
             ++out.messages.duplicate;
             problems.push_back({r.source, ProblemKind::duplicate, "", t.uid, t.message_id,
                                 "a second copy of a source message"});
-        } else {
+        } else if (r.report_extra) {
             ++out.messages.extra;
             problems.push_back({r.source, ProblemKind::extra, "", t.uid, t.message_id,
                                 "no source message accounts for it"});

@@ -88,6 +88,9 @@ struct FolderReading {
     bool target_exists = true;
     // The state saw the target folder store a keyword: it takes keywords.
     bool keywords_stored = false;
+    // Target messages no source message accounts for are reported (false
+    // when only some of the source's messages are verified).
+    bool report_extra = true;
 };
 
 // Judges one folder; appends its problems to `problems`.

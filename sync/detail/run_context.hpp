@@ -57,6 +57,7 @@ struct RunContext {
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed
     std::deque<WorkUnit> queue;
     std::set<std::pair<std::size_t, std::string>> attempted;  // (folder, key) sent this run
+    std::map<std::string, std::set<std::string>> copied;      // source folder -> keys stored
 
     std::optional<boost::asio::cancellation_state> cancel;
     // Set when the run must stop: a lost connection beyond its retries, a

@@ -111,6 +111,23 @@ class VerifyCli(unittest.TestCase):
         self.assertFalse(report["complete"])
         self.assertEqual(self.state_digest(), before)
 
+    def test_migrate_verify_checks_what_the_run_copied(self):
+        path = os.path.join(self.dir, "m.json")
+        run = self.run_command("migrate", "--state", self.state, "--verify", "--report", path)
+        self.assertEqual(run.returncode, 0, run.stderr + run.stdout)
+        self.assertIn("complete: all", run.stdout)
+        with open(path, encoding="utf-8") as f:
+            report = json.load(f)
+        copied = report["totals"]["messages"]["copied"]
+        self.assertGreater(copied, 0)
+        self.assertEqual(report["verify"]["totals"]["verified"], copied)
+        self.assertEqual(report["verify"]["problems"], [])
+        # A re-run copies nothing, so it verifies nothing.
+        run = self.run_command("migrate", "--state", self.state, "--verify", "--report", path)
+        self.assertEqual(run.returncode, 0, run.stderr + run.stdout)
+        with open(path, encoding="utf-8") as f:
+            self.assertEqual(json.load(f)["verify"]["totals"]["source"], 0)
+
     def test_sample_says_it_sampled(self):
         self.assertEqual(self.run_command("migrate", "--state", self.state).returncode, 0)
         run, report = self.verify("--state", self.state, "--sample", "2", "--seed", "5")
