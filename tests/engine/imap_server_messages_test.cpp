@@ -164,6 +164,20 @@ TEST(ImapServerStore, ChangesFlagsAndReportsThem) {
               (Lines{"t4 BAD Unknown STORE item"}));
 }
 
+TEST(ImapServerStore, NilAndNonAtomFlagsAreBadAndStoreNothing) {
+    ImapServer server;
+    seed(server, "INBOX", {first});
+    auto client = logged_in_client(server);
+    client->command("s", "SELECT INBOX");
+    EXPECT_EQ(client->command("t1", "STORE 1 +FLAGS (NIL)"), (Lines{"t1 BAD Invalid flag NIL"}));
+    EXPECT_EQ(client->command("t2", "STORE 1 +FLAGS nil"), (Lines{"t2 BAD Invalid flag nil"}));
+    EXPECT_EQ(client->command("t3", "STORE 1 +FLAGS (a%)"), (Lines{"t3 BAD Invalid flag a%"}));
+    EXPECT_EQ(flags_of(server, "INBOX", 0), (std::vector<std::string>{}));
+    EXPECT_EQ(client->command("t4", "STORE 1 +FLAGS.SILENT (Nil2)"),
+              (Lines{"t4 OK STORE completed"}));
+    EXPECT_EQ(flags_of(server, "INBOX", 0), (std::vector<std::string>{"Nil2"}));
+}
+
 TEST(ImapServerStore, UnchangedSinceReportsModifiedMessages) {
     ImapServer server;
     seed(server, "INBOX", {first, second});

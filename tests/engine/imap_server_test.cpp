@@ -197,6 +197,19 @@ TEST(ImapServer, ListShowsHierarchySpecialUseAndDelimiter) {
     EXPECT_EQ(client->command("b4", "LSUB \"\" P*"), (Lines{"b4 OK LSUB completed"}));
 }
 
+TEST(ImapServer, ListPatternWithBracketsMatchingNothingIsAnEmptyOk) {
+    ImapServer server;
+    auto client = logged_in_client(server);
+    EXPECT_EQ(client->command("a1", "LIST \"\" !#$&'+,-.0123456789:;<=>?@^_`|[}%*"),
+              (Lines{"a1 OK LIST completed"}));
+    EXPECT_EQ(client->command("a2", "LIST \"\" \"!#$&'+,-.0123456789:;<=>?@^_`|[}%*\""),
+              (Lines{"a2 OK LIST completed"}));
+    EXPECT_EQ(client->command("a3", "CREATE a[b]c"), (Lines{"a3 OK CREATE completed"}));
+    EXPECT_EQ(client->command("a4", "LIST \"\" a[%"),
+              (Lines{"* LIST (\\HasNoChildren) \"/\" a[b]c", "a4 OK LIST completed"}));
+    EXPECT_EQ(client->command("a5", "NOOP"), (Lines{"a5 OK NOOP completed"}));
+}
+
 TEST(ImapServer, MailboxNamesAreModifiedUtf7) {
     ImapServer server;
     auto client = logged_in_client(server);

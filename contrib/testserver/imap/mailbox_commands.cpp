@@ -370,7 +370,8 @@ net::awaitable<Completion> Session::cmd_append(const Command& cmd) {
         MailStore::NewMessage message;
         if (cmd.args[i].kind == Arg::Kind::list) {
             for (const auto& flag : cmd.args[i].children) {
-                if (flag.kind != Arg::Kind::atom || wire::to_ascii_upper(flag.text) == "\\RECENT") {
+                if (flag.kind != Arg::Kind::atom || !is_flag(flag.text) ||
+                    wire::to_ascii_upper(flag.text) == "\\RECENT") {
                     co_return Completion::bad("Invalid flag in APPEND");
                 }
                 message.flags.push_back(flag.text);

@@ -207,15 +207,15 @@ net::awaitable<Completion> Session::cmd_store(const Command& cmd, std::size_t fi
             co_return Completion::bad("Unexpected arguments after the flag list");
         }
         for (const auto& flag : args[i].children) {
-            if (flag.kind != Arg::Kind::atom) {
-                co_return Completion::bad("Invalid flag");
+            if (flag.kind != Arg::Kind::atom || !is_flag(flag.text)) {
+                co_return Completion::bad("Invalid flag " + flag.text);
             }
             flags.push_back(flag.text);
         }
     } else {
         for (; i < args.size(); ++i) {
-            if (args[i].kind != Arg::Kind::atom) {
-                co_return Completion::bad("Invalid flag");
+            if (args[i].kind != Arg::Kind::atom || !is_flag(args[i].text)) {
+                co_return Completion::bad("Invalid flag " + args[i].text);
             }
             flags.push_back(args[i].text);
         }
