@@ -151,7 +151,10 @@ TEST(ImapServerStore, ChangesFlagsAndReportsThem) {
               (Lines{"r NO Mailbox is read-only"}));
     client->command("s", "SELECT INBOX");
     EXPECT_EQ(client->command("t1", "STORE 1:2 +FLAGS (\\Seen $Label)"),
-              (Lines{"* 1 FETCH (FLAGS ($Label \\Seen \\Recent))",
+              (Lines{"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label)",
+                     "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label "
+                     "\\*)] Flags permitted",
+                     "* 1 FETCH (FLAGS ($Label \\Seen \\Recent))",
                      "* 2 FETCH (FLAGS ($Label \\Seen \\Recent))", "t1 OK STORE completed"}));
     EXPECT_EQ(client->command("t2", "STORE 1 -FLAGS.SILENT ($Label)"),
               (Lines{"t2 OK STORE completed"}));
@@ -173,8 +176,8 @@ TEST(ImapServerStore, NilAndNonAtomFlagsAreBadAndStoreNothing) {
     EXPECT_EQ(client->command("t2", "STORE 1 +FLAGS nil"), (Lines{"t2 BAD Invalid flag nil"}));
     EXPECT_EQ(client->command("t3", "STORE 1 +FLAGS (a%)"), (Lines{"t3 BAD Invalid flag a%"}));
     EXPECT_EQ(flags_of(server, "INBOX", 0), (std::vector<std::string>{}));
-    EXPECT_EQ(client->command("t4", "STORE 1 +FLAGS.SILENT (Nil2)"),
-              (Lines{"t4 OK STORE completed"}));
+    EXPECT_EQ(client->command("t4", "STORE 1 +FLAGS.SILENT (Nil2)").back(),
+              "t4 OK STORE completed");
     EXPECT_EQ(flags_of(server, "INBOX", 0), (std::vector<std::string>{"Nil2"}));
 }
 
@@ -289,6 +292,49 @@ TEST(ImapServerSessions, SecondSessionSeesChangesAtNoopButNoExpungeDuringFetch) 
     one->command("d", "STORE 1 +FLAGS.SILENT (\\Flagged)");
     EXPECT_EQ(two->command("n2", "NOOP"),
               (Lines{"* 1 FETCH (FLAGS (\\Flagged))", "n2 OK NOOP completed"}));
+}
+
+// RFC 3501 §7.2.6: a keyword reaches a FETCH response only after a FLAGS
+// response (and, read-write, PERMANENTFLAGS) named it, in every session.
+TEST(ImapServerSessions, NewKeywordsAreAnnouncedBeforeFetchInEverySession) {
+    ImapServer server;
+    seed(server, "INBOX", {first}, {"$Old"});
+    auto one = logged_in_client(server);
+    auto two = logged_in_client(server);
+    auto three = logged_in_client(server);
+    const std::string system = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    auto select = one->command("s", "SELECT INBOX");
+    EXPECT_EQ(select.at(0), "* FLAGS (" + system + " $Old)");
+    EXPECT_NE(std::find(select.begin(), select.end(),
+                        "* OK [PERMANENTFLAGS (" + system + " $Old \\*)] Flags permitted"),
+              select.end());
+    two->command("s", "SELECT INBOX");
+    three->command("s", "EXAMINE INBOX");
+
+    EXPECT_EQ(one->command("a", "STORE 1 +FLAGS.SILENT ($New)"),
+              (Lines{"* FLAGS (" + system + " $Old $New)",
+                     "* OK [PERMANENTFLAGS (" + system +
+                         " $Old $New \\*)] Flags "
+                         "permitted",
+                     "a OK STORE completed"}));
+    EXPECT_EQ(two->command("n", "NOOP"),
+              (Lines{"* FLAGS (" + system + " $Old $New)",
+                     "* OK [PERMANENTFLAGS (" + system + " $Old $New \\*)] Flags permitted",
+                     "* 1 FETCH (FLAGS ($New $Old))", "n OK NOOP completed"}));
+    EXPECT_EQ(
+        three->command("n", "NOOP"),
+        (Lines{"* FLAGS (" + system + " $Old $New)", "* OK [PERMANENTFLAGS ()] Read-only mailbox",
+               "* 1 FETCH (FLAGS ($New $Old))", "n OK NOOP completed"}));
+    // Known keywords are not announced again; APPEND brings its own.
+    EXPECT_EQ(two->command("b", "STORE 1 -FLAGS ($New)"),
+              (Lines{"* 1 FETCH (FLAGS ($Old))", "b OK STORE completed"}));
+    one->command("c", "APPEND INBOX (Fresh) {5+}\r\nthird");
+    EXPECT_EQ(two->command("n2", "NOOP"),
+              (Lines{"* FLAGS (" + system + " $Old $New Fresh)",
+                     "* OK [PERMANENTFLAGS (" + system + " $Old $New Fresh \\*)] Flags permitted",
+                     "* 2 EXISTS", "* 0 RECENT", "n2 OK NOOP completed"}));
+    EXPECT_EQ(two->command("f", "FETCH 2 FLAGS"),
+              (Lines{"* 2 FETCH (FLAGS (Fresh))", "f OK FETCH completed"}));
 }
 
 TEST(ImapServerSessions, IdlePushesUpdatesUntilDone) {

@@ -93,7 +93,8 @@ net::awaitable<Completion> Session::cmd_select(const Command& cmd, bool read_onl
         std::make_unique<SelectedMailbox>(ctx_.store, user_, *info, read_only, [this] { wake(); });
     state_ = SessionState::selected;
 
-    emit("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n");
+    emit(selected_->flags_response());
+
     emit("* " + std::to_string(selected_->exists()) + " EXISTS\r\n");
     const auto recent = read_only ? info->recent : selected_->recent_count();
     emit("* " + std::to_string(recent) + " RECENT\r\n");
@@ -103,9 +104,7 @@ net::awaitable<Completion> Session::cmd_select(const Command& cmd, bool read_onl
             break;
         }
     }
-    emit(read_only ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
-                   : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] "
-                     "Flags permitted\r\n");
+    emit(selected_->permanent_flags_response());
     emit("* OK [UIDVALIDITY " + std::to_string(info->uidvalidity) + "] UIDs valid\r\n");
     emit("* OK [UIDNEXT " + std::to_string(info->uidnext) + "] Predicted next UID\r\n");
     if (offers("CONDSTORE")) {
