@@ -238,6 +238,29 @@ TEST(ImapServerSearch, EvaluatesKeys) {
     EXPECT_EQ(client->command("b", "SEARCH FROB").back().rfind("b BAD ", 0), 0u);
 }
 
+// RFC 3501 §6.4.4: SENT* compare the calendar date as written in Date:,
+// whatever its zone makes of it in UTC.
+TEST(ImapServerSearch, SentDatesUseTheDateAsWrittenInItsOwnZone) {
+    ImapServer server;
+    const std::string west =
+        "From: a@example.org\r\nDate: Mon, 30 Jun 2003 23:30:00 -0500\r\n"
+        "\r\nwest\r\n";
+    const std::string east =
+        "From: b@example.org\r\nDate: Tue, 1 Jul 2003 01:00:00 +0900\r\n"
+        "\r\neast\r\n";
+    seed(server, "INBOX", {west, east});
+    auto client = logged_in_client(server);
+    client->command("s", "SELECT INBOX");
+    EXPECT_EQ(client->command("a", "SEARCH SENTON 30-Jun-2003"),
+              (Lines{"* SEARCH 1", "a OK SEARCH completed"}));
+    EXPECT_EQ(client->command("b", "SEARCH SENTON 1-Jul-2003"),
+              (Lines{"* SEARCH 2", "b OK SEARCH completed"}));
+    EXPECT_EQ(client->command("c", "SEARCH SENTBEFORE 1-Jul-2003"),
+              (Lines{"* SEARCH 1", "c OK SEARCH completed"}));
+    EXPECT_EQ(client->command("d", "SEARCH SENTSINCE 1-Jul-2003"),
+              (Lines{"* SEARCH 2", "d OK SEARCH completed"}));
+}
+
 TEST(ImapServerCopy, CopyAndMoveReportUids) {
     ImapServer server;
     seed(server, "INBOX", {first, second, first});

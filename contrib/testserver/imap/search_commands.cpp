@@ -105,9 +105,11 @@ class Candidate {
             case K::sent_before:
             case K::sent_on:
             case K::sent_since: {
-                // RFC 3501 §6.4.4: the Date: header, disregarding time and zone;
-                // a message without a usable Date: never matches.
-                auto sent = message().date();
+                // RFC 3501 §6.4.4: the calendar date as written in the Date:
+                // header, its time and zone disregarded (not converted to
+                // UTC); a message without a usable Date: never matches.
+                const auto header = message().header("Date");
+                const auto sent = header ? mime::parse_rfc5322_date(*header, false) : std::nullopt;
                 if (!sent) {
                     return false;
                 }
