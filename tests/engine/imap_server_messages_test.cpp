@@ -261,6 +261,29 @@ TEST(ImapServerSearch, SentDatesUseTheDateAsWrittenInItsOwnZone) {
               (Lines{"* SEARCH 2", "d OK SEARCH completed"}));
 }
 
+// RFC 3501 §6.4.4: address keys match the field text, display names and
+// RFC 2047 encoded words (decoded) included, case-insensitively.
+TEST(ImapServerSearch, AddressKeysMatchDecodedDisplayNames) {
+    ImapServer server;
+    const std::string message =
+        "From: =?UTF-8?Q?J=C3=B6rg_Meyer?= <jm@example.org>\r\n"
+        "To: \"Bob Builder\" <bob@example.org>\r\n"
+        "Cc: =?ISO-8859-1?B?U/hyZW4=?= <s@example.org>\r\n\r\nbody\r\n";
+    seed(server, "INBOX", {message, first});
+    auto client = logged_in_client(server);
+    client->command("s", "SELECT INBOX");
+    EXPECT_EQ(client->command("a", "SEARCH FROM \"g meyer\""),
+              (Lines{"* SEARCH 1", "a OK SEARCH completed"}));
+    EXPECT_EQ(client->command("b", "SEARCH CHARSET UTF-8 FROM {5+}\r\nJ\xC3\xB6rg"),
+              (Lines{"* SEARCH 1", "b OK SEARCH completed"}));
+    EXPECT_EQ(client->command("c", "SEARCH TO builder"),
+              (Lines{"* SEARCH 1", "c OK SEARCH completed"}));
+    EXPECT_EQ(client->command("d", "SEARCH CHARSET UTF-8 CC {6+}\r\nS\xC3\xB8ren"),
+              (Lines{"* SEARCH 1", "d OK SEARCH completed"}));
+    EXPECT_EQ(client->command("e", "SEARCH FROM jm@EXAMPLE"),
+              (Lines{"* SEARCH 1", "e OK SEARCH completed"}));
+}
+
 TEST(ImapServerCopy, CopyAndMoveReportUids) {
     ImapServer server;
     seed(server, "INBOX", {first, second, first});

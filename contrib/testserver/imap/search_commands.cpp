@@ -6,6 +6,7 @@
 #include "contrib/testserver/imap/fetch_response.hpp"
 #include "contrib/testserver/imap/search_key.hpp"
 #include "contrib/testserver/imap/session.hpp"
+#include "contrib/testserver/mime/encoded_words.hpp"
 #include "contrib/testserver/mime/message.hpp"
 
 #include <algorithm>
@@ -155,7 +156,10 @@ class Candidate {
     }
     bool header_contains(std::string_view name, std::string_view needle) {
         for (const auto& field : message().root().fields) {
-            if (wire::iequals(field.name, name) && wire::icontains(field.value, needle)) {
+            // RFC 3501 §6.4.4: a substring of the field as a reader sees it,
+            // display names included, so encoded words are decoded first.
+            if (wire::iequals(field.name, name) &&
+                wire::icontains(mime::decode_encoded_words(field.value), needle)) {
                 return true;
             }
         }
