@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -282,6 +283,35 @@ TEST(ImapServerSearch, AddressKeysMatchDecodedDisplayNames) {
               (Lines{"* SEARCH 1", "d OK SEARCH completed"}));
     EXPECT_EQ(client->command("e", "SEARCH FROM jm@EXAMPLE"),
               (Lines{"* SEARCH 1", "e OK SEARCH completed"}));
+}
+
+// BEFORE/ON/SINCE: the internal date's calendar day in the server's zone,
+// not in the zone the client gave at APPEND.
+TEST(ImapServerSearch, InternalDatesUseTheServersZone) {
+    const char* saved = std::getenv("TZ");
+    const std::string saved_tz = saved ? saved : "";
+    ::setenv("TZ", "UTC0", 1);
+    ::tzset();
+    ImapServer server;
+    auto client = logged_in_client(server);
+    client->command("a", "APPEND INBOX \"01-Jul-2003 01:00:00 +0200\" {5+}\r\nlate!");
+    client->command("s", "SELECT INBOX");
+    EXPECT_EQ(client->command("b", "SEARCH ON 30-Jun-2003"),
+              (Lines{"* SEARCH 1", "b OK SEARCH completed"}));
+    EXPECT_EQ(client->command("c", "SEARCH SINCE 1-Jul-2003"),
+              (Lines{"* SEARCH", "c OK SEARCH completed"}));
+    ::setenv("TZ", "JST-9", 1);  // 1 Jul 08:00 there
+    ::tzset();
+    EXPECT_EQ(client->command("d", "SEARCH BEFORE 1-Jul-2003"),
+              (Lines{"* SEARCH", "d OK SEARCH completed"}));
+    EXPECT_EQ(client->command("e", "SEARCH ON 1-Jul-2003"),
+              (Lines{"* SEARCH 1", "e OK SEARCH completed"}));
+    if (saved) {
+        ::setenv("TZ", saved_tz.c_str(), 1);
+    } else {
+        ::unsetenv("TZ");
+    }
+    ::tzset();
 }
 
 TEST(ImapServerCopy, CopyAndMoveReportUids) {

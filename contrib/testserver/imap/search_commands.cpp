@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -150,9 +151,14 @@ class Candidate {
         return *parsed_;
     }
     SearchDate internal_date() const {
-        // The date as the client gave it, in its own zone.
-        return date_of(info_.internal_date.seconds +
-                       std::int64_t{info_.internal_date.offset_minutes} * 60);
+        // RFC 3501 §6.4.4 leaves the zone open; like Dovecot, the calendar
+        // date in the server's own (local) zone, not the zone APPEND gave.
+        const auto seconds = static_cast<std::time_t>(info_.internal_date.seconds);
+        std::tm local{};
+        if (localtime_r(&seconds, &local) == nullptr) {
+            return date_of(info_.internal_date.seconds);
+        }
+        return SearchDate{local.tm_year + 1900, local.tm_mon + 1, local.tm_mday};
     }
     bool header_contains(std::string_view name, std::string_view needle) {
         for (const auto& field : message().root().fields) {
