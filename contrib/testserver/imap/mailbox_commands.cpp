@@ -194,40 +194,6 @@ net::awaitable<Completion> Session::cmd_subscribe(const Command& cmd, bool on) {
     co_return Completion::ok(on ? "SUBSCRIBE completed" : "UNSUBSCRIBE completed");
 }
 
-namespace {
-
-// RFC 3501 §6.3.9: when "%" keeps LSUB from reaching a subscribed
-// "foo/bar", an unsubscribed "foo" the pattern does match is returned
-// instead, flagged \Noselect. Names in first-seen order, each once.
-std::vector<std::string> unsubscribed_parents(const std::vector<MailboxInfo>& boxes,
-                                              const std::vector<std::string>& patterns) {
-    auto matches = [&](std::string_view name) {
-        return std::any_of(patterns.begin(), patterns.end(),
-                           [&](const auto& p) { return list_pattern_matches(p, name); });
-    };
-    auto subscribed = [&](std::string_view name) {
-        return std::any_of(boxes.begin(), boxes.end(),
-                           [&](const auto& b) { return b.subscribed && b.name == name; });
-    };
-    std::vector<std::string> out;
-    for (const auto& box : boxes) {
-        if (!box.subscribed || matches(box.name)) {
-            continue;
-        }
-        for (auto slash = box.name.find('/'); slash != std::string::npos;
-             slash = box.name.find('/', slash + 1)) {
-            const std::string parent = box.name.substr(0, slash);
-            if (matches(parent) && !subscribed(parent) &&
-                std::find(out.begin(), out.end(), parent) == out.end()) {
-                out.push_back(parent);
-            }
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
     const char* verb = lsub ? "LSUB" : "LIST";
     std::size_t i = 0;
@@ -306,7 +272,13 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
              "\r\n");
     }
     if (lsub) {
-        for (const auto& parent : unsubscribed_parents(boxes, patterns)) {
+        std::vector<std::string> subscribed;
+        for (const auto& box : boxes) {
+            if (box.subscribed) {
+                subscribed.push_back(box.name);
+            }
+        }
+        for (const auto& parent : lsub_noselect_parents(subscribed, patterns)) {
             emit("* LSUB (\\Noselect) \"/\" " + mailbox_name(parent) + "\r\n");
         }
     }
