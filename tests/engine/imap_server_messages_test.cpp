@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -151,7 +152,10 @@ TEST(ImapServerStore, ChangesFlagsAndReportsThem) {
               (Lines{"r NO Mailbox is read-only"}));
     client->command("s", "SELECT INBOX");
     EXPECT_EQ(client->command("t1", "STORE 1:2 +FLAGS (\\Seen $Label)"),
-              (Lines{"* 1 FETCH (FLAGS ($Label \\Seen \\Recent))",
+              (Lines{"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label)",
+                     "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Label "
+                     "\\*)] Flags permitted",
+                     "* 1 FETCH (FLAGS ($Label \\Seen \\Recent))",
                      "* 2 FETCH (FLAGS ($Label \\Seen \\Recent))", "t1 OK STORE completed"}));
     EXPECT_EQ(client->command("t2", "STORE 1 -FLAGS.SILENT ($Label)"),
               (Lines{"t2 OK STORE completed"}));
@@ -162,6 +166,20 @@ TEST(ImapServerStore, ChangesFlagsAndReportsThem) {
     EXPECT_EQ(flags_of(server, "INBOX", 1), (std::vector<std::string>{"\\Answered"}));
     EXPECT_EQ(client->command("t4", "STORE 1 BOGUS (\\Seen)"),
               (Lines{"t4 BAD Unknown STORE item"}));
+}
+
+TEST(ImapServerStore, NilAndNonAtomFlagsAreBadAndStoreNothing) {
+    ImapServer server;
+    seed(server, "INBOX", {first});
+    auto client = logged_in_client(server);
+    client->command("s", "SELECT INBOX");
+    EXPECT_EQ(client->command("t1", "STORE 1 +FLAGS (NIL)"), (Lines{"t1 BAD Invalid flag NIL"}));
+    EXPECT_EQ(client->command("t2", "STORE 1 +FLAGS nil"), (Lines{"t2 BAD Invalid flag nil"}));
+    EXPECT_EQ(client->command("t3", "STORE 1 +FLAGS (a%)"), (Lines{"t3 BAD Invalid flag a%"}));
+    EXPECT_EQ(flags_of(server, "INBOX", 0), (std::vector<std::string>{}));
+    EXPECT_EQ(client->command("t4", "STORE 1 +FLAGS.SILENT (Nil2)").back(),
+              "t4 OK STORE completed");
+    EXPECT_EQ(flags_of(server, "INBOX", 0), (std::vector<std::string>{"Nil2"}));
 }
 
 TEST(ImapServerStore, UnchangedSinceReportsModifiedMessages) {
@@ -221,6 +239,81 @@ TEST(ImapServerSearch, EvaluatesKeys) {
     EXPECT_EQ(client->command("b", "SEARCH FROB").back().rfind("b BAD ", 0), 0u);
 }
 
+// RFC 3501 §6.4.4: SENT* compare the calendar date as written in Date:,
+// whatever its zone makes of it in UTC.
+TEST(ImapServerSearch, SentDatesUseTheDateAsWrittenInItsOwnZone) {
+    ImapServer server;
+    const std::string west =
+        "From: a@example.org\r\nDate: Mon, 30 Jun 2003 23:30:00 -0500\r\n"
+        "\r\nwest\r\n";
+    const std::string east =
+        "From: b@example.org\r\nDate: Tue, 1 Jul 2003 01:00:00 +0900\r\n"
+        "\r\neast\r\n";
+    seed(server, "INBOX", {west, east});
+    auto client = logged_in_client(server);
+    client->command("s", "SELECT INBOX");
+    EXPECT_EQ(client->command("a", "SEARCH SENTON 30-Jun-2003"),
+              (Lines{"* SEARCH 1", "a OK SEARCH completed"}));
+    EXPECT_EQ(client->command("b", "SEARCH SENTON 1-Jul-2003"),
+              (Lines{"* SEARCH 2", "b OK SEARCH completed"}));
+    EXPECT_EQ(client->command("c", "SEARCH SENTBEFORE 1-Jul-2003"),
+              (Lines{"* SEARCH 1", "c OK SEARCH completed"}));
+    EXPECT_EQ(client->command("d", "SEARCH SENTSINCE 1-Jul-2003"),
+              (Lines{"* SEARCH 2", "d OK SEARCH completed"}));
+}
+
+// RFC 3501 §6.4.4: address keys match the field text, display names and
+// RFC 2047 encoded words (decoded) included, case-insensitively.
+TEST(ImapServerSearch, AddressKeysMatchDecodedDisplayNames) {
+    ImapServer server;
+    const std::string message =
+        "From: =?UTF-8?Q?J=C3=B6rg_Meyer?= <jm@example.org>\r\n"
+        "To: \"Bob Builder\" <bob@example.org>\r\n"
+        "Cc: =?ISO-8859-1?B?U/hyZW4=?= <s@example.org>\r\n\r\nbody\r\n";
+    seed(server, "INBOX", {message, first});
+    auto client = logged_in_client(server);
+    client->command("s", "SELECT INBOX");
+    EXPECT_EQ(client->command("a", "SEARCH FROM \"g meyer\""),
+              (Lines{"* SEARCH 1", "a OK SEARCH completed"}));
+    EXPECT_EQ(client->command("b", "SEARCH CHARSET UTF-8 FROM {5+}\r\nJ\xC3\xB6rg"),
+              (Lines{"* SEARCH 1", "b OK SEARCH completed"}));
+    EXPECT_EQ(client->command("c", "SEARCH TO builder"),
+              (Lines{"* SEARCH 1", "c OK SEARCH completed"}));
+    EXPECT_EQ(client->command("d", "SEARCH CHARSET UTF-8 CC {6+}\r\nS\xC3\xB8ren"),
+              (Lines{"* SEARCH 1", "d OK SEARCH completed"}));
+    EXPECT_EQ(client->command("e", "SEARCH FROM jm@EXAMPLE"),
+              (Lines{"* SEARCH 1", "e OK SEARCH completed"}));
+}
+
+// BEFORE/ON/SINCE: the internal date's calendar day in the server's zone,
+// not in the zone the client gave at APPEND.
+TEST(ImapServerSearch, InternalDatesUseTheServersZone) {
+    const char* saved = std::getenv("TZ");
+    const std::string saved_tz = saved ? saved : "";
+    ::setenv("TZ", "UTC0", 1);
+    ::tzset();
+    ImapServer server;
+    auto client = logged_in_client(server);
+    client->command("a", "APPEND INBOX \"01-Jul-2003 01:00:00 +0200\" {5+}\r\nlate!");
+    client->command("s", "SELECT INBOX");
+    EXPECT_EQ(client->command("b", "SEARCH ON 30-Jun-2003"),
+              (Lines{"* SEARCH 1", "b OK SEARCH completed"}));
+    EXPECT_EQ(client->command("c", "SEARCH SINCE 1-Jul-2003"),
+              (Lines{"* SEARCH", "c OK SEARCH completed"}));
+    ::setenv("TZ", "JST-9", 1);  // 1 Jul 08:00 there
+    ::tzset();
+    EXPECT_EQ(client->command("d", "SEARCH BEFORE 1-Jul-2003"),
+              (Lines{"* SEARCH", "d OK SEARCH completed"}));
+    EXPECT_EQ(client->command("e", "SEARCH ON 1-Jul-2003"),
+              (Lines{"* SEARCH 1", "e OK SEARCH completed"}));
+    if (saved) {
+        ::setenv("TZ", saved_tz.c_str(), 1);
+    } else {
+        ::unsetenv("TZ");
+    }
+    ::tzset();
+}
+
 TEST(ImapServerCopy, CopyAndMoveReportUids) {
     ImapServer server;
     seed(server, "INBOX", {first, second, first});
@@ -275,6 +368,49 @@ TEST(ImapServerSessions, SecondSessionSeesChangesAtNoopButNoExpungeDuringFetch) 
     one->command("d", "STORE 1 +FLAGS.SILENT (\\Flagged)");
     EXPECT_EQ(two->command("n2", "NOOP"),
               (Lines{"* 1 FETCH (FLAGS (\\Flagged))", "n2 OK NOOP completed"}));
+}
+
+// RFC 3501 §7.2.6: a keyword reaches a FETCH response only after a FLAGS
+// response (and, read-write, PERMANENTFLAGS) named it, in every session.
+TEST(ImapServerSessions, NewKeywordsAreAnnouncedBeforeFetchInEverySession) {
+    ImapServer server;
+    seed(server, "INBOX", {first}, {"$Old"});
+    auto one = logged_in_client(server);
+    auto two = logged_in_client(server);
+    auto three = logged_in_client(server);
+    const std::string system = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    auto select = one->command("s", "SELECT INBOX");
+    EXPECT_EQ(select.at(0), "* FLAGS (" + system + " $Old)");
+    EXPECT_NE(std::find(select.begin(), select.end(),
+                        "* OK [PERMANENTFLAGS (" + system + " $Old \\*)] Flags permitted"),
+              select.end());
+    two->command("s", "SELECT INBOX");
+    three->command("s", "EXAMINE INBOX");
+
+    EXPECT_EQ(one->command("a", "STORE 1 +FLAGS.SILENT ($New)"),
+              (Lines{"* FLAGS (" + system + " $Old $New)",
+                     "* OK [PERMANENTFLAGS (" + system +
+                         " $Old $New \\*)] Flags "
+                         "permitted",
+                     "a OK STORE completed"}));
+    EXPECT_EQ(two->command("n", "NOOP"),
+              (Lines{"* FLAGS (" + system + " $Old $New)",
+                     "* OK [PERMANENTFLAGS (" + system + " $Old $New \\*)] Flags permitted",
+                     "* 1 FETCH (FLAGS ($New $Old))", "n OK NOOP completed"}));
+    EXPECT_EQ(
+        three->command("n", "NOOP"),
+        (Lines{"* FLAGS (" + system + " $Old $New)", "* OK [PERMANENTFLAGS ()] Read-only mailbox",
+               "* 1 FETCH (FLAGS ($New $Old))", "n OK NOOP completed"}));
+    // Known keywords are not announced again; APPEND brings its own.
+    EXPECT_EQ(two->command("b", "STORE 1 -FLAGS ($New)"),
+              (Lines{"* 1 FETCH (FLAGS ($Old))", "b OK STORE completed"}));
+    one->command("c", "APPEND INBOX (Fresh) {5+}\r\nthird");
+    EXPECT_EQ(two->command("n2", "NOOP"),
+              (Lines{"* FLAGS (" + system + " $Old $New Fresh)",
+                     "* OK [PERMANENTFLAGS (" + system + " $Old $New Fresh \\*)] Flags permitted",
+                     "* 2 EXISTS", "* 0 RECENT", "n2 OK NOOP completed"}));
+    EXPECT_EQ(two->command("f", "FETCH 2 FLAGS"),
+              (Lines{"* 2 FETCH (FLAGS (Fresh))", "f OK FETCH completed"}));
 }
 
 TEST(ImapServerSessions, IdlePushesUpdatesUntilDone) {

@@ -197,6 +197,33 @@ TEST(ImapServer, ListShowsHierarchySpecialUseAndDelimiter) {
     EXPECT_EQ(client->command("b4", "LSUB \"\" P*"), (Lines{"b4 OK LSUB completed"}));
 }
 
+TEST(ImapServer, ListPatternWithBracketsMatchingNothingIsAnEmptyOk) {
+    ImapServer server;
+    auto client = logged_in_client(server);
+    EXPECT_EQ(client->command("a1", "LIST \"\" !#$&'+,-.0123456789:;<=>?@^_`|[}%*"),
+              (Lines{"a1 OK LIST completed"}));
+    EXPECT_EQ(client->command("a2", "LIST \"\" \"!#$&'+,-.0123456789:;<=>?@^_`|[}%*\""),
+              (Lines{"a2 OK LIST completed"}));
+    EXPECT_EQ(client->command("a3", "CREATE a[b]c"), (Lines{"a3 OK CREATE completed"}));
+    EXPECT_EQ(client->command("a4", "LIST \"\" a[%"),
+              (Lines{"* LIST (\\HasNoChildren) \"/\" a[b]c", "a4 OK LIST completed"}));
+    EXPECT_EQ(client->command("a5", "NOOP"), (Lines{"a5 OK NOOP completed"}));
+}
+
+TEST(ImapServer, LsubPercentReturnsAnUnsubscribedParentAsNoselect) {
+    ImapServer server;
+    auto client = logged_in_client(server);
+    client->command("c1", "CREATE parent/child/leaf");
+    client->command("s1", "SUBSCRIBE parent/child/leaf");
+    EXPECT_EQ(client->command("a1", "LSUB \"\" \"parent/%\""),
+              (Lines{"* LSUB (\\Noselect) \"/\" parent/child", "a1 OK LSUB completed"}));
+    EXPECT_EQ(client->command("a2", "LSUB \"\" parent/*"),
+              (Lines{"* LSUB (\\HasNoChildren) \"/\" parent/child/leaf", "a2 OK LSUB completed"}));
+    client->command("s3", "SUBSCRIBE parent/child");
+    EXPECT_EQ(client->command("a3", "LSUB \"\" parent/%"),
+              (Lines{"* LSUB (\\HasChildren) \"/\" parent/child", "a3 OK LSUB completed"}));
+}
+
 TEST(ImapServer, MailboxNamesAreModifiedUtf7) {
     ImapServer server;
     auto client = logged_in_client(server);

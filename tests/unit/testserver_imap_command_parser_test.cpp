@@ -12,6 +12,7 @@ using mailferry::testserver::imap::Arg;
 using mailferry::testserver::imap::Command;
 using mailferry::testserver::imap::CommandLimits;
 using mailferry::testserver::imap::CommandParser;
+using mailferry::testserver::imap::is_flag;
 using Event = CommandParser::Event;
 
 void render(const Arg& arg, std::string& out) {
@@ -131,6 +132,10 @@ const std::vector<Case> valid_cases = {
     {"a4 LIST \"\" *\r\n", {"C a4 LIST q: a:*"}},
     {"a5 SELECT [Gmail]/Sent\r\n", {"C a5 SELECT a:[Gmail]/Sent"}},
     {"a6 SELECT foo[bar\r\n", {"C a6 SELECT a:foo[bar"}},
+    // RFC 3501 list-char: "[" and "]" outside a section are atom characters.
+    {"a6 LIST \"\" !#$&'+,-.0123456789:;<=>?@^_`|[}%*\r\n",
+     {"C a6 LIST q: a:!#$&'+,-.0123456789:;<=>?@^_`|[}%*"}},
+    {"a6 LIST \"\" a[b c]\r\n", {"C a6 LIST q: a:a[b a:c]"}},
     {"a7 X NIL ()\r\n", {"C a7 X a:NIL ()"}},
     {"a8 X (a (b (c)) \"d\" ())\r\n", {"C a8 X (a:a (a:b (a:c)) q:d ())"}},
     {"a1 LOGIN {5}\r\nalice {3}\r\npwd\r\n", {"+", "+", "C a1 LOGIN l:alice l:pwd"}},
@@ -179,7 +184,7 @@ const std::vector<Case> error_cases = {
     {"a X ) {5+}\r\nab\r\nc\r\nb NOOP\r\n", {"E a: unexpected ')'", "C b NOOP"}},
     {"a X {3+}\r\nabcd\r\n", {"E a: missing space between arguments"}},
     {"a NOOP\rb\r\nc NOOP\r\n", {"E a: CR not followed by LF", "C c NOOP"}},
-    {"a X [b c\r\n", {"E a: missing ']'"}},
+    {"a FETCH 1 BODY[b c\r\n", {"E a: missing ']'"}},
     {"a FETCH 1 BODY[HEADER.FIELDS (\"A)]\r\n", {"E a: unterminated quoted string"}},
 };
 
@@ -357,6 +362,24 @@ TEST(ImapCommandParser, ExpectLineDeliversOneRawLine) {
     EXPECT_EQ(grind("1234567890\r\n", limits, true), std::vector<std::string>{"C   l:1234567890"});
     EXPECT_EQ(grind("12345678901\r\nb NOOP\r\n", limits, true),
               (std::vector<std::string>{"E *: line too long", "C b NOOP"}));
+}
+
+TEST(ImapFlagSyntax, AcceptsSystemFlagsAndAtomKeywords) {
+    EXPECT_TRUE(is_flag("\\Seen"));
+    EXPECT_TRUE(is_flag("$Forwarded"));
+    EXPECT_TRUE(is_flag("Nil2"));
+    EXPECT_TRUE(is_flag("a[b"));
+}
+
+TEST(ImapFlagSyntax, RefusesNilAndNonAtomCharacters) {
+    EXPECT_FALSE(is_flag("NIL"));
+    EXPECT_FALSE(is_flag("nil"));
+    EXPECT_FALSE(is_flag(""));
+    EXPECT_FALSE(is_flag("\\"));
+    EXPECT_FALSE(is_flag("a%"));
+    EXPECT_FALSE(is_flag("a*"));
+    EXPECT_FALSE(is_flag("a]"));
+    EXPECT_FALSE(is_flag("a\\b"));
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include <string_view>
 
 namespace mailferry::testserver::imap {
@@ -51,6 +54,16 @@ TEST(ImapListPattern, MatchesPerRfc3501) {
         EXPECT_EQ(list_pattern_matches(row.pattern, row.name), row.matches)
             << "pattern '" << row.pattern << "' name '" << row.name << "'";
     }
+}
+
+TEST(ImapListPattern, LsubParentsOnlyWherePercentStopsShortOfTheChild) {
+    using Names = std::vector<std::string>;
+    const Names subscribed = {"parent/child/leaf", "parent/other", "top/a/b/c"};
+    EXPECT_EQ(lsub_noselect_parents(subscribed, {"parent/%"}), (Names{"parent/child"}));
+    EXPECT_EQ(lsub_noselect_parents(subscribed, {"parent/*"}), (Names{}));
+    EXPECT_EQ(lsub_noselect_parents(subscribed, {"%"}), (Names{"parent", "top"}));
+    EXPECT_EQ(lsub_noselect_parents(subscribed, {"top/%/%"}), (Names{"top/a/b"}));
+    EXPECT_EQ(lsub_noselect_parents({"parent", "parent/child/leaf"}, {"%"}), (Names{}));
 }
 
 }  // namespace

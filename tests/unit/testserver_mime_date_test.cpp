@@ -76,6 +76,13 @@ TEST(MimeDate, RejectsWhatDoesNotParse) {
     }
 }
 
+TEST(MimeDate, AsWrittenIgnoresTheZone) {
+    // 30 Jun 2003 23:30:00 as written; 1 Jul 04:30 UTC.
+    EXPECT_EQ(parse_rfc5322_date("Mon, 30 Jun 2003 23:30:00 -0500", false), 1057015800);
+    EXPECT_EQ(parse_rfc5322_date("Mon, 30 Jun 2003 23:30:00 -0500"), 1057033800);
+    EXPECT_EQ(parse_rfc5322_date("30 Jun 2003 23:30 EST", false), 1057015800);
+}
+
 TEST(MimeDate, MessageDateUsesTheDateField) {
     const std::string with_date = "Subject: x\r\ndate:  Tue, 1 Jul 2003 10:52:37 +0200\r\n\r\n";
     EXPECT_EQ(ParsedMessage(with_date).date(), 1057049557);

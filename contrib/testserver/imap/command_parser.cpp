@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace mailferry::testserver::imap {
@@ -69,6 +71,19 @@ bool is_tag_char(unsigned char c) {
 // "*" in sequence sets, "]" in astrings. "\" is allowed only first (flags).
 bool is_arg_atom_char(unsigned char c) {
     return is_atom_char(c) || c == '%' || c == '*' || c == ']';
+}
+
+// Only a fetch attribute's section ("BODY[HEADER.FIELDS (A B)]") may hold
+// spaces and parentheses between "[" and "]". Anywhere else "[" and "]" are
+// ordinary characters of an atom: a list-mailbox (RFC 3501 §9, list-char)
+// or an astring may contain both, unbalanced: LIST "" a[}%.
+bool opens_section(std::string_view atom) {
+    std::string upper(atom);
+    for (char& ch : upper) {
+        ch = wire::ascii_upper(ch);
+    }
+    return upper == "BODY" || upper == "BODY.PEEK" || upper == "BINARY" || upper == "BINARY.PEEK" ||
+           upper == "BINARY.SIZE";
 }
 
 // Recognises "{digits+}" (optionally followed by CR) at the end of a skipped
@@ -407,13 +422,7 @@ std::optional<CommandParser::Result> CommandParser::step(char ch, std::size_t po
             }
             if (is_arg_atom_char(c) || c == '\\') {
                 pending_ = Arg{Arg::Kind::atom, std::string(1, ch), {}};
-                if (c == '[') {
-                    bracket_plain_ = true;
-                    bracket_quoted_ = false;
-                    state_ = State::bracket;
-                } else {
-                    state_ = State::atom;
-                }
+                state_ = State::atom;
                 return std::nullopt;
             }
             if (c == ')') {
@@ -422,7 +431,7 @@ std::optional<CommandParser::Result> CommandParser::step(char ch, std::size_t po
             return fail(pos, "invalid character in argument", true);
 
         case State::atom:
-            if (c == '[') {
+            if (c == '[' && opens_section(pending_.text)) {
                 pending_.text.push_back(ch);
                 bracket_plain_ = true;
                 bracket_quoted_ = false;
@@ -625,6 +634,18 @@ std::optional<CommandParser::Result> CommandParser::step_line_end_of_atom(bool c
         return std::nullopt;
     }
     return end_of_line(pos);
+}
+
+bool is_flag(std::string_view flag) {
+    std::string_view name = flag;
+    if (!name.empty() && name.front() == '\\') {
+        name.remove_prefix(1);
+    }
+    if (name.empty() || wire::to_ascii_upper(flag) == "NIL") {
+        return false;
+    }
+    return std::all_of(name.begin(), name.end(),
+                       [](char ch) { return is_atom_char(static_cast<unsigned char>(ch)); });
 }
 
 }  // namespace mailferry::testserver::imap

@@ -10,11 +10,13 @@
 // Grammar accepted: tag SP name *(SP arg) CRLF, a bare LF also ending a line.
 // Args are atoms (including "\Seen", "1:*", "%", "NIL"), quoted strings
 // (only \\ and \" escapes; CR, LF, NUL and 8-bit octets are errors),
-// literals {n} and {n+}, and parenthesised lists. An atom containing "["
-// runs to the matching "]" with spaces, parentheses and quoted strings
-// inside, so `BODY.PEEK[HEADER.FIELDS (DATE FROM)]<0.100>` is one atom; a
-// "[" without "]" before the line end in an atom of atom characters only
-// simply ends there ("SELECT foo[bar"). literal8 (~{n}) is refused. The
+// literals {n} and {n+}, and parenthesised lists. A section "[" after BODY,
+// BODY.PEEK, BINARY, BINARY.PEEK or BINARY.SIZE runs to the matching "]"
+// with spaces, parentheses and quoted strings inside, so
+// `BODY.PEEK[HEADER.FIELDS (DATE FROM)]<0.100>` is one atom; such a "["
+// without "]" before the line end, after atom characters only, simply ends
+// there. Any other "[" or "]" is an atom character ("SELECT foo[bar",
+// LIST "" a[}%: RFC 3501 list-char). literal8 (~{n}) is refused. The
 // argument after "UID" is upper-cased like the name.
 //
 // Errors: the event comes at the octet that breaks the grammar or a limit;
@@ -144,5 +146,13 @@ class CommandParser {
     // raw lines are not command grammar, so a "{n+}" there is no literal.
     bool skip_literal_headers_ = true;
 };
+
+// RFC 3501 §9: flag = "\" atom (system flags and flag-extension) or
+// flag-keyword = atom, ATOM-CHARs only (no "%", "*", "]"). "NIL" is refused
+// although the grammar's atom admits it: flag-list has no nil alternative, so
+// "(NIL)" is a client meaning "no flags" in nstring terms rather than a
+// keyword, and a FETCH FLAGS "(NIL)" would read as nil to generic response
+// parsers. Dovecot rejects it too.
+bool is_flag(std::string_view flag);
 
 }  // namespace mailferry::testserver::imap

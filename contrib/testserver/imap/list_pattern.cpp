@@ -2,6 +2,7 @@
 
 #include "clients/wire/ascii.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 
@@ -56,6 +57,30 @@ bool match(std::string_view pattern, std::size_t pi, std::string_view name, std:
 
 bool list_pattern_matches(std::string_view pattern, std::string_view name) {
     return match(pattern, 0, name, 0, inbox_prefix(name));
+}
+
+std::vector<std::string> lsub_noselect_parents(const std::vector<std::string>& subscribed,
+                                               const std::vector<std::string>& patterns) {
+    auto matches = [&](std::string_view name) {
+        return std::any_of(patterns.begin(), patterns.end(),
+                           [&](const auto& p) { return list_pattern_matches(p, name); });
+    };
+    std::vector<std::string> out;
+    for (const auto& name : subscribed) {
+        if (matches(name)) {
+            continue;
+        }
+        for (auto slash = name.find('/'); slash != std::string::npos;
+             slash = name.find('/', slash + 1)) {
+            std::string parent = name.substr(0, slash);
+            if (matches(parent) &&
+                std::find(subscribed.begin(), subscribed.end(), parent) == subscribed.end() &&
+                std::find(out.begin(), out.end(), parent) == out.end()) {
+                out.push_back(std::move(parent));
+            }
+        }
+    }
+    return out;
 }
 
 }  // namespace mailferry::testserver::imap

@@ -93,7 +93,8 @@ net::awaitable<Completion> Session::cmd_select(const Command& cmd, bool read_onl
         std::make_unique<SelectedMailbox>(ctx_.store, user_, *info, read_only, [this] { wake(); });
     state_ = SessionState::selected;
 
-    emit("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n");
+    emit(selected_->flags_response());
+
     emit("* " + std::to_string(selected_->exists()) + " EXISTS\r\n");
     const auto recent = read_only ? info->recent : selected_->recent_count();
     emit("* " + std::to_string(recent) + " RECENT\r\n");
@@ -103,9 +104,7 @@ net::awaitable<Completion> Session::cmd_select(const Command& cmd, bool read_onl
             break;
         }
     }
-    emit(read_only ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
-                   : "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] "
-                     "Flags permitted\r\n");
+    emit(selected_->permanent_flags_response());
     emit("* OK [UIDVALIDITY " + std::to_string(info->uidvalidity) + "] UIDs valid\r\n");
     emit("* OK [UIDNEXT " + std::to_string(info->uidnext) + "] Predicted next UID\r\n");
     if (offers("CONDSTORE")) {
@@ -272,6 +271,17 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
         emit("* " + std::string(verb) + " (" + attrs + ") \"/\" " + mailbox_name(box.name) +
              "\r\n");
     }
+    if (lsub) {
+        std::vector<std::string> subscribed;
+        for (const auto& box : boxes) {
+            if (box.subscribed) {
+                subscribed.push_back(box.name);
+            }
+        }
+        for (const auto& parent : lsub_noselect_parents(subscribed, patterns)) {
+            emit("* LSUB (\\Noselect) \"/\" " + mailbox_name(parent) + "\r\n");
+        }
+    }
     co_return Completion::ok(std::string(verb) + " completed");
 }
 
@@ -370,7 +380,8 @@ net::awaitable<Completion> Session::cmd_append(const Command& cmd) {
         MailStore::NewMessage message;
         if (cmd.args[i].kind == Arg::Kind::list) {
             for (const auto& flag : cmd.args[i].children) {
-                if (flag.kind != Arg::Kind::atom || wire::to_ascii_upper(flag.text) == "\\RECENT") {
+                if (flag.kind != Arg::Kind::atom || !is_flag(flag.text) ||
+                    wire::to_ascii_upper(flag.text) == "\\RECENT") {
                     co_return Completion::bad("Invalid flag in APPEND");
                 }
                 message.flags.push_back(flag.text);

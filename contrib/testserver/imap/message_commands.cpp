@@ -133,9 +133,13 @@ net::awaitable<Completion> Session::cmd_fetch(const Command& cmd, std::size_t fi
                 ctx_.store.store_flags(user_, view.name(), unseen, FlagMode::add, {"\\Seen"});
             seen_now = result.changed;
             std::sort(seen_now.begin(), seen_now.end());
+            // The store's flags may hold another session's new keyword.
+            std::vector<MessageInfo> changed;
             for (auto& [u, info] : current_infos(ctx_.store, view, seen_now)) {
                 view.update(info);
+                changed.push_back(std::move(info));
             }
+            emit(view.announce_keywords(changed));
         }
     }
 
@@ -207,15 +211,15 @@ net::awaitable<Completion> Session::cmd_store(const Command& cmd, std::size_t fi
             co_return Completion::bad("Unexpected arguments after the flag list");
         }
         for (const auto& flag : args[i].children) {
-            if (flag.kind != Arg::Kind::atom) {
-                co_return Completion::bad("Invalid flag");
+            if (flag.kind != Arg::Kind::atom || !is_flag(flag.text)) {
+                co_return Completion::bad("Invalid flag " + flag.text);
             }
             flags.push_back(flag.text);
         }
     } else {
         for (; i < args.size(); ++i) {
-            if (args[i].kind != Arg::Kind::atom) {
-                co_return Completion::bad("Invalid flag");
+            if (args[i].kind != Arg::Kind::atom || !is_flag(args[i].text)) {
+                co_return Completion::bad("Invalid flag " + args[i].text);
             }
             flags.push_back(args[i].text);
         }
@@ -236,6 +240,12 @@ net::awaitable<Completion> Session::cmd_store(const Command& cmd, std::size_t fi
     }
     std::sort(result.modified.begin(), result.modified.end());
     auto infos = current_infos(ctx_.store, view, uids);
+    // Before any FETCH below names a keyword new to the mailbox.
+    std::vector<MessageInfo> changed;
+    for (const auto& [u, info] : infos) {
+        changed.push_back(info);
+    }
+    emit(view.announce_keywords(changed));
     for (auto u : uids) {
         auto it = infos.find(u);
         if (it == infos.end()) {

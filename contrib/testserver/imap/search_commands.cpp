@@ -6,10 +6,12 @@
 #include "contrib/testserver/imap/fetch_response.hpp"
 #include "contrib/testserver/imap/search_key.hpp"
 #include "contrib/testserver/imap/session.hpp"
+#include "contrib/testserver/mime/encoded_words.hpp"
 #include "contrib/testserver/mime/message.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -105,9 +107,11 @@ class Candidate {
             case K::sent_before:
             case K::sent_on:
             case K::sent_since: {
-                // RFC 3501 §6.4.4: the Date: header, disregarding time and zone;
-                // a message without a usable Date: never matches.
-                auto sent = message().date();
+                // RFC 3501 §6.4.4: the calendar date as written in the Date:
+                // header, its time and zone disregarded (not converted to
+                // UTC); a message without a usable Date: never matches.
+                const auto header = message().header("Date");
+                const auto sent = header ? mime::parse_rfc5322_date(*header, false) : std::nullopt;
                 if (!sent) {
                     return false;
                 }
@@ -147,13 +151,21 @@ class Candidate {
         return *parsed_;
     }
     SearchDate internal_date() const {
-        // The date as the client gave it, in its own zone.
-        return date_of(info_.internal_date.seconds +
-                       std::int64_t{info_.internal_date.offset_minutes} * 60);
+        // RFC 3501 §6.4.4 leaves the zone open; like Dovecot, the calendar
+        // date in the server's own (local) zone, not the zone APPEND gave.
+        const auto seconds = static_cast<std::time_t>(info_.internal_date.seconds);
+        std::tm local{};
+        if (localtime_r(&seconds, &local) == nullptr) {
+            return date_of(info_.internal_date.seconds);
+        }
+        return SearchDate{local.tm_year + 1900, local.tm_mon + 1, local.tm_mday};
     }
     bool header_contains(std::string_view name, std::string_view needle) {
         for (const auto& field : message().root().fields) {
-            if (wire::iequals(field.name, name) && wire::icontains(field.value, needle)) {
+            // RFC 3501 §6.4.4: a substring of the field as a reader sees it,
+            // display names included, so encoded words are decoded first.
+            if (wire::iequals(field.name, name) &&
+                wire::icontains(mime::decode_encoded_words(field.value), needle)) {
                 return true;
             }
         }

@@ -20,7 +20,9 @@ SelectedMailbox::SelectedMailbox(MailStore& store, std::string user, const Mailb
         }
     });
     std::string ignored;
-    add_new(store_.messages(user_, name_), ignored);
+    auto now = store_.messages(user_, name_);
+    announce_keywords(now);
+    add_new(std::move(now), ignored);
     dirty_ = false;
 }
 
@@ -56,6 +58,43 @@ std::string SelectedMailbox::flag_list(const MessageInfo& info) const {
     return out;
 }
 
+namespace {
+
+std::string known_flags(const std::vector<std::string>& keywords) {
+    std::string flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+    for (const auto& keyword : keywords) {
+        flags += ' ' + keyword;
+    }
+    return flags;
+}
+
+}  // namespace
+
+std::string SelectedMailbox::flags_response() const {
+    return "* FLAGS (" + known_flags(keywords_) + ")\r\n";
+}
+
+std::string SelectedMailbox::permanent_flags_response() const {
+    return read_only_
+               ? "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n"
+               : "* OK [PERMANENTFLAGS (" + known_flags(keywords_) + " \\*)] Flags permitted\r\n";
+}
+
+std::string SelectedMailbox::announce_keywords(const std::vector<MessageInfo>& infos) {
+    bool added = false;
+    for (const auto& info : infos) {
+        for (const auto& flag : info.flags) {
+            if (flag.empty() || flag.front() == '\\' ||
+                std::find(keywords_.begin(), keywords_.end(), flag) != keywords_.end()) {
+                continue;
+            }
+            keywords_.push_back(flag);
+            added = true;
+        }
+    }
+    return added ? flags_response() + permanent_flags_response() : std::string();
+}
+
 void SelectedMailbox::add_new(std::vector<MessageInfo> now, std::string& out) {
     std::vector<std::uint32_t> fresh;
     for (auto& info : now) {
@@ -79,11 +118,11 @@ void SelectedMailbox::add_new(std::vector<MessageInfo> now, std::string& out) {
 }
 
 std::string SelectedMailbox::sync(bool allow_expunge, bool condstore) {
-    std::string out;
     if (!dirty_) {
-        return out;
+        return {};
     }
     auto now = store_.messages(user_, name_);
+    std::string out = announce_keywords(now);
     std::vector<Entry> kept;
     kept.reserve(messages_.size());
     auto it = now.begin();

@@ -67,6 +67,18 @@ class SelectedMailbox {
     // "(\Seen \Recent)" for one message, with \Recent when this view owns it.
     std::string flag_list(const MessageInfo& info) const;
 
+    // The untagged FLAGS and PERMANENTFLAGS responses (RFC 3501 §7.2.6,
+    // §7.1): the system flags and every keyword the client has been told
+    // of; a read-only view permits none.
+    std::string flags_response() const;
+    std::string permanent_flags_response() const;
+
+    // A keyword may appear in a FETCH response only after a FLAGS response
+    // named it (RFC 3501 §7.2.6). Returns both responses when `infos`
+    // hold keywords not yet announced (and records them), else "". Output
+    // must go to the client before any FETCH naming those messages' flags.
+    std::string announce_keywords(const std::vector<MessageInfo>& infos);
+
   private:
     struct Entry {
         MessageInfo info;
@@ -82,6 +94,7 @@ class SelectedMailbox {
     std::uint32_t uidvalidity_;
     std::vector<Entry> messages_;
     std::set<std::uint32_t> recent_;
+    std::vector<std::string> keywords_;  // announced, in the order first seen
     std::uint32_t known_max_uid_ = 0;
     bool dirty_ = false;
     std::function<void()> on_change_;

@@ -107,7 +107,7 @@ std::optional<int> alphabetic_zone(std::string_view name) {
 
 }  // namespace
 
-std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
+std::optional<std::int64_t> parse_rfc5322_date(std::string_view text, bool apply_zone) {
     DateLexer lex(text);
     std::size_t digits = 0;
     lex.skip_cfws();
@@ -193,7 +193,8 @@ std::optional<std::int64_t> parse_rfc5322_date(std::string_view text) {
     if (!lex.at_end() || lex.unterminated_comment()) {
         return std::nullopt;
     }
-    return *midnight + *hour * 3600 + *minute * 60 + *second - offset_minutes * 60;
+    const std::int64_t as_written = *midnight + *hour * 3600 + *minute * 60 + *second;
+    return apply_zone ? as_written - offset_minutes * 60 : as_written;
 }
 
 }  // namespace mailferry::testserver::mime

@@ -63,7 +63,9 @@ class ParsedMessage {
 };
 
 // Parses an RFC 5322 date-time ("Tue, 1 Jul 2003 10:52:37 +0200"), obsolete
-// forms included. Returns seconds since the epoch (UTC).
-std::optional<std::int64_t> parse_rfc5322_date(std::string_view text);
+// forms included. Returns seconds since the epoch (UTC); without
+// `apply_zone`, the date and time as written, its zone ignored (for the
+// calendar date SEARCH SENTON compares, RFC 3501 §6.4.4).
+std::optional<std::int64_t> parse_rfc5322_date(std::string_view text, bool apply_zone = true);
 
 }  // namespace mailferry::testserver::mime
