@@ -115,16 +115,20 @@ class ScriptedServer {
   public:
     using Script = std::function<void(ScriptedSession&)>;
 
-    explicit ScriptedServer(Script script)
+    // Plays `script` on each of up to `sessions` connections, one after the
+    // other (a client that reconnects after a failure meets it again).
+    explicit ScriptedServer(Script script, std::size_t sessions = 1)
         : script_(std::move(script)),
+          sessions_(sessions),
           acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}),
           port_(acceptor_.local_endpoint().port()),
           thread_([this] { serve(); }) {}
     ScriptedServer(const ScriptedServer&) = delete;
     ScriptedServer& operator=(const ScriptedServer&) = delete;
     ~ScriptedServer() {
-        if (!accepted_) {
-            // Wake the accept() of a test that never connected.
+        stopping_ = true;
+        if (accepted_ < sessions_) {
+            // Wake an accept() waiting for a connection that never comes.
             boost::asio::io_context io;
             boost::asio::ip::tcp::socket s(io);
             boost::system::error_code ec;
@@ -135,7 +139,8 @@ class ScriptedServer {
 
     std::uint16_t port() const { return port_; }
 
-    // Waits for the script to end (it returns when the session is over).
+    // Waits for the script to end (it returns when the session is over);
+    // with several sessions, for all of them.
     void finish() {
         if (thread_.joinable()) {
             thread_.join();
@@ -144,21 +149,25 @@ class ScriptedServer {
 
   private:
     void serve() {
-        boost::asio::ip::tcp::socket socket(io_);
-        boost::system::error_code ec;
-        acceptor_.accept(socket, ec);
-        accepted_ = true;
-        if (!ec) {
-            ScriptedSession session(socket);
-            script_(session);
+        while (accepted_ < sessions_ && !stopping_) {
+            boost::asio::ip::tcp::socket socket(io_);
+            boost::system::error_code ec;
+            acceptor_.accept(socket, ec);
+            ++accepted_;
+            if (!ec && !stopping_) {
+                ScriptedSession session(socket);
+                script_(session);
+            }
         }
     }
 
     Script script_;
+    std::size_t sessions_;
     boost::asio::io_context io_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::uint16_t port_;
-    std::atomic<bool> accepted_{false};
+    std::atomic<std::size_t> accepted_{0};
+    std::atomic<bool> stopping_{false};
     std::thread thread_;  // last: starts once the members above exist
 };
 
