@@ -3,8 +3,11 @@
 
 #include "clients/imap/detail/connection.hpp"
 #include "clients/wire/date_time.hpp"
+#include "clients/wire/decimal.hpp"
+#include "clients/wire/sequence_set.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace mailferry::imap {
@@ -12,8 +15,49 @@ namespace {
 
 using detail::ResponseHandler;
 
+// The UIDs a UID FETCH asked for. RFC 3501 §7.4.2 lets a server send FETCH
+// responses nobody asked for; one naming another UID must not be taken for
+// an answer (a hostile or broken server could otherwise slip a body or a
+// size in under a UID the caller did not want). "*" stands for any UID, so
+// "n:*" holds every UID from n up.
+class RequestedUids {
+  public:
+    explicit RequestedUids(std::string_view set) {
+        while (!set.empty()) {
+            const std::size_t comma = set.find(',');
+            const std::string_view part = set.substr(0, comma);
+            set = comma == std::string_view::npos ? std::string_view() : set.substr(comma + 1);
+            const std::size_t colon = part.find(':');
+            const auto first = number(part.substr(0, colon));
+            const auto last =
+                colon == std::string_view::npos ? first : number(part.substr(colon + 1));
+            if (!first || !last) {
+                // Not a set this client writes: hold back nothing.
+                ranges_ = {{0, max}};
+                return;
+            }
+            ranges_.emplace_back(std::min(*first, *last), std::max(*first, *last));
+        }
+    }
+    bool contains(std::uint32_t uid) const noexcept {
+        return std::any_of(ranges_.begin(), ranges_.end(),
+                           [uid](const auto& r) { return r.first <= uid && uid <= r.second; });
+    }
+
+  private:
+    static constexpr std::uint32_t max = std::numeric_limits<std::uint32_t>::max();
+    static std::optional<std::uint32_t> number(std::string_view text) {
+        if (text == "*") {
+            return max;
+        }
+        return wire::parse_u32(text);
+    }
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;
+};
+
 class MetadataHandler final : public ResponseHandler {
   public:
+    explicit MetadataHandler(std::string_view uid_set) : requested_(uid_set) {}
     awaitable<std::optional<Error>> on_untagged(const Response& r) override {
         if (r.name() != "FETCH") {
             co_return std::nullopt;
@@ -22,6 +66,10 @@ class MetadataHandler final : public ResponseHandler {
         // A FETCH without UID or size is an unsolicited flag update for some
         // message (RFC 3501 §7.4.2), not part of this listing.
         if (!data || !data->uid || !data->rfc822_size) {
+            co_return std::nullopt;
+        }
+        if (!requested_.contains(*data->uid)) {
+            ++ignored;
             co_return std::nullopt;
         }
         MessageMeta m;
@@ -43,6 +91,10 @@ class MetadataHandler final : public ResponseHandler {
         co_return std::nullopt;
     }
     std::vector<MessageMeta> messages;
+    std::size_t ignored = 0;  // FETCH responses for UIDs not asked for
+
+  private:
+    RequestedUids requested_;
 };
 
 // Streams BODY[] literals to the sink under the UID the FETCH response
@@ -52,7 +104,7 @@ class MetadataHandler final : public ResponseHandler {
 // complete response, is kept in `drained` for fetch_drained().
 class BodyHandler final : public ResponseHandler {
   public:
-    explicit BodyHandler(net::BodySink& sink) : sink_(sink) {}
+    BodyHandler(net::BodySink& sink, std::string_view uid_set) : sink_(sink), requested_(uid_set) {}
 
     // While a command for this one UID runs: the UID of any body whose
     // response does not name it before the literal.
@@ -64,6 +116,9 @@ class BodyHandler final : public ResponseHandler {
             co_return boost::system::error_code();
         }
         const std::optional<std::uint32_t> uid = info.uid ? info.uid : expected_;
+        if (uid && !requested_.contains(*uid)) {
+            co_return boost::system::error_code();  // dropped unseen; counted in on_untagged()
+        }
         if (!uid) {
             drained_here_ = true;
             co_return boost::system::error_code();
@@ -108,6 +163,10 @@ class BodyHandler final : public ResponseHandler {
                 "the body fetched for UID " + std::to_string(*streamed_uid) +
                     " came in a FETCH response for UID " + std::to_string(*data->uid));
         }
+        if (!requested_.contains(*data->uid)) {
+            ++ignored;
+            co_return std::nullopt;
+        }
         if (drained_here) {
             drained.push_back(*data->uid);
         }
@@ -137,10 +196,12 @@ class BodyHandler final : public ResponseHandler {
     std::size_t delivered = 0;
     // UIDs whose streamed body was dropped because its UID came after it.
     std::vector<std::uint32_t> drained;
+    std::size_t ignored = 0;  // FETCH responses for UIDs not asked for
     std::string server, step;
 
   private:
     net::BodySink& sink_;
+    RequestedUids requested_;
     bool streaming_ = false;
     bool drained_here_ = false;
     std::optional<std::uint32_t> streamed_uid_;
@@ -176,6 +237,13 @@ awaitable<std::optional<Error>> fetch_drained(detail::Connection& conn, BodyHand
     co_return std::nullopt;
 }
 
+void warn_ignored(detail::Connection& conn, std::size_t ignored) {
+    if (ignored > 0) {
+        conn.log().warn("{}: ignored {} FETCH responses for UIDs that were not asked for",
+                        conn.server(), ignored);
+    }
+}
+
 }  // namespace
 
 awaitable<ClientResult<std::vector<MessageMeta>>> Client::fetch_metadata(
@@ -192,7 +260,7 @@ awaitable<ClientResult<std::vector<MessageMeta>>> Client::fetch_metadata(
     if (changed_since && condstore_) {
         command += " (CHANGEDSINCE " + std::to_string(*changed_since) + ")";
     }
-    MetadataHandler handler;
+    MetadataHandler handler(uid_set);
     auto c = co_await conn_->command(command, step, &handler);
     if (!c) {
         co_return c.error();
@@ -200,6 +268,7 @@ awaitable<ClientResult<std::vector<MessageMeta>>> Client::fetch_metadata(
     if (auto e = conn_->check(*c, step)) {
         co_return std::move(*e);
     }
+    warn_ignored(*conn_, handler.ignored);
     co_return std::move(handler.messages);
 }
 
@@ -209,7 +278,7 @@ awaitable<ClientResult<std::size_t>> Client::fetch_bodies(std::string uid_set,
     if (auto e = require_selected(step)) {
         co_return std::move(*e);
     }
-    BodyHandler handler(sink);
+    BodyHandler handler(sink, uid_set);
     handler.server = server_;
     handler.step = step;
     auto c = co_await conn_->command("UID FETCH " + uid_set + " (UID BODY.PEEK[])", step, &handler);
@@ -222,6 +291,7 @@ awaitable<ClientResult<std::size_t>> Client::fetch_bodies(std::string uid_set,
     if (auto e = co_await fetch_drained(*conn_, handler, step)) {
         co_return std::move(*e);
     }
+    warn_ignored(*conn_, handler.ignored);
     co_return handler.delivered;
 }
 
@@ -231,7 +301,8 @@ awaitable<ClientResult<std::size_t>> Client::fetch_bodies_each(std::vector<std::
     if (auto e = require_selected(step)) {
         co_return std::move(*e);
     }
-    BodyHandler handler(sink);
+    const std::string requested = wire::format_uid_set(uids);
+    BodyHandler handler(sink, requested);
     handler.server = server_;
     handler.step = step;
     std::vector<std::string> commands;
@@ -252,6 +323,7 @@ awaitable<ClientResult<std::size_t>> Client::fetch_bodies_each(std::vector<std::
     if (auto e = co_await fetch_drained(*conn_, handler, step)) {
         co_return std::move(*e);
     }
+    warn_ignored(*conn_, handler.ignored);
     co_return handler.delivered;
 }
 

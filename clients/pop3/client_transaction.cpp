@@ -32,6 +32,11 @@ read_listing(State& s, std::string step, Parse parse) {
     CollectSink sink(s.options.max_listing_bytes);
     auto body = co_await s.read_body(step, sink, 0);
     if (!body) {
+        if (sink.overflowed()) {
+            co_return s.fail(protocol_error(
+                s.server, step,
+                fmt::format("the listing is longer than {} bytes", s.options.max_listing_bytes)));
+        }
         co_return body.error();
     }
     std::vector<Item> items;
@@ -40,6 +45,14 @@ read_listing(State& s, std::string step, Parse parse) {
         if (!item) {
             co_return s.fail(protocol_error(
                 s.server, step, fmt::format("invalid listing line \"{}\"", line.substr(0, 200))));
+        }
+        // Message numbers stay fixed for the session (RFC 1939 §5): one
+        // beyond STAT's count is no message of this maildrop.
+        if (s.stat_count && item->number > *s.stat_count) {
+            co_return s.fail(protocol_error(
+                s.server, step,
+                fmt::format("the listing names message {}, but STAT counted {} messages",
+                            item->number, *s.stat_count)));
         }
         items.push_back(std::move(*item));
     }
@@ -140,6 +153,8 @@ awaitable<Result<Stat>> Client::stat() {
         co_return s.fail(protocol_error(
             s.server, "STAT", fmt::format("invalid answer \"{}\"", format_status(*status))));
     }
+    // After DELE, STAT counts fewer messages but the numbers stay: keep the most.
+    s.stat_count = std::max(s.stat_count.value_or(0), parsed->count);
     co_return *parsed;
 }
 

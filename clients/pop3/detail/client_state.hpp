@@ -33,6 +33,9 @@ struct Client::State {
     Capabilities caps;
     bool verified = false;
     bool broken = false;
+    // The largest message count STAT reported: listings name no message
+    // beyond it.
+    std::optional<std::uint32_t> stat_count;
 
     bool usable() const noexcept { return !broken && stream && stream->is_open(); }
 
