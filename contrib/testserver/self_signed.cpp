@@ -48,6 +48,11 @@ ssl::context base_server_context() {
 }  // namespace
 
 CertificatePair generate_self_signed(const std::vector<std::string>& extra_dns) {
+    return generate_certificate(CertificateSpec{}, extra_dns);
+}
+
+CertificatePair generate_certificate(const CertificateSpec& spec,
+                                     const std::vector<std::string>& extra_dns) {
     PKey key(EVP_EC_gen("P-256"));
     check(key != nullptr, "EVP_EC_gen");
 
@@ -59,14 +64,27 @@ CertificatePair generate_self_signed(const std::vector<std::string>& extra_dns) 
     std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>> serial(BN_new());
     check(serial && BN_rand(serial.get(), 63, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1, "BN_rand");
     check(BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) != nullptr, "serial");
-    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), spec.valid_from);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), spec.valid_until);
     check(X509_set_pubkey(cert.get(), key.get()) == 1, "X509_set_pubkey");
 
     X509_NAME* name = X509_get_subject_name(cert.get());
-    const auto* cn = reinterpret_cast<const unsigned char*>("mailferry test server");
+    const auto* cn = reinterpret_cast<const unsigned char*>(spec.common_name.c_str());
     check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, cn, -1, -1, 0) == 1, "subject");
-    check(X509_set_issuer_name(cert.get(), name) == 1, "issuer");
+    Cert issuer_cert;
+    PKey issuer_key;
+    if (spec.issuer != nullptr) {
+        Bio cert_bio(BIO_new_mem_buf(spec.issuer->certificate_pem.data(),
+                                     static_cast<int>(spec.issuer->certificate_pem.size())));
+        issuer_cert.reset(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+        Bio key_bio(BIO_new_mem_buf(spec.issuer->private_key_pem.data(),
+                                    static_cast<int>(spec.issuer->private_key_pem.size())));
+        issuer_key.reset(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+        check(issuer_cert && issuer_key, "issuer PEM");
+    }
+    X509* signer_cert = issuer_cert ? issuer_cert.get() : cert.get();
+    EVP_PKEY* signer_key = issuer_key ? issuer_key.get() : key.get();
+    check(X509_set_issuer_name(cert.get(), X509_get_subject_name(signer_cert)) == 1, "issuer");
 
     std::string san = "DNS:localhost,IP:127.0.0.1,IP:::1";
     for (const auto& dns : extra_dns) {
@@ -74,7 +92,7 @@ CertificatePair generate_self_signed(const std::vector<std::string>& extra_dns) 
     }
     X509V3_CTX v3;
     X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, cert.get(), cert.get(), nullptr, nullptr, 0);
+    X509V3_set_ctx(&v3, signer_cert, cert.get(), nullptr, nullptr, 0);
     for (const auto& [nid, value] :
          {std::pair{NID_subject_alt_name, san},
           std::pair{NID_basic_constraints, std::string("critical,CA:TRUE")},
@@ -85,7 +103,7 @@ CertificatePair generate_self_signed(const std::vector<std::string>& extra_dns) 
         X509_EXTENSION_free(ext);
         check(added == 1, "X509_add_ext");
     }
-    check(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0, "X509_sign");
+    check(X509_sign(cert.get(), signer_key, EVP_sha256()) > 0, "X509_sign");
 
     CertificatePair pair;
     pair.certificate_pem = to_pem([&](BIO* b) { return PEM_write_bio_X509(b, cert.get()); });

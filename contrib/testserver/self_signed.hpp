@@ -19,6 +19,21 @@ struct CertificatePair {
 // Throws std::runtime_error when OpenSSL fails.
 CertificatePair generate_self_signed(const std::vector<std::string>& extra_dns = {});
 
+// What generate_certificate() makes: validity as seconds from now, and the
+// CA that signs it (none: self-signed, itself usable as a CA).
+struct CertificateSpec {
+    long valid_from = -3600;
+    long valid_until = 24 * 3600;
+    const CertificatePair* issuer = nullptr;
+    // The subject's common name; two CAs need different ones.
+    std::string common_name = "mailferry test server";
+};
+
+// Like generate_self_signed(), with the validity and issuer of `spec`, so
+// tests can serve expired, not yet valid or foreign-CA certificates.
+CertificatePair generate_certificate(const CertificateSpec& spec,
+                                     const std::vector<std::string>& extra_dns = {});
+
 // A TLS server context (TLS 1.2 and later) serving the given certificate.
 boost::asio::ssl::context make_server_tls_context(const CertificatePair& pair);
 // The same from PEM files (--tls-cert, --tls-key); throws std::runtime_error

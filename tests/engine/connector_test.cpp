@@ -144,12 +144,16 @@ tcp::acceptor listen_loopback(asio::io_context& io,
 
 class ConnectorTls : public ::testing::Test {
   protected:
-    ConnectorTls()
-        : pair_(mailferry::testserver::generate_self_signed()),
+    // Serves `served`; the CA file holds `trusted_pem`, or the served
+    // certificate itself when empty.
+    explicit ConnectorTls(mailferry::testserver::CertificatePair served =
+                              mailferry::testserver::generate_self_signed(),
+                          const std::string& trusted_pem = "")
+        : pair_(std::move(served)),
           server_tls_(mailferry::testserver::make_server_tls_context(pair_)),
           acceptor_(listen_loopback(io_)) {
         ca_file_ = (dir_ / "ca.pem").string();
-        std::ofstream(ca_file_) << pair_.certificate_pem;
+        std::ofstream(ca_file_) << (trusted_pem.empty() ? pair_.certificate_pem : trusted_pem);
         spawn_server(io_, serve_one(acceptor_, &server_tls_, "* OK tls ready\r\n"));
     }
 
@@ -230,6 +234,83 @@ TEST_F(ConnectorTls, InsecureSkipsVerification) {
     EXPECT_TRUE(outcome.tls);
     EXPECT_EQ(outcome.greeting, "* OK tls ready");
 }
+
+// Each certificate a client must refuse, even with the CA file given: the
+// error names the problem and what to do, and --insecure is the only way past.
+struct BadCertificate {
+    const char* name;
+    mailferry::testserver::CertificateSpec spec;
+    bool foreign_ca;
+    const char* tls_name;
+    net::error code;
+    const char* problem;
+    const char* advice;
+};
+
+class ConnectorRefusesCertificate : public ConnectorTls,
+                                    public ::testing::WithParamInterface<BadCertificate> {
+  protected:
+    ConnectorRefusesCertificate() : ConnectorTls(served(), trusted()) {}
+
+    static const mailferry::testserver::CertificatePair& ca() {
+        static const auto pair =
+            mailferry::testserver::generate_certificate({.common_name = "mailferry signing CA"});
+        return pair;
+    }
+    static mailferry::testserver::CertificatePair served() {
+        auto spec = GetParam().spec;
+        if (GetParam().foreign_ca) {
+            spec.issuer = &ca();
+        }
+        return mailferry::testserver::generate_certificate(spec);
+    }
+    // With a foreign CA the CA file holds another CA than the one that signed.
+    static std::string trusted() {
+        return GetParam().foreign_ca ? mailferry::testserver::generate_self_signed().certificate_pem
+                                     : "";
+    }
+};
+
+TEST_P(ConnectorRefusesCertificate, NamesTheProblemAndWhatToDo) {
+    auto o = options({ca_file_, false});
+    o.tls_name = GetParam().tls_name;
+    const Outcome outcome = run(io_, connect_and_greet(o));
+    ASSERT_TRUE(outcome.error) << "the certificate was accepted";
+    EXPECT_EQ(outcome.error->code, GetParam().code);
+    EXPECT_EQ(outcome.error->step, net::Step::tls);
+    const std::string& message = outcome.error->message;
+    EXPECT_NE(message.find(GetParam().problem), std::string::npos) << message;
+    EXPECT_NE(message.find(GetParam().advice), std::string::npos) << message;
+    EXPECT_NE(message.find("--insecure"), std::string::npos) << message;
+    EXPECT_TRUE(outcome.greeting.empty());
+}
+
+TEST_P(ConnectorRefusesCertificate, InsecureIsTheOnlyWayPast) {
+    auto o = options({ca_file_, true});
+    o.tls_name = GetParam().tls_name;
+    const Outcome outcome = run(io_, connect_and_greet(o));
+    ASSERT_FALSE(outcome.error) << outcome.error->message;
+    EXPECT_EQ(outcome.greeting, "* OK tls ready");
+}
+
+using Spec = mailferry::testserver::CertificateSpec;
+INSTANTIATE_TEST_SUITE_P(
+    Tls, ConnectorRefusesCertificate,
+    ::testing::Values(
+        BadCertificate{"Expired", Spec{.valid_from = -2 * 24 * 3600, .valid_until = -24 * 3600},
+                       false, "", net::error::certificate_expired, "certificate has expired",
+                       "renew the certificate"},
+        BadCertificate{"NotYetValid", Spec{.valid_from = 24 * 3600, .valid_until = 2 * 24 * 3600},
+                       false, "", net::error::certificate_expired, "certificate is not yet valid",
+                       "Check this machine's clock"},
+        BadCertificate{"WrongHost", Spec{}, false, "mail.wrong.example",
+                       net::error::certificate_name_mismatch, "not valid for 'mail.wrong.example'",
+                       "host name the certificate lists"},
+        BadCertificate{"SignedByAnotherCa", Spec{}, true, "", net::error::certificate_untrusted,
+                       "unable to get local issuer certificate", "--ca-file FILE"}),
+    [](const ::testing::TestParamInfo<BadCertificate>& param_info) {
+        return std::string(param_info.param.name);
+    });
 
 TEST(Connector, PlainConnectReadsTheGreeting) {
     asio::io_context io;
