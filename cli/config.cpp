@@ -28,7 +28,7 @@ constexpr unsigned max_total_connections = 1024;
 
 // Every job key this version supports, in the order the error for an
 // unknown key lists them.
-constexpr std::array<std::string_view, 24> job_keys = {
+constexpr std::array<std::string_view, 25> job_keys = {
     // the job and its accounts
     "name", "source", "target",                                                //
     "source_password_file", "source_password_command", "source_password_env",  //
@@ -39,11 +39,13 @@ constexpr std::array<std::string_view, 24> job_keys = {
     // how to connect
     "connections", "ca_file", "insecure", "allow_plaintext",  //
     // when to run
-    "interval", "idle"};
+    "interval", "idle",  //
+    // what to check
+    "verify"};
 
 // SPEC keys this version recognises but cannot do yet.
-constexpr std::array<std::string_view, 5> unsupported_job_keys = {
-    "verify", "source_oauth2_token_command", "source_oauth2_file", "target_oauth2_token_command",
+constexpr std::array<std::string_view, 4> unsupported_job_keys = {
+    "source_oauth2_token_command", "source_oauth2_file", "target_oauth2_token_command",
     "target_oauth2_file"};
 constexpr std::array<std::string_view, 5> top_level_keys = {
     "state", "max_connections", "max_connections_per_server", "defaults", "job"};
@@ -489,11 +491,7 @@ class Parser {
         } else if (name == "idle") {
             job.idle = bool_value(node, label);
         } else if (name == "verify") {
-            if (bool_value(node, label)) {
-                fail(node, label,
-                     "verify = true is not supported by this version of mailferry yet; run "
-                     "`mailferry verify SOURCE TARGET` after the sync instead");
-            }
+            job.verify = bool_value(node, label);
         } else if (contains(unsupported_job_keys, name)) {
             fail(line_of(key), label,
                  "OAuth2 login is not supported by this version of mailferry yet; use a password "

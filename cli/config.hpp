@@ -69,6 +69,7 @@ struct JobConfig {
     bool insecure = false, allow_plaintext = false;
     std::chrono::seconds interval{std::chrono::minutes(15)};
     bool idle = false;
+    bool verify = false;  // verify what each run copied, right after it
     // Every key the job has, its own or inherited from [defaults], by key
     // name ("ca_file"): for messages about a value found wrong later.
     std::map<std::string, KeyOrigin, std::less<>> origins;

@@ -1,5 +1,6 @@
 #include "cli/job_runner.hpp"
 
+#include "cli/copied_verification.hpp"
 #include "cli/logging.hpp"
 #include "cli/migration_runner.hpp"
 #include "cli/password_source.hpp"
@@ -46,6 +47,10 @@ std::string summary(const JobRunResult& r) {
         r.migration.report->dry_run() ? "planned" : "synced", t.messages.copied, t.bytes.copied,
         t.messages.to_copy, t.messages.already_there, t.messages.failed, t.flag_updates,
         t.deletions, t.folders_created, r.migration.report->duration());
+    if (r.verification) {
+        const sync::VerifyCounts v = r.verification->totals();
+        line += fmt::format("; verified {} of {} copied", v.verified, v.source);
+    }
     if (r.migration.outcome != sync::Outcome::ok) {
         line += "; " + r.migration.message;
     }
@@ -128,8 +133,16 @@ boost::asio::awaitable<JobRunResult> run_job(JobConfig job, JobRunSettings setti
     // A named local: GCC 12 destroys a braced temporary in a co_await's
     // arguments twice.
     sync::ProgressCallback no_progress;
-    result.migration = co_await sync::run_migration(std::move(*source), std::move(*target), store,
-                                                    std::move(options), std::move(no_progress));
+    const sync::MigrationOptions run_options = options;
+    result.migration = co_await sync::run_migration(*source, *target, store, std::move(options),
+                                                    std::move(no_progress));
+    if (job.verify && verifiable(result.migration, settings.dry_run) &&
+        !result.migration.copied.empty()) {
+        sync::VerifyOptions verify_options = copied_verify_options(run_options, result.migration);
+        sync::VerifyResult verified = co_await sync::verify(std::move(*source), std::move(*target),
+                                                            &store, std::move(verify_options));
+        result.verification = fold_verification(result.migration, std::move(verified), *log);
+    }
     record_exit_code(store, result.migration);
     result.finished = unix_now();
     const std::string line = summary(result);

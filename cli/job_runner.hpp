@@ -2,18 +2,21 @@
 // One run of one configured job, as `sync` and `daemon` start it: the
 // job's passwords are read (afresh every run, so a rotated password or a
 // password command's new answer is picked up), the migration runs with the
-// job's own logger, and one log line sums the run up.
+// job's own logger, what it copied is verified when the job says
+// `verify = true`, and one log line sums the run up.
 
 #include "cli/config.hpp"
 #include "state/records.hpp"
 #include "state/state_store.hpp"
 #include "sync/migration.hpp"
 #include "sync/scheduler/schedule.hpp"
+#include "sync/verify.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,7 +27,8 @@ struct JobRunResult {
     std::string source, target;                    // account URLs without passwords
     std::string source_identity, target_identity;  // how the state knows them; "" if unparsable
     sync::MigrationResult migration;
-    std::int64_t started = 0, finished = 0;  // unix seconds
+    std::optional<sync::Verification> verification;  // `verify = true`, when the run copied
+    std::int64_t started = 0, finished = 0;          // unix seconds
 };
 
 // What the schedule makes of an outcome: a run that got through (even with

@@ -1,6 +1,7 @@
 #include "cli/sync_report.hpp"
 
 #include "cli/migration_runner.hpp"
+#include "sync/verify_report.hpp"
 
 #include <fmt/format.h>
 
@@ -52,6 +53,9 @@ nlohmann::json sync_report_json(const std::vector<JobRunResult>& runs, bool dry_
                              ? nlohmann::json()
                              : nlohmann::json(r.migration.message)},
              {"report", r.migration.report ? r.migration.report->to_json() : nlohmann::json()}});
+        if (r.verification) {
+            jobs.back()["verify"] = sync::to_json(*r.verification);
+        }
     }
     nlohmann::json totals = sync::to_json(totals_of(runs));
     totals["jobs"] = {{"total", runs.size()}, {"ok", ok}, {"partial", partial}, {"failed", failed}};
@@ -72,6 +76,9 @@ std::string sync_report_table(const std::vector<JobRunResult>& runs, bool dry_ru
                 : fmt::format("{}, exit {}", to_string(r.migration.outcome), exit_code_of(r)));
         if (r.migration.report) {
             text += r.migration.report->to_table();
+        }
+        if (r.verification) {
+            text += sync::to_table(*r.verification);
         }
         if (r.migration.outcome != sync::Outcome::ok) {
             text += "  " + r.migration.message + "\n";

@@ -63,6 +63,9 @@ struct SourceFolderListing {
     MailboxFolder folder;
     FolderStatus status;
     std::vector<SourceMessage> messages;  // for a \Noselect folder: empty
+    // The mailbox's FLAGS name a keyword (RFC 3501 §7.2.6): it has stored
+    // one, so it takes keywords even when no message holds one now.
+    bool keywords_defined = false;
     // Not opened nor listed: its STATUS (`status`) and its target's are as
     // a run that settled it left them, so nothing there changed.
     bool unchanged = false;

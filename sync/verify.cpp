@@ -240,6 +240,7 @@ class Verifier {
             }
         }
         std::optional<std::uint32_t> target_uidvalidity;
+        bool target_keywords_defined = false;
         if (reading.target_exists) {
             MailboxFolder target_folder{reading.target, "", true};
             auto target = co_await target_.open_folder(target_folder, false, true, nullptr);
@@ -247,6 +248,7 @@ class Verifier {
                 co_return lost("listing target folder \"" + reading.target + "\"", target.error());
             }
             target_uidvalidity = target->status.uidvalidity;
+            target_keywords_defined = target->keywords_defined;
             for (const SourceMessage& m : target->messages) {
                 if (!m.deleted) {
                     reading.target_messages.push_back(read_message(m, true));
@@ -259,6 +261,7 @@ class Verifier {
             reading.recorded = r->second.target_uids;
             reading.keywords_stored = r->second.keywords_stored;
         }
+        reading.keywords_stored = reading.keywords_stored || target_keywords_defined;
 
         // The source's bytes: every message's, or the sample's.
         const std::vector<std::size_t> checked = sample_of(

@@ -86,7 +86,8 @@ struct FolderReading {
     std::vector<ReadMessage> target_messages;       // without \Deleted ones
     std::map<std::string, std::uint32_t> recorded;  // source key -> target UID (the state)
     bool target_exists = true;
-    // The state saw the target folder store a keyword: it takes keywords.
+    // The state saw the target folder store a keyword, or its FLAGS name
+    // one: it takes keywords.
     bool keywords_stored = false;
     // Target messages no source message accounts for are reported (false
     // when only some of the source's messages are verified).

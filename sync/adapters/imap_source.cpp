@@ -2,6 +2,7 @@
 
 #include "clients/wire/sequence_set.hpp"
 #include "sync/adapters/detail/imap_common.hpp"
+#include "sync/flags.hpp"
 #include "sync/folder_mapping.hpp"
 
 #include "clients/wire/modified_utf7.hpp"
@@ -131,6 +132,7 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
         co_return detail::to_mailbox_error(selected.error(), *client_);
     }
     listing.status = detail::to_model(*selected);
+    listing.keywords_defined = !keywords_of(selected->flags).empty();
     if (!list || selected->exists == 0) {
         co_return listing;
     }

@@ -246,6 +246,44 @@ class SyncAndDaemon(unittest.TestCase):
         self.assertEqual(job["runs"], 2)
         self.assertEqual(job["last_outcome"], "ok")
 
+    def test_verify_job_key_verifies_what_each_run_copied(self):
+        config = self.write_config(
+            self.job("alice", self.url("alice"), self.url("carol"), extra="verify = true"),
+            self.job("bob-pop", self.url("bob", "pop3"), self.url("dave"),
+                     extra='folder = "POP3/Bob"\nverify = true'))
+
+        def sync(report):
+            r = self.run_cli("sync", "--config", config, "--report",
+                             os.path.join(self.dir, report))
+            self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+            with open(os.path.join(self.dir, report), encoding="utf-8") as f:
+                return r, {j["name"]: j for j in json.load(f)["jobs"]}
+
+        first, jobs = sync("r1.json")
+        for name in ("alice", "bob-pop"):
+            copied = jobs[name]["report"]["totals"]["messages"]["copied"]
+            self.assertGreater(copied, 0, name)
+            verify = jobs[name]["verify"]
+            self.assertTrue(verify["complete"], name)
+            self.assertEqual(verify["totals"]["source"], copied, name)
+            self.assertEqual(verify["totals"]["verified"], copied, name)
+            self.assertEqual(verify["problems"], [], name)
+            self.assertRegex(verify["proof"]["digest"], r"^[0-9a-f]{64}$")
+        self.assertEqual(first.stdout.count("complete: all "), 2, first.stdout)
+        self.assertRegex(first.stderr, r"\[job alice\].*verified (\d+) of \1 copied")
+
+        # Nothing new: nothing copied, so nothing to verify and no extra logins.
+        _, jobs = sync("r2.json")
+        self.assertNotIn("verify", jobs["alice"])
+
+        # One new message: the verification covers just that one.
+        self.append("alice", message("verified on its own"))
+        _, jobs = sync("r3.json")
+        self.assertEqual(jobs["alice"]["report"]["totals"]["messages"]["copied"], 1)
+        self.assertEqual(jobs["alice"]["verify"]["totals"]["source"], 1)
+        self.assertEqual(jobs["alice"]["verify"]["totals"]["verified"], 1)
+        self.assert_same("alice", "carol")
+
     def test_exit_status_is_the_worst_of_the_jobs(self):
         config = self.write_config(
             self.job("good", self.url("alice"), self.url("carol")),

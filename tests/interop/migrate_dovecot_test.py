@@ -3,8 +3,9 @@ one with "/" as hierarchy separator: IMAP to IMAP over imaps (--ca-file) and
 POP3 to IMAP. Both accounts are read back with imaplib/poplib and compared
 folder by folder, message by message (exact octets, flags, INTERNALDATE).
 Covers the dry run's plan against the real run, no-op re-runs, new mail,
-flag changes and deletions on the source (--sync-deletions), and a source
-folder deleted and recreated with a new UIDVALIDITY."""
+flag changes and deletions on the source (--sync-deletions), a source
+folder deleted and recreated with a new UIDVALIDITY, and `mailferry verify`
+of a migration before and after the target was tampered with."""
 
 import imaplib
 import json
@@ -24,7 +25,7 @@ from mailbox_snapshot import connect, imap_snapshot, pop3_messages  # noqa: E402
 MAILFERRY = os.environ.get("MAILFERRY", "build/bin/mailferry")
 RUN_TIMEOUT = 240
 USERS = {"alice": "alice-dovecot-pw", "bob": "bob-dovecot-pw", "carol": "carol-dovecot-pw",
-         "dave": "dave-dovecot-pw"}
+         "dave": "dave-dovecot-pw", "erin": "erin-dovecot-pw", "frank": "frank-dovecot-pw"}
 
 
 def message(n, subject, body="Hello.\r\n", extra_headers=""):
@@ -80,17 +81,25 @@ class MigrateDovecot(unittest.TestCase):
         self.work = tempfile.mkdtemp(prefix="run-", dir=self.dir)
         self.state = os.path.join(self.work, "state.db")
 
-    def migrate(self, source, target, source_user, target_user, *args):
+    def run_mailferry(self, command, source, target, source_user, target_user, *args):
+        """Runs `mailferry COMMAND SOURCE TARGET ... --report R`: (process, report)."""
         env = dict(os.environ, MAILFERRY_SOURCE_PASSWORD=USERS[source_user],
                    MAILFERRY_TARGET_PASSWORD=USERS[target_user], HOME=self.work)
         env.pop("XDG_STATE_HOME", None)
         report = os.path.join(self.work, "report-%d.json" % time.monotonic_ns())
-        r = subprocess.run([MAILFERRY, "migrate", source, target, "--state", self.state,
-                            "--ca-file", self.ca_file, "--report", report, *args],
+        r = subprocess.run([MAILFERRY, command, source, target, "--ca-file", self.ca_file,
+                            "--report", report, *args],
                            env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        if not os.path.exists(report):
+            return r, None
         with open(report, encoding="utf-8") as f:
-            return json.load(f)
+            return r, json.load(f)
+
+    def migrate(self, source, target, source_user, target_user, *args):
+        r, report = self.run_mailferry("migrate", source, target, source_user, target_user,
+                                       "--state", self.state, *args)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return report
 
     def imap(self, instance, user):
         return connect("127.0.0.1", instance.ports["imap"], user, USERS[user])
@@ -107,8 +116,8 @@ class MigrateDovecot(unittest.TestCase):
         for folder in set(target) - set(source):
             self.assertEqual(target[folder], [], folder)
 
-    def seed_alice(self):
-        imap = self.imap(self.dot, "alice")
+    def seed(self, user):
+        imap = self.imap(self.dot, user)
         for name in ("Projects", "Projects.2026", "Reisen.Z&APw-rich", "Archive.2023"):
             status, data = imap.create(quote(name))
             self.assertEqual(status, "OK", data)
@@ -132,7 +141,7 @@ class MigrateDovecot(unittest.TestCase):
         imap.logout()
 
     def test_imap_to_imap_over_imaps(self):
-        self.seed_alice()
+        self.seed("alice")
         source = "imaps://alice@127.0.0.1:%d" % self.dot.ports["imaps"]
         target = "imaps://carol@127.0.0.1:%d" % self.slash.ports["imaps"]
 
@@ -224,6 +233,71 @@ class MigrateDovecot(unittest.TestCase):
         self.assertEqual(again["totals"]["messages"]["to_copy"], 0)
         self.assertEqual(again["totals"]["messages"]["copied"], 0)
         self.assertEqual(len(self.snapshot(self.slash, "dave")["Mail/Bob"]), len(bodies))
+
+    def test_verify_proves_the_migration_and_names_each_tampering(self):
+        self.seed("erin")
+        source = "imaps://erin@127.0.0.1:%d" % self.dot.ports["imaps"]
+        target = "imaps://frank@127.0.0.1:%d" % self.slash.ports["imaps"]
+        copied = self.migrate(source, target, "erin", "frank")["totals"]["messages"]["copied"]
+
+        def verify(*args):
+            return self.run_mailferry("verify", source, target, "erin", "frank", *args)
+
+        with open(self.state, "rb") as f:
+            state_bytes = f.read()
+        before = (self.snapshot(self.dot, "erin"), self.snapshot(self.slash, "frank"))
+        run, report = verify("--state", self.state)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual(report["totals"]["source"], copied)
+        self.assertEqual(report["totals"]["verified"], copied)
+        self.assertEqual(report["problems"], [])
+        # Read-only: both mailboxes (flags included: \Seen stays unset) and the state.
+        self.assertEqual((self.snapshot(self.dot, "erin"), self.snapshot(self.slash, "frank")),
+                         before)
+        with open(self.state, "rb") as f:
+            self.assertEqual(f.read(), state_bytes, "verify wrote to the state file")
+        # Without the state: found by content, the same proof.
+        run, alone = verify("--state", os.path.join(self.work, "absent.db"))
+        self.assertEqual(run.returncode, 2, "a --state that does not exist is an error")
+        os.remove(self.state)
+        run, alone = verify()
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual(alone["proof"]["digest"], report["proof"]["digest"])
+        self.assertEqual(alone["totals"]["verified"], copied)
+
+        # Tamper with the target: each kind of damage a user can do to it.
+        frank = self.imap(self.slash, "frank")
+        frank.select("INBOX")
+        by_subject = {}
+        _, data = frank.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        for part in data:
+            if isinstance(part, tuple):
+                uid = int(part[0].split(b"UID ")[1].split()[0])
+                by_subject[part[1].decode().strip().split(": ", 1)[1]] = uid
+        frank.uid("STORE", str(by_subject["hello"]), "+FLAGS", r"(\Deleted)")
+        frank.expunge()                                                     # missing
+        frank.uid("STORE", str(by_subject["flagged"]), "-FLAGS", r"(\Flagged)")  # flags
+        frank.uid("STORE", str(by_subject["attachment 3"]), "-FLAGS", "(project-x)")  # keyword
+        frank.append("INBOX", r"(\Seen)", date(2), with_attachment(3))  # duplicate
+        frank.select(quote("Projects"))
+        frank.store("1", "+FLAGS", r"(\Deleted)")
+        frank.expunge()
+        # Same Message-ID, flags and date, one byte different.
+        frank.append(quote("Projects"), r"(\Seen $Important)", date(4),
+                     message(5, "plan").replace(b"Hello.", b"Hellp."))
+        frank.logout()
+
+        run, tampered = verify()
+        self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+        self.assertIn("INCOMPLETE", run.stdout)
+        problems = sorted((p["folder"], p["kind"]) for p in tampered["problems"])
+        self.assertEqual(problems, [("INBOX", "differs"), ("INBOX", "differs"),
+                                    ("INBOX", "duplicate"), ("INBOX", "missing"),
+                                    ("Projects", "differs")], tampered["problems"])
+        details = " | ".join(p["detail"] for p in tampered["problems"] if p["kind"] == "differs")
+        for what in ("flags", "keywords", "bytes"):
+            self.assertIn(what, details)
+        self.assertNotEqual(tampered["proof"]["digest"], report["proof"]["digest"])
 
 
 if __name__ == "__main__":

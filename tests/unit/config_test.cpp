@@ -110,6 +110,7 @@ interval = "2m"
     EXPECT_EQ(a.folder, "");
     EXPECT_FALSE(a.delete_source);
     EXPECT_FALSE(a.idle);
+    EXPECT_FALSE(a.verify);
 
     const JobConfig& shop = config.jobs[1];
     EXPECT_EQ(shop.name, "shop-pop");
@@ -140,7 +141,7 @@ allow_plaintext = true
 sync_deletions = true
 idle = true
 source_password_command = "pass show old"
-verify = false
+verify = true
 
 )",
                                                   R"(exclude = ["Junk"]
@@ -165,6 +166,7 @@ idle = false
     EXPECT_TRUE(job.allow_plaintext);
     EXPECT_TRUE(job.sync_deletions);
     EXPECT_FALSE(job.idle);
+    EXPECT_TRUE(job.verify);  // from [defaults]
     EXPECT_EQ(job.connections, 64u);
     EXPECT_EQ(job.interval, 15min);  // nobody set it
     EXPECT_EQ(job.source_password.command, "pass show old");
@@ -512,10 +514,7 @@ TEST(ConfigError, NoJobAtAll) {
     EXPECT_THAT(error_of("state = \"x.db\"\njob = []\n"), StartsWith(at(2, "job")));
 }
 
-TEST(ConfigError, VerifyAndOAuth2AreNotSupportedYet) {
-    EXPECT_THAT(error_of(with_alice("", "verify = true\n")),
-                StartsWith(at(7, "job \"alice\".verify") +
-                           "verify = true is not supported by this version of mailferry yet"));
+TEST(ConfigError, OAuth2IsNotSupportedYet) {
     EXPECT_THAT(error_of(with_alice("", "source_oauth2_token_command = \"oauth2 token\"\n")),
                 StartsWith(at(7, "job \"alice\".source_oauth2_token_command") +
                            "OAuth2 login is not supported by this version of mailferry yet; use "
