@@ -151,4 +151,22 @@ Result<std::unique_ptr<Database>> Database::open_read_only(const std::filesystem
     return opened;
 }
 
+RelaxedDurability::RelaxedDurability(Database& db) : db_(db) {
+    if (!db_.read_only()) {
+        db_.sql().exec("PRAGMA synchronous = NORMAL");
+    }
+}
+
+RelaxedDurability::~RelaxedDurability() {
+    if (db_.read_only()) {
+        return;
+    }
+    try {
+        db_.sql().exec("PRAGMA synchronous = FULL");
+    } catch (const SQLite::Exception&) {
+        // Setting a pragma reads nothing from the file and cannot fail while
+        // the connection is open; should it, the next open sets FULL again.
+    }
+}
+
 }  // namespace mailferry::state

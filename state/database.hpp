@@ -81,6 +81,23 @@ class Database {
     int schema_version_ = 0;
 };
 
+// While alive, commits on `db` return without waiting for fsync
+// (synchronous=NORMAL instead of FULL): for run bookkeeping (run rows, their
+// errors, exit status, job schedule), which a power loss may take back
+// without losing or duplicating mail. A kill -9 keeps them all the same (in
+// WAL mode the commit is written before it returns), and the next FULL
+// commit makes them durable with it, in order. Not for message rows.
+class RelaxedDurability {
+  public:
+    explicit RelaxedDurability(Database& db);
+    ~RelaxedDurability();  // back to synchronous=FULL
+    RelaxedDurability(const RelaxedDurability&) = delete;
+    RelaxedDurability& operator=(const RelaxedDurability&) = delete;
+
+  private:
+    Database& db_;
+};
+
 // The lock file guarding `file`: the same path with ".lock" appended.
 std::filesystem::path lock_path_for(const std::filesystem::path& file);
 

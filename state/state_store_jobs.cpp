@@ -93,6 +93,7 @@ Result<void> StateStore::record_job_run(const JobRun& run, const JobSchedule& sc
         return checked.error();
     }
     return detail::guarded(*db_, "recording a job run", [&]() -> Result<void> {
+        const RelaxedDurability bookkeeping(*db_);
         if (!has_schema(jobs_schema)) {
             return detail::opened_read_only(file(), "recording a job run");
         }

@@ -69,6 +69,7 @@ std::vector<RunRecord> select_runs(SQLite::Database& db, PairId pair, std::size_
 Result<RunId> StateStore::begin_run(PairId pair, std::string_view command, bool dry_run,
                                     std::int64_t started) {
     return detail::guarded(*db_, "recording the start of a run", [&]() -> Result<RunId> {
+        const RelaxedDurability bookkeeping(*db_);
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         if (!detail::row_exists(db, "account_pair", raw(pair))) {
@@ -90,6 +91,7 @@ Result<RunId> StateStore::begin_run(PairId pair, std::string_view command, bool 
 
 Result<void> StateStore::add_run_errors(RunId run, std::span<const RunError> errors) {
     return detail::guarded(*db_, "recording the errors of a run", [&]() -> Result<void> {
+        const RelaxedDurability bookkeeping(*db_);
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         if (!detail::row_exists(db, "run", raw(run))) {
@@ -113,6 +115,7 @@ Result<void> StateStore::add_run_errors(RunId run, std::span<const RunError> err
 Result<void> StateStore::finish_run(RunId run, std::int64_t finished, const RunTotals& totals,
                                     std::string_view outcome) {
     return detail::guarded(*db_, "recording the end of a run", [&]() -> Result<void> {
+        const RelaxedDurability bookkeeping(*db_);
         SQLite::Statement update(
             db_->sql(),
             "UPDATE run SET finished = ?, messages_source = ?, messages_to_copy = ?, "
@@ -139,6 +142,7 @@ Result<void> StateStore::finish_run(RunId run, std::int64_t finished, const RunT
 
 Result<void> StateStore::record_exit_code(RunId run, int exit_code) {
     return detail::guarded(*db_, "recording a run's exit status", [&]() -> Result<void> {
+        const RelaxedDurability bookkeeping(*db_);
         SQLite::Statement update(db_->sql(), "UPDATE run SET exit_code = ? WHERE id = ?");
         update.bind(1, exit_code);
         update.bind(2, raw(run));

@@ -548,4 +548,22 @@ TEST_F(StateStoreTest, TenThousandMessagesInBatchesOfHundredReadBackInOneQuery) 
     EXPECT_EQ(store().summary()->front().messages.copied, total);
 }
 
+int synchronous_of(Database& db) {
+    return db.sql().execAndGet("PRAGMA synchronous").getInt();
+}
+
+// Run bookkeeping commits without waiting for fsync; everything else, and
+// the connection once the bookkeeping is done, stays synchronous=FULL (2).
+TEST(RelaxedDurability, LastsAsLongAsTheGuardAndNoLonger) {
+    const TempDir dir;
+    auto db = Database::open(dir.path() / "state.db");
+    ASSERT_TRUE(db) << db.error().message;
+    EXPECT_EQ(synchronous_of(**db), 2);
+    {
+        const RelaxedDurability bookkeeping(**db);
+        EXPECT_EQ(synchronous_of(**db), 1);  // NORMAL
+    }
+    EXPECT_EQ(synchronous_of(**db), 2);
+}
+
 }  // namespace
