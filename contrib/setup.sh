@@ -22,6 +22,8 @@ packages=(
     clang libclang-rt-14-dev
     # tests: real peers and tools
     python3 curl openssl procps isync fetchmail getmail6 offlineimap3
+    # a private network namespace with a non-loopback peer (starttls_downgrade)
+    iproute2 util-linux
     dovecot-core dovecot-imapd dovecot-pop3d
     # lint of the deployment files and the man page (tests/deploy)
     systemd yamllint groff-base man-db
