@@ -8,7 +8,8 @@
 // STARTTLS for imap:// when offered (required unless the peer is loopback or
 // allow_plaintext; cached capabilities are discarded after TLS), logs in
 // (AUTHENTICATE PLAIN with SASL-IR when offered, LOGIN unless LOGINDISABLED,
-// SASL LOGIN, or XOAUTH2 with the password as the token), re-reads the
+// SASL LOGIN, or OAUTHBEARER/XOAUTH2 with the password as the access token;
+// a refused token's RFC 7628 JSON error is quoted in the Error), re-reads the
 // capabilities when the login OK did not carry them, turns on
 // COMPRESS=DEFLATE (RFC 4978) when offered and ClientOptions::compress, and
 // sends ENABLE CONDSTORE / QRESYNC (RFC 7162, one ENABLE for both) and ID
@@ -88,14 +89,17 @@ struct Timeouts {
 };
 
 // How to log in. An explicit choice the server does not offer (AUTH=PLAIN,
-// AUTH=LOGIN or AUTH=XOAUTH2 missing from its capabilities, or LOGINDISABLED
-// for `login`) fails with no_usable_mechanism before anything is sent.
+// AUTH=LOGIN, AUTH=OAUTHBEARER or AUTH=XOAUTH2 missing from its
+// capabilities, or LOGINDISABLED for `login`) fails with no_usable_mechanism
+// before anything is sent.
 enum class AuthMechanism {
-    automatic,   // AUTHENTICATE PLAIN if offered, else LOGIN, else AUTHENTICATE LOGIN
-    plain,       // AUTHENTICATE PLAIN (RFC 4616), with SASL-IR (RFC 4959) when offered
-    login,       // the LOGIN command (RFC 3501 §6.2.3), unless LOGINDISABLED
-    sasl_login,  // AUTHENTICATE LOGIN
-    xoauth2,     // AUTHENTICATE XOAUTH2; `password` is the OAuth access token
+    automatic,    // AUTHENTICATE PLAIN if offered, else LOGIN, else AUTHENTICATE LOGIN
+    plain,        // AUTHENTICATE PLAIN (RFC 4616), with SASL-IR (RFC 4959) when offered
+    login,        // the LOGIN command (RFC 3501 §6.2.3), unless LOGINDISABLED
+    sasl_login,   // AUTHENTICATE LOGIN
+    xoauth2,      // AUTHENTICATE XOAUTH2; `password` is the OAuth access token
+    oauthbearer,  // AUTHENTICATE OAUTHBEARER (RFC 7628); `password` is the access token
+    oauth2,       // OAUTHBEARER when offered, else XOAUTH2; `password` is the access token
 };
 
 struct ClientOptions {
@@ -103,7 +107,7 @@ struct ClientOptions {
     std::uint16_t port = 143;
     bool implicit_tls = false;  // imaps://
     std::string user;
-    std::string password;  // or the access token for xoauth2
+    std::string password;  // or the access token for xoauth2, oauthbearer and oauth2
     AuthMechanism auth = AuthMechanism::automatic;
     // Required for implicit TLS and STARTTLS (net::make_client_tls_context).
     std::shared_ptr<boost::asio::ssl::context> tls_context;
@@ -440,6 +444,10 @@ class Client {
     awaitable<std::optional<Error>> authenticate(
         std::string mechanism, std::optional<std::string> initial_response,
         std::function<std::optional<std::string>(std::string_view)> respond);
+    // OAUTHBEARER or XOAUTH2: sends `initial`, answers the server's error
+    // challenge with `dummy` and puts the challenge's JSON into the Error.
+    awaitable<std::optional<Error>> authenticate_oauth(std::string mechanism, std::string initial,
+                                                       std::string dummy);
     awaitable<std::optional<Error>> login_command();
     awaitable<std::optional<Error>> refresh_capabilities(std::string step);
     awaitable<std::optional<Error>> after_login();

@@ -1,4 +1,5 @@
-// Logging in: mechanism choice, AUTHENTICATE (PLAIN, LOGIN, XOAUTH2) and the
+// Logging in: mechanism choice, AUTHENTICATE (PLAIN, LOGIN, OAUTHBEARER,
+// XOAUTH2) and the
 // LOGIN command, with the password policy checked first.
 #include "clients/imap/client.hpp"
 
@@ -48,6 +49,27 @@ awaitable<std::optional<Error>> Client::login_with_mechanism() {
         co_return make_client_error(client_error::no_usable_mechanism, server_, "LOGIN", {},
                                     "the server announces LOGINDISABLED");
     }
+    if (mech == AuthMechanism::oauth2) {
+        // RFC 7628 is the standard; XOAUTH2 is its older, provider-specific
+        // twin that Gmail and Outlook still offer alone.
+        if (conn_->has_capability("AUTH=OAUTHBEARER")) {
+            mech = AuthMechanism::oauthbearer;
+        } else if (conn_->has_capability("AUTH=XOAUTH2")) {
+            mech = AuthMechanism::xoauth2;
+        } else {
+            co_return make_client_error(
+                client_error::no_usable_mechanism, server_, "AUTHENTICATE", {},
+                "the server offers neither OAUTHBEARER nor XOAUTH2 (no AUTH=OAUTHBEARER or "
+                "AUTH=XOAUTH2 in its capabilities), so it takes no OAuth access token; check "
+                "that OAuth is enabled for this account, or log in with a password instead");
+        }
+    }
+    if (mech == AuthMechanism::oauthbearer && !conn_->has_capability("AUTH=OAUTHBEARER")) {
+        co_return make_client_error(
+            client_error::no_usable_mechanism, server_, "AUTHENTICATE OAUTHBEARER", {},
+            "the server does not offer OAUTHBEARER (no AUTH=OAUTHBEARER in its capabilities); "
+            "use XOAUTH2, or log in with a password instead");
+    }
     // RFC 3501 §6.2.2, §7.2.1: a server lists the SASL mechanisms it takes as
     // AUTH=<name>. Asking for one it does not list only draws a NO (or a
     // confusing "invalid token"), so refuse before sending anything.
@@ -94,16 +116,20 @@ awaitable<std::optional<Error>> Client::login_with_mechanism() {
             // After a rejected token the server sends its JSON error as a
             // challenge; the client answers with an empty line and gets NO.
             std::string name = "XOAUTH2";
-            std::optional<std::string> initial =
-                wire::sasl_xoauth2_response(options_.user, options_.password);
-            Respond respond = [](std::string_view) {
-                return std::optional<std::string>(std::string());
-            };
-            co_return co_await authenticate(std::move(name), std::move(initial),
-                                            std::move(respond));
+            std::string initial = wire::sasl_xoauth2_response(options_.user, options_.password);
+            co_return co_await authenticate_oauth(std::move(name), std::move(initial),
+                                                  std::string());
+        }
+        case AuthMechanism::oauthbearer: {
+            std::string name = "OAUTHBEARER";
+            std::string initial = wire::sasl_oauthbearer_response(options_.user, options_.host,
+                                                                  options_.port, options_.password);
+            co_return co_await authenticate_oauth(std::move(name), std::move(initial),
+                                                  wire::sasl_oauthbearer_dummy_response());
         }
         case AuthMechanism::login:
         case AuthMechanism::automatic:
+        case AuthMechanism::oauth2:
             break;
     }
     co_return co_await login_command();
@@ -151,6 +177,35 @@ awaitable<std::optional<Error>> Client::authenticate(
             co_return e;
         }
     }
+}
+
+awaitable<std::optional<Error>> Client::authenticate_oauth(std::string mechanism,
+                                                           std::string initial, std::string dummy) {
+    // RFC 7628 §3.2.2-3.2.3: a challenge after the initial response carries
+    // the server's JSON error; the client must answer it (the dummy
+    // response) before the server finishes with NO. A second challenge is
+    // not in the protocol and is cancelled.
+    auto failure = std::make_shared<std::optional<wire::OAuthFailure>>();
+    auto answered = std::make_shared<bool>(false);
+    std::function<std::optional<std::string>(std::string_view)> respond =
+        [failure, answered, dummy](std::string_view challenge) -> std::optional<std::string> {
+        if (*answered) {
+            return std::nullopt;
+        }
+        *answered = true;
+        *failure = wire::sasl_oauth_failure(challenge);
+        return dummy;
+    };
+    std::optional<std::string> first = std::move(initial);
+    auto failed = co_await authenticate(std::move(mechanism), std::move(first), std::move(respond));
+    if (failed && failed->code == client_error::authentication_failed && *failure) {
+        const std::string detail =
+            "the server refused the access token: " + wire::describe(**failure) +
+            "; get a new token issued for this user with access to mail";
+        co_return make_client_error(client_error::authentication_failed, failed->server,
+                                    failed->step, failed->response, detail);
+    }
+    co_return failed;
 }
 
 awaitable<std::optional<Error>> Client::login_command() {

@@ -99,6 +99,10 @@ std::string_view to_string(LoginMethod method) noexcept {
             return "APOP";
         case LoginMethod::user_pass:
             return "USER/PASS";
+        case LoginMethod::oauthbearer:
+            return "AUTH OAUTHBEARER";
+        case LoginMethod::xoauth2:
+            return "AUTH XOAUTH2";
     }
     return "?";
 }
@@ -297,6 +301,81 @@ awaitable<std::optional<ClientError>> Client::State::load_capabilities() {
     co_return std::nullopt;
 }
 
+// What one AUTH exchange came to.
+struct SaslOutcome {
+    std::optional<ClientError> error;
+    // The RFC 7628 §3.2.2 JSON error the server sent as a challenge.
+    std::optional<wire::OAuthFailure> oauth_failure;
+};
+
+// RFC 5034 §4: "AUTH mechanism response" when it fits the line limit, else
+// the response after the server's empty challenge. With `dummy` (the OAuth
+// mechanisms) one challenge after the response is the server's JSON error,
+// which must be answered with `dummy` before the -ERR (RFC 7628 §3.2.3);
+// any other extra challenge is cancelled with "*" and reported.
+awaitable<SaslOutcome> sasl_exchange(Client::State* state, std::string mechanism,
+                                     std::string response, std::optional<std::string> dummy) {
+    Client::State& s = *state;
+    SaslOutcome out;
+    const std::string step = "AUTH " + mechanism;
+    const bool inline_response = step.size() + 1 + response.size() + 2 <= max_auth_line;
+    std::string line = inline_response ? step + " " + response + "\r\n" : step + "\r\n";
+    std::string shown = inline_response ? step + " ***" : step;
+    out.error = co_await s.send(std::move(line), std::move(shown), step);
+    if (out.error) {
+        co_return out;
+    }
+    bool response_sent = inline_response;
+    bool error_answered = false;
+    while (true) {
+        auto ev = co_await s.next_event(step, s.options.command_timeout);
+        if (!ev) {
+            out.error = ev.error();
+            co_return out;
+        }
+        if (ev->event == Event::continuation) {
+            std::string answer;
+            if (!response_sent) {
+                answer = response;
+                response_sent = true;
+            } else if (dummy && !error_answered) {
+                out.oauth_failure = wire::sasl_oauth_failure(s.parser.continuation());
+                answer = *dummy;
+                error_answered = true;
+            } else {
+                out.error = co_await s.send("*\r\n", "*", step);
+                if (out.error) {
+                    co_return out;
+                }
+                auto answered = co_await s.read_status(step, s.options.command_timeout);
+                if (!answered) {
+                    out.error = answered.error();
+                    co_return out;
+                }
+                out.error = protocol_error(
+                    s.server, step, "the server sent one SASL challenge too many to " + mechanism);
+                co_return out;
+            }
+            out.error = co_await s.send(answer + "\r\n", "***", step);
+            if (out.error) {
+                co_return out;
+            }
+            continue;
+        }
+        if (ev->event != Event::status) {
+            out.error = s.fail(protocol_error(s.server, step, "expected a status line"));
+            co_return out;
+        }
+        const StatusLine& status = s.parser.status();
+        s.trace_received(status);
+        if (!status.ok) {
+            out.error =
+                rejected(s.server, step, status.code.value_or(""), format_status(status), true);
+        }
+        co_return out;
+    }
+}
+
 // --- Client: connect and login --------------------------------------------
 
 Client::Client(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -435,6 +514,23 @@ awaitable<Result<LoginMethod>> Client::login(std::string user, std::string passw
                 s.server);
             co_return e;
         }
+    } else if (s.options.oauth2) {
+        if (s.caps.has_sasl("OAUTHBEARER")) {
+            method = LoginMethod::oauthbearer;
+        } else if (s.caps.has_sasl("XOAUTH2")) {
+            method = LoginMethod::xoauth2;
+        } else {
+            ClientError e;
+            e.code = client_error::auth_failed;
+            e.server = s.server;
+            e.step = "AUTH";
+            e.message = fmt::format(
+                "{}: cannot log in with an OAuth access token: the server offers neither "
+                "OAUTHBEARER nor XOAUTH2 in its CAPA SASL line. Check that OAuth is enabled for "
+                "this account, or log in with a password instead.",
+                s.server);
+            co_return e;
+        }
     } else if (plain && !(apop && s.options.prefer_apop)) {
         method = LoginMethod::auth_plain;
     } else if (apop) {
@@ -481,55 +577,42 @@ awaitable<Result<LoginMethod>> Client::login(std::string user, std::string passw
         co_return method;
     }
 
-    // RFC 5034 §4 with RFC 4616 PLAIN: the initial response goes on the AUTH
-    // line when it fits, else after the server's empty challenge.
+    if (method == LoginMethod::oauthbearer || method == LoginMethod::xoauth2) {
+        const bool bearer = method == LoginMethod::oauthbearer;
+        std::string mechanism = bearer ? "OAUTHBEARER" : "XOAUTH2";
+        std::string response =
+            bearer ? wire::sasl_oauthbearer_response(user, s.options.host, s.options.port, password)
+                   : wire::sasl_xoauth2_response(user, password);
+        std::fill(password.begin(), password.end(), '\0');
+        // RFC 7628 §3.2.3: ^A for OAUTHBEARER; XOAUTH2 servers take an empty line.
+        std::optional<std::string> dummy =
+            bearer ? wire::sasl_oauthbearer_dummy_response() : std::string();
+        auto outcome =
+            co_await sasl_exchange(&s, std::move(mechanism), std::move(response), std::move(dummy));
+        if (!outcome.error) {
+            co_return method;
+        }
+        ClientError& e = *outcome.error;
+        if (e.code == client_error::auth_failed && outcome.oauth_failure) {
+            e.message = fmt::format(
+                "{} rejected by {}: \"{}\"; the server refused the access token ({}). Get a new "
+                "token issued for this user with access to mail.",
+                e.step, e.server, e.response, wire::describe(*outcome.oauth_failure));
+        }
+        co_return e;
+    }
+
+    // RFC 4616 PLAIN, one step: a second challenge is cancelled.
     std::string response = wire::sasl_plain_response("", user, password);
     std::fill(password.begin(), password.end(), '\0');
-    const std::string step = "AUTH PLAIN";
-    const bool inline_response = response.size() + 13 <= max_auth_line;
-    auto failed = inline_response
-                      ? co_await s.send("AUTH PLAIN " + response + "\r\n", "AUTH PLAIN ***", step)
-                      : co_await s.send("AUTH PLAIN\r\n", "AUTH PLAIN", step);
-    if (failed) {
-        co_return *failed;
+    std::string mechanism = "PLAIN";
+    std::optional<std::string> no_dummy;
+    auto outcome =
+        co_await sasl_exchange(&s, std::move(mechanism), std::move(response), std::move(no_dummy));
+    if (outcome.error) {
+        co_return *outcome.error;
     }
-    bool response_sent = inline_response;
-    while (true) {
-        auto ev = co_await s.next_event(step, s.options.command_timeout);
-        if (!ev) {
-            co_return ev.error();
-        }
-        if (ev->event == Event::continuation) {
-            if (response_sent) {
-                // PLAIN is one step; a second challenge is answered "*"
-                // (RFC 5034 §4: cancel) and reported.
-                failed = co_await s.send("*\r\n", "*", step);
-                if (failed) {
-                    co_return *failed;
-                }
-                auto answer = co_await s.read_status(step, s.options.command_timeout);
-                if (!answer) {
-                    co_return answer.error();
-                }
-                co_return protocol_error(s.server, step,
-                                         "the server sent a second SASL challenge to PLAIN");
-            }
-            failed = co_await s.send(response + "\r\n", "***", step);
-            if (failed) {
-                co_return *failed;
-            }
-            response_sent = true;
-            continue;
-        }
-        if (ev->event != Event::status) {
-            co_return s.fail(protocol_error(s.server, step, "expected a status line"));
-        }
-        s.trace_received(s.parser.status());
-        if (auto e = check(s.parser.status(), step)) {
-            co_return *e;
-        }
-        co_return method;
-    }
+    co_return method;
 }
 
 }  // namespace mailferry::pop3

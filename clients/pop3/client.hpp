@@ -1,6 +1,7 @@
 #pragma once
 // The POP3 client engine (RFC 1939, CAPA and response codes RFC 2449, STLS
-// RFC 2595, AUTH PLAIN RFC 5034/RFC 4616, [AUTH]/[SYS/*] RFC 3206) on
+// RFC 2595, AUTH PLAIN RFC 5034/RFC 4616, AUTH OAUTHBEARER RFC 7628 and
+// AUTH XOAUTH2, [AUTH]/[SYS/*] RFC 3206) on
 // Boost.Asio C++20 coroutines.
 //
 //   auto client = co_await Client::connect(options);   // TCP, TLS, greeting,
@@ -15,7 +16,7 @@
 // (net/plaintext_policy.hpp) must allow it: TLS, a loopback peer, or
 // allow_plaintext. Otherwise login() fails with net::error::plaintext_refused.
 // Passwords are never logged: the trace log (spdlog level trace) shows
-// "PASS ***", "AUTH PLAIN ***" and "APOP user ***".
+// "PASS ***", "AUTH PLAIN ***" and "APOP user ***"; access tokens likewise.
 //
 // Errors are values (ClientError, client_error.hpp): server, step, the
 // server's line and a message that says what to do. A -ERR leaves the
@@ -54,8 +55,8 @@ namespace mailferry::pop3 {
 template <typename T>
 using Result = boost::system::result<T, ClientError>;
 
-enum class LoginMethod { auth_plain, apop, user_pass };
-// "AUTH PLAIN", "APOP", "USER/PASS".
+enum class LoginMethod { auth_plain, apop, user_pass, oauthbearer, xoauth2 };
+// "AUTH PLAIN", "APOP", "USER/PASS", "AUTH OAUTHBEARER", "AUTH XOAUTH2".
 std::string_view to_string(LoginMethod method) noexcept;
 
 struct ClientOptions {
@@ -78,6 +79,11 @@ struct ClientOptions {
     // Use exactly this login method (RFC 2384 ";AUTH=+APOP", tests); unset
     // chooses as login() describes.
     std::optional<LoginMethod> login_method;
+    // The password given to login() is an OAuth access token: log in with
+    // AUTH OAUTHBEARER when SASL OAUTHBEARER is offered, else AUTH XOAUTH2
+    // (login_method, when set, still decides). A refused token's RFC 7628
+    // JSON error is quoted in the auth_failed message.
+    bool oauth2 = false;
     std::chrono::steady_clock::duration connect_timeout = std::chrono::seconds(30);
     std::chrono::steady_clock::duration tls_timeout = std::chrono::seconds(30);
     // Idle deadline of every read and write after connecting.
@@ -132,7 +138,8 @@ class Client {
     // Logs in with AUTH PLAIN when SASL PLAIN is offered, else APOP when the
     // greeting has a timestamp, else USER/PASS (see prefer_apop and
     // login_method; a forced APOP without a greeting timestamp is
-    // auth_failed without sending anything). Errors:
+    // auth_failed without sending anything; with oauth2 AUTH OAUTHBEARER or
+    // XOAUTH2, and auth_failed when neither is offered). Errors:
     // plaintext_refused, auth_failed, in_use, login_delay, server_temporary,
     // server_permanent, net errors.
     boost::asio::awaitable<Result<LoginMethod>> login(std::string user, std::string password);
