@@ -127,28 +127,24 @@ FolderVerification compare_folder(const FolderReading& r, std::vector<VerifyProb
     // copy is never taken for another message's damaged one; then, for the
     // rest, the recorded or same-identity message, which differs.
     std::vector<const ReadMessage*> counterpart(r.source_messages.size(), nullptr);
-    for (std::size_t i = 0; i < r.source_messages.size(); ++i) {
-        const ReadMessage& s = r.source_messages[i];
-        auto recorded = r.recorded.find(s.key);
-        if (recorded == r.recorded.end()) {
-            continue;
-        }
-        const ReadMessage* t = target.unclaimed_uid(recorded->second);
-        if (t != nullptr && same_bytes(s, *t)) {
+    const auto take = [&](std::size_t i, const ReadMessage* t) {
+        if (t != nullptr) {
             counterpart[i] = t;
             target.claim(*t);
+        }
+    };
+    for (std::size_t i = 0; i < r.source_messages.size(); ++i) {
+        const ReadMessage& s = r.source_messages[i];
+        if (auto recorded = r.recorded.find(s.key); recorded != r.recorded.end()) {
+            const ReadMessage* t = target.unclaimed_uid(recorded->second);
+            take(i, t != nullptr && same_bytes(s, *t) ? t : nullptr);
         }
     }
     for (std::size_t i = 0; i < r.source_messages.size(); ++i) {
         const ReadMessage& s = r.source_messages[i];
-        if (counterpart[i] != nullptr) {
-            continue;
-        }
-        const ReadMessage* t =
-            s.sha256.empty() ? target.unclaimed_identity(s, true) : target.unclaimed_hash(s.sha256);
-        if (t != nullptr) {
-            counterpart[i] = t;
-            target.claim(*t);
+        if (counterpart[i] == nullptr) {
+            take(i, s.sha256.empty() ? target.unclaimed_identity(s, true)
+                                     : target.unclaimed_hash(s.sha256));
         }
     }
     for (std::size_t i = 0; i < r.source_messages.size(); ++i) {
@@ -160,13 +156,7 @@ FolderVerification compare_folder(const FolderReading& r, std::vector<VerifyProb
         if (auto recorded = r.recorded.find(s.key); recorded != r.recorded.end()) {
             t = target.unclaimed_uid(recorded->second);
         }
-        if (t == nullptr) {
-            t = target.unclaimed_identity(s, false);
-        }
-        if (t != nullptr) {
-            counterpart[i] = t;
-            target.claim(*t);
-        }
+        take(i, t != nullptr ? t : target.unclaimed_identity(s, false));
     }
 
     std::set<std::string> source_hashes, source_identities;

@@ -26,6 +26,17 @@ namespace mailferry::pop3 {
 
 namespace {
 
+// The server cannot take the login method asked for: an auth failure the
+// user mends by choosing another method, not by retrying.
+ClientError login_impossible(const std::string& server, std::string step, std::string_view why) {
+    ClientError e;
+    e.code = client_error::auth_failed;
+    e.server = server;
+    e.step = std::move(step);
+    e.message = server + ": " + std::string(why);
+    return e;
+}
+
 using boost::asio::awaitable;
 
 // RFC 5034 §4: "AUTH mechanism initial-response" must not exceed 255 octets
@@ -504,15 +515,9 @@ awaitable<Result<LoginMethod>> Client::login(std::string user, std::string passw
     if (s.options.login_method) {
         method = *s.options.login_method;
         if (method == LoginMethod::apop && !apop) {
-            ClientError e;
-            e.code = client_error::auth_failed;
-            e.server = s.server;
-            e.step = "APOP";
-            e.message = fmt::format(
-                "{}: cannot log in with APOP: the greeting has no APOP "
-                "timestamp. Use another login method.",
-                s.server);
-            co_return e;
+            co_return login_impossible(s.server, "APOP",
+                                       "cannot log in with APOP: the greeting has no APOP "
+                                       "timestamp. Use another login method.");
         }
     } else if (s.options.oauth2) {
         if (s.caps.has_sasl("OAUTHBEARER")) {
@@ -520,16 +525,11 @@ awaitable<Result<LoginMethod>> Client::login(std::string user, std::string passw
         } else if (s.caps.has_sasl("XOAUTH2")) {
             method = LoginMethod::xoauth2;
         } else {
-            ClientError e;
-            e.code = client_error::auth_failed;
-            e.server = s.server;
-            e.step = "AUTH";
-            e.message = fmt::format(
-                "{}: cannot log in with an OAuth access token: the server offers neither "
+            co_return login_impossible(
+                s.server, "AUTH",
+                "cannot log in with an OAuth access token: the server offers neither "
                 "OAUTHBEARER nor XOAUTH2 in its CAPA SASL line. Check that OAuth is enabled for "
-                "this account, or log in with a password instead.",
-                s.server);
-            co_return e;
+                "this account, or log in with a password instead.");
         }
     } else if (plain && !(apop && s.options.prefer_apop)) {
         method = LoginMethod::auth_plain;
