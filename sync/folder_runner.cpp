@@ -362,9 +362,15 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
             co_return Step::lost;
         }
     }
-    if (result.target_error) {
-        // Refused: count a failure for each message not stored, give up on
-        // those beyond their retries, and go on one message per APPEND.
+    // Refused by either side (a NO to the APPEND, or to the FETCH of the
+    // bodies): what was not stored is neither gone nor done. Count a failure
+    // for each, give up on those beyond their retries, and go on one
+    // message per batch.
+    const std::optional<MailboxError>& refused =
+        result.target_error ? result.target_error : result.source_error;
+    if (refused) {
+        const std::string why =
+            result.target_error ? "the target refused it: " : "the source refused to send it: ";
         for (std::size_t i = 0; i < ready.size(); ++i) {
             if (result.items[i].status != BatchItemResult::Status::not_sent) {
                 continue;
@@ -372,11 +378,11 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
             const std::string& key = ready[i].source_key;
             if (++run.failures[key] > ctx.options.retries) {
                 run.given_up.insert(key);
-                run.fail(key, "the target refused it: " + result.target_error->message);
+                run.fail(key, why + refused->message);
             }
         }
         run.batch_limit = 1;
-        run.last_error = result.target_error->message;
+        run.last_error = refused->message;
         co_return Step::replan;
     }
     co_return Step::done;

@@ -177,7 +177,14 @@ awaitable<Result<std::optional<std::vector<UidlListing>>>> Client::uidl() {
         co_return status.error();
     }
     if (!status->ok) {
-        // RFC 1939 §7: UIDL is optional; -ERR means the server lacks it.
+        // RFC 1939 §7: UIDL is optional; -ERR means the server lacks it,
+        // unless the server said it has it (CAPA) or says why it failed
+        // (RFC 3206 [SYS/TEMP] and friends): then the listing failed, and
+        // telling messages apart some other way would copy them all again.
+        if (s.caps.uidl || status->code) {
+            co_return Result<std::optional<std::vector<UidlListing>>>(
+                boost::system::in_place_error, rejected_by(s, "UIDL", *status));
+        }
         co_return std::optional<std::vector<UidlListing>>();
     }
     auto listing = co_await read_listing(s, "UIDL", parse_uidl_line);

@@ -254,6 +254,32 @@ TEST_F(Pop3Client, StatListAndUidlDescribeTheMaildrop) {
     EXPECT_NE((**uidl)[0].uidl, (**uidl)[1].uidl);
 }
 
+TEST_F(Pop3Client, AFailedUidlIsAnErrorWhenTheServerOffersIt) {
+    // CAPA lists UIDL, so -ERR [SYS/TEMP] is a failure, not "no UIDL here":
+    // telling messages apart by content instead would copy them all again.
+    start(ts::FaultPlan::parse("at=UIDL:1:no"));
+    deliver({"Subject: one\r\n\r\nfirst\r\n"});
+    auto client = logged_in(options());
+    ASSERT_TRUE(client.capabilities().uidl);
+    auto failed = run(client.uidl());
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, pop3::client_error::server_temporary) << failed.error().message;
+    auto listed = run(client.uidl());
+    ASSERT_TRUE(listed) << listed.error().message;
+    ASSERT_TRUE(listed->has_value());
+    EXPECT_EQ((*listed)->size(), 1U);
+}
+
+TEST_F(Pop3Client, UidlRefusedByAServerWithoutItMeansUnsupported) {
+    start(ts::FaultPlan::parse("no-uidl=1"));
+    deliver({"Subject: one\r\n\r\nfirst\r\n"});
+    auto client = logged_in(options());
+    ASSERT_FALSE(client.capabilities().uidl);
+    auto uidl = run(client.uidl());
+    ASSERT_TRUE(uidl) << uidl.error().message;
+    EXPECT_FALSE(uidl->has_value());
+}
+
 TEST_F(Pop3Client, RetrUnstuffsDotsByteForByte) {
     const std::string body =
         "Subject: dots\r\n\r\n.starts with a dot\r\n..two dots\r\n.\r\nend\r\n.\r\n";
