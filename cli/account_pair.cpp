@@ -55,6 +55,10 @@ void add_account_pair_options(CLI::App& cmd, MigrateArgs& args) {
     cmd.add_flag("--allow-plaintext", args.allow_plaintext,
                  "Allow passwords over unencrypted connections to non-loopback hosts");
     cmd.add_flag("--insecure", args.insecure, "Do not verify TLS certificates (warned about)");
+    cmd.add_option("--timeout", args.timeout,
+                   "Give up on a server that has not answered for this many seconds (default "
+                   "120; a lost server is retried, then the run ends with exit status 4)")
+        ->check(CLI::Range(1U, 86400U));
     cmd.add_option("--ca-file", args.ca_file, "Also trust this CA certificate (PEM)")
         ->check(CLI::ExistingFile);
     cmd.add_option("--source-password-file", args.source_password_file,

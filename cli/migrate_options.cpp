@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <stdexcept>
@@ -125,6 +126,10 @@ sync::MigrationOptions to_migration_options(const MigrateArgs& args) {
     sync::MigrationOptions options;
     options.dry_run = args.dry_run;
     options.connections = args.connections;
+    if (args.timeout > 0) {
+        options.command_timeout = std::chrono::seconds(args.timeout);
+        options.connect_timeout = std::min(options.connect_timeout, options.command_timeout);
+    }
     options.command = "migrate";
     sync::PlanOptions& plan = options.plan;
     plan.include = args.include;

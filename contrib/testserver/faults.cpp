@@ -1,6 +1,10 @@
 #include "contrib/testserver/faults.hpp"
 
+#include "clients/wire/ascii.hpp"
+
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -19,7 +23,71 @@ std::uint64_t parse_count(std::string_view key, std::string_view value, bool all
     return n;
 }
 
+constexpr std::pair<std::string_view, FaultEffect> effect_names[] = {
+    {"drop", FaultEffect::drop},
+    {"bye", FaultEffect::bye},
+    {"no", FaultEffect::no},
+    {"stall", FaultEffect::stall},
+};
+constexpr std::pair<std::string_view, FaultTiming> timing_names[] = {
+    {"", FaultTiming::instead},
+    {"-after", FaultTiming::after},
+    {"-mid", FaultTiming::mid},
+    {"-answered", FaultTiming::answered},
+};
+
+template <typename Table, typename Value>
+std::string_view name_of(const Table& table, Value value) {
+    for (const auto& [name, v] : table) {
+        if (v == value) {
+            return name;
+        }
+    }
+    return {};
+}
+
+// "VERB:N:ACTION".
+VerbFault parse_verb_fault(std::string_view value) {
+    const auto bad = [&](const std::string& why) {
+        return std::invalid_argument("fault 'at=" + std::string(value) + "': " + why +
+                                     " (the form is at=VERB:N:ACTION, e.g. at=APPEND:3:drop)");
+    };
+    const auto first = value.find(':');
+    const auto second = first == std::string_view::npos ? first : value.find(':', first + 1);
+    if (second == std::string_view::npos || first == 0) {
+        throw bad("needs a verb, a count and an action");
+    }
+    VerbFault fault;
+    fault.verb = wire::to_ascii_upper(value.substr(0, first));
+    fault.nth = parse_count("at", value.substr(first + 1, second - first - 1), false);
+    const std::string_view action = value.substr(second + 1);
+    const auto dash = action.find('-');
+    const std::string_view effect = action.substr(0, dash);
+    const std::string_view timing = dash == std::string_view::npos ? "" : action.substr(dash);
+    const auto* e = std::find_if(std::begin(effect_names), std::end(effect_names),
+                                 [&](const auto& entry) { return entry.first == effect; });
+    const auto* t = std::find_if(std::begin(timing_names), std::end(timing_names),
+                                 [&](const auto& entry) { return entry.first == timing; });
+    if (e == std::end(effect_names) || t == std::end(timing_names)) {
+        throw bad("unknown action '" + std::string(action) +
+                  "' (known: drop, bye, no, stall, each but no optionally with -after, -mid or "
+                  "-answered)");
+    }
+    fault.effect = e->second;
+    fault.timing = t->second;
+    if ((fault.effect == FaultEffect::no && fault.timing != FaultTiming::instead) ||
+        (fault.effect == FaultEffect::bye && fault.timing == FaultTiming::mid)) {
+        throw bad("'" + std::string(action) + "' cannot happen on the wire");
+    }
+    return fault;
+}
+
 }  // namespace
+
+std::string VerbFault::describe() const {
+    return "at=" + verb + ":" + std::to_string(nth) + ":" +
+           std::string(name_of(effect_names, effect)) + std::string(name_of(timing_names, timing));
+}
 
 FaultPlan FaultPlan::parse(std::string_view spec) {
     FaultPlan plan;
@@ -51,12 +119,28 @@ FaultPlan FaultPlan::parse(std::string_view spec) {
                                             std::string(value) + "'");
             }
             (key == "uid-last" ? plan.uid_last : plan.no_uidl) = on == 1;
+        } else if (key == "random") {
+            const auto colon = value.find(':');
+            if (colon == std::string_view::npos) {
+                throw std::invalid_argument("fault 'random=" + std::string(value) +
+                                            "' needs the form random=SEED:PERMILLE");
+            }
+            plan.random_seed = parse_count(key, value.substr(0, colon), true);
+            const std::uint64_t permille = parse_count(key, value.substr(colon + 1), true);
+            if (permille > 1000) {
+                throw std::invalid_argument("fault 'random=" + std::string(value) +
+                                            "': PERMILLE is at most 1000");
+            }
+            plan.random_permille = static_cast<std::uint32_t>(permille);
+        } else if (key == "at") {
+            plan.at.push_back(parse_verb_fault(value));
         } else if (key == "delay-ms") {
             plan.delay = std::chrono::milliseconds(parse_count(key, value, true));
         } else {
-            throw std::invalid_argument("unknown fault '" + std::string(key) +
-                                        "' (known: drop-after-commands, drop-after-bytes, "
-                                        "delay-ms, no-append, bye-in-fetch, uid-last, no-uidl)");
+            throw std::invalid_argument(
+                "unknown fault '" + std::string(key) +
+                "' (known: drop-after-commands, drop-after-bytes, "
+                "delay-ms, no-append, bye-in-fetch, uid-last, no-uidl, at, random)");
         }
     }
     return plan;
@@ -85,6 +169,34 @@ bool FaultInjector::on_append() {
 bool FaultInjector::on_fetch() {
     ++fetches_;
     return plan_.bye_in_fetch && fetches_ == *plan_.bye_in_fetch;
+}
+
+std::optional<VerbFault> FaultInjector::on_verb(std::string_view verb) {
+    if (plan_.at.empty() && !plan_.random_seed) {
+        return std::nullopt;
+    }
+    const std::string upper = wire::to_ascii_upper(verb);
+    auto counter = verbs_.find(upper);
+    if (counter == verbs_.end()) {
+        counter = verbs_.emplace(upper, 0).first;
+    }
+    const std::uint64_t count = ++counter->second;
+    for (const VerbFault& fault : plan_.at) {
+        if (fault.verb == upper && fault.nth == count) {
+            return fault;
+        }
+    }
+    if (plan_.random_seed && random_() % 1000 < plan_.random_permille) {
+        // Faults a client must survive without a timeout: no stall.
+        static constexpr std::pair<FaultEffect, FaultTiming> choices[] = {
+            {FaultEffect::drop, FaultTiming::instead}, {FaultEffect::bye, FaultTiming::instead},
+            {FaultEffect::no, FaultTiming::instead},   {FaultEffect::drop, FaultTiming::after},
+            {FaultEffect::drop, FaultTiming::mid},
+        };
+        const auto& [effect, timing] = choices[random_() % std::size(choices)];
+        return VerbFault{upper, count, effect, timing};
+    }
+    return std::nullopt;
 }
 
 }  // namespace mailferry::testserver

@@ -20,14 +20,61 @@
 //                          where it was requested (first for UID FETCH)
 //   no-uidl=1              POP3 UIDL is not offered (left out of CAPA and
 //                          answered -ERR): RFC 1939 §7 makes it optional
+//   at=VERB:N:ACTION       the Nth command VERB (IMAP or POP3 keyword; IMAP
+//                          "UID FETCH" counts as FETCH) meets ACTION:
+//                            drop   the connection is closed
+//                            bye    IMAP "* BYE [UNAVAILABLE]", POP3
+//                                   "-ERR [SYS/TEMP]", then closed
+//                            no     refused: IMAP "NO [UNAVAILABLE]", POP3
+//                                   "-ERR [SYS/TEMP]"
+//                            stall  nothing more is answered; the connection
+//                                   is read and ignored until the client
+//                                   hangs up
+//                          instead of carrying the command out, or with a
+//                          suffix after carrying it out (an APPEND is
+//                          stored, a QUIT deletes):
+//                            -after     before any of its answer is sent
+//                            -mid       half-way through its answer (inside
+//                                       a FETCH or RETR literal)
+//                            -answered  once it is fully answered
+//                          ("no" takes no suffix, "bye" not -mid).
+//                          `at` may be given several times. When one fires
+//                          the server logs "fault fired: at=VERB:N:ACTION"
+//                          (a warning), so a test can time a SIGKILL of the
+//                          client to that moment.
+//   random=SEED:PERMILLE   besides, any command meets one of drop, bye, no,
+//                          drop-after or drop-mid with a chance of PERMILLE
+//                          in 1000, drawn from a generator seeded with SEED
+//                          (the same SEED, the same faults for the same
+//                          commands); logged like an `at` fault
 // Counts start at 1 and are process-wide; each counted fault fires once.
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <random>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailferry::testserver {
+
+// What an `at=` fault does to the connection...
+enum class FaultEffect { drop, bye, no, stall };
+// ...and when: instead of the command, or after carrying it out.
+enum class FaultTiming { instead, after, mid, answered };
+
+// One `at=VERB:N:ACTION` fault.
+struct VerbFault {
+    std::string verb;  // upper case
+    std::uint64_t nth = 0;
+    FaultEffect effect = FaultEffect::drop;
+    FaultTiming timing = FaultTiming::instead;
+
+    // "at=APPEND:3:drop-after", as the fired log line says it.
+    std::string describe() const;
+};
 
 struct FaultPlan {
     std::optional<std::uint64_t> drop_after_commands;
@@ -37,6 +84,9 @@ struct FaultPlan {
     std::chrono::milliseconds delay{0};
     bool uid_last = false;
     bool no_uidl = false;
+    std::vector<VerbFault> at;
+    std::optional<std::uint64_t> random_seed;
+    std::uint32_t random_permille = 0;
 
     // Throws std::invalid_argument naming the bad key or value.
     static FaultPlan parse(std::string_view spec);
@@ -46,7 +96,8 @@ struct FaultPlan {
 // io_context thread only.
 class FaultInjector {
   public:
-    explicit FaultInjector(FaultPlan plan = {}) : plan_(plan) {}
+    explicit FaultInjector(FaultPlan plan = {})
+        : plan_(plan), random_(plan.random_seed.value_or(0)) {}
 
     // Counts a received command; true when this connection must be dropped now.
     bool on_command();
@@ -57,6 +108,8 @@ class FaultInjector {
     bool on_append();
     // Counts a FETCH; true when it must be cut off by BYE after one message.
     bool on_fetch();
+    // Counts a command by its verb; the `at` fault that fires on it, if any.
+    std::optional<VerbFault> on_verb(std::string_view verb);
     std::chrono::milliseconds delay() const noexcept { return plan_.delay; }
     // FETCH responses put UID last (not counted: applies to every FETCH).
     bool uid_last() const noexcept { return plan_.uid_last; }
@@ -76,6 +129,8 @@ class FaultInjector {
     std::uint64_t bytes_ = 0;
     std::uint64_t appends_ = 0;
     std::uint64_t fetches_ = 0;
+    std::map<std::string, std::uint64_t, std::less<>> verbs_;
+    std::mt19937_64 random_;
 };
 
 }  // namespace mailferry::testserver

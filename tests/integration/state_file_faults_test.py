@@ -9,6 +9,7 @@ as `contrib/setup.sh` and CI do); the target is read back with imaplib."""
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -132,6 +133,52 @@ class StateFileFaults(unittest.TestCase):
                                 capture_output=True, text=True, timeout=RUN_TIMEOUT)
         self.assertEqual(status.returncode, 0, status.stderr)
         subprocess.run(["mount", "-o", "remount,rw", self.fs], check=True)
+        rerun = self.migrate()
+        self.assertEqual(rerun.returncode, 0, rerun.stderr)
+        self.assert_target_is_the_source()
+
+    def test_a_state_file_that_cannot_be_used_is_refused_untouched(self):
+        """Not a database, cut short, or written by a newer mailferry: exit 2
+        with what to do, nothing copied, the file byte for byte as it was."""
+        self.add_mail(3)
+        self.assertEqual(self.migrate().returncode, 0)
+        with open(self.state, "rb") as f:
+            good = f.read()
+        self.add_mail(2)
+        newer = os.path.join(self.dir, "newer.db")
+        with open(newer, "wb") as f:
+            f.write(good)
+        with sqlite3.connect(newer) as db:
+            db.execute("PRAGMA user_version = 99")
+        db.close()
+        with open(newer, "rb") as f:
+            newer_bytes = f.read()
+        cases = {
+            "not a database": (b"mail, not a database\n" * 200, "not a"),
+            "cut short": (good[:len(good) // 3], "damaged"),
+            "newer": (newer_bytes, "newer mailferry"),
+        }
+        for name, (content, says) in cases.items():
+            with self.subTest(name):
+                with open(self.state, "wb") as f:
+                    f.write(content)
+                for wal in (self.state + "-wal", self.state + "-shm"):
+                    if os.path.exists(wal):
+                        os.remove(wal)
+                refused = self.migrate()
+                self.assertEqual(refused.returncode, 2, refused.stderr)
+                last = refused.stderr.strip().splitlines()[-1]
+                self.assertIn(says, last)
+                self.assertIn("--state", last, "the message says what to do")
+                status = subprocess.run([MAILFERRY, "status", "--state", self.state],
+                                        capture_output=True, text=True, timeout=RUN_TIMEOUT)
+                self.assertEqual(status.returncode, 2, status.stderr)
+                with open(self.state, "rb") as f:
+                    self.assertEqual(f.read(), content, "the file was changed")
+                dst = imap_snapshot("127.0.0.1", self.server.ports["imap"], "dst", PW)
+                self.assertEqual(len(dst["INBOX"]), 3, "nothing moves without a usable state")
+        with open(self.state, "wb") as f:
+            f.write(good)
         rerun = self.migrate()
         self.assertEqual(rerun.returncode, 0, rerun.stderr)
         self.assert_target_is_the_source()

@@ -8,6 +8,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace {
 
@@ -87,6 +89,64 @@ TEST(FaultInjector, DropAfterBytesCutsTheWriteThatCrossesTheLimit) {
     EXPECT_EQ(faults.allow_write(6), 6u);
     EXPECT_EQ(faults.allow_write(6), 4u) << "only the octets up to the limit go out";
     EXPECT_EQ(faults.allow_write(6), 6u) << "fires once";
+}
+
+TEST(FaultPlan, AtNamesAVerbItsCountAndAnAction) {
+    const auto plan = FaultPlan::parse("at=append:3:drop-after,at=RETR:2:stall-mid,at=LIST:1:no");
+    ASSERT_EQ(plan.at.size(), 3u);
+    EXPECT_EQ(plan.at[0].verb, "APPEND");
+    EXPECT_EQ(plan.at[0].nth, 3u);
+    EXPECT_EQ(plan.at[0].effect, FaultEffect::drop);
+    EXPECT_EQ(plan.at[0].timing, FaultTiming::after);
+    EXPECT_EQ(plan.at[1].effect, FaultEffect::stall);
+    EXPECT_EQ(plan.at[1].timing, FaultTiming::mid);
+    EXPECT_EQ(plan.at[2].effect, FaultEffect::no);
+    EXPECT_EQ(plan.at[2].timing, FaultTiming::instead);
+    EXPECT_EQ(plan.at[0].describe(), "at=APPEND:3:drop-after");
+    EXPECT_EQ(plan.at[2].describe(), "at=LIST:1:no");
+}
+
+TEST(FaultPlan, AtRefusesWhatCannotHappenOnTheWire) {
+    EXPECT_THROW(FaultPlan::parse("at=APPEND:3"), std::invalid_argument);
+    EXPECT_THROW(FaultPlan::parse("at=APPEND:0:drop"), std::invalid_argument);
+    EXPECT_THROW(FaultPlan::parse("at=:1:drop"), std::invalid_argument);
+    EXPECT_THROW(FaultPlan::parse("at=APPEND:1:explode"), std::invalid_argument);
+    EXPECT_THROW(FaultPlan::parse("at=APPEND:1:drop-later"), std::invalid_argument);
+    EXPECT_THROW(FaultPlan::parse("at=APPEND:1:no-after"), std::invalid_argument);
+    EXPECT_THROW(FaultPlan::parse("at=FETCH:1:bye-mid"), std::invalid_argument);
+}
+
+TEST(FaultInjector, AtFiresOnceOnTheNthCommandOfItsVerb) {
+    FaultInjector faults(FaultPlan::parse("at=FETCH:2:drop,at=DELE:1:bye"));
+    EXPECT_FALSE(faults.on_verb("FETCH").has_value());
+    EXPECT_FALSE(faults.on_verb("STORE").has_value()) << "other verbs are counted apart";
+    const auto fired = faults.on_verb("fetch");
+    ASSERT_TRUE(fired.has_value()) << "verbs are matched in any case";
+    EXPECT_EQ(fired->describe(), "at=FETCH:2:drop");
+    EXPECT_FALSE(faults.on_verb("FETCH").has_value()) << "fires once";
+    EXPECT_TRUE(faults.on_verb("DELE").has_value());
+}
+
+TEST(FaultInjector, RandomFaultsFollowTheirSeedAndRate) {
+    const auto fired = [](std::string_view spec) {
+        FaultInjector faults(FaultPlan::parse(spec));
+        std::vector<std::string> out;
+        for (int i = 0; i < 2000; ++i) {
+            if (auto f = faults.on_verb(i % 2 == 0 ? "FETCH" : "APPEND")) {
+                out.push_back(f->describe());
+            }
+        }
+        return out;
+    };
+    const auto some = fired("random=7:100");
+    EXPECT_GT(some.size(), 100u) << "about 200 of 2000 at 10%";
+    EXPECT_LT(some.size(), 300u);
+    EXPECT_EQ(fired("random=7:100"), some) << "the same seed, the same faults";
+    EXPECT_NE(fired("random=8:100"), some);
+    EXPECT_TRUE(fired("random=7:0").empty());
+    EXPECT_EQ(fired("random=7:1000").size(), 2000u);
+    EXPECT_THROW(FaultPlan::parse("random=7"), std::invalid_argument);
+    EXPECT_THROW(FaultPlan::parse("random=7:1001"), std::invalid_argument);
 }
 
 TEST(SelfSigned, CertificateCoversLoopbackNamesAndMatchesKey) {

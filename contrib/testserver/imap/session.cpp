@@ -3,6 +3,7 @@
 #include "clients/net/deadline.hpp"
 #include "clients/wire/ascii.hpp"
 
+#include <spdlog/logger.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -10,6 +11,8 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace mailferry::testserver {
@@ -244,18 +247,95 @@ net::awaitable<void> Session::run() {
                     conn_.close();
                     co_return;
                 }
-                Completion done = co_await dispatch(cmd);
-                const bool restricted =
-                    cmd.name == "FETCH" || cmd.name == "STORE" || cmd.name == "SEARCH" ||
-                    (cmd.name == "UID" && !cmd.args.empty() &&
-                     cmd.args[0].kind == Arg::Kind::atom &&
-                     (cmd.args[0].text == "FETCH" || cmd.args[0].text == "STORE" ||
-                      cmd.args[0].text == "SEARCH"));
-                co_await finish(cmd, std::move(done), !restricted);
+                co_await execute(cmd);
                 break;
             }
         }
     }
+    conn_.close();
+}
+
+namespace {
+
+// "FETCH" for both FETCH and UID FETCH: what an `at=` fault counts.
+std::string verb_of(const Command& cmd) {
+    if (cmd.name == "UID" && !cmd.args.empty() && cmd.args[0].kind == Arg::Kind::atom) {
+        return wire::to_ascii_upper(cmd.args[0].text);
+    }
+    return cmd.name;
+}
+
+}  // namespace
+
+net::awaitable<void> Session::execute(const Command& cmd) {
+    const std::string verb = verb_of(cmd);
+    const std::optional<VerbFault> fault = ctx_.faults.on_verb(verb);
+    if (ctx_.log) {
+        ctx_.log->debug("imap {}: {}", conn_.peer(), verb);
+    }
+    if (fault && ctx_.log) {
+        ctx_.log->warn("imap {}: fault fired: {}", conn_.peer(), fault->describe());
+    }
+    if (fault && fault->timing == FaultTiming::instead) {
+        co_await apply_fault(cmd, *fault);
+        co_return;
+    }
+    const std::size_t unanswered = out_.size();
+    Completion done = co_await dispatch(cmd);
+    // RFC 3501 §7.4.1: no EXPUNGE while FETCH, STORE or SEARCH is in progress.
+    const bool restricted = verb == "FETCH" || verb == "STORE" || verb == "SEARCH";
+    if (!fault) {
+        co_await finish(cmd, std::move(done), !restricted);
+        co_return;
+    }
+    // What finish() would send, then only the part the fault lets through.
+    if (!done.answered) {
+        emit_updates(!restricted);
+        emit(cmd.tag + " " + status_word(done.status) + " " + done.text + "\r\n");
+    }
+    if (fault->timing == FaultTiming::after) {
+        out_.resize(unanswered);
+    } else if (fault->timing == FaultTiming::mid) {
+        out_.resize(unanswered + (out_.size() - unanswered) / 2);
+    }
+    co_await apply_fault(cmd, *fault);
+}
+
+net::awaitable<void> Session::apply_fault(const Command& cmd, const VerbFault& fault) {
+    switch (fault.effect) {
+        case FaultEffect::no: {
+            Completion refused = Completion::no("[UNAVAILABLE] fault injected: try again later");
+            co_await finish(cmd, std::move(refused), false);
+            co_return;
+        }
+        case FaultEffect::stall:
+            co_await flush();
+            co_await stall();
+            co_return;
+        case FaultEffect::bye:
+            emit("* BYE [UNAVAILABLE] fault injected: server going away\r\n");
+            break;
+        case FaultEffect::drop:
+            break;
+    }
+    co_await flush();
+    state_ = SessionState::logout;
+    conn_.close();
+}
+
+net::awaitable<void> Session::stall() {
+    out_.clear();
+    while (conn_.is_open()) {
+        // Not `is_open() && co_await fill()`: GCC 12 miscompiles a co_await
+        // in a short-circuit operand.
+        const bool got = co_await fill();
+        if (!got) {
+            break;
+        }
+        in_.clear();
+        in_pos_ = 0;
+    }
+    state_ = SessionState::logout;
     conn_.close();
 }
 

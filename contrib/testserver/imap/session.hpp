@@ -70,6 +70,14 @@ class Session {
     net::awaitable<std::optional<std::string>> read_raw_line(bool& too_long);
     net::awaitable<Completion> dispatch(const Command& cmd);
     net::awaitable<void> finish(const Command& cmd, Completion done, bool allow_expunge);
+    // Carries out one command with whatever `at=` fault fires on it
+    // (faults.hpp).
+    net::awaitable<void> execute(const Command& cmd);
+    // A fault's effect, once the command's answer (if any) is cut to what
+    // the fault lets through.
+    net::awaitable<void> apply_fault(const Command& cmd, const VerbFault& fault);
+    // Reads and ignores the client until it hangs up (a stalled server).
+    net::awaitable<void> stall();
     std::string capabilities() const;
     // The extension ("AUTH=PLAIN", "UIDPLUS") is not in
     // ServerLimits::disabled_capabilities; a hidden one's commands get BAD.

@@ -97,6 +97,8 @@ class Session {
     std::optional<std::size_t> select(std::string_view arg);
     net::awaitable<bool> flush();
     net::awaitable<void> close();
+    // Reads and ignores the client until it hangs up (a stalled server).
+    net::awaitable<void> stall();
     void reply(std::string_view line);
 
     template <typename... Args>
@@ -120,6 +122,7 @@ class Session {
     std::string out_;
     bool closing_ = false;   // answer what is queued, then close
     bool dropping_ = false;  // fault injection: close without answering
+    bool stalling_ = false;  // fault injection: answer nothing more
     bool start_tls_ = false;
 };
 
@@ -149,6 +152,18 @@ net::awaitable<void> Session::close() {
     conn_.close();
 }
 
+net::awaitable<void> Session::stall() {
+    std::array<char, read_size> buffer{};
+    for (;;) {
+        const auto got =
+            co_await net::with_deadline(conn_.read_some(buffer), ctx_.limits.pop3_autologout);
+        if (!got || got->first) {
+            break;
+        }
+    }
+    conn_.close();
+}
+
 net::awaitable<void> Session::run() {
     log_info("connected{}", conn_.is_tls() ? " (TLS)" : "");
     reply(fmt::format("+OK mailferry POP3 test server ready {}", timestamp_));
@@ -174,7 +189,7 @@ net::awaitable<void> Session::run() {
             break;
         }
         std::string_view input(buffer.data(), size);
-        while (!input.empty() && !closing_ && !dropping_ && !start_tls_) {
+        while (!input.empty() && !closing_ && !dropping_ && !stalling_ && !start_tls_) {
             const auto result = parser_.feed(input);
             input.remove_prefix(result.consumed);
             if (result.event != CommandParser::Event::need_more) {
@@ -184,6 +199,11 @@ net::awaitable<void> Session::run() {
         if (dropping_) {
             co_await flush();
             conn_.close();
+            co_return;
+        }
+        if (stalling_) {
+            co_await flush();
+            co_await stall();
             co_return;
         }
         if (closing_) {
@@ -238,7 +258,42 @@ net::awaitable<void> Session::handle_line(CommandParser::Event event) {
         }
         co_return;
     }
-    co_await handle_command(parser_.command());
+    const Command& cmd = parser_.command();
+    const std::optional<VerbFault> fault = ctx_.faults.on_verb(cmd.keyword);
+    if (ctx_.log) {
+        ctx_.log->debug("pop3 {}: {}", conn_.peer(), cmd.keyword);
+    }
+    if (!fault) {
+        co_await handle_command(cmd);
+        co_return;
+    }
+    if (ctx_.log) {
+        ctx_.log->warn("pop3 {}: fault fired: {}", conn_.peer(), fault->describe());
+    }
+    const std::size_t unanswered = out_.size();
+    if (fault->timing != FaultTiming::instead) {
+        co_await handle_command(cmd);
+        if (fault->timing == FaultTiming::after) {
+            out_.resize(unanswered);
+        } else if (fault->timing == FaultTiming::mid) {
+            out_.resize(unanswered + (out_.size() - unanswered) / 2);
+        }
+    }
+    switch (fault->effect) {
+        case FaultEffect::drop:
+            dropping_ = true;
+            break;
+        case FaultEffect::bye:
+            reply("-ERR [SYS/TEMP] fault injected: server going away");
+            dropping_ = true;
+            break;
+        case FaultEffect::no:
+            reply("-ERR [SYS/TEMP] fault injected: try again later");
+            break;
+        case FaultEffect::stall:
+            stalling_ = true;
+            break;
+    }
 }
 
 net::awaitable<void> Session::handle_command(Command cmd) {
