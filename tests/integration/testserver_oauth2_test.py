@@ -153,6 +153,19 @@ class TestserverOAuth2(unittest.TestCase):
         self.assertEqual(json.loads(challenges[-1]), FAILURE_JSON)
         imap.logout()
 
+    def test_imap_oauthbearer_without_the_user_is_bad(self):
+        # Like Dovecot: the GS2 header must name the user ("a=USER").
+        with socket.create_connection(("127.0.0.1", self.server.ports["imap"]),
+                                      timeout=TIMEOUT) as s:
+            f = s.makefile("rb")
+            f.readline()
+            token = self.issuer.access_token("alice")
+            s.sendall(b"a AUTHENTICATE OAUTHBEARER " +
+                      b64("n,,\x01auth=Bearer %s\x01\x01" % token).encode() + b"\r\n")
+            self.assertEqual(f.readline(),
+                             b"a BAD OAUTHBEARER needs the user in the GS2 header (a=USER)\r\n")
+            f.close()
+
     def test_pop3_auth_with_and_without_initial_response(self):
         port = self.server.ports["pop3"]
         pop = Pop3Line(port)
