@@ -73,7 +73,12 @@ TestServer::TestServer(asio::io_context& io, ServerOptions options)
     }
     if (!options_.oauth2.issuer_address.empty()) {
         // "ADDR:PORT" has the listeners' syntax; the protocol is unused.
-        oauth2_listen_ = ListenerSpec::parse(Protocol::imap, false, options_.oauth2.issuer_address);
+        try {
+            oauth2_listen_ =
+                ListenerSpec::parse(Protocol::imap, false, options_.oauth2.issuer_address);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(std::string("--oauth2-issuer: ") + e.what());
+        }
     }
     if (!options_.oauth2.users.empty()) {
         oauth2_ =

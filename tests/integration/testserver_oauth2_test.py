@@ -216,6 +216,14 @@ class TestserverOAuth2Options(unittest.TestCase):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("--oauth2-issuer needs at least one --oauth2-user", r.stderr)
 
+    def test_a_bad_issuer_address_is_a_usage_error_naming_the_option(self):
+        r = subprocess.run([MAILFERRY, "testserver", "--imap", "127.0.0.1:0", "--oauth2-user",
+                            "erin", "--oauth2-issuer", "localhost"],
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--oauth2-issuer: listen address 'localhost' needs the form ADDR:PORT",
+                      r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -16,6 +16,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
