@@ -1,6 +1,8 @@
 // `mailferry testserver`: the POP3 + IMAP4 test server pair (SPEC.md, "The
 // test server pair"). Prints one "SCHEME listening on ADDR:PORT" line per
-// listener on stdout once all are bound, so scripts can start it on port 0.
+// listener on stdout once all are bound, so scripts can start it on port 0;
+// with --oauth2-user also "oauth2 issuer listening on ADDR:PORT" and one
+// "oauth2 user NAME refresh-token TOKEN" line per OAuth2 user.
 
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
@@ -40,6 +42,9 @@ struct TestserverArgs {
     std::uint64_t quota_kib = 0;
     std::string faults;
     std::vector<std::string> disabled_capabilities;
+    std::vector<std::string> oauth2_users;
+    std::string oauth2_issuer;
+    int oauth2_token_lifetime = 300;
     LogOptions log;
 };
 
@@ -84,6 +89,9 @@ ts::ServerOptions to_server_options(const TestserverArgs& args) {
     options.faults = ts::FaultPlan::parse(args.faults);
     options.limits.disabled_capabilities.insert(args.disabled_capabilities.begin(),
                                                 args.disabled_capabilities.end());
+    options.oauth2.users = args.oauth2_users;
+    options.oauth2.issuer_address = args.oauth2_issuer;
+    options.oauth2.issuer.access_token_lifetime = std::chrono::seconds(args.oauth2_token_lifetime);
     return options;
 }
 
@@ -123,6 +131,16 @@ int run_testserver(const TestserverArgs& args) {
         fmt::print("{} listening on {}:{}\n", listener.spec.scheme(),
                    addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string(),
                    listener.endpoint.port());
+    }
+    if (const auto issuer = server->oauth2_endpoint()) {
+        const auto& addr = issuer->address();
+        fmt::print("oauth2 issuer listening on {}:{}\n",
+                   addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string(), issuer->port());
+    }
+    if (const auto* issuer = server->oauth2_issuer()) {
+        for (const auto& [user, token] : issuer->refresh_tokens()) {
+            fmt::print("oauth2 user {} refresh-token {}\n", user, token);
+        }
     }
     if (args.seed_demo) {
         // With --data the store may hold mail from earlier runs: say what
@@ -196,9 +214,18 @@ void add_testserver_command(CLI::App& app, CommandRunner& runner) {
                     "act as a plain RFC 3501 server (repeatable)")
         ->check(CLI::IsMember(
             {"LITERAL+", "UIDPLUS", "MULTIAPPEND", "CONDSTORE", "SPECIAL-USE", "MOVE", "IDLE",
-             "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN", "AUTH=XOAUTH2", "STARTTLS",
-             "UNSELECT", "QUOTA", "STATUS=SIZE", "APPENDLIMIT"},
+             "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN", "AUTH=XOAUTH2",
+             "AUTH=OAUTHBEARER", "STARTTLS", "UNSELECT", "QUOTA", "STATUS=SIZE", "APPENDLIMIT"},
             CLI::ignore_case));
+    cmd->add_option("--oauth2-user", args->oauth2_users,
+                    "Let NAME log in with OAUTHBEARER/XOAUTH2 tokens from the built-in issuer "
+                    "(repeatable; a new NAME is created); prints its refresh token at start");
+    cmd->add_option("--oauth2-issuer", args->oauth2_issuer,
+                    "Serve the issuer's POST /token (refresh_token grant) and POST /introspect "
+                    "(RFC 7662) over HTTP on ADDR:PORT (port 0 picks a free one)");
+    cmd->add_option("--oauth2-token-lifetime", args->oauth2_token_lifetime,
+                    "Seconds an access token works (default 300; 0: expired at once)")
+        ->check(CLI::NonNegativeNumber);
     add_log_options(*cmd, args->log);
     cmd->callback([args, &runner] { runner = [args] { return run_testserver(*args); }; });
 }

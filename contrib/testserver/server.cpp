@@ -68,6 +68,34 @@ TestServer::TestServer(asio::io_context& io, ServerOptions options)
     if (options_.seed_demo) {
         seed_demo_mail(*store_);
     }
+    if (!options_.oauth2.issuer_address.empty() && options_.oauth2.users.empty()) {
+        throw std::invalid_argument("--oauth2-issuer needs at least one --oauth2-user");
+    }
+    if (!options_.oauth2.issuer_address.empty()) {
+        // "ADDR:PORT" has the listeners' syntax; the protocol is unused.
+        try {
+            oauth2_listen_ =
+                ListenerSpec::parse(Protocol::imap, false, options_.oauth2.issuer_address);
+        } catch (const std::invalid_argument& e) {
+            throw std::invalid_argument(std::string("--oauth2-issuer: ") + e.what());
+        }
+    }
+    if (!options_.oauth2.users.empty()) {
+        oauth2_ =
+            std::make_unique<oauth2::TokenIssuer>(options_.oauth2.issuer, options_.oauth2.clock);
+        for (const std::string& user : options_.oauth2.users) {
+            // An oauth2-only user still needs a mailbox; nobody knows its
+            // password, so only a token logs in (as with real providers).
+            if (!store_->has_user(user)) {
+                if (const auto err = store_->add_user(user, oauth2::random_token(""));
+                    err != StoreError::ok) {
+                    throw std::runtime_error("cannot add oauth2 user '" + user +
+                                             "': " + std::string(describe(err)));
+                }
+            }
+            oauth2_->add_user(user);
+        }
+    }
 
     if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
         if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
@@ -91,8 +119,8 @@ TestServer::TestServer(asio::io_context& io, ServerOptions options)
                                         "--tls-key, or --tls-self-signed");
         }
     }
-    context_ = std::make_unique<SessionContext>(
-        SessionContext{*store_, options_.limits, faults_, tls_.get(), log_, "localhost"});
+    context_ = std::make_unique<SessionContext>(SessionContext{
+        *store_, options_.limits, faults_, tls_.get(), log_, "localhost", oauth2_.get()});
 }
 
 TestServer::~TestServer() = default;
@@ -127,9 +155,18 @@ void TestServer::start() {
             }
         });
     }
+    if (oauth2_listen_) {
+        const tcp::endpoint wanted(asio::ip::make_address(oauth2_listen_->address),
+                                   oauth2_listen_->port);
+        oauth2_http_ = std::make_unique<oauth2::HttpListener>(io_.get_executor(), wanted, *oauth2_);
+        log_->debug("oauth2 issuer listening on {}", endpoint_text(oauth2_http_->endpoint()));
+    }
 }
 
 void TestServer::stop() {
+    if (oauth2_http_) {
+        oauth2_http_->stop();
+    }
     for (auto& acceptor : acceptors_) {
         boost::system::error_code ignored;
         acceptor->close(ignored);
@@ -137,6 +174,13 @@ void TestServer::stop() {
     for (auto& signal : sessions_) {
         signal.emit(asio::cancellation_type::terminal);
     }
+}
+
+std::optional<tcp::endpoint> TestServer::oauth2_endpoint() const {
+    if (!oauth2_http_) {
+        return std::nullopt;
+    }
+    return oauth2_http_->endpoint();
 }
 
 std::uint16_t TestServer::port(Protocol protocol, bool implicit_tls) const {

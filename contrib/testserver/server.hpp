@@ -8,6 +8,8 @@
 
 #include "contrib/testserver/faults.hpp"
 #include "contrib/testserver/listener_spec.hpp"
+#include "contrib/testserver/oauth2/http_listener.hpp"
+#include "contrib/testserver/oauth2/token_issuer.hpp"
 #include "contrib/testserver/self_signed.hpp"
 #include "contrib/testserver/session_context.hpp"
 #include "contrib/testserver/store/mail_store.hpp"
@@ -28,6 +30,19 @@
 
 namespace mailferry::testserver {
 
+// OAUTHBEARER / XOAUTH2 logins checked with the server's own token issuer.
+struct OAuth2Options {
+    // Users who get a refresh token at start; an unknown one is created
+    // with a random password. Empty: no issuer (XOAUTH2 then takes the
+    // password as the token).
+    std::vector<std::string> users;
+    // The HTTP token/introspection endpoint, "ADDR:PORT" (port 0 picks
+    // one); empty: none (in-process tests can call the issuer directly).
+    std::string issuer_address;
+    oauth2::IssuerOptions issuer;
+    oauth2::IssuerClock clock;  // empty: the system clock
+};
+
 struct ServerOptions {
     std::string data_dir;  // empty: the store lives in memory
     std::vector<ListenerSpec> listeners;
@@ -39,6 +54,7 @@ struct ServerOptions {
     FaultPlan faults;
     StoreOptions store;
     std::size_t max_connections = 2000;  // more are accepted and closed at once
+    OAuth2Options oauth2;
 };
 
 struct BoundListener {
@@ -73,6 +89,11 @@ class TestServer {
         return self_signed_;
     }
     std::size_t active_sessions() const noexcept { return sessions_.size(); }
+    // The token issuer with --oauth2-user, else nullptr. Use it on the
+    // server's thread only.
+    oauth2::TokenIssuer* oauth2_issuer() noexcept { return oauth2_.get(); }
+    // The bound token endpoint after start() with --oauth2-issuer.
+    std::optional<boost::asio::ip::tcp::endpoint> oauth2_endpoint() const;
 
   private:
     net::awaitable<void> accept_loop(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor,
@@ -87,7 +108,10 @@ class TestServer {
     std::unique_ptr<boost::asio::ssl::context> tls_;
     FaultInjector faults_;
     std::shared_ptr<spdlog::logger> log_;
+    std::optional<ListenerSpec> oauth2_listen_;  // --oauth2-issuer
+    std::unique_ptr<oauth2::TokenIssuer> oauth2_;
     std::unique_ptr<SessionContext> context_;
+    std::unique_ptr<oauth2::HttpListener> oauth2_http_;  // stopped before oauth2_ goes
     std::vector<std::shared_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
     std::vector<BoundListener> bound_;
     std::list<boost::asio::cancellation_signal> sessions_;

@@ -4,6 +4,7 @@
 
 #include "clients/net/stream.hpp"
 #include "contrib/testserver/faults.hpp"
+#include "contrib/testserver/oauth2/token_issuer.hpp"
 #include "contrib/testserver/store/mail_store.hpp"
 
 #include <spdlog/logger.h>
@@ -51,6 +52,11 @@ struct SessionContext {
     boost::asio::ssl::context* tls = nullptr;
     std::shared_ptr<spdlog::logger> log;
     std::string hostname = "localhost";
+    // With --oauth2-user: the issuer whose access tokens OAUTHBEARER and
+    // XOAUTH2 logins must present. nullptr: no OAUTHBEARER, and XOAUTH2
+    // takes the user's password as the token (clients' XOAUTH2 code can
+    // still be tried without an authorization server).
+    const oauth2::TokenIssuer* oauth2 = nullptr;
 };
 
 // One accepted client connection, with the server's fault injection applied

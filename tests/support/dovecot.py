@@ -98,7 +98,7 @@ def _make_certificate(tls_dir):
     return cert, key
 
 
-def _config_text(d, ports, accounts, separator, tls, pop3, quota_kib):
+def _config_text(d, ports, accounts, separator, tls, pop3, quota_kib, oauth2_url=None):
     uid, gid, internal_user, login_user, internal_group = accounts
     layout = "" if separator == "." else ":LAYOUT=fs"
     mailboxes = "".join(
@@ -122,7 +122,7 @@ def _config_text(d, ports, accounts, separator, tls, pop3, quota_kib):
         "first_valid_uid = %d" % uid,
         "first_valid_gid = %d" % gid,
         "disable_plaintext_auth = no",
-        "auth_mechanisms = plain login",
+        "auth_mechanisms = plain login%s" % (" oauthbearer xoauth2" if oauth2_url else ""),
         "auth_failure_delay = 0",
         "mail_max_userip_connections = 200",
         "mail_location = maildir:~/Maildir%s" % layout,
@@ -135,6 +135,14 @@ def _config_text(d, ports, accounts, separator, tls, pop3, quota_kib):
         "  driver = passwd-file",
         "  args = scheme=PLAIN username_format=%%u %s/users" % d,
         "}",
+    ] + ([
+        # Bearer tokens are checked by RFC 7662 introspection at oauth2_url.
+        "passdb {",
+        "  driver = oauth2",
+        "  mechanisms = oauthbearer xoauth2",
+        "  args = %s/oauth2.conf.ext" % d,
+        "}",
+    ] if oauth2_url else []) + [
         "userdb {",
         "  driver = static",
         "  args = uid=%d gid=%d home=%s/home/%%u" % (uid, gid, d),
@@ -197,11 +205,15 @@ def _config_text(d, ports, accounts, separator, tls, pop3, quota_kib):
     return "\n".join(lines) + "\n"
 
 
-def prepare(directory, users=None, separator="/", tls=True, pop3=True, quota_kib=None):
+def prepare(directory, users=None, separator="/", tls=True, pop3=True, quota_kib=None,
+            oauth2_url=None):
     """Writes users, homes, certificate and dovecot.conf into `directory`.
 
     With `quota_kib`, every user gets a storage quota of that many KiB
     (Dovecot's quota and imap_quota plugins: QUOTA, RFC 9208).
+    With `oauth2_url` (an RFC 7662 introspection endpoint), OAUTHBEARER and
+    XOAUTH2 logins are offered and their tokens checked there by Dovecot's
+    oauth2 passdb (introspection_mode = post, username_attribute = username).
 
     Returns a dict: config, ca_file ('' without TLS), log_dir, and ports
     {imap, imaps, pop3, pop3s} (0 for a listener that is off).
@@ -238,7 +250,17 @@ def prepare(directory, users=None, separator="/", tls=True, pop3=True, quota_kib
              "pop3": free[2] if pop3 else 0, "pop3s": free[3] if tls and pop3 else 0}
     config = os.path.join(d, "dovecot.conf")
     with open(config, "w", encoding="utf-8") as f:
-        f.write(_config_text(d, ports, accounts, separator, tls, pop3, quota_kib))
+        f.write(_config_text(d, ports, accounts, separator, tls, pop3, quota_kib, oauth2_url))
+    if oauth2_url:
+        path = os.path.join(d, "oauth2.conf.ext")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("introspection_mode = post\n"
+                    "introspection_url = %s\n"
+                    "username_attribute = username\n"
+                    "active_attribute = active\n"
+                    "active_value = true\n" % oauth2_url)
+        # Read by the auth process, which runs as default_internal_user.
+        os.chmod(path, 0o644)
     return {"config": config, "ca_file": ca_file, "log_dir": os.path.join(d, "log"),
             "ports": ports}
 
@@ -307,14 +329,16 @@ class Dovecot:
         self.stop()
 
 
-def start_dovecot(tmpdir, users=None, separator="/", tls=True, pop3=True, quota_kib=None):
+def start_dovecot(tmpdir, users=None, separator="/", tls=True, pop3=True, quota_kib=None,
+                  oauth2_url=None):
     """Starts Dovecot in `tmpdir` and waits until IMAP answers `* OK`.
 
-    `quota_kib`: a storage quota of that many KiB for every user (see prepare)."""
+    `quota_kib`: a storage quota of that many KiB for every user;
+    `oauth2_url`: an introspection endpoint for bearer logins (see prepare)."""
     binary = find_dovecot()
     last_log = ""
     for _ in range(START_ATTEMPTS):
-        info = prepare(tmpdir, users, separator, tls, pop3, quota_kib)
+        info = prepare(tmpdir, users, separator, tls, pop3, quota_kib, oauth2_url)
         console = os.path.join(info["log_dir"], "console.log")
         with open(console, "w", encoding="utf-8") as out:
             process = subprocess.Popen([binary, "-F", "-c", info["config"]],

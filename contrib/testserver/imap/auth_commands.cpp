@@ -1,15 +1,18 @@
-// CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE PLAIN and XOAUTH2, and LOGOUT
-// (RFC 3501 §6.1-6.2, RFC 4959 SASL-IR, RFC 4616 PLAIN, and Google's and
-// Microsoft's XOAUTH2 with RFC 7628 §3.2.2-style error challenges).
+// CAPABILITY, STARTTLS, LOGIN, AUTHENTICATE PLAIN, OAUTHBEARER and XOAUTH2,
+// and LOGOUT (RFC 3501 §6.1-6.2, RFC 4959 SASL-IR, RFC 4616 PLAIN, RFC 7628
+// OAUTHBEARER, and Google's and Microsoft's XOAUTH2).
 //
-// XOAUTH2 here has no authorization server: the bearer token is accepted
-// when it equals the user's password in the store. That stands in for a
-// token check so that clients' XOAUTH2 code can be exercised end to end.
+// With oauth2 users (SessionContext::oauth2) both bearer mechanisms check
+// the token with the issuer and answer a bad one with RFC 7628 §3.2.2's
+// failure challenge. Without them only XOAUTH2 is offered and its token is
+// accepted when it equals the user's password in the store: a stand-in that
+// lets clients' XOAUTH2 code be exercised without an authorization server.
 
 #include "contrib/testserver/imap/session.hpp"
 
 #include "clients/wire/ascii.hpp"
 #include "clients/wire/base64.hpp"
+#include "contrib/testserver/oauth2/bearer_login.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -82,38 +85,6 @@ bool logged_in(MailStore& store, const std::string& user, const std::string& pas
     return store.check_password(user, password) == StoreError::ok;
 }
 
-struct Xoauth2Credentials {
-    std::string user;
-    std::string token;
-};
-
-// The decoded XOAUTH2 initial response: "user=" user ^A "auth=Bearer "
-// token ^A ^A. std::nullopt when it has another shape.
-std::optional<Xoauth2Credentials> parse_xoauth2(std::string_view text) {
-    constexpr std::string_view user_key = "user=";
-    constexpr std::string_view auth_key = "auth=Bearer ";
-    if (text.size() < 2 || text.substr(text.size() - 2) != "\x01\x01") {
-        return std::nullopt;
-    }
-    text.remove_suffix(2);
-    const auto sep = text.find('\x01');
-    if (sep == std::string_view::npos) {
-        return std::nullopt;
-    }
-    const auto user = text.substr(0, sep);
-    const auto auth = text.substr(sep + 1);
-    if (!user.starts_with(user_key) || !auth.starts_with(auth_key) ||
-        auth.find('\x01') != std::string_view::npos) {
-        return std::nullopt;
-    }
-    Xoauth2Credentials out{std::string(user.substr(user_key.size())),
-                           std::string(auth.substr(auth_key.size()))};
-    if (out.user.empty() || out.token.empty()) {
-        return std::nullopt;
-    }
-    return out;
-}
-
 }  // namespace
 
 net::awaitable<Completion> Session::cmd_login(const Command& cmd) {
@@ -133,7 +104,8 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
     }
     const std::string mechanism = wire::to_ascii_upper(cmd.args[0].text);
     const bool xoauth2 = mechanism == "XOAUTH2";
-    if (!(mechanism == "PLAIN" || xoauth2) || !offers("AUTH=" + mechanism)) {
+    const bool bearer = mechanism == "OAUTHBEARER" && ctx_.oauth2 != nullptr;
+    if (!(mechanism == "PLAIN" || xoauth2 || bearer) || !offers("AUTH=" + mechanism)) {
         co_return Completion::no("Unsupported authentication mechanism");
     }
     std::string response;
@@ -157,6 +129,9 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
             co_return Completion::bad("Authentication cancelled");
         }
         response = std::move(reply->line);
+    }
+    if ((bearer || xoauth2) && ctx_.oauth2 != nullptr) {
+        co_return co_await finish_bearer(mechanism, std::move(response));
     }
     auto decoded = response.empty() ? std::optional<std::string>(std::string())
                                     : wire::base64_decode(response);
@@ -205,7 +180,7 @@ net::awaitable<std::optional<Session::ChallengeReply>> Session::challenge(std::s
 }
 
 net::awaitable<Completion> Session::finish_xoauth2(const std::string& decoded) {
-    auto credentials = parse_xoauth2(decoded);
+    auto credentials = oauth2::parse_xoauth2(decoded);
     if (!credentials) {
         co_return Completion::bad("Malformed XOAUTH2 response");
     }
@@ -225,6 +200,33 @@ net::awaitable<Completion> Session::finish_xoauth2(const std::string& decoded) {
         co_return Completion::bad("Expected an empty response after the XOAUTH2 error");
     }
     co_return login_failed("Invalid or expired token");
+}
+
+net::awaitable<Completion> Session::finish_bearer(std::string mechanism, std::string response) {
+    const auto kind = mechanism == "OAUTHBEARER" ? oauth2::BearerMechanism::oauthbearer
+                                                 : oauth2::BearerMechanism::xoauth2;
+    const oauth2::BearerLogin login = oauth2::check_bearer_login(kind, response, *ctx_.oauth2);
+    if (login.outcome == oauth2::BearerLogin::Outcome::accepted) {
+        co_return logged_in_as(login.user);
+    }
+    if (login.outcome == oauth2::BearerLogin::Outcome::malformed) {
+        co_return Completion::bad(login.reason);
+    }
+    if (ctx_.log) {
+        ctx_.log->info("imap {}: AUTHENTICATE {} refused: {}", conn_.peer(), mechanism,
+                       login.reason);
+    }
+    // RFC 7628 §3.2.2: the error as a JSON challenge; the client's dummy
+    // response (§3.2.3) comes before the NO. Dovecot does the same.
+    std::string failure = oauth2::bearer_failure_challenge();
+    auto reply = co_await challenge(std::move(failure));
+    if (!reply) {
+        co_return Completion::closed();
+    }
+    if (reply->too_long || !oauth2::is_bearer_failure_ack(reply->line)) {
+        co_return Completion::bad("Expected the dummy response after the " + mechanism + " error");
+    }
+    co_return login_failed(login.reason);
 }
 
 }  // namespace mailferry::testserver::imap

@@ -99,6 +99,9 @@ std::string Session::capabilities() const {
             add("STARTTLS");
         }
         add("AUTH=PLAIN");
+        if (ctx_.oauth2 != nullptr) {
+            add("AUTH=OAUTHBEARER");
+        }
         add("AUTH=XOAUTH2");
     }
     for (const std::string_view name :

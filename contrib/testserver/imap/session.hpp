@@ -91,8 +91,12 @@ class Session {
     net::awaitable<Completion> cmd_starttls(const Command& cmd);
     net::awaitable<Completion> cmd_login(const Command& cmd);
     net::awaitable<Completion> cmd_authenticate(const Command& cmd);
-    // After a decoded XOAUTH2 initial response: log in, or the error challenge then NO.
+    // After a decoded XOAUTH2 initial response without an oauth2 issuer (the
+    // password is the token): log in, or the error challenge then NO.
     net::awaitable<Completion> finish_xoauth2(const std::string& decoded);
+    // OAUTHBEARER / XOAUTH2 with the oauth2 issuer: log in, or BAD for a
+    // malformed response, or the RFC 7628 failure challenge then NO.
+    net::awaitable<Completion> finish_bearer(std::string mechanism, std::string response);
     net::awaitable<Completion> cmd_logout(const Command& cmd);
     Completion login_failed(std::string text);
     // Enters the authenticated state as `user`; the tagged OK carries the

@@ -1,5 +1,6 @@
 // The POP3 server session (RFC 1939, CAPA and response codes from RFC 2449,
-// STLS from RFC 2595, AUTH PLAIN from RFC 5034 and RFC 4616).
+// STLS from RFC 2595, AUTH PLAIN from RFC 5034 and RFC 4616, and with oauth2
+// users AUTH OAUTHBEARER (RFC 7628) and XOAUTH2 checked with the issuer).
 //
 // One coroutine per connection. Each read is parsed line by line; the
 // answers to every command found in it are collected and sent in one write
@@ -13,6 +14,7 @@
 #include "clients/wire/decimal.hpp"
 #include "clients/wire/digest.hpp"
 #include "clients/wire/sasl.hpp"
+#include "contrib/testserver/oauth2/bearer_login.hpp"
 #include "contrib/testserver/pop3/apop.hpp"
 #include "contrib/testserver/pop3/command_parser.hpp"
 #include "contrib/testserver/pop3/dot_stuffing.hpp"
@@ -90,6 +92,7 @@ class Session {
     net::awaitable<void> send_message(std::string keyword, std::vector<std::string> args);
     void handle_auth(const Command& cmd);
     void finish_plain(std::string_view base64);
+    void finish_bearer(oauth2::BearerMechanism mechanism, std::string_view base64);
     void capa();
     void quit();
     void login_failed(std::string_view why);
@@ -116,6 +119,10 @@ class Session {
     std::string timestamp_;
     std::string user_;  // from USER, waiting for PASS
     bool auth_in_progress_ = false;
+    // What the AUTH response line being waited for answers.
+    enum class PendingAuth { plain, oauthbearer, xoauth2, bearer_failure };
+    PendingAuth pending_auth_ = PendingAuth::plain;
+    std::string bearer_failure_;  // why the token was refused, for the -ERR after the dummy
     int failed_logins_ = 0;
     std::optional<MaildropLock> lock_;
     std::optional<Maildrop> maildrop_;
@@ -237,10 +244,19 @@ net::awaitable<void> Session::handle_line(CommandParser::Event event) {
     if (event == CommandParser::Event::response) {
         auth_in_progress_ = false;
         const std::string& response = parser_.response();
-        if (response == "*") {
+        if (pending_auth_ == PendingAuth::bearer_failure) {
+            // RFC 7628 §3.2.3: the client's dummy response (or "*") only
+            // ends the exchange; the AUTH has failed either way.
+            login_failed(bearer_failure_);
+        } else if (response == "*") {
             reply("-ERR authentication cancelled");
-        } else {
+        } else if (pending_auth_ == PendingAuth::plain) {
             finish_plain(response);
+        } else {
+            finish_bearer(pending_auth_ == PendingAuth::oauthbearer
+                              ? oauth2::BearerMechanism::oauthbearer
+                              : oauth2::BearerMechanism::xoauth2,
+                          response);
         }
         co_return;
     }
@@ -320,7 +336,7 @@ void Session::capa() {
     }
     if (state_ == State::authorization) {
         reply("USER");
-        reply("SASL PLAIN");
+        reply(ctx_.oauth2 != nullptr ? "SASL PLAIN OAUTHBEARER XOAUTH2" : "SASL PLAIN");
         if (ctx_.tls != nullptr && !conn_.is_tls()) {
             reply("STLS");
         }
@@ -430,16 +446,36 @@ void Session::handle_auth(const Command& cmd) {
         // such as fetchmail probe with it): list the mechanisms.
         reply("+OK SASL mechanisms follow");
         reply("PLAIN");
+        if (ctx_.oauth2 != nullptr) {
+            reply("OAUTHBEARER");
+            reply("XOAUTH2");
+        }
         reply(".");
         return;
     }
-    if (wire::to_ascii_lower(args[0]) != "plain") {
+    const std::string mechanism = wire::to_ascii_upper(args[0]);
+    if (mechanism == "PLAIN") {
+        pending_auth_ = PendingAuth::plain;
+    } else if (mechanism == "OAUTHBEARER" && ctx_.oauth2 != nullptr) {
+        pending_auth_ = PendingAuth::oauthbearer;
+    } else if (mechanism == "XOAUTH2" && ctx_.oauth2 != nullptr) {
+        pending_auth_ = PendingAuth::xoauth2;
+    } else {
         reply(fmt::format("-ERR unsupported SASL mechanism {}", args[0]));
         return;
     }
     if (args.size() == 2) {
         // RFC 5034 §4: "=" is an empty initial response.
-        finish_plain(args[1] == "=" ? std::string_view() : std::string_view(args[1]));
+        const std::string_view initial =
+            args[1] == "=" ? std::string_view() : std::string_view(args[1]);
+        if (pending_auth_ == PendingAuth::plain) {
+            finish_plain(initial);
+        } else {
+            finish_bearer(pending_auth_ == PendingAuth::oauthbearer
+                              ? oauth2::BearerMechanism::oauthbearer
+                              : oauth2::BearerMechanism::xoauth2,
+                          initial);
+        }
         return;
     }
     // RFC 5034 §4: no initial response, so an empty challenge ("+ ").
@@ -470,6 +506,28 @@ void Session::finish_plain(std::string_view base64) {
         return;
     }
     login(creds->authcid);
+}
+
+void Session::finish_bearer(oauth2::BearerMechanism mechanism, std::string_view base64) {
+    const oauth2::BearerLogin checked = oauth2::check_bearer_login(mechanism, base64, *ctx_.oauth2);
+    if (checked.outcome == oauth2::BearerLogin::Outcome::accepted) {
+        login(checked.user);
+        return;
+    }
+    if (checked.outcome == oauth2::BearerLogin::Outcome::malformed) {
+        login_failed(checked.reason);
+        return;
+    }
+    log_info("AUTH {} refused: {}",
+             mechanism == oauth2::BearerMechanism::oauthbearer ? "OAUTHBEARER" : "XOAUTH2",
+             checked.reason);
+    // RFC 7628 §3.2.2 (and RFC 5034 §4 for the "+ " form): the error as a
+    // JSON challenge; -ERR follows the client's dummy response.
+    reply("+ " + oauth2::bearer_failure_challenge());
+    parser_.expect_response();
+    auth_in_progress_ = true;
+    pending_auth_ = PendingAuth::bearer_failure;
+    bearer_failure_ = checked.reason;
 }
 
 void Session::login_failed(std::string_view why) {

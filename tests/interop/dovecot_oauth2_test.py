@@ -1,0 +1,128 @@
+"""The test server's OAuth2 issuer as the authorization server of a real
+Dovecot (tests/support/dovecot.py): Dovecot 2.3's oauth2 passdb checks
+tokens with our RFC 7662 introspection (introspection_mode = post,
+username_attribute = username, active_attribute = active), so one token
+from POST /token logs in to both servers, and an expired or unknown token
+is refused by both with an RFC 7628 failure challenge."""
+
+import base64
+import imaplib
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import unittest
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import dovecot  # noqa: E402
+from testserver_fixture import start_testserver  # noqa: E402
+
+TIMEOUT = 30
+
+
+def oauthbearer(user, token, port):
+    return "n,a=%s,\x01host=127.0.0.1\x01port=%d\x01auth=Bearer %s\x01\x01" % (user, port, token)
+
+
+def xoauth2(user, token):
+    return "user=%s\x01auth=Bearer %s\x01\x01" % (user, token)
+
+
+class DovecotOAuth2(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = start_testserver(["--imap", "127.0.0.1:0", "--oauth2-user", "alice",
+                                       "--oauth2-issuer", "127.0.0.1:0"])
+        cls.refresh = None
+        for line in cls.server.output:
+            if line.startswith("oauth2 issuer listening on "):
+                cls.issuer = line.rsplit(" ", 1)[1]
+            if line.startswith("oauth2 user alice refresh-token "):
+                cls.refresh = line.rsplit(" ", 1)[1]
+        cls.dir = tempfile.mkdtemp(prefix="mailferry-dovecot-oauth2-")
+        try:
+            cls.dovecot = dovecot.start_dovecot(
+                cls.dir, users={"alice": "not-the-token"}, tls=False,
+                oauth2_url="http://%s/introspect" % cls.issuer)
+        except Exception:
+            cls.server.stop()
+            shutil.rmtree(cls.dir, ignore_errors=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dovecot.stop()
+        cls.server.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def access_token(self):
+        data = urllib.parse.urlencode({"grant_type": "refresh_token",
+                                       "refresh_token": type(self).refresh,
+                                       "client_id": "mailferry-test"}).encode()
+        with urllib.request.urlopen("http://%s/token" % self.issuer, data=data,
+                                    timeout=TIMEOUT) as answer:
+            body = json.loads(answer.read())
+        type(self).refresh = body["refresh_token"]
+        return body["access_token"]
+
+    def imap_login(self, port, mechanism, token):
+        """imaplib AUTHENTICATE; returns the decoded challenges seen (a
+        failure challenge is answered with the RFC 7628 dummy)."""
+        challenges = []
+
+        def answer(challenge):
+            challenges.append(challenge)
+            if len(challenges) > 1 or challenge:
+                return b"\x01" if mechanism == "OAUTHBEARER" else b""
+            text = (oauthbearer("alice", token, port) if mechanism == "OAUTHBEARER"
+                    else xoauth2("alice", token))
+            return text.encode()
+
+        imap = imaplib.IMAP4("127.0.0.1", port, timeout=TIMEOUT)
+        try:
+            imap.authenticate(mechanism, answer)
+            self.assertEqual(imap.select("INBOX")[0], "OK")
+            imap.logout()
+            return None
+        except imaplib.IMAP4.error as e:
+            imap.shutdown()
+            return str(e), challenges
+
+    def test_one_token_logs_in_to_dovecot_and_the_test_server(self):
+        for mechanism in ("OAUTHBEARER", "XOAUTH2"):
+            token = self.access_token()
+            for port in (self.dovecot.ports["imap"], self.server.ports["imap"]):
+                self.assertIsNone(self.imap_login(port, mechanism, token), (mechanism, port))
+
+    def test_dovecot_pop3_takes_the_token_too(self):
+        token = self.access_token()
+        with socket.create_connection(("127.0.0.1", self.dovecot.ports["pop3"]),
+                                      timeout=TIMEOUT) as s:
+            f = s.makefile("rb")
+            f.readline()
+            s.sendall(b"AUTH XOAUTH2 " + base64.b64encode(xoauth2("alice", token).encode()) +
+                      b"\r\n")
+            self.assertTrue(f.readline().startswith(b"+OK"))
+            s.sendall(b"QUIT\r\n")
+            f.readline()
+            f.close()
+
+    def test_a_refused_token_is_refused_by_both(self):
+        for token in ("mft-at.never-issued", self.access_token() + "x"):
+            for port in (self.dovecot.ports["imap"], self.server.ports["imap"]):
+                failed = self.imap_login(port, "OAUTHBEARER", token)
+                self.assertIsNotNone(failed, port)
+                error, challenges = failed
+                self.assertIn("AUTHENTICATIONFAILED", error)
+                # Both send the RFC 7628 §3.2.2 JSON before the NO.
+                self.assertIn("status", json.loads(challenges[-1]), (port, challenges))
+
+
+if __name__ == "__main__":
+    unittest.main()
