@@ -1,6 +1,7 @@
 #include "cli/account_pair.hpp"
 
 #include "cli/logging.hpp"
+#include "cli/oauth2_token_command.hpp"
 #include "cli/password_source.hpp"
 
 #include <fmt/format.h>
@@ -29,6 +30,23 @@ PasswordSpec password_spec(const std::string& side, const std::string& file,
     spec.command = command;
     spec.env_var = side == "source" ? "MAILFERRY_SOURCE_PASSWORD" : "MAILFERRY_TARGET_PASSWORD";
     return spec;
+}
+
+// A password, or with a token command an OAuth2 token source (then no
+// password is read, and a password option for the same side is an error).
+void set_credentials(sync::AccountAccess& access, const wire::AccountUrl& url,
+                     const PasswordSpec& spec, const std::string& token_command) {
+    if (token_command.empty()) {
+        access.password = read_password(spec, url).reveal();
+        return;
+    }
+    const std::string option = "--" + spec.side + "-oauth2-token-command";
+    if (!spec.file.empty() || !spec.command.empty()) {
+        throw std::invalid_argument(
+            fmt::format("{} and --{}-password-{} both give the {} account's credentials; keep one",
+                        option, spec.side, spec.file.empty() ? "command" : "file", spec.side));
+    }
+    access.oauth2_token = oauth2_token_command(token_command, option);
 }
 
 }  // namespace
@@ -69,6 +87,11 @@ void add_account_pair_options(CLI::App& cmd, MigrateArgs& args) {
                    "Target password: first line of this file");
     cmd.add_option("--target-password-command", args.target_password_command,
                    "Target password: first line of this command's output");
+    cmd.add_option("--source-oauth2-token-command", args.source_oauth2_token_command,
+                   "Log in to the source with OAuth2: the first line of this command's output "
+                   "is an access token (run at every login, and again once if refused)");
+    cmd.add_option("--target-oauth2-token-command", args.target_oauth2_token_command,
+                   "Log in to the target with OAuth2, as --source-oauth2-token-command");
     add_log_options(cmd, args.log);
 }
 
@@ -99,14 +122,14 @@ AccountPair resolve_account_pair(const MigrateArgs& args) {
         access->insecure = args.insecure;
         access->allow_plaintext = args.allow_plaintext;
     }
-    pair.source.password = read_password(password_spec("source", args.source_password_file,
-                                                       args.source_password_command),
-                                         pair.source_url)
-                               .reveal();
-    pair.target.password = read_password(password_spec("target", args.target_password_file,
-                                                       args.target_password_command),
-                                         pair.target_url)
-                               .reveal();
+    set_credentials(
+        pair.source, pair.source_url,
+        password_spec("source", args.source_password_file, args.source_password_command),
+        args.source_oauth2_token_command);
+    set_credentials(
+        pair.target, pair.target_url,
+        password_spec("target", args.target_password_file, args.target_password_command),
+        args.target_oauth2_token_command);
     return pair;
 }
 

@@ -28,11 +28,12 @@ constexpr unsigned max_total_connections = 1024;
 
 // Every job key this version supports, in the order the error for an
 // unknown key lists them.
-constexpr std::array<std::string_view, 25> job_keys = {
+constexpr std::array<std::string_view, 27> job_keys = {
     // the job and its accounts
     "name", "source", "target",                                                //
     "source_password_file", "source_password_command", "source_password_env",  //
     "target_password_file", "target_password_command", "target_password_env",  //
+    "source_oauth2_token_command", "target_oauth2_token_command",              //
     // what to copy
     "include", "exclude", "map", "folder",                                    //
     "delete_source", "sync_deletions", "max_deletions", "max_size", "since",  //
@@ -44,9 +45,8 @@ constexpr std::array<std::string_view, 25> job_keys = {
     "verify"};
 
 // SPEC keys this version recognises but cannot do yet.
-constexpr std::array<std::string_view, 4> unsupported_job_keys = {
-    "source_oauth2_token_command", "source_oauth2_file", "target_oauth2_token_command",
-    "target_oauth2_file"};
+constexpr std::array<std::string_view, 2> unsupported_job_keys = {"source_oauth2_file",
+                                                                  "target_oauth2_file"};
 constexpr std::array<std::string_view, 5> top_level_keys = {
     "state", "max_connections", "max_connections_per_server", "defaults", "job"};
 
@@ -457,6 +457,10 @@ class Parser {
                                  wire::to_string(parsed.url->scheme)));
             }
             (name == "source" ? job.source : job.target) = std::move(url);
+        } else if (name == "source_oauth2_token_command") {
+            job.source_password.oauth2_token_command = string_value(node, label);
+        } else if (name == "target_oauth2_token_command") {
+            job.target_password.oauth2_token_command = string_value(node, label);
         } else if (name.ends_with("_password_file") || name.ends_with("_password_command") ||
                    name.ends_with("_password_env")) {
             password_key(job, name, label, node);
@@ -494,8 +498,9 @@ class Parser {
             job.verify = bool_value(node, label);
         } else if (contains(unsupported_job_keys, name)) {
             fail(line_of(key), label,
-                 "OAuth2 login is not supported by this version of mailferry yet; use a password "
-                 "source (_password_file, _password_command or _password_env)");
+                 "an OAuth2 refresh-token file is not supported by this version of mailferry "
+                 "yet; use _oauth2_token_command (a command printing an access token) or a "
+                 "password source");
         } else {
             std::string what = "unknown key";
             if (const auto suggestion = closest_key(name, all_job_keys())) {
@@ -625,12 +630,12 @@ class Parser {
                 side == "source" ? job.source_password : job.target_password;
             const wire::AccountUrl& url = side == "source" ? source : target;
             if (sources.file.empty() && sources.command.empty() && sources.env.empty() &&
-                !url.password) {
+                sources.oauth2_token_command.empty() && !url.password) {
                 const KeyOrigin& origin = job.origins.find(side)->second;
                 fail(origin.line, origin.key,
                      fmt::format("no password for the {0} account; set {0}_password_file, "
-                                 "{0}_password_command or {0}_password_env (in the job or in "
-                                 "[defaults])",
+                                 "{0}_password_command, {0}_password_env or "
+                                 "{0}_oauth2_token_command (in the job or in [defaults])",
                                  side));
             }
         }

@@ -36,9 +36,11 @@ namespace mailferry::cli {
 // One side's *_password_file, *_password_command and *_password_env keys;
 // empty when not set. `file` is resolved against the config file's
 // directory like `ca_file` (a daemon's working directory is rarely the
-// config's).
+// config's). *_oauth2_token_command, when set, takes the place of the
+// password: the side logs in with OAuth2 tokens the command prints.
 struct PasswordSources {
     std::string file, command, env;
+    std::string oauth2_token_command;
 
     friend bool operator==(const PasswordSources&, const PasswordSources&) = default;
 };

@@ -3,6 +3,7 @@
 #include "cli/copied_verification.hpp"
 #include "cli/logging.hpp"
 #include "cli/migration_runner.hpp"
+#include "cli/oauth2_token_command.hpp"
 #include "cli/password_source.hpp"
 #include "clients/wire/account_url.hpp"
 #include "sync/adapters/connect.hpp"
@@ -77,6 +78,13 @@ boost::system::result<sync::AccountAccess, std::string> account_access(const Job
     access.ca_file = job.ca_file;
     access.insecure = job.insecure;
     access.allow_plaintext = job.allow_plaintext;
+    const PasswordSources& sources = side == "source" ? job.source_password : job.target_password;
+    if (!sources.oauth2_token_command.empty()) {
+        access.oauth2_token =
+            oauth2_token_command(sources.oauth2_token_command,
+                                 fmt::format("job \"{}\".{}_oauth2_token_command", job.name, side));
+        return access;
+    }
     wire::AccountUrlParse parsed = wire::parse_account_url(url);
     std::optional<std::string> in_url;
     if (parsed.url) {

@@ -36,6 +36,8 @@ struct MigrateArgs {
     std::string ca_file;
     std::string source_password_file, source_password_command;
     std::string target_password_file, target_password_command;
+    // OAuth2: the first line of this command's output is an access token.
+    std::string source_oauth2_token_command, target_oauth2_token_command;
     LogOptions log;
 };
 

@@ -14,6 +14,7 @@
 #include "sync/report.hpp"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -31,14 +32,23 @@ class logger;
 
 namespace mailferry::sync {
 
-// How to reach and log in to one account. The password is used for login
-// and never logged, reported or stored.
+// An OAuth2 access token, or why none could be had (a message for the
+// user, without the token). Called for every login, and once more when the
+// server refuses the token it gave.
+using TokenSource = std::function<boost::system::result<std::string, std::string>()>;
+
+// How to reach and log in to one account. The password (or token) is used
+// for login and never logged, reported or stored.
+
 struct AccountAccess {
     std::string url;        // "imaps://alice@host" etc. (SPEC.md "Accounts"), without password
     std::string password;   // from the CLI's password sources
     std::string ca_file;    // extra trusted CA (PEM), "" for the system store only
     bool insecure = false;  // skip certificate verification (warned about)
     bool allow_plaintext = false;  // allow a password over an unencrypted non-loopback link
+    // When set, the account logs in with OAuth2 (OAUTHBEARER where offered,
+    // else XOAUTH2) with the tokens it gives; `password` is not used.
+    TokenSource oauth2_token;
 };
 
 struct MigrationOptions {

@@ -127,6 +127,9 @@ boost::system::result<imap::ClientOptions, std::string> imap_client_options(
     o.user = url.user;
     o.password = access.password;
     o.auth = *mechanism;
+    if (access.oauth2_token && o.auth != imap::AuthMechanism::xoauth2) {
+        o.auth = imap::AuthMechanism::oauth2;
+    }
     o.tls_context = *tls;
     o.verify = !access.insecure;
     o.allow_plaintext = access.allow_plaintext;
@@ -158,6 +161,7 @@ boost::system::result<pop3::ClientOptions, std::string> pop3_client_options(
     o.verify = !access.insecure;
     o.allow_plaintext = access.allow_plaintext;
     o.login_method = *method;
+    o.oauth2 = static_cast<bool>(access.oauth2_token);
     o.connect_timeout = options.connect_timeout;
     o.tls_timeout = options.connect_timeout;
     o.command_timeout = options.command_timeout;
@@ -171,11 +175,58 @@ awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAcce
     if (!o) {
         co_return connect_error(o.error());
     }
-    auto client = co_await imap::Client::connect(std::move(*o));
-    if (!client) {
-        co_return connect_error(client.error().message);
+    // With OAuth2, a refused token is asked for once more: it may have
+    // expired between the token source's answer and the login.
+    const int attempts = access.oauth2_token ? 2 : 1;
+    for (int attempt = 1;; ++attempt) {
+        if (access.oauth2_token) {
+            auto token = access.oauth2_token();
+            if (!token) {
+                co_return connect_error(fmt::format("{}: {}", url.to_string(), token.error()));
+            }
+            o->password = std::move(*token);
+        }
+        imap::ClientOptions tried = *o;
+        auto client = co_await imap::Client::connect(std::move(tried));
+        if (client) {
+            co_return std::move(*client);
+        }
+        if (attempt == attempts ||
+            client.error().code != imap::client_error::authentication_failed) {
+            co_return connect_error(client.error().message);
+        }
     }
-    co_return std::move(*client);
+}
+
+static awaitable<MailboxResult<std::unique_ptr<pop3::Client>>> connect_pop3(
+    AccountAccess access, wire::AccountUrl url, MigrationOptions options) {
+    auto o = pop3_client_options(access, url, options);
+    if (!o) {
+        co_return connect_error(o.error());
+    }
+    const int attempts = access.oauth2_token ? 2 : 1;
+    for (int attempt = 1;; ++attempt) {
+        std::string secret = access.password;
+        if (access.oauth2_token) {
+            auto token = access.oauth2_token();
+            if (!token) {
+                co_return connect_error(fmt::format("{}: {}", url.to_string(), token.error()));
+            }
+            secret = std::move(*token);
+        }
+        pop3::ClientOptions tried = *o;
+        auto client = co_await pop3::Client::connect(std::move(tried));
+        if (!client) {
+            co_return connect_error(client.error().message);
+        }
+        auto login = co_await client->login(url.user, std::move(secret));
+        if (login) {
+            co_return std::make_unique<pop3::Client>(std::move(*client));
+        }
+        if (attempt == attempts || login.error().code != pop3::client_error::auth_failed) {
+            co_return connect_error(login.error().message);
+        }
+    }
 }
 
 boost::system::result<wire::AccountUrl, std::string> parse_access(const AccountAccess& access) {
@@ -218,19 +269,11 @@ awaitable<MailboxResult<std::unique_ptr<SourceMailbox>>> connect_source(AccountA
         }
         co_return std::unique_ptr<SourceMailbox>(std::make_unique<ImapSource>(std::move(*client)));
     }
-    auto o = pop3_client_options(access, *url, options);
-    if (!o) {
-        co_return connect_error(o.error());
-    }
-    auto client = co_await pop3::Client::connect(std::move(*o));
+    auto client = co_await connect_pop3(access, *url, options);
     if (!client) {
-        co_return connect_error(client.error().message);
+        co_return client.error();
     }
-    auto login = co_await client->login(url->user, access.password);
-    if (!login) {
-        co_return connect_error(login.error().message);
-    }
-    co_return std::unique_ptr<SourceMailbox>(std::make_unique<Pop3Source>(std::move(*client)));
+    co_return std::unique_ptr<SourceMailbox>(std::make_unique<Pop3Source>(std::move(**client)));
 }
 
 awaitable<MailboxResult<std::unique_ptr<TargetMailbox>>> connect_target(AccountAccess access,

@@ -485,7 +485,8 @@ target_password_command = "pass show b"
 )"),
                 StartsWith(at(3, "job \"b\".source") +
                            "no password for the source account; set source_password_file, "
-                           "source_password_command or source_password_env"));
+                           "source_password_command, source_password_env or "
+                           "source_oauth2_token_command"));
     EXPECT_THAT(error_of(R"([defaults]
 source_password_env = "OLD"
 
@@ -514,13 +515,22 @@ TEST(ConfigError, NoJobAtAll) {
     EXPECT_THAT(error_of("state = \"x.db\"\njob = []\n"), StartsWith(at(2, "job")));
 }
 
-TEST(ConfigError, OAuth2IsNotSupportedYet) {
-    EXPECT_THAT(error_of(with_alice("", "source_oauth2_token_command = \"oauth2 token\"\n")),
-                StartsWith(at(7, "job \"alice\".source_oauth2_token_command") +
-                           "OAuth2 login is not supported by this version of mailferry yet; use "
-                           "a password source"));
+TEST(Config, AnOAuth2TokenCommandTakesThePlaceOfAPassword) {
+    const Config config = parse_config(
+        with_alice("[defaults]\ntarget_oauth2_token_command = \"oauth2l fetch --json\"\n",
+                   "source_oauth2_token_command = \"gcloud auth print-access-token\"\n"),
+        "/etc/mailferry/config.toml");
+    ASSERT_EQ(config.jobs.size(), 1u);
+    EXPECT_EQ(config.jobs[0].source_password.oauth2_token_command,
+              "gcloud auth print-access-token");
+    EXPECT_EQ(config.jobs[0].target_password.oauth2_token_command, "oauth2l fetch --json");
+}
+
+TEST(ConfigError, AnOAuth2RefreshTokenFileIsNotSupportedYet) {
     EXPECT_THAT(error_of(with_alice("[defaults]\ntarget_oauth2_file = \"/etc/o.toml\"\n")),
-                StartsWith(at(2, "defaults.target_oauth2_file") + "OAuth2 login is not supported"));
+                StartsWith(at(2, "defaults.target_oauth2_file") +
+                           "an OAuth2 refresh-token file is not supported by this version of "
+                           "mailferry yet; use _oauth2_token_command"));
 }
 
 TEST(ConfigError, DefaultsCannotNameAJobOrItsAccounts) {
