@@ -69,8 +69,8 @@ class Demo {
     // when it did not end ok.
     std::optional<sync::Report> migrate(const std::string& source_url, std::string source_user,
                                         bool dry_run, const std::string& pop3_folder = "INBOX") {
-        sync::AccountAccess source{source_url, password_of(source_user), "", false, false, {}};
-        sync::AccountAccess target{imap_url("carol"), password_of("carol"), "", false, false, {}};
+        sync::AccountAccess source{source_url, password_of(source_user), "", false, false};
+        sync::AccountAccess target{imap_url("carol"), password_of("carol"), "", false, false};
         sync::MigrationOptions options;
         options.dry_run = dry_run;
         options.command = "demo";

@@ -6,6 +6,7 @@
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "cli/logging.hpp"
+#include "cli/oauth2_token_command.hpp"
 #include "cli/password_source.hpp"
 #include "cli/probe_report.hpp"
 #include "clients/imap/client.hpp"
@@ -37,6 +38,7 @@ struct ProbeArgs {
     std::string url;
     bool json = false;
     std::string password_file, password_command, ca_file;
+    std::string oauth2_token_command;
     bool insecure = false, allow_plaintext = false;
     LogOptions log;
 };
@@ -84,7 +86,8 @@ class DiscardSink final : public pop3::RetrSink {
 };
 
 awaitable<ProbeOutcome> probe_pop3(pop3::ClientOptions options, wire::AccountUrl url,
-                                   ResolvedPassword password, ProbeReport* report) {
+                                   std::string secret, std::string login_hint,
+                                   ProbeReport* report) {
     auto client = co_await pop3::Client::connect(std::move(options));
     if (!client) {
         co_return failed(client.error().message);
@@ -106,12 +109,11 @@ awaitable<ProbeOutcome> probe_pop3(pop3::ClientOptions options, wire::AccountUrl
             "commands are assumed");
     }
 
-    auto login = co_await client->login(url.user, password.secret.reveal());
+    auto login = co_await client->login(url.user, std::move(secret));
     if (!login) {
         const auto& e = login.error();
-        co_return failed(e.code == pop3::client_error::auth_failed
-                             ? e.message + password_hint(password.origin)
-                             : e.message);
+        co_return failed(e.code == pop3::client_error::auth_failed ? e.message + login_hint
+                                                                   : e.message);
     }
     report->login_method = std::string(pop3::to_string(*login));
 
@@ -167,13 +169,13 @@ std::optional<std::uint64_t> append_limit(const std::vector<std::string>& capabi
 }
 
 awaitable<ProbeOutcome> probe_imap(imap::ClientOptions options, wire::AccountUrl url,
-                                   PasswordOrigin password_origin, ProbeReport* report) {
+                                   std::string login_hint, ProbeReport* report) {
     const bool verified = options.verify;
     auto connected = co_await imap::Client::connect(std::move(options));
     if (!connected) {
         const auto& e = connected.error();
         co_return failed(e.code == imap::client_error::authentication_failed
-                             ? e.message + password_hint(password_origin)
+                             ? e.message + login_hint
                              : e.message);
     }
     imap::Client& client = **connected;
@@ -276,15 +278,35 @@ int run_probe(const ProbeArgs& args) {
         return fail(ExitCode::usage, parsed.error);
     }
     const wire::AccountUrl url = *parsed.url;
-    PasswordSpec spec{"", args.password_file, args.password_command, "MAILFERRY_PASSWORD"};
-    auto password = resolve_password(spec, url.password);
-    if (!password) {
-        return fail(ExitCode::usage, password.error());
-    }
-    if (password->origin == PasswordOrigin::url) {
-        spdlog::warn(
-            "the password is in the URL, where process listings and shell history can "
-            "show it; use --password-file or MAILFERRY_PASSWORD instead");
+    // The password, or with --oauth2-token-command an access token; and
+    // where a refusal should send the user.
+    std::string secret;
+    std::string login_hint;
+    if (!args.oauth2_token_command.empty()) {
+        if (!args.password_file.empty() || !args.password_command.empty()) {
+            return fail(ExitCode::usage,
+                        "--oauth2-token-command and a password option both give the "
+                        "credentials; keep one");
+        }
+        auto token = oauth2_token_command(args.oauth2_token_command, "--oauth2-token-command")();
+        if (!token) {
+            return fail(ExitCode::usage, token.error());
+        }
+        secret = std::move(*token);
+        login_hint = " (the token came from --oauth2-token-command)";
+    } else {
+        PasswordSpec spec{"", args.password_file, args.password_command, "MAILFERRY_PASSWORD"};
+        auto password = resolve_password(spec, url.password);
+        if (!password) {
+            return fail(ExitCode::usage, password.error());
+        }
+        if (password->origin == PasswordOrigin::url) {
+            spdlog::warn(
+                "the password is in the URL, where process listings and shell history can "
+                "show it; use --password-file or MAILFERRY_PASSWORD instead");
+        }
+        secret = password->secret.reveal();
+        login_hint = password_hint(password->origin);
     }
     if (args.insecure) {
         warn_insecure();
@@ -293,7 +315,14 @@ int run_probe(const ProbeArgs& args) {
     wire::AccountUrl bare = url;
     bare.password.reset();
     access.url = bare.to_string();
-    access.password = password->secret.reveal();
+    access.password = secret;
+    if (!args.oauth2_token_command.empty()) {
+        // One login: the token is the one just asked for.
+        access.oauth2_token = [secret] {
+            return boost::system::result<std::string, std::string>(boost::system::in_place_value,
+                                                                   secret);
+        };
+    }
     access.ca_file = args.ca_file;
     access.insecure = args.insecure;
     access.allow_plaintext = args.allow_plaintext;
@@ -312,13 +341,13 @@ int run_probe(const ProbeArgs& args) {
         if (!options) {
             return fail(ExitCode::usage, options.error());
         }
-        probe = probe_imap(std::move(*options), url, password->origin, &report);
+        probe = probe_imap(std::move(*options), url, login_hint, &report);
     } else {
         auto options = sync::pop3_client_options(access, url, settings);
         if (!options) {
             return fail(ExitCode::usage, options.error());
         }
-        probe = probe_pop3(std::move(*options), url, std::move(*password), &report);
+        probe = probe_pop3(std::move(*options), url, std::move(secret), login_hint, &report);
     }
 
     asio::io_context io;
@@ -359,6 +388,9 @@ void add_probe_command(CLI::App& app, CommandRunner& runner) {
     auto* command = cmd->add_option("--password-command", args->password_command,
                                     "Password: first line of this command's output");
     file->excludes(command);
+    cmd->add_option("--oauth2-token-command", args->oauth2_token_command,
+                    "Log in with OAuth2: the first line of this command's output is an access "
+                    "token (OAUTHBEARER where offered, else XOAUTH2)");
     cmd->add_option("--ca-file", args->ca_file, "Also trust the CA certificates in this PEM file");
     cmd->add_flag("--insecure", args->insecure, "Do not verify TLS certificates (warns)");
     cmd->add_flag("--allow-plaintext", args->allow_plaintext,

@@ -48,7 +48,7 @@ struct AccountAccess {
     bool allow_plaintext = false;  // allow a password over an unencrypted non-loopback link
     // When set, the account logs in with OAuth2 (OAUTHBEARER where offered,
     // else XOAUTH2) with the tokens it gives; `password` is not used.
-    TokenSource oauth2_token;
+    TokenSource oauth2_token = {};
 };
 
 struct MigrationOptions {

@@ -6,6 +6,7 @@ is a small script that asks the test server's token endpoint for a fresh
 access token (keeping the rotated refresh token in a file, as a real
 helper would) and counts its runs. Accounts are read back with imaplib."""
 
+import json
 import os
 import re
 import shutil
@@ -186,6 +187,26 @@ class OAuth2Login(unittest.TestCase):
             self.assertEqual(dst.get(folder), messages, folder)
         self.assertGreaterEqual(self.runs("alice"), 1)
         self.assert_no_secret_in(run, "alice", "carol")
+
+    def test_probe_logs_in_with_a_token_command(self):
+        env = dict(os.environ, HOME=self.dir)
+        env.pop("MAILFERRY_PASSWORD", None)
+        for scheme, user in (("imap", "alice"), ("pop3", "bob")):
+            with self.subTest(scheme):
+                run = subprocess.run([MAILFERRY, "probe", self.url(scheme, user), "--json",
+                                      "--oauth2-token-command", self.token_command(user),
+                                      "-vv"], env=env, capture_output=True, text=True,
+                                     timeout=RUN_TIMEOUT)
+                self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+                if scheme == "pop3":
+                    self.assertEqual(json.loads(run.stdout)["login_method"], "AUTH OAUTHBEARER")
+                self.assertEqual(self.runs(user), 1)
+                self.assert_no_secret_in(run, user)
+        refused = subprocess.run([MAILFERRY, "probe", self.url("imap", "carol"),
+                                  "--oauth2-token-command", self.token_command("carol", "bad")],
+                                 env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        self.assertEqual(refused.returncode, 3, refused.stderr)
+        self.assertIn("--oauth2-token-command", refused.stderr)
 
     def test_a_token_command_and_a_password_option_for_one_side_conflict(self):
         password_file = os.path.join(self.dir, "pw")

@@ -8,7 +8,7 @@ namespace mailferry::sync {
 namespace {
 
 wire::AccountUrl url_of(const std::string& text) {
-    auto parsed = parse_access(AccountAccess{text, "pw", "", false, false, {}});
+    auto parsed = parse_access(AccountAccess{text, "pw", "", false, false});
     EXPECT_TRUE(parsed) << parsed.error();
     return *parsed;
 }
