@@ -85,7 +85,10 @@ boost::system::result<imap::AuthMechanism, std::string> imap_mechanism(
     if (name == "XOAUTH2") {
         return imap::AuthMechanism::xoauth2;
     }
-    return unsupported_auth(url, "PLAIN, LOGIN, XOAUTH2 or *");
+    if (name == "OAUTHBEARER") {
+        return imap::AuthMechanism::oauthbearer;
+    }
+    return unsupported_auth(url, "PLAIN, LOGIN, XOAUTH2, OAUTHBEARER or *");
 }
 
 // RFC 2384 §3: "+APOP" asks for APOP, other values name a SASL mechanism;
@@ -105,7 +108,13 @@ boost::system::result<std::optional<pop3::LoginMethod>, std::string> pop3_method
     if (name == "+USER" || name == "USER") {
         return std::optional(pop3::LoginMethod::user_pass);
     }
-    return unsupported_auth(url, "+APOP, +USER, PLAIN or *");
+    if (name == "XOAUTH2") {
+        return std::optional(pop3::LoginMethod::xoauth2);
+    }
+    if (name == "OAUTHBEARER") {
+        return std::optional(pop3::LoginMethod::oauthbearer);
+    }
+    return unsupported_auth(url, "+APOP, +USER, PLAIN, XOAUTH2, OAUTHBEARER or *");
 }
 
 }  // namespace
@@ -127,7 +136,10 @@ boost::system::result<imap::ClientOptions, std::string> imap_client_options(
     o.user = url.user;
     o.password = access.password;
     o.auth = *mechanism;
-    if (access.oauth2_token && o.auth != imap::AuthMechanism::xoauth2) {
+    // A token source logs in with OAuth2: the mechanism the URL forces, if
+    // it is one of OAuth2's, else the best one the server offers.
+    if (access.oauth2_token && o.auth != imap::AuthMechanism::xoauth2 &&
+        o.auth != imap::AuthMechanism::oauthbearer) {
         o.auth = imap::AuthMechanism::oauth2;
     }
     o.tls_context = *tls;

@@ -139,6 +139,15 @@ class OAuth2Login(unittest.TestCase):
         self.assertEqual(again.returncode, 0, again.stderr[-3000:])
         self.assert_no_secret_in(again, "alice", "carol")
 
+    def test_the_url_can_force_xoauth2(self):
+        source = "imap://alice;AUTH=XOAUTH2@127.0.0.1:%d" % self.server.ports["imap"]
+        run = self.migrate(source, self.url("imap", "carol"),
+                           "--source-oauth2-token-command", self.token_command("alice"),
+                           "--target-oauth2-token-command", self.token_command("carol"))
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assertRegex(run.stderr, r"AUTHENTICATE XOAUTH2")
+        self.assert_no_secret_in(run, "alice", "carol")
+
     def test_a_refused_token_is_asked_for_once_more(self):
         run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
                            "--source-oauth2-token-command", self.token_command("alice",

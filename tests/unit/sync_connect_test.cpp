@@ -41,5 +41,40 @@ TEST(SyncConnect, AMissingCaFileFailsEveryTime) {
     }
 }
 
+TEST(SyncConnect, OAuth2MechanismsCanBeForcedInTheUrl) {
+    const MigrationOptions options;
+    const auto imap_auth = [&](const std::string& url, bool token) {
+        AccountAccess access{url, "pw", "", false, false};
+        if (token) {
+            access.oauth2_token = [] {
+                return boost::system::result<std::string, std::string>(
+                    boost::system::in_place_value, "token");
+            };
+        }
+        auto o = imap_client_options(access, url_of(url), options);
+        EXPECT_TRUE(o) << o.error();
+        return o->auth;
+    };
+    EXPECT_EQ(imap_auth("imap://a;AUTH=OAUTHBEARER@127.0.0.1", false),
+              imap::AuthMechanism::oauthbearer);
+    EXPECT_EQ(imap_auth("imap://a;AUTH=XOAUTH2@127.0.0.1", true), imap::AuthMechanism::xoauth2);
+    EXPECT_EQ(imap_auth("imap://a;AUTH=OAUTHBEARER@127.0.0.1", true),
+              imap::AuthMechanism::oauthbearer);
+    EXPECT_EQ(imap_auth("imap://a@127.0.0.1", true), imap::AuthMechanism::oauth2)
+        << "a token source picks the best OAuth2 mechanism offered";
+    EXPECT_EQ(imap_auth("imap://a;AUTH=PLAIN@127.0.0.1", true), imap::AuthMechanism::oauth2);
+
+    for (const auto& [mech, method] : {std::pair{"XOAUTH2", pop3::LoginMethod::xoauth2},
+                                       std::pair{"OAUTHBEARER", pop3::LoginMethod::oauthbearer}}) {
+        const std::string url = std::string("pop3://b;AUTH=") + mech + "@127.0.0.1";
+        auto o =
+            pop3_client_options(AccountAccess{url, "pw", "", false, false}, url_of(url), options);
+        ASSERT_TRUE(o) << o.error();
+        EXPECT_EQ(o->login_method, method) << mech;
+    }
+    EXPECT_FALSE(
+        parse_access(AccountAccess{"imap://a;AUTH=GSSAPI@127.0.0.1", "pw", "", false, false}));
+}
+
 }  // namespace
 }  // namespace mailferry::sync
