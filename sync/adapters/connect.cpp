@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <compare>
 #include <filesystem>
 #include <map>
@@ -177,6 +179,10 @@ boost::system::result<pop3::ClientOptions, std::string> pop3_client_options(
     o.connect_timeout = options.connect_timeout;
     o.tls_timeout = options.connect_timeout;
     o.command_timeout = options.command_timeout;
+    // QUIT's answer (the UPDATE state's deletions) is waited for at most
+    // its own bound, and never longer than any other answer.
+    o.quit_timeout =
+        std::min<std::chrono::steady_clock::duration>(o.quit_timeout, options.command_timeout);
     return o;
 }
 

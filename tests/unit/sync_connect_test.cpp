@@ -76,5 +76,17 @@ TEST(SyncConnect, OAuth2MechanismsCanBeForcedInTheUrl) {
         parse_access(AccountAccess{"imap://a;AUTH=GSSAPI@127.0.0.1", "pw", "", false, false}));
 }
 
+TEST(SyncConnect, QuitWaitsNoLongerThanAnyOtherAnswer) {
+    const AccountAccess pop{"pop3://b@127.0.0.1", "pw", "", false, false};
+    MigrationOptions options;
+    auto usual = pop3_client_options(pop, url_of(pop.url), options);
+    ASSERT_TRUE(usual) << usual.error();
+    EXPECT_EQ(usual->quit_timeout, std::chrono::seconds(10));
+    options.command_timeout = std::chrono::seconds(2);
+    auto quick = pop3_client_options(pop, url_of(pop.url), options);
+    ASSERT_TRUE(quick) << quick.error();
+    EXPECT_EQ(quick->quit_timeout, std::chrono::seconds(2)) << "--timeout 2";
+}
+
 }  // namespace
 }  // namespace mailferry::sync
