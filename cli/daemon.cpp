@@ -8,6 +8,7 @@
 #include "cli/prometheus_text.hpp"
 #include "cli/state_path.hpp"
 #include "cli/systemd_notify.hpp"
+#include "clients/net/describe.hpp"
 #include "clients/wire/account_url.hpp"
 #include "state/state_store.hpp"
 #include "sync/adapters/inbox_watch.hpp"
@@ -88,7 +89,7 @@ class Daemon {
             return server.error();
         }
         metrics_ = std::move(*server);
-        spdlog::info("metrics at http://{}/metrics", endpoint_text(metrics_->endpoint()));
+        spdlog::info("metrics at http://{}/metrics", net::describe(metrics_->endpoint()));
         return std::nullopt;
     }
 
@@ -132,12 +133,6 @@ class Daemon {
         limits.max_connections = config.max_connections;
         limits.max_connections_per_server = config.max_connections_per_server;
         return limits;
-    }
-
-    static std::string endpoint_text(const asio::ip::tcp::endpoint& e) {
-        const std::string address = e.address().to_string();
-        return e.address().is_v6() ? fmt::format("[{}]:{}", address, e.port())
-                                   : fmt::format("{}:{}", address, e.port());
     }
 
     std::string status_text() const {

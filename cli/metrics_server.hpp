@@ -7,12 +7,12 @@
 // per request. stop() and the destructor must be called on that thread, or
 // while it is not running, and before its execution context is destroyed.
 
+#include "clients/net/http_server.hpp"
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/result.hpp>
 
-#include <chrono>
-#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,15 +20,8 @@
 
 namespace mailferry::cli {
 
-// What one client may take from the server.
-struct MetricsServerLimits {
-    // A connection that sends no complete request (or does not read the
-    // answer) within this time is closed, idle keep-alive connections too.
-    std::chrono::steady_clock::duration idle_timeout = std::chrono::seconds(30);
-    std::size_t header_limit = 8 * 1024;  // bytes of request line + headers
-    std::size_t body_limit = 8 * 1024;    // a scrape sends none
-    std::size_t max_connections = 64;     // further connections are closed at once
-};
+// What one client may take from the server (a scrape sends no body).
+using MetricsServerLimits = net::HttpServerLimits;
 
 class MetricsServer {
   public:
@@ -54,13 +47,10 @@ class MetricsServer {
     // keeps the executor's io_context from running out of work.
     void stop();
 
-    struct State;  // shared with the server's coroutines, which may outlive this object
-
   private:
-    MetricsServer(std::shared_ptr<State> state, boost::asio::ip::tcp::endpoint endpoint);
+    explicit MetricsServer(std::unique_ptr<net::HttpServer> server);
 
-    std::shared_ptr<State> state_;
-    boost::asio::ip::tcp::endpoint endpoint_;
+    std::unique_ptr<net::HttpServer> server_;
 };
 
 // "ADDR:PORT" (an IPv6 address in brackets) -> endpoint, or a message that

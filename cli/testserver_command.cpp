@@ -7,6 +7,7 @@
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "cli/logging.hpp"
+#include "clients/net/describe.hpp"
 #include "contrib/testserver/demo_mail.hpp"
 #include "contrib/testserver/server.hpp"
 
@@ -127,15 +128,11 @@ int run_testserver(const TestserverArgs& args) {
         }
     }
     for (const auto& listener : server->listeners()) {
-        const auto& addr = listener.endpoint.address();
-        fmt::print("{} listening on {}:{}\n", listener.spec.scheme(),
-                   addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string(),
-                   listener.endpoint.port());
+        fmt::print("{} listening on {}\n", listener.spec.scheme(),
+                   net::describe(listener.endpoint));
     }
     if (const auto issuer = server->oauth2_endpoint()) {
-        const auto& addr = issuer->address();
-        fmt::print("oauth2 issuer listening on {}:{}\n",
-                   addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string(), issuer->port());
+        fmt::print("oauth2 issuer listening on {}\n", net::describe(*issuer));
     }
     if (const auto* issuer = server->oauth2_issuer()) {
         for (const auto& [user, token] : issuer->refresh_tokens()) {

@@ -1,7 +1,9 @@
 #include "contrib/testserver/server.hpp"
 
+#include "clients/net/describe.hpp"
 #include "clients/wire/ascii.hpp"
 #include "contrib/testserver/demo_mail.hpp"
+#include "contrib/testserver/oauth2/token_endpoint.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -24,12 +26,6 @@ using asio::ip::tcp;
 
 namespace {
 
-std::string endpoint_text(const tcp::endpoint& ep) {
-    const auto addr = ep.address();
-    const std::string host = addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string();
-    return host + ":" + std::to_string(ep.port());
-}
-
 bool is_cancellation(std::exception_ptr e) {
     try {
         std::rethrow_exception(e);
@@ -37,16 +33,6 @@ bool is_cancellation(std::exception_ptr e) {
         return err.code() == asio::error::operation_aborted;
     } catch (...) {
         return false;
-    }
-}
-
-std::string what(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& err) {
-        return err.what();
-    } catch (...) {
-        return "unknown exception";
     }
 }
 
@@ -141,25 +127,37 @@ void TestServer::start() {
             acceptor->listen(asio::socket_base::max_listen_connections, ec);
         }
         if (ec) {
-            throw std::runtime_error("cannot listen on " + endpoint_text(wanted) + " for " +
+            throw std::runtime_error("cannot listen on " + net::describe(wanted) + " for " +
                                      spec.scheme() + ": " + ec.message());
         }
         bound_.push_back({spec, acceptor->local_endpoint()});
         acceptors_.push_back(acceptor);
         // Debug only: `mailferry testserver` prints these on stdout for
         // scripts, and on a terminal an info line would show each twice.
-        log_->debug("{} listening on {}", spec.scheme(), endpoint_text(bound_.back().endpoint));
+        log_->debug("{} listening on {}", spec.scheme(), net::describe(bound_.back().endpoint));
         asio::co_spawn(io_, accept_loop(acceptor, spec), [log = log_](std::exception_ptr e) {
             if (e && !is_cancellation(e)) {
-                log->error("accept loop ended: {}", what(e));
+                log->error("accept loop ended: {}", net::describe(e));
             }
         });
     }
     if (oauth2_listen_) {
         const tcp::endpoint wanted(asio::ip::make_address(oauth2_listen_->address),
                                    oauth2_listen_->port);
-        oauth2_http_ = std::make_unique<oauth2::HttpListener>(io_.get_executor(), wanted, *oauth2_);
-        log_->debug("oauth2 issuer listening on {}", endpoint_text(oauth2_http_->endpoint()));
+        auto handler = [&issuer = *oauth2_, log = log_](const net::HttpRequest& request) {
+            net::HttpResponse response = oauth2::answer_token_request(request, issuer);
+            log->debug("oauth2: {} {} -> {}", std::string(request.method_string()),
+                       std::string(request.target()), response.result_int());
+            return response;
+        };
+        auto started =
+            net::HttpServer::start(io_.get_executor(), wanted, std::move(handler), "oauth2");
+        if (!started) {
+            throw std::runtime_error("cannot listen on " + net::describe(wanted) +
+                                     " for the oauth2 issuer: " + started.error().message());
+        }
+        oauth2_http_ = std::move(*started);
+        log_->debug("oauth2 issuer listening on {}", net::describe(oauth2_http_->endpoint()));
     }
 }
 
@@ -224,7 +222,7 @@ void TestServer::spawn_session(tcp::socket socket, const ListenerSpec& spec) {
     asio::co_spawn(io_, serve(std::move(socket), spec),
                    asio::bind_cancellation_slot(slot, [this, it](std::exception_ptr e) {
                        if (e && !is_cancellation(e)) {
-                           log_->error("session ended with an error: {}", what(e));
+                           log_->error("session ended with an error: {}", net::describe(e));
                        }
                        sessions_.erase(it);
                    }));
@@ -233,7 +231,7 @@ void TestServer::spawn_session(tcp::socket socket, const ListenerSpec& spec) {
 net::awaitable<void> TestServer::serve(tcp::socket socket, ListenerSpec spec) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    const std::string peer = endpoint_text(socket.remote_endpoint(ignored));
+    const std::string peer = net::describe(socket.remote_endpoint(ignored));
     Connection conn(net::Stream(std::move(socket)), faults_, peer);
     log_->debug("{}: connection from {}", spec.scheme(), peer);
     if (spec.implicit_tls) {

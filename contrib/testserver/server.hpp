@@ -6,9 +6,9 @@
 // listeners and cancels every session. Not thread-safe: call stop() on the
 // io_context's thread (TestServerThread does that for you).
 
+#include "clients/net/http_server.hpp"
 #include "contrib/testserver/faults.hpp"
 #include "contrib/testserver/listener_spec.hpp"
-#include "contrib/testserver/oauth2/http_listener.hpp"
 #include "contrib/testserver/oauth2/token_issuer.hpp"
 #include "contrib/testserver/self_signed.hpp"
 #include "contrib/testserver/session_context.hpp"
@@ -111,7 +111,7 @@ class TestServer {
     std::optional<ListenerSpec> oauth2_listen_;  // --oauth2-issuer
     std::unique_ptr<oauth2::TokenIssuer> oauth2_;
     std::unique_ptr<SessionContext> context_;
-    std::unique_ptr<oauth2::HttpListener> oauth2_http_;  // stopped before oauth2_ goes
+    std::unique_ptr<net::HttpServer> oauth2_http_;  // stopped before oauth2_ goes
     std::vector<std::shared_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
     std::vector<BoundListener> bound_;
     std::list<boost::asio::cancellation_signal> sessions_;

@@ -1,6 +1,6 @@
 #pragma once
 // The authorization server's HTTP resources, as a pure function from a
-// parsed request to a response (no sockets: http_listener.hpp serves it).
+// parsed request to a response (no sockets: the test server serves it with net::HttpServer).
 //
 //   POST /token       RFC 6749 §6 refresh_token grant, form-encoded
 //                     grant_type, refresh_token, client_id [, client_secret]
@@ -19,13 +19,12 @@
 
 #include "contrib/testserver/oauth2/token_issuer.hpp"
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include "clients/net/http_server.hpp"
 
 namespace mailferry::testserver::oauth2 {
 
-using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
-using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+using net::HttpRequest;
+using net::HttpResponse;
 
 // Answers `request`, refreshing tokens in `issuer` on a good POST /token.
 HttpResponse answer_token_request(const HttpRequest& request, TokenIssuer& issuer);

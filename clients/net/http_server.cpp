@@ -1,6 +1,6 @@
-#include "contrib/testserver/oauth2/http_listener.hpp"
+#include "clients/net/http_server.hpp"
 
-#include "contrib/testserver/oauth2/token_endpoint.hpp"
+#include "clients/net/describe.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
@@ -15,26 +15,32 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <iterator>
 #include <list>
 #include <optional>
-#include <stdexcept>
-#include <string>
+#include <utility>
 
-namespace mailferry::testserver::oauth2 {
+namespace mailferry::net {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
 
-struct HttpListener::State {
-    State(asio::any_io_executor executor, TokenIssuer& token_issuer, HttpLimits connection_limits)
-        : acceptor(executor), issuer(token_issuer), limits(connection_limits) {}
+struct HttpServer::State {
+    State(asio::any_io_executor executor, Handler request_handler, std::string server_name,
+          HttpServerLimits connection_limits)
+        : acceptor(executor),
+          handler(std::move(request_handler)),
+          name(std::move(server_name)),
+          limits(connection_limits) {}
 
     tcp::acceptor acceptor;
-    TokenIssuer& issuer;
-    HttpLimits limits;
-    std::list<beast::tcp_stream> connections;  // each erased by its coroutine
+    Handler handler;
+    std::string name;
+    HttpServerLimits limits;
+    // Each open connection; its coroutine erases it when it ends.
+    std::list<beast::tcp_stream> connections;
     bool stopped = false;
 };
 
@@ -42,25 +48,8 @@ namespace {
 
 using Connection = std::list<beast::tcp_stream>::iterator;
 
-std::string endpoint_text(const tcp::endpoint& e) {
-    const auto address = e.address();
-    const std::string host =
-        address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-    return host + ":" + std::to_string(e.port());
-}
-
-std::string what(std::exception_ptr e) {
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& err) {
-        return err.what();
-    } catch (...) {
-        return "unknown exception";
-    }
-}
-
-// A request Beast's parser refused (bad syntax, too large): a 400-family
-// answer, or none when the client is simply gone.
+// The answer to a request the parser refused, or none when the client is
+// gone or the error is not the request's fault.
 std::optional<HttpResponse> answer_refused(boost::system::error_code ec) {
     if (ec.category() != http::make_error_code(http::error::bad_method).category() ||
         ec == http::error::partial_message) {
@@ -85,14 +74,16 @@ void shutdown_send(beast::tcp_stream& stream) {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> serve(std::shared_ptr<HttpListener::State> state, Connection connection) {
+asio::awaitable<void> serve(std::shared_ptr<HttpServer::State> state, Connection connection) {
     beast::tcp_stream& stream = *connection;
+    const HttpServerLimits& limits = state->limits;
     beast::flat_buffer buffer;
     while (!state->stopped) {
-        http::request_parser<http::string_body> parser;  // one per request
-        parser.header_limit(static_cast<std::uint32_t>(state->limits.header_limit));
-        parser.body_limit(state->limits.body_limit);
-        stream.expires_after(state->limits.idle_timeout);
+        // A parser reads one message only: a fresh one for every request.
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+        parser.body_limit(limits.body_limit);
+        stream.expires_after(limits.idle_timeout);
         auto [read_error, read_bytes] =
             co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
         static_cast<void>(read_bytes);
@@ -107,38 +98,42 @@ asio::awaitable<void> serve(std::shared_ptr<HttpListener::State> state, Connecti
         if (read_error) {
             std::optional<HttpResponse> refusal = answer_refused(read_error);
             if (!refusal) {
+                spdlog::debug("{}: connection closed: {}", state->name, read_error.message());
                 co_return;
             }
+            spdlog::debug("{}: refusing a request: {}", state->name, read_error.message());
             response = std::move(*refusal);
         } else {
-            response = answer_token_request(parser.get(), state->issuer);
-            spdlog::debug("oauth2: {} {} -> {}", std::string(parser.get().method_string()),
-                          std::string(parser.get().target()), response.result_int());
+            response = state->handler(parser.get());
         }
-        stream.expires_after(state->limits.idle_timeout);
+        stream.expires_after(limits.idle_timeout);
         auto [write_error, written] =
             co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
         static_cast<void>(written);
-        if (write_error || !response.keep_alive()) {
+        if (write_error) {
+            spdlog::debug("{}: sending a response failed: {}", state->name, write_error.message());
+            co_return;
+        }
+        if (!response.keep_alive()) {
             shutdown_send(stream);
             co_return;
         }
     }
 }
 
-void spawn_connection(const std::shared_ptr<HttpListener::State>& state, tcp::socket socket) {
+void spawn_connection(const std::shared_ptr<HttpServer::State>& state, tcp::socket socket) {
     state->connections.emplace_back(std::move(socket));
     const Connection connection = std::prev(state->connections.end());
     asio::co_spawn(state->acceptor.get_executor(), serve(state, connection),
                    [state, connection](std::exception_ptr e) {
                        if (e) {
-                           spdlog::error("oauth2: a connection failed: {}", what(e));
+                           spdlog::error("{}: a connection failed: {}", state->name, describe(e));
                        }
                        state->connections.erase(connection);
                    });
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<HttpListener::State> state) {
+asio::awaitable<void> accept_loop(std::shared_ptr<HttpServer::State> state) {
     while (!state->stopped) {
         auto [ec, socket] =
             co_await state->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
@@ -146,15 +141,15 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpListener::State> state) {
             co_return;
         }
         if (ec) {
-            // EMFILE and friends: pause instead of spinning.
-            spdlog::warn("oauth2: accepting a connection failed: {}", ec.message());
+            // EMFILE and friends: pause instead of spinning, then go on serving.
+            spdlog::warn("{}: accepting a connection failed: {}", state->name, ec.message());
             asio::steady_timer pause(state->acceptor.get_executor(),
                                      std::chrono::milliseconds(100));
             co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
         if (state->connections.size() >= state->limits.max_connections) {
-            spdlog::warn("oauth2: {} connections open, refusing one more",
+            spdlog::warn("{}: {} connections open, refusing one more", state->name,
                          state->connections.size());
             boost::system::error_code ignored;
             socket.close(ignored);
@@ -166,39 +161,44 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpListener::State> state) {
 
 }  // namespace
 
-HttpListener::HttpListener(asio::any_io_executor executor, tcp::endpoint endpoint,
-                           TokenIssuer& issuer, HttpLimits limits)
-    : state_(std::make_shared<State>(executor, issuer, limits)) {
+boost::system::result<std::unique_ptr<HttpServer>, boost::system::error_code> HttpServer::start(
+    asio::any_io_executor executor, tcp::endpoint endpoint, Handler handler, std::string name,
+    HttpServerLimits limits) {
+    auto state = std::make_shared<State>(executor, std::move(handler), std::move(name), limits);
     boost::system::error_code ec;
-    state_->acceptor.open(endpoint.protocol(), ec);
+    state->acceptor.open(endpoint.protocol(), ec);
     if (!ec) {
-        state_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+        state->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
     }
     if (!ec) {
-        state_->acceptor.bind(endpoint, ec);
+        state->acceptor.bind(endpoint, ec);
     }
     if (!ec) {
-        state_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+        state->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     }
+    tcp::endpoint bound;
     if (!ec) {
-        endpoint_ = state_->acceptor.local_endpoint(ec);
+        bound = state->acceptor.local_endpoint(ec);
     }
     if (ec) {
-        throw std::runtime_error("cannot listen on " + endpoint_text(endpoint) +
-                                 " for the oauth2 issuer: " + ec.message());
+        return ec;
     }
-    asio::co_spawn(executor, accept_loop(state_), [](std::exception_ptr e) {
+    asio::co_spawn(executor, accept_loop(state), [state](std::exception_ptr e) {
         if (e) {
-            spdlog::error("oauth2: the listener stopped: {}", what(e));
+            spdlog::error("{}: the listener stopped: {}", state->name, describe(e));
         }
     });
+    return std::unique_ptr<HttpServer>(new HttpServer(std::move(state), bound));
 }
 
-HttpListener::~HttpListener() {
+HttpServer::HttpServer(std::shared_ptr<State> state, tcp::endpoint endpoint)
+    : state_(std::move(state)), endpoint_(endpoint) {}
+
+HttpServer::~HttpServer() {
     stop();
 }
 
-void HttpListener::stop() {
+void HttpServer::stop() {
     state_->stopped = true;
     boost::system::error_code ignored;
     state_->acceptor.close(ignored);
@@ -207,4 +207,4 @@ void HttpListener::stop() {
     }
 }
 
-}  // namespace mailferry::testserver::oauth2
+}  // namespace mailferry::net
