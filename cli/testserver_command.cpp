@@ -209,11 +209,17 @@ void add_testserver_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_option("--disable-capability", args->disabled_capabilities,
                     "Make the IMAP server neither advertise nor accept this extension, to "
                     "act as a plain RFC 3501 server (repeatable)")
-        ->check(CLI::IsMember(
-            {"LITERAL+", "UIDPLUS", "MULTIAPPEND", "CONDSTORE", "SPECIAL-USE", "MOVE", "IDLE",
-             "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN", "AUTH=XOAUTH2",
-             "AUTH=OAUTHBEARER", "STARTTLS", "UNSELECT", "QUOTA", "STATUS=SIZE", "APPENDLIMIT"},
-            CLI::ignore_case));
+        ->check(CLI::IsMember({"LITERAL+",     "UIDPLUS",
+                               "MULTIAPPEND",  "CONDSTORE",
+                               "SPECIAL-USE",  "MOVE",
+                               "IDLE",         "ENABLE",
+                               "ID",           "NAMESPACE",
+                               "SASL-IR",      "AUTH=PLAIN",
+                               "AUTH=XOAUTH2", "AUTH=OAUTHBEARER",
+                               "STARTTLS",     "UNSELECT",
+                               "QUOTA",        "STATUS=SIZE",
+                               "LIST-STATUS",  "APPENDLIMIT"},
+                              CLI::ignore_case));
     cmd->add_option("--oauth2-user", args->oauth2_users,
                     "Let NAME log in with OAUTHBEARER/XOAUTH2 tokens from the built-in issuer "
                     "(repeatable; a new NAME is created); prints its refresh token at start");

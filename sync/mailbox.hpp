@@ -72,6 +72,12 @@ class SourceMailbox {
     // CONDSTORE); the listing is the same either way.
     virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
         MailboxFolder folder, bool writable, bool list, const FolderState* known) = 0;
+    // The folder's STATUS as the last list_folders() carried it (LIST-STATUS,
+    // RFC 5819), which spares a folder_status(); as of that listing, so for
+    // deciding what to list, never for recording what a run left.
+    virtual std::optional<FolderStatus> listed_status(const std::string& /*name*/) const {
+        return std::nullopt;
+    }
     // The folder's STATUS without opening it (RFC 3501 §6.3.10): whether it
     // changed since a run settled it. POP3: std::nullopt (it cannot tell).
     virtual boost::asio::awaitable<MailboxResult<std::optional<FolderStatus>>> folder_status(
@@ -142,6 +148,12 @@ class TargetMailbox {
     // by content, and for that it is offered no `known`).
     virtual boost::asio::awaitable<MailboxResult<TargetFolderListing>> open_folder(
         MailboxFolder folder, bool read_only, bool list, const KnownTargetFolder* known) = 0;
+    // The folder's STATUS as the last list_folders() carried it (LIST-STATUS,
+    // RFC 5819), which spares a folder_status(); as of that listing, so for
+    // deciding what to list, never for recording what a run left.
+    virtual std::optional<FolderStatus> listed_status(const std::string& /*name*/) const {
+        return std::nullopt;
+    }
     // The folder's STATUS without opening it (RFC 3501 §6.3.10).
     virtual boost::asio::awaitable<MailboxResult<FolderStatus>> folder_status(
         MailboxFolder folder) = 0;

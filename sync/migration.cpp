@@ -63,7 +63,8 @@ ListingFailure listing_failed(std::string what, const MailboxError& e) {
 // as a run that settled it left them (same STATUS under the same options,
 // the same target folder with the same UIDVALIDITY; nothing is pending in a
 // settled folder, see StateBridge). std::nullopt: list it. `target_status`
-// gets the target folder's STATUS.
+// gets the target folder's STATUS. A STATUS the listing carried
+// (listed_status) is taken instead of asking again.
 awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
     RunContext& ctx, const MailboxFolder& folder, const FolderState* known,
     const std::string& target_name, const std::string& plan_key,
@@ -73,7 +74,11 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
         normalize_name(known->target_name) != target_name) {
         co_return std::nullopt;
     }
-    auto source = co_await ctx.pairs[0].source->folder_status(folder);
+    const std::optional<FolderStatus> listed = ctx.pairs[0].source->listed_status(folder.name);
+    MailboxResult<std::optional<FolderStatus>> source = listed;
+    if (!listed) {
+        source = co_await ctx.pairs[0].source->folder_status(folder);
+    }
     if (!source) {
         co_return source.error();
     }
@@ -83,8 +88,13 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
         (*source)->highest_modseq != was.highest_modseq || (*source)->messages != was.messages) {
         co_return std::nullopt;
     }
-    MailboxFolder target_folder{target_name, "", true};
-    auto target = co_await ctx.pairs[0].target->folder_status(target_folder);
+    const std::optional<FolderStatus> listed_target =
+        ctx.pairs[0].target->listed_status(target_name);
+    MailboxResult<FolderStatus> target = listed_target.value_or(FolderStatus());
+    if (!listed_target) {
+        MailboxFolder target_folder{target_name, "", true};
+        target = co_await ctx.pairs[0].target->folder_status(target_folder);
+    }
     if (!target) {
         if (target.error().kind == MailboxError::Kind::rejected) {
             co_return std::nullopt;  // gone, say: listing shows what to do
@@ -297,6 +307,9 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
             continue;
         }
         std::uint32_t uidvalidity = fp.target_uidvalidity;
+        if (const auto listed = target.listed_status(fp.target); uidvalidity == 0 && listed) {
+            uidvalidity = listed->uidvalidity;  // LIST-STATUS told it: no SELECT for it
+        }
         if (uidvalidity == 0) {
             MailboxFolder folder{fp.target, "", true};
             auto opened = co_await target.open_folder(folder, true, false, nullptr);

@@ -146,6 +146,10 @@ struct Folder {
     // (RFC 6154; XLIST's "\Spam" reads as "\Junk", its "\Inbox" as ""), or "".
     std::string special_use;
     bool selectable = true;  // false with \Noselect or \NonExistent
+    // With LIST-STATUS (RFC 5819): MESSAGES UIDNEXT UIDVALIDITY and, with
+    // CONDSTORE, HIGHESTMODSEQ, sent with the listing; none for a mailbox
+    // that cannot be selected or the server gave none for.
+    std::optional<MailboxStatus> status;
 };
 
 // What the caller knew of a mailbox when it last synchronized it, for
@@ -313,7 +317,9 @@ class Client {
     // operation that needed it).
     std::optional<char> separator() const noexcept { return separator_; }
 
-    // LIST "" "*" (with RETURN (SPECIAL-USE) when offered).
+    // LIST "" "*", with RETURN (SPECIAL-USE) and RETURN (STATUS (...))
+    // (LIST-STATUS, RFC 5819) when offered: one command for every folder's
+    // attributes and STATUS.
     awaitable<ClientResult<std::vector<Folder>>> list_folders();
     // NAMESPACE (RFC 2342); empty when not offered.
     awaitable<ClientResult<Namespaces>> namespaces();
@@ -453,6 +459,10 @@ class Client {
     awaitable<std::optional<Error>> after_login();
     awaitable<std::optional<Error>> enable_extensions();
     awaitable<std::optional<Error>> learn_separator();
+    std::string list_command() const;
+    // What STATUS asks for: the change-detecting items, plus with `overview`
+    // UNSEEN and (STATUS=SIZE) SIZE.
+    std::string status_items(bool overview) const;
     awaitable<ClientResult<AppendResult>> append_multi(std::string mailbox,
                                                        net::AppendBatch& batch);
     awaitable<ClientResult<AppendResult>> append_single(std::string mailbox,

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <utility>
 
 namespace mailferry::imap {
@@ -74,20 +75,52 @@ class ListHandler final : public ResponseHandler {
             if (auto entry = parse_list(r)) {
                 entries.push_back(std::move(*entry));
             }
+        } else if (name == "STATUS") {
+            // LIST-STATUS: each follows its mailbox's LIST (RFC 5819 §2).
+            if (auto status = parse_status_data(r)) {
+                const std::string mailbox = status->mailbox;
+                statuses[mailbox] = std::move(*status);
+            }
         }
         co_return std::nullopt;
     }
     std::vector<ListEntry> entries;
+    std::map<std::string, MailboxStatus> statuses;  // by the mailbox name as sent
 };
 
 }  // namespace
 
+std::string Client::list_command() const {
+    std::string options;
+    if (conn_->has_capability("SPECIAL-USE")) {
+        options = "SPECIAL-USE";
+    }
+    if (conn_->has_capability("LIST-STATUS")) {
+        // The items a STATUS of StatusDetail::changes asks for (status()).
+        options += std::string(options.empty() ? "" : " ") + "STATUS (" + status_items(false) + ")";
+    }
+    const std::string list = R"(LIST "" "*")";
+    return options.empty() ? list : list + " RETURN (" + options + ")";
+}
+
+std::string Client::status_items(bool overview) const {
+    std::string items = "MESSAGES UIDNEXT UIDVALIDITY";
+    if (conn_->has_capability("CONDSTORE")) {
+        items += " HIGHESTMODSEQ";
+    }
+    if (overview) {
+        items += " UNSEEN";
+        if (conn_->has_capability("STATUS=SIZE")) {
+            items += " SIZE";
+        }
+    }
+    return items;
+}
+
 awaitable<ClientResult<std::vector<Folder>>> Client::list_folders() {
-    const bool special = conn_->has_capability("SPECIAL-USE");
     const std::string step = "LIST";
     ListHandler handler;
-    std::string command = special ? R"(LIST "" "*" RETURN (SPECIAL-USE))" : R"(LIST "" "*")";
-    auto c = co_await conn_->command(command, step, &handler);
+    auto c = co_await conn_->command(list_command(), step, &handler);
     if (!c) {
         co_return c.error();
     }
@@ -106,6 +139,9 @@ awaitable<ClientResult<std::vector<Folder>>> Client::list_folders() {
         f.special_use = special_use_of(entry.attributes);
         f.selectable = !entry.has_attribute("\\Noselect") && !entry.has_attribute("\\NonExistent");
         f.attributes = std::move(entry.attributes);
+        if (auto status = handler.statuses.find(f.raw_name); status != handler.statuses.end()) {
+            f.status = std::move(status->second);
+        }
         raw_names_[f.name] = f.raw_name;
         out.push_back(std::move(f));
     }
@@ -281,16 +317,7 @@ awaitable<ClientResult<MailboxStatus>> Client::status(std::string name, StatusDe
         }
         std::optional<MailboxStatus> result;
     } handler;
-    std::string items = "MESSAGES UIDNEXT UIDVALIDITY";
-    if (conn_->has_capability("CONDSTORE")) {
-        items += " HIGHESTMODSEQ";
-    }
-    if (detail == StatusDetail::overview) {
-        items += " UNSEEN";
-        if (conn_->has_capability("STATUS=SIZE")) {
-            items += " SIZE";
-        }
-    }
+    const std::string items = status_items(detail == StatusDetail::overview);
     auto c = co_await conn_->command("STATUS " + quote(encode_mailbox(name)) + " (" + items + ")",
                                      step, &handler);
     if (!c) {

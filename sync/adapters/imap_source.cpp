@@ -99,6 +99,7 @@ awaitable<MailboxResult<std::vector<MailboxFolder>>> ImapSource::list_folders() 
     }
     std::vector<MailboxFolder> out;
     client_names_.clear();
+    listed_status_.clear();
     for (const imap::Folder& f : *listed) {
         MailboxFolder folder = detail::to_model(f);
         if (auto level_safe = slash_free_name(f)) {
@@ -109,9 +110,17 @@ awaitable<MailboxResult<std::vector<MailboxFolder>>> ImapSource::list_folders() 
             folder.name = std::move(*level_safe);
         }
         client_names_[folder.name] = f.name;
+        if (f.status) {
+            listed_status_[folder.name] = detail::to_model(*f.status);
+        }
         out.push_back(std::move(folder));
     }
     co_return out;
+}
+
+std::optional<FolderStatus> ImapSource::listed_status(const std::string& name) const {
+    auto it = listed_status_.find(name);
+    return it == listed_status_.end() ? std::nullopt : std::optional(it->second);
 }
 
 std::string ImapSource::client_name(const std::string& name) const {

@@ -43,6 +43,8 @@ class ImapSource final : public SourceMailbox {
     bool is_open() const override { return client_->is_open(); }
     boost::asio::awaitable<void> logout() override;
 
+    std::optional<FolderStatus> listed_status(const std::string& name) const override;
+
   private:
     boost::asio::awaitable<MailboxResult<std::vector<SourceMessage>>> list_changes(
         const FolderState& known);
@@ -52,6 +54,7 @@ class ImapSource final : public SourceMailbox {
     std::string client_name(const std::string& name) const;
 
     std::unique_ptr<imap::Client> client_;
+    std::map<std::string, FolderStatus> listed_status_;  // by model name, from LIST-STATUS
     std::map<std::string, std::string> client_names_;
 };
 

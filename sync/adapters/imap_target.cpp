@@ -19,10 +19,19 @@ awaitable<MailboxResult<std::vector<MailboxFolder>>> ImapTarget::list_folders() 
         co_return detail::to_mailbox_error(listed.error(), *client_);
     }
     std::vector<MailboxFolder> out;
+    listed_status_.clear();
     for (const imap::Folder& f : *listed) {
         out.push_back(detail::to_model(f));
+        if (f.status) {
+            listed_status_[out.back().name] = detail::to_model(*f.status);
+        }
     }
     co_return out;
+}
+
+std::optional<FolderStatus> ImapTarget::listed_status(const std::string& name) const {
+    auto it = listed_status_.find(name);
+    return it == listed_status_.end() ? std::nullopt : std::optional(it->second);
 }
 
 awaitable<MailboxResult<TargetLimits>> ImapTarget::limits() {

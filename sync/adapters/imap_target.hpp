@@ -14,6 +14,7 @@
 #include "clients/imap/client.hpp"
 #include "sync/mailbox.hpp"
 
+#include <map>
 #include <memory>
 
 namespace mailferry::sync {
@@ -42,12 +43,15 @@ class ImapTarget final : public TargetMailbox {
     bool is_open() const override { return client_->is_open(); }
     boost::asio::awaitable<void> logout() override;
 
+    std::optional<FolderStatus> listed_status(const std::string& name) const override;
+
   private:
     // UID FETCH `uid_set` of the listing's items, as the model's messages.
     boost::asio::awaitable<MailboxResult<std::vector<TargetMessage>>> read_metadata(
         std::string uid_set);
 
     std::unique_ptr<imap::Client> client_;
+    std::map<std::string, FolderStatus> listed_status_;  // by model name, from LIST-STATUS
 };
 
 }  // namespace mailferry::sync

@@ -25,7 +25,7 @@ using boost::system::error_code;
 const std::set<std::string> all_extensions = {
     "LITERAL+", "UIDPLUS",  "MULTIAPPEND",  "CONDSTORE",   "SPECIAL-USE", "MOVE",
     "IDLE",     "ENABLE",   "ID",           "NAMESPACE",   "SASL-IR",     "AUTH=PLAIN",
-    "STARTTLS", "UNSELECT", "AUTH=XOAUTH2", "STATUS=SIZE", "APPENDLIMIT"};
+    "STARTTLS", "UNSELECT", "AUTH=XOAUTH2", "STATUS=SIZE", "APPENDLIMIT", "LIST-STATUS"};
 
 // An RFC 3501 server with users u/p and v/q, and mail in u's INBOX.
 class PlainServer {

@@ -19,11 +19,11 @@ using Lines = std::vector<std::string>;
 
 const std::string capabilities_before_login =
     "IMAP4rev1 STARTTLS AUTH=PLAIN AUTH=XOAUTH2 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE "
-    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE "
+    "UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE LIST-STATUS "
     "APPENDLIMIT=67108864";
 const std::string capabilities_after_login =
     "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN "
-    "SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE APPENDLIMIT=67108864";
+    "SPECIAL-USE CONDSTORE MULTIAPPEND STATUS=SIZE LIST-STATUS APPENDLIMIT=67108864";
 
 TEST(ImapServer, GreetsWithCapabilitiesAndAnswersCapability) {
     ImapServer server;
@@ -195,6 +195,30 @@ TEST(ImapServer, ListShowsHierarchySpecialUseAndDelimiter) {
     EXPECT_EQ(client->command("b3", "UNSUBSCRIBE Projects"),
               (Lines{"b3 OK UNSUBSCRIBE completed"}));
     EXPECT_EQ(client->command("b4", "LSUB \"\" P*"), (Lines{"b4 OK LSUB completed"}));
+}
+
+// RFC 5819: each selectable mailbox's LIST is followed by its STATUS, with
+// the same items and values the STATUS command gives.
+TEST(ImapServer, ListReturnStatusFollowsEachListWithItsStatus) {
+    ImapServer server;
+    auto client = logged_in_client(server);
+    EXPECT_EQ(client->command("a1", "CREATE Projects"), (Lines{"a1 OK CREATE completed"}));
+    EXPECT_EQ(
+        client->command("a2", "LIST \"\" (INBOX P%) RETURN (STATUS (MESSAGES UIDNEXT))"),
+        (Lines{"* LIST (\\HasNoChildren) \"/\" INBOX", "* STATUS INBOX (MESSAGES 0 UIDNEXT 1)",
+               "* LIST (\\HasNoChildren) \"/\" Projects",
+               "* STATUS Projects (MESSAGES 0 UIDNEXT 1)", "a2 OK LIST completed"}));
+    const Lines status = client->command("a3", "STATUS Projects (UIDVALIDITY HIGHESTMODSEQ)");
+    ASSERT_EQ(status.size(), 2U);
+    EXPECT_EQ(
+        client->command("a4",
+                        "LIST \"\" Projects RETURN (STATUS (UIDVALIDITY HIGHESTMODSEQ) "
+                        "SPECIAL-USE)"),
+        (Lines{"* LIST (\\HasNoChildren) \"/\" Projects", status[0], "a4 OK LIST completed"}));
+    EXPECT_EQ(client->command("a5", "LIST \"\" % RETURN (STATUS ())"),
+              (Lines{"a5 BAD The STATUS return option needs a list of items"}));
+    EXPECT_EQ(client->command("a6", "LIST \"\" % RETURN (STATUS (BOGUS))"),
+              (Lines{"a6 BAD Unknown STATUS item BOGUS"}));
 }
 
 TEST(ImapServer, ListPatternWithBracketsMatchingNothingIsAnEmptyOk) {
@@ -423,7 +447,7 @@ TEST(ImapServer, StartTlsUpgradesAndDropsStartTlsFromCapabilities) {
     EXPECT_EQ(client.command("t3", "CAPABILITY"),
               (Lines{"* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR LITERAL+ ID ENABLE "
                      "IDLE NAMESPACE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE CONDSTORE "
-                     "MULTIAPPEND STATUS=SIZE APPENDLIMIT=67108864",
+                     "MULTIAPPEND STATUS=SIZE LIST-STATUS APPENDLIMIT=67108864",
                      "t3 OK CAPABILITY completed"}));
     EXPECT_EQ(client.command("t4", "STARTTLS"), (Lines{"t4 BAD TLS is already active"}));
     EXPECT_EQ(client.command("t5", "LOGIN alice wonderland").back().rfind("t5 OK", 0), 0u);

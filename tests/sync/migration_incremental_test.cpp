@@ -83,7 +83,8 @@ TEST(MigrationIncremental, ReRunListsOnlyChangesAndGivesTheSameTarget) {
     // On the wire: the source was asked for changes since the stored mark,
     // and only the filtered message (unknown to the state) was listed in
     // full; no `UID FETCH 1:*` listing of every message's metadata.
-    // Projects did not change: one STATUS, not opened.
+    // Projects did not change: its STATUS came with the LIST (LIST-STATUS,
+    // RFC 5819), and it was not opened.
     const auto commands = trace.commands_to(source.imap_port());
     EXPECT_EQ(count_containing(commands, "(CHANGEDSINCE " + std::to_string(mark) + ")"), 1U);
     EXPECT_EQ(count_containing(commands, "CHANGEDSINCE"), 1U);
@@ -91,7 +92,11 @@ TEST(MigrationIncremental, ReRunListsOnlyChangesAndGivesTheSameTarget) {
         << "a CHANGEDSINCE fetch";
     EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID)"), 1U);
     EXPECT_EQ(count_containing(commands, "EXAMINE \"Projects\""), 0U);
-    EXPECT_EQ(count_containing(commands, "STATUS \"Projects\""), 1U);
+    EXPECT_EQ(count_containing(commands, "STATUS \"Projects\""), 0U);
+    EXPECT_EQ(count_containing(commands,
+                               "RETURN (SPECIAL-USE STATUS (MESSAGES UIDNEXT UIDVALIDITY "
+                               "HIGHESTMODSEQ))"),
+              1U);
     EXPECT_GT(stored_modseq(state.store(), "INBOX"), mark);
 
     // A third run finds nothing to do, still incrementally.
@@ -173,7 +178,13 @@ std::size_t count_opening(const std::vector<std::string>& commands) {
     return count_containing(commands, " SELECT ") + count_containing(commands, " EXAMINE ");
 }
 
-TEST(MigrationIncremental, NoOpReRunSendsOneStatusPerFolderAndSideAndOpensNothing) {
+// A STATUS command: `STATUS "name" (...)`; LIST's STATUS return option
+// (`RETURN (... STATUS (...))`) is not one.
+std::size_t count_status_commands(const std::vector<std::string>& commands) {
+    return count_containing(commands, " STATUS \"");
+}
+
+TEST(MigrationIncremental, NoOpReRunSendsOneListPerSideAndOpensNothing) {
     SettledAccount a;
     const auto first = a.run();
     ASSERT_EQ(first.outcome, sync::Outcome::ok) << first.message;
@@ -193,10 +204,35 @@ TEST(MigrationIncremental, NoOpReRunSendsOneStatusPerFolderAndSideAndOpensNothin
         EXPECT_EQ(count_opening(commands), 0U) << ::testing::PrintToString(commands);
         EXPECT_EQ(count_containing(commands, "FETCH"), 0U);
         EXPECT_EQ(count_containing(commands, "SEARCH"), 0U);
-        EXPECT_EQ(count_containing(commands, " STATUS "), a.source.read().size());
+        // Every folder's STATUS came with the one LIST (RFC 5819).
+        EXPECT_EQ(count_status_commands(commands), 0U) << ::testing::PrintToString(commands);
+        EXPECT_EQ(count_containing(commands, " LIST "), 1U);
+        EXPECT_EQ(count_containing(commands, "STATUS (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"),
+                  1U);
         // Only what tells a change: nothing the server would have to count.
         EXPECT_EQ(count_containing(commands, "UNSEEN") + count_containing(commands, "SIZE"), 0U);
     }
+    EXPECT_EQ(a.target.read(), a.expected());
+}
+
+// A server without LIST-STATUS is asked one STATUS per folder instead; the
+// run is as cheap otherwise.
+TEST(MigrationIncremental, WithoutListStatusANoOpReRunSendsOneStatusPerFolder) {
+    SettledAccount a({"LIST-STATUS"});
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 0U);
+    const auto source = trace.commands_to(a.source.imap_port());
+    EXPECT_EQ(count_opening(source), 0U) << ::testing::PrintToString(source);
+    EXPECT_EQ(count_status_commands(source), a.source.read().size());
+    EXPECT_EQ(count_containing(source, "RETURN (SPECIAL-USE)"), 1U) << "LIST asks for no STATUS";
+    // The target offers LIST-STATUS: its STATUS still comes with its LIST.
+    const auto target = trace.commands_to(a.target.imap_port());
+    EXPECT_EQ(count_opening(target), 0U);
+    EXPECT_EQ(count_status_commands(target), 0U);
     EXPECT_EQ(a.target.read(), a.expected());
 }
 
@@ -292,7 +328,7 @@ TEST(MigrationIncremental, WithoutCondstoreEveryFolderIsListed) {
     ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
     EXPECT_EQ(second.report->totals().flag_updates, 1U);
     const auto commands = trace.commands_to(a.source.imap_port());
-    EXPECT_EQ(count_containing(commands, " STATUS "), 0U);
+    EXPECT_EQ(count_containing(commands, " STATUS \""), 0U);
     for (const auto& [folder, mails] : a.source.read()) {
         EXPECT_GE(count_containing(commands, "EXAMINE \"" + folder + "\""), 1U) << folder;
     }

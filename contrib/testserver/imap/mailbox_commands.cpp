@@ -1,7 +1,8 @@
 // Authenticated-state commands (RFC 3501 §6.3): SELECT, EXAMINE, CREATE,
 // DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST, LSUB, STATUS, APPEND, plus
 // NAMESPACE (RFC 2342), ID (RFC 2971), ENABLE (RFC 5161), IDLE (RFC 2177),
-// SPECIAL-USE (RFC 6154), MULTIAPPEND (RFC 3502), STATUS=SIZE (RFC 8438) and
+// SPECIAL-USE (RFC 6154), MULTIAPPEND (RFC 3502), STATUS=SIZE (RFC 8438),
+// LIST-STATUS (RFC 5819) and
 // the QUOTA checks of APPEND (RFC 9208).
 
 #include "contrib/testserver/imap/list_pattern.hpp"
@@ -199,6 +200,7 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
     std::size_t i = 0;
     bool only_special = false, only_subscribed = false;
     bool want_subscribed = false;
+    const std::vector<Arg>* status_wanted = nullptr;  // RETURN (STATUS (...)), RFC 5819
     // RFC 5258 §3 / RFC 6154 §5: LIST (selection options) ref pattern RETURN (...)
     if (!lsub && i < cmd.args.size() && cmd.args[i].kind == Arg::Kind::list) {
         for (const auto& opt : cmd.args[i].children) {
@@ -232,10 +234,24 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
             cmd.args[i + 1].kind != Arg::Kind::list) {
             co_return Completion::bad("Unexpected LIST arguments");
         }
-        for (const auto& opt : cmd.args[i + 1].children) {
-            const auto word = wire::to_ascii_upper(opt.text);
+        const auto& options = cmd.args[i + 1].children;
+        for (std::size_t o = 0; o < options.size(); ++o) {
+            const auto word = wire::to_ascii_upper(options[o].text);
             if (word == "SUBSCRIBED") {
                 want_subscribed = true;
+            } else if (word == "STATUS" && offers("LIST-STATUS")) {
+                // RFC 5819 §4: STATUS (status-att ...)
+                if (o + 1 == options.size() || options[o + 1].kind != Arg::Kind::list ||
+                    options[o + 1].children.empty()) {
+                    co_return Completion::bad("The STATUS return option needs a list of items");
+                }
+                status_wanted = &options[++o].children;
+                for (const auto& item : *status_wanted) {
+                    if (!status_item_offered(wire::to_ascii_upper(item.text))) {
+                        co_return Completion::bad("Unknown STATUS item " +
+                                                  wire::to_ascii_upper(item.text));
+                    }
+                }
             } else if ((word != "SPECIAL-USE" || !offers("SPECIAL-USE")) && word != "CHILDREN") {
                 co_return Completion::bad("Unknown LIST return option");
             }
@@ -270,6 +286,14 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
         }
         emit("* " + std::string(verb) + " (" + attrs + ") \"/\" " + mailbox_name(box.name) +
              "\r\n");
+        if (status_wanted != nullptr) {
+            // Every mailbox here is selectable: each LIST is followed by its STATUS.
+            auto items = status_items(box, *status_wanted);
+            if (!items) {
+                co_return Completion::bad(items.error());
+            }
+            emit("* STATUS " + mailbox_name(box.name) + " (" + *items + ")\r\n");
+        }
     }
     if (lsub) {
         std::vector<std::string> subscribed;
@@ -285,6 +309,52 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
     co_return Completion::ok(std::string(verb) + " completed");
 }
 
+bool Session::status_item_offered(std::string_view word) const {
+    return word == "MESSAGES" || word == "RECENT" || word == "UIDNEXT" || word == "UIDVALIDITY" ||
+           word == "UNSEEN" || (word == "HIGHESTMODSEQ" && offers("CONDSTORE")) ||
+           (word == "SIZE" && offers("STATUS=SIZE")) ||
+           (word == "DELETED-STORAGE" && quota_offered());
+}
+
+boost::system::result<std::string, std::string> Session::status_items(
+    const MailboxInfo& info, const std::vector<Arg>& wanted) {
+    std::string items;
+    for (const auto& item : wanted) {
+        const auto word = wire::to_ascii_upper(item.text);
+        std::uint64_t value = 0;
+        if (word == "MESSAGES") {
+            value = info.messages;
+        } else if (word == "RECENT") {
+            value = info.recent;
+        } else if (word == "UIDNEXT") {
+            value = info.uidnext;
+        } else if (word == "UIDVALIDITY") {
+            value = info.uidvalidity;
+        } else if (word == "UNSEEN") {
+            value = info.unseen;
+        } else if (word == "HIGHESTMODSEQ" && offers("CONDSTORE")) {
+            value = info.highest_modseq;
+            condstore_ = true;  // RFC 7162 §3.1
+        } else if (word == "SIZE" && offers("STATUS=SIZE")) {
+            // RFC 8438 §2: at least the sum of the messages' RFC822.SIZE;
+            // here exactly that.
+            value = info.total_size;
+        } else if (word == "DELETED-STORAGE" && quota_offered()) {
+            // RFC 9208 §4.1.4, required with QUOTA=RES-STORAGE: what an
+            // EXPUNGE would free, as the sum of RFC822.SIZE of \Deleted.
+            for (const auto& message : ctx_.store.messages(user_, info.name)) {
+                value += message.has_flag("\\Deleted") ? message.size : 0;
+            }
+        } else {
+            return boost::system::result<std::string, std::string>(boost::system::in_place_error,
+                                                                   "Unknown STATUS item " + word);
+        }
+        items += (items.empty() ? "" : " ") + word + " " + std::to_string(value);
+    }
+    return boost::system::result<std::string, std::string>(boost::system::in_place_value,
+                                                           std::move(items));
+}
+
 net::awaitable<Completion> Session::cmd_status(const Command& cmd) {
     if (cmd.args.size() != 2 || cmd.args[1].kind != Arg::Kind::list ||
         cmd.args[1].children.empty()) {
@@ -298,39 +368,11 @@ net::awaitable<Completion> Session::cmd_status(const Command& cmd) {
     if (!info) {
         co_return Completion::no("[NONEXISTENT] No such mailbox");
     }
-    std::string items;
-    for (const auto& item : cmd.args[1].children) {
-        const auto word = wire::to_ascii_upper(item.text);
-        std::uint64_t value = 0;
-        if (word == "MESSAGES") {
-            value = info->messages;
-        } else if (word == "RECENT") {
-            value = info->recent;
-        } else if (word == "UIDNEXT") {
-            value = info->uidnext;
-        } else if (word == "UIDVALIDITY") {
-            value = info->uidvalidity;
-        } else if (word == "UNSEEN") {
-            value = info->unseen;
-        } else if (word == "HIGHESTMODSEQ" && offers("CONDSTORE")) {
-            value = info->highest_modseq;
-            condstore_ = true;  // RFC 7162 §3.1
-        } else if (word == "SIZE" && offers("STATUS=SIZE")) {
-            // RFC 8438 §2: at least the sum of the messages' RFC822.SIZE;
-            // here exactly that.
-            value = info->total_size;
-        } else if (word == "DELETED-STORAGE" && quota_offered()) {
-            // RFC 9208 §4.1.4, required with QUOTA=RES-STORAGE: what an
-            // EXPUNGE would free, as the sum of RFC822.SIZE of \Deleted.
-            for (const auto& message : ctx_.store.messages(user_, *name)) {
-                value += message.has_flag("\\Deleted") ? message.size : 0;
-            }
-        } else {
-            co_return Completion::bad("Unknown STATUS item " + word);
-        }
-        items += (items.empty() ? "" : " ") + word + " " + std::to_string(value);
+    auto items = status_items(*info, cmd.args[1].children);
+    if (!items) {
+        co_return Completion::bad(items.error());
     }
-    emit("* STATUS " + mailbox_name(info->name) + " (" + items + ")\r\n");
+    emit("* STATUS " + mailbox_name(info->name) + " (" + *items + ")\r\n");
     co_return Completion::ok("STATUS completed");
 }
 

@@ -106,7 +106,7 @@ std::string Session::capabilities() const {
     }
     for (const std::string_view name :
          {"SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE", "NAMESPACE", "UIDPLUS", "MOVE", "UNSELECT",
-          "CHILDREN", "SPECIAL-USE", "CONDSTORE", "MULTIAPPEND", "STATUS=SIZE"}) {
+          "CHILDREN", "SPECIAL-USE", "CONDSTORE", "MULTIAPPEND", "STATUS=SIZE", "LIST-STATUS"}) {
         add(name);
     }
     if (offers("APPENDLIMIT")) {

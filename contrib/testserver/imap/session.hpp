@@ -16,6 +16,7 @@
 #include "contrib/testserver/session_context.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <boost/system/result.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -118,6 +119,12 @@ class Session {
     net::awaitable<Completion> cmd_subscribe(const Command& cmd, bool on);
     net::awaitable<Completion> cmd_list(const Command& cmd, bool lsub);
     net::awaitable<Completion> cmd_status(const Command& cmd);
+    // "MESSAGES 3 UIDNEXT 9" for the STATUS items `wanted` (STATUS, and
+    // LIST's STATUS return option), or the BAD text for an unknown item.
+    boost::system::result<std::string, std::string> status_items(const MailboxInfo& info,
+                                                                 const std::vector<Arg>& wanted);
+    // An upper-cased STATUS item this server answers.
+    bool status_item_offered(std::string_view word) const;
     net::awaitable<Completion> cmd_namespace(const Command& cmd);
     net::awaitable<Completion> cmd_id(const Command& cmd);
     net::awaitable<Completion> cmd_enable(const Command& cmd);
