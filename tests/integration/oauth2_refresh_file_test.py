@@ -1,0 +1,325 @@
+"""OAuth2 logins from refresh-token files, from the outside: `mailferry
+migrate --source-oauth2 FILE --target-oauth2 FILE`, `probe --oauth2 FILE`
+and the source_oauth2_file / target_oauth2_file job keys, against
+`mailferry testserver --oauth2-user ... --oauth2-issuer 127.0.0.1:0`, whose
+token endpoint rotates refresh tokens on every exchange. What a user checks:
+the exit status, the mail in the target (read back with imaplib), the file
+(new refresh token, same mode, the user's other lines kept), the messages,
+and that no token or client secret shows in -vv output."""
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+from testserver_fixture import MAILFERRY, start_testserver  # noqa: E402
+from mailbox_snapshot import imap_snapshot, pop3_messages  # noqa: E402
+
+RUN_TIMEOUT = 120
+_ISSUER = re.compile(r"^oauth2 issuer listening on 127\.0\.0\.1:(\d+)$")
+_USER = re.compile(r"^oauth2 user (\S+) refresh-token (\S+)$")
+CLIENT_SECRET = "cs-never-shown-7f3a"
+# Every token the test server issues starts with one of these.
+TOKEN_PREFIXES = ("mft-rt.", "mft-at.")
+
+FILE_TEMPLATE = """# {user}'s mailbox at the test provider
+token_url = "http://127.0.0.1:{port}/token"
+client_id = "mailferry-test"   # the registered application
+client_secret = "{secret}"
+refresh_token = "{token}"   # rotates: mailferry rewrites this value
+scope = "mail"
+[notes]
+owner = "{user}"
+"""
+
+
+class OAuth2RefreshFile(unittest.TestCase):
+    lifetime = None  # --oauth2-token-lifetime, None for the server's default (300 s)
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="mailferry-oauth2-file-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.state = os.path.join(self.dir, "state.db")
+        self.start_server(self.lifetime)
+
+    def start_server(self, lifetime):
+        args = ["--seed-demo", "--imap", "127.0.0.1:0", "--pop3", "127.0.0.1:0",
+                "--oauth2-user", "alice", "--oauth2-user", "bob", "--oauth2-user", "carol",
+                "--oauth2-issuer", "127.0.0.1:0"]
+        if lifetime is not None:
+            args += ["--oauth2-token-lifetime", str(lifetime)]
+        self.server = start_testserver(args)
+        self.addCleanup(self.server.stop)
+        self.issuer_port = None
+        self.first_refresh = {}
+        for line in self.server.output:
+            m = _ISSUER.match(line)
+            if m:
+                self.issuer_port = int(m.group(1))
+            m = _USER.match(line)
+            if m:
+                self.first_refresh[m.group(1)] = m.group(2)
+        self.assertIsNotNone(self.issuer_port, self.server.output)
+        for user, token in self.first_refresh.items():
+            self.write_file(user, token)
+
+    def file(self, user):
+        return os.path.join(self.dir, user + ".toml")
+
+    def write_file(self, user, token, text=None):
+        with open(self.file(user), "w") as f:
+            f.write(text if text is not None else FILE_TEMPLATE.format(
+                user=user, port=self.issuer_port, secret=CLIENT_SECRET, token=token))
+        os.chmod(self.file(user), 0o600)
+
+    def read_file(self, user):
+        with open(self.file(user)) as f:
+            return f.read()
+
+    def refresh_token_in(self, user):
+        m = re.search(r'^refresh_token = "([^"]*)"', self.read_file(user), re.M)
+        return m.group(1) if m else None
+
+    def env(self):
+        env = dict(os.environ, HOME=self.dir)
+        for name in ("MAILFERRY_SOURCE_PASSWORD", "MAILFERRY_TARGET_PASSWORD",
+                     "MAILFERRY_PASSWORD", "XDG_STATE_HOME"):
+            env.pop(name, None)
+        return env
+
+    def migrate(self, source, target, *extra):
+        return subprocess.run([MAILFERRY, "migrate", source, target, "--state", self.state,
+                               "-vv", *extra], env=self.env(), capture_output=True, text=True,
+                              timeout=RUN_TIMEOUT)
+
+    def url(self, scheme, user):
+        return "%s://%s@127.0.0.1:%d" % (scheme, user, self.server.ports[scheme])
+
+    def exchanges(self, run, option):
+        return len(re.findall(r"%s: exchanging the refresh token in " % re.escape(option),
+                              run.stderr))
+
+    def assert_no_secret_in(self, run):
+        out = run.stdout + run.stderr
+        for prefix in TOKEN_PREFIXES:
+            self.assertNotIn(prefix, out)
+        self.assertNotIn(CLIENT_SECRET, out)
+
+    def assert_copied(self, source_user, target_user):
+        src = imap_snapshot("127.0.0.1", self.server.ports["imap"], source_user,
+                            source_user + "-pw")
+        dst = imap_snapshot("127.0.0.1", self.server.ports["imap"], target_user,
+                            target_user + "-pw")
+        for folder, messages in src.items():
+            self.assertEqual(dst.get(folder), messages, folder)
+
+
+class DefaultLifetime(OAuth2RefreshFile):
+    def test_migrate_with_a_file_per_side_rotates_and_rewrites_them(self):
+        before = {u: self.read_file(u) for u in ("alice", "carol")}
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("alice"),
+                           "--target-oauth2", self.file("carol"), "--verify")
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        # --verify logs in to each side again after the copy.
+        self.assertEqual(len(re.findall(r"AUTHENTICATE OAUTHBEARER", run.stderr)), 4)
+        self.assert_copied("alice", "carol")
+        for user in ("alice", "carol"):
+            new = self.refresh_token_in(user)
+            self.assertTrue(new and new.startswith("mft-rt."), self.read_file(user))
+            self.assertNotEqual(new, self.first_refresh[user], "the refresh token rotated")
+            self.assertEqual(stat.S_IMODE(os.stat(self.file(user)).st_mode), 0o600)
+            self.assertEqual(self.read_file(user),
+                             before[user].replace(self.first_refresh[user], new),
+                             "only the refresh token's value changed")
+            self.assertEqual([n for n in os.listdir(self.dir) if n.startswith(".")], [],
+                             "no temporary file left")
+        # A 300 s token is reused by the second login of each side.
+        self.assertEqual(self.exchanges(run, "--source-oauth2"), 1, run.stderr[-3000:])
+        self.assertEqual(self.exchanges(run, "--target-oauth2"), 1)
+        self.assert_no_secret_in(run)
+
+        # The saved refresh token is the one the provider now accepts.
+        again = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                             "--source-oauth2", self.file("alice"),
+                             "--target-oauth2", self.file("carol"))
+        self.assertEqual(again.returncode, 0, again.stderr[-3000:])
+        self.assert_no_secret_in(again)
+
+    def test_a_pop3_source_logs_in_from_a_file(self):
+        run = self.migrate(self.url("pop3", "bob"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("bob"),
+                           "--target-oauth2", self.file("carol"), "--folder", "From POP3")
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        maildrop = pop3_messages("127.0.0.1", self.server.ports["pop3"], "bob", "bob-pw")
+        dst = imap_snapshot("127.0.0.1", self.server.ports["imap"], "carol", "carol-pw")
+        self.assertEqual(sorted(m[0] for m in dst["From POP3"]), maildrop)
+        self.assertNotEqual(self.refresh_token_in("bob"), self.first_refresh["bob"])
+        self.assert_no_secret_in(run)
+
+    def test_a_revoked_refresh_token_exits_3_naming_invalid_grant(self):
+        self.write_file("alice", "mft-rt.revoked-long-ago")
+        before = self.read_file("alice")
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("alice"),
+                           "--target-oauth2", self.file("carol"))
+        self.assertEqual(run.returncode, 3, run.stderr[-3000:])
+        last = run.stderr.strip().splitlines()[-1]
+        self.assertIn("invalid_grant", last)
+        self.assertIn("obtain a new one from the provider and put it in %s" % self.file("alice"),
+                      last)
+        self.assertEqual(self.read_file("alice"), before, "nothing to save")
+        self.assert_no_secret_in(run)
+
+    def test_a_wrong_client_id_exits_3_saying_what_to_check(self):
+        self.write_file("alice", None, FILE_TEMPLATE.format(
+            user="alice", port=self.issuer_port, secret=CLIENT_SECRET,
+            token=self.first_refresh["alice"]).replace('"mailferry-test"', '"someone-else"'))
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("alice"),
+                           "--target-oauth2", self.file("carol"))
+        self.assertEqual(run.returncode, 3, run.stderr[-3000:])
+        self.assertIn("invalid_client", run.stderr)
+        self.assertIn("check client_id and client_secret in %s" % self.file("alice"), run.stderr)
+        self.assert_no_secret_in(run)
+
+    def test_a_file_that_cannot_be_used_is_a_usage_error(self):
+        cases = {
+            "no refresh_token": ('token_url = "http://127.0.0.1:%d/token"\n'
+                                 'client_id = "mailferry-test"\n' % self.issuer_port,
+                                 "refresh_token: missing"),
+            "remote http": ('token_url = "http://login.example.com/token"\n'
+                            'client_id = "c"\nrefresh_token = "mft-rt.x"\n',
+                            "use https://"),
+            "bad type": ('token_url = "http://127.0.0.1:1/token"\nclient_id = 7\n'
+                         'refresh_token = "mft-rt.x"\n', "client_id: line 2: must be a string"),
+        }
+        for name, (text, expected) in cases.items():
+            with self.subTest(name):
+                self.write_file("alice", None, text)
+                run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                                   "--source-oauth2", self.file("alice"),
+                                   "--target-oauth2", self.file("carol"))
+                self.assertEqual(run.returncode, 2, run.stderr[-3000:])
+                self.assertIn(self.file("alice"), run.stderr)
+                self.assertIn(expected, run.stderr)
+                self.assert_no_secret_in(run)
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", os.path.join(self.dir, "missing.toml"),
+                           "--target-oauth2", self.file("carol"))
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertIn("cannot read the OAuth2 file %s" % os.path.join(self.dir, "missing.toml"),
+                      run.stderr)
+
+    def test_a_file_and_another_credential_for_one_side_conflict(self):
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("alice"),
+                           "--source-oauth2-token-command", "echo x",
+                           "--target-oauth2", self.file("carol"))
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertIn("keep one", run.stderr)
+        self.assertEqual(self.refresh_token_in("alice"), self.first_refresh["alice"],
+                         "no exchange was made")
+
+    def test_probe_logs_in_from_a_file(self):
+        for scheme, user in (("imap", "alice"), ("pop3", "bob")):
+            with self.subTest(scheme):
+                run = subprocess.run([MAILFERRY, "probe", self.url(scheme, user), "--json",
+                                      "--oauth2", self.file(user), "-vv"], env=self.env(),
+                                     capture_output=True, text=True, timeout=RUN_TIMEOUT)
+                self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+                self.assertNotEqual(self.refresh_token_in(user), self.first_refresh[user])
+                self.assert_no_secret_in(run)
+        self.write_file("carol", "mft-rt.revoked")
+        refused = subprocess.run([MAILFERRY, "probe", self.url("imap", "carol"),
+                                  "--oauth2", self.file("carol")], env=self.env(),
+                                 capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        self.assertEqual(refused.returncode, 3, refused.stderr)
+        self.assertIn("invalid_grant", refused.stderr)
+
+    def test_sync_job_keys_log_in_from_files(self):
+        os.makedirs(os.path.join(self.dir, "conf", "tokens"))
+        for user in ("alice", "carol"):
+            shutil.move(self.file(user), os.path.join(self.dir, "conf", "tokens",
+                                                      user + ".toml"))
+        config = os.path.join(self.dir, "conf", "config.toml")
+        with open(config, "w") as f:
+            f.write('state = "%s"\nmax_connections = 4\n[[job]]\nname = "alice"\n'
+                    'source = "%s"\nsource_oauth2_file = "tokens/alice.toml"\n'
+                    'target = "%s"\ntarget_oauth2_file = "tokens/carol.toml"\n'
+                    % (self.state, self.url("imap", "alice"), self.url("imap", "carol")))
+        check = subprocess.run([MAILFERRY, "sync", "--config", config, "--check"],
+                               env=self.env(), capture_output=True, text=True,
+                               timeout=RUN_TIMEOUT)
+        self.assertEqual(check.returncode, 0, check.stderr)
+        run = subprocess.run([MAILFERRY, "sync", "--config", config, "-vv"], env=self.env(),
+                             capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assert_copied("alice", "carol")
+        with open(os.path.join(self.dir, "conf", "tokens", "alice.toml")) as f:
+            self.assertNotIn(self.first_refresh["alice"], f.read(), "rotated and saved")
+        self.assert_no_secret_in(run)
+        with open(self.state, "rb") as f:
+            db = f.read()
+        for prefix in TOKEN_PREFIXES:
+            self.assertNotIn(prefix.encode(), db)
+        self.assertNotIn(CLIENT_SECRET.encode(), db)
+
+        # --check reads the file and names the key that is wrong.
+        with open(os.path.join(self.dir, "conf", "tokens", "carol.toml"), "w") as f:
+            f.write('token_url = "http://127.0.0.1:1/token"\nrefresh_token = "mft-rt.x"\n')
+        check = subprocess.run([MAILFERRY, "sync", "--config", config, "--check"],
+                               env=self.env(), capture_output=True, text=True,
+                               timeout=RUN_TIMEOUT)
+        self.assertEqual(check.returncode, 2, check.stderr)
+        self.assertIn("target_oauth2_file", check.stderr)
+        self.assertIn("client_id: missing", check.stderr)
+
+
+class ShortLifetime(OAuth2RefreshFile):
+    # Tokens that live less than a minute are never reused for a new login.
+    lifetime = 30
+
+    def test_every_new_connection_gets_a_fresh_token(self):
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("alice"),
+                           "--target-oauth2", self.file("carol"), "--verify")
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assert_copied("alice", "carol")
+        self.assertEqual(len(re.findall(r"AUTHENTICATE OAUTHBEARER", run.stderr)), 4)
+        self.assertEqual(self.exchanges(run, "--source-oauth2"), 2, run.stderr[-3000:])
+        self.assertEqual(self.exchanges(run, "--target-oauth2"), 2)
+        self.assertEqual(len(re.findall(r"--source-oauth2: saved the new refresh token",
+                                        run.stderr)),
+                         self.exchanges(run, "--source-oauth2"),
+                         "every rotation was saved")
+        self.assert_no_secret_in(run)
+        again = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                             "--source-oauth2", self.file("alice"),
+                             "--target-oauth2", self.file("carol"))
+        self.assertEqual(again.returncode, 0, "the last saved refresh token works")
+
+
+class ExpiredAtOnce(OAuth2RefreshFile):
+    # Every access token has expired by the time it is used.
+    lifetime = 0
+
+    def test_a_refused_token_is_replaced_once_then_the_run_exits_3(self):
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("alice"),
+                           "--target-oauth2", self.file("carol"))
+        self.assertEqual(run.returncode, 3, run.stderr[-3000:])
+        self.assertEqual(self.exchanges(run, "--source-oauth2"), 2,
+                         "a second exchange after the refusal, not the same token again")
+        self.assertIn("refused the access token", run.stderr.strip().splitlines()[-1])
+        self.assert_no_secret_in(run)
+
+
+if __name__ == "__main__":
+    unittest.main()
