@@ -51,9 +51,10 @@ void set_credentials(sync::AccountAccess& access, const wire::AccountUrl& url,
     const std::string command_option = "--" + spec.side + "-oauth2-token-command";
     const std::string file_option = "--" + spec.side + "-oauth2";
     if (!oauth2.token_command.empty() && !oauth2.file.empty()) {
-        throw std::invalid_argument(fmt::format("{} and {} both give the {} account's OAuth2 "
-                                                "tokens; keep one",
-                                                command_option, file_option, spec.side));
+        throw std::invalid_argument(
+            fmt::format("{} and {} both give the {} account's OAuth2 "
+                        "tokens; keep one",
+                        command_option, file_option, spec.side));
     }
     const std::string& option = oauth2.file.empty() ? command_option : file_option;
     if (!spec.file.empty() || !spec.command.empty()) {
@@ -65,8 +66,8 @@ void set_credentials(sync::AccountAccess& access, const wire::AccountUrl& url,
         access.oauth2_token = oauth2_token_command(oauth2.token_command, option);
         return;
     }
-    auto source = oauth2::refresh_token_source(oauth2.file, option,
-                                               oauth2::EndpointTls{access.ca_file, access.insecure});
+    auto source = oauth2::refresh_token_source(
+        oauth2.file, option, oauth2::EndpointTls{access.ca_file, access.insecure});
     if (!source) {
         throw std::invalid_argument(source.error());
     }

@@ -314,8 +314,8 @@ int run_probe(const ProbeArgs& args) {
             return fail(ExitCode::connect, token.error());
         }
         secret = std::move(*token);
-        login_hint = fmt::format(" (the token came from the refresh token in {})",
-                                 args.oauth2_file);
+        login_hint =
+            fmt::format(" (the token came from the refresh token in {})", args.oauth2_file);
     } else {
         PasswordSpec spec{"", args.password_file, args.password_command, "MAILFERRY_PASSWORD"};
         auto password = resolve_password(spec, url.password);

@@ -117,9 +117,8 @@ Parsed parse_refresh_file(std::string_view text, const std::string& file) {
     try {
         table = toml::parse(text, std::string_view(file));
     } catch (const toml::parse_error& e) {
-        return {boost::system::in_place_error,
-                fmt::format("{}:{}: not valid TOML: {}", file, e.source().begin.line,
-                            e.description())};
+        return {boost::system::in_place_error, fmt::format("{}:{}: not valid TOML: {}", file,
+                                                           e.source().begin.line, e.description())};
     }
     RefreshFile out;
     const auto required = [&](std::string_view key, std::string& into,
@@ -179,7 +178,8 @@ Parsed load_refresh_file(const std::string& file) {
 
 boost::system::result<std::string, std::string> replace_refresh_token(std::string_view text,
                                                                       const std::string& token) {
-    const auto cannot = [](std::string_view why) -> boost::system::result<std::string, std::string> {
+    const auto cannot =
+        [](std::string_view why) -> boost::system::result<std::string, std::string> {
         return {boost::system::in_place_error, std::string(why)};
     };
     toml::table table;
@@ -246,7 +246,8 @@ boost::system::result<void, std::string> save_refresh_token(const std::string& f
     in.close();
     auto text = replace_refresh_token(old_text.str(), token);
     if (!text) {
-        return Saved(boost::system::in_place_error, fmt::format("{}: {}", path.string(), text.error()));
+        return Saved(boost::system::in_place_error,
+                     fmt::format("{}: {}", path.string(), text.error()));
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
@@ -300,9 +301,8 @@ boost::system::result<void, std::string> save_refresh_token(const std::string& f
     if (::rename(temp.c_str(), path.c_str()) != 0) {
         const int error = errno;
         ::unlink(temp.c_str());
-        return Saved(boost::system::in_place_error,
-                     fmt::format("cannot rename {} to {}: {}", temp, path.string(),
-                                 errno_text(error)));
+        return Saved(boost::system::in_place_error, fmt::format("cannot rename {} to {}: {}", temp,
+                                                                path.string(), errno_text(error)));
     }
     // The rename is durable once the directory is on disk.
     const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -311,9 +311,8 @@ boost::system::result<void, std::string> save_refresh_token(const std::string& f
         if (dir_fd >= 0) {
             ::close(dir_fd);
         }
-        return Saved(boost::system::in_place_error,
-                     fmt::format("cannot flush the directory {}: {}", dir.string(),
-                                 errno_text(error)));
+        return Saved(boost::system::in_place_error, fmt::format("cannot flush the directory {}: {}",
+                                                                dir.string(), errno_text(error)));
     }
     ::close(dir_fd);
     return {};

@@ -116,8 +116,7 @@ class RefreshTokenSource {
             return no_token(without_secrets(refusal_message(grant.error(), url, s.path),
                                             {s.refresh_token, secret}));
         }
-        s.cache.remember(grant->access_token, grant->expires_in,
-                         AccessTokenCache::Clock::now());
+        s.cache.remember(grant->access_token, grant->expires_in, AccessTokenCache::Clock::now());
         const bool rotated = grant->refresh_token && *grant->refresh_token != s.refresh_token;
         spdlog::debug("{}: {} gave a new access token ({}){}", option_, url,
                       grant->expires_in
@@ -180,8 +179,7 @@ boost::system::result<sync::TokenSource, std::string> refresh_token_source(
         }
         exchange.tls = *context;
     }
-    return sync::TokenSource(
-        RefreshTokenSource(state_for(file), option, std::move(exchange)));
+    return sync::TokenSource(RefreshTokenSource(state_for(file), option, std::move(exchange)));
 }
 
 }  // namespace mailferry::cli::oauth2

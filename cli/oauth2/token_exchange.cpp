@@ -3,6 +3,7 @@
 #include "clients/net/plaintext_policy.hpp"
 #include "mailferry/version.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,12 +13,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <fmt/format.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -48,8 +48,7 @@ std::string what_failed(const TokenUrl& url, std::string_view step,
         return fmt::format("the OAuth2 token endpoint {} did not answer in time ({})", url.text,
                            step);
     }
-    return fmt::format("the OAuth2 token endpoint {}: {} failed: {}", url.text, step,
-                       ec.message());
+    return fmt::format("the OAuth2 token endpoint {}: {} failed: {}", url.text, step, ec.message());
 }
 
 // Sends the request and reads the answer on an open stream.
@@ -74,9 +73,10 @@ asio::awaitable<Answer> request(Stream& stream, const TokenUrl& url, const std::
     parser.body_limit(options.max_answer_bytes);
     auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, awaitable_tuple);
     if (read_ec == http::error::body_limit || read_ec == http::error::header_limit) {
-        co_return failed(fmt::format("the OAuth2 token endpoint {} answered with more than {} "
-                                     "bytes; is token_url the token endpoint?",
-                                     url.text, options.max_answer_bytes));
+        co_return failed(
+            fmt::format("the OAuth2 token endpoint {} answered with more than {} "
+                        "bytes; is token_url the token endpoint?",
+                        url.text, options.max_answer_bytes));
     }
     if (read_ec) {
         co_return failed(what_failed(url, "reading the answer", read_ec));
@@ -123,8 +123,8 @@ asio::awaitable<Answer> exchange(const TokenUrl& url, const std::string& form,
                                  const ExchangeOptions& options) {
     auto executor = co_await asio::this_coro::executor;
     tcp::resolver resolver(executor);
-    auto [resolve_ec, endpoints] = co_await resolver.async_resolve(url.host, url.port,
-                                                                   awaitable_tuple);
+    auto [resolve_ec, endpoints] =
+        co_await resolver.async_resolve(url.host, url.port, awaitable_tuple);
     if (resolve_ec) {
         co_return failed(what_failed(url, "looking up " + url.host, resolve_ec));
     }
@@ -152,8 +152,8 @@ asio::awaitable<Answer> exchange(const TokenUrl& url, const std::string& form,
     if (auto problem = prepare_tls(tls.native_handle(), url.host, options.verify)) {
         co_return failed(fmt::format("the OAuth2 token endpoint {}: {}", url.text, *problem));
     }
-    auto [handshake_ec] = co_await tls.async_handshake(asio::ssl::stream_base::client,
-                                                       awaitable_tuple);
+    auto [handshake_ec] =
+        co_await tls.async_handshake(asio::ssl::stream_base::client, awaitable_tuple);
     if (handshake_ec) {
         std::string why = handshake_ec.message();
         const long verified = SSL_get_verify_result(tls.native_handle());
@@ -161,9 +161,10 @@ asio::awaitable<Answer> exchange(const TokenUrl& url, const std::string& form,
             why = fmt::format("the certificate was not accepted: {}",
                               X509_verify_cert_error_string(verified));
         }
-        co_return failed(fmt::format("the OAuth2 token endpoint {}: TLS failed: {} (--ca-file "
-                                     "adds a trusted CA)",
-                                     url.text, why));
+        co_return failed(
+            fmt::format("the OAuth2 token endpoint {}: TLS failed: {} (--ca-file "
+                        "adds a trusted CA)",
+                        url.text, why));
     }
     Answer answer = co_await request(tls, url, form, options);
     // The answer is complete; a peer that closes without close_notify
@@ -206,21 +207,20 @@ Answer post_form(const TokenUrl& url, const std::string& form, const ExchangeOpt
     }
     std::optional<Answer> result;
     asio::io_context io;
-    asio::co_spawn(io, exchange(url, form, options), [&result, &url](std::exception_ptr error,
-                                                              Answer answer) {
-        if (error) {
-            result = failed(fmt::format("the OAuth2 token endpoint {}: the exchange failed",
-                                        url.text));
-            return;
-        }
-        result = std::move(answer);
-    });
+    asio::co_spawn(
+        io, exchange(url, form, options), [&result, &url](std::exception_ptr error, Answer answer) {
+            if (error) {
+                result = failed(
+                    fmt::format("the OAuth2 token endpoint {}: the exchange failed", url.text));
+                return;
+            }
+            result = std::move(answer);
+        });
     // The stream's deadline covers connecting and talking; this one also
     // covers the name lookup.
     io.run_for(options.timeout + std::chrono::seconds(3));
     if (!result) {
-        return failed(fmt::format("the OAuth2 token endpoint {} did not answer in time",
-                                  url.text));
+        return failed(fmt::format("the OAuth2 token endpoint {} did not answer in time", url.text));
     }
     return std::move(*result);
 }

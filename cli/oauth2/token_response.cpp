@@ -78,7 +78,8 @@ Answer parse_token_response(unsigned http_status, std::string_view body) {
                        fmt::format("HTTP {} without an OAuth2 error in the answer", http_status));
     }
     const auto token = json.find("access_token");
-    if (token == json.end() || !token->is_string() || token->get_ref<const std::string&>().empty()) {
+    if (token == json.end() || !token->is_string() ||
+        token->get_ref<const std::string&>().empty()) {
         return refused(http_status, "", "the answer has no access_token");
     }
     if (const auto type = json.find("token_type"); type != json.end()) {
@@ -119,8 +120,7 @@ std::string refusal_message(const TokenRefusal& refusal, std::string_view token_
     }
     std::string what = fmt::format("the OAuth2 token endpoint {} answered {} (HTTP {}{}{})",
                                    token_url, refusal.error, refusal.http_status,
-                                   refusal.description.empty() ? "" : ": ",
-                                   refusal.description);
+                                   refusal.description.empty() ? "" : ": ", refusal.description);
     if (refusal.error == "invalid_grant") {
         return what + fmt::format(
                           "; the refresh token in {} was revoked or has expired: obtain a new "

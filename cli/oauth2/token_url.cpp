@@ -1,7 +1,7 @@
 #include "cli/oauth2/token_url.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
+#include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -63,8 +63,9 @@ boost::system::result<TokenUrl, std::string> parse_token_url(std::string_view te
         url.target.insert(0, "/");
     }
     if (authority.find('@') != std::string_view::npos) {
-        return bad("credentials in the URL are not supported; put client_id and client_secret "
-                   "in the file");
+        return bad(
+            "credentials in the URL are not supported; put client_id and client_secret "
+            "in the file");
     }
     std::string_view port;
     if (authority.starts_with('[')) {
@@ -93,9 +94,8 @@ boost::system::result<TokenUrl, std::string> parse_token_url(std::string_view te
     if (port.empty()) {
         url.port = url.https ? "443" : "80";
     } else {
-        if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) {
-                return c >= '0' && c <= '9';
-            })) {
+        if (port.size() > 5 ||
+            !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
             return bad("the port must be a number from 1 to 65535");
         }
         const int number = std::stoi(std::string(port));

@@ -87,19 +87,18 @@ TEST(OAuth2RefreshFileError, NotTomlSaysWhere) {
 }
 
 TEST(OAuth2RefreshFileError, ATokenUrlMustBeHttpsUnlessLoopback) {
-    EXPECT_THAT(
-        error_of("token_url = \"http://login.example.com/token\"\nclient_id = \"c\"\n"
-                 "refresh_token = \"r\"\n"),
-        AllOf(StartsWith("/home/a/gmail.toml: token_url: "),
-              HasSubstr("plain http would send the refresh token unencrypted to "
-                        "login.example.com; use https://")));
+    EXPECT_THAT(error_of("token_url = \"http://login.example.com/token\"\nclient_id = \"c\"\n"
+                         "refresh_token = \"r\"\n"),
+                AllOf(StartsWith("/home/a/gmail.toml: token_url: "),
+                      HasSubstr("plain http would send the refresh token unencrypted to "
+                                "login.example.com; use https://")));
     EXPECT_THAT(error_of("token_url = \"ftp://x/t\"\nclient_id = \"c\"\nrefresh_token = \"r\"\n"),
                 HasSubstr("must start with https://"));
     EXPECT_THAT(error_of("token_url = \"https://x:99999/t\"\nclient_id = \"c\"\n"
                          "refresh_token = \"r\"\n"),
                 HasSubstr("port must be a number from 1 to 65535"));
-    for (const char* loopback : {"http://localhost:8080/t", "http://127.0.0.1/t",
-                                 "http://[::1]:99/t"}) {
+    for (const char* loopback :
+         {"http://localhost:8080/t", "http://127.0.0.1/t", "http://[::1]:99/t"}) {
         auto file = parse_refresh_file(std::string("token_url = \"") + loopback +
                                            "\"\nclient_id = \"c\"\nrefresh_token = \"r\"\n",
                                        "f");
@@ -108,9 +107,9 @@ TEST(OAuth2RefreshFileError, ATokenUrlMustBeHttpsUnlessLoopback) {
 }
 
 TEST(OAuth2RefreshFileError, AnErrorNeverShowsTheSecrets) {
-    const std::string e =
-        error_of("token_url = \"http://example.com/t\"\nclient_id = \"c\"\n"
-                 "client_secret = \"s3cret-client\"\nrefresh_token = \"1//0rt-old\"\n");
+    const std::string e = error_of(
+        "token_url = \"http://example.com/t\"\nclient_id = \"c\"\n"
+        "client_secret = \"s3cret-client\"\nrefresh_token = \"1//0rt-old\"\n");
     EXPECT_THAT(e, Not(HasSubstr("s3cret-client")));
     EXPECT_THAT(e, Not(HasSubstr("1//0rt-old")));
 }
@@ -133,7 +132,8 @@ TEST(OAuth2RefreshFileRewrite, LiteralAndEscapedStrings) {
         "refresh_token = \"a\\\"b\" # \"quoted\"\ntoken_url = \"https://x/t\"\n", "z");
     ASSERT_TRUE(escaped) << escaped.error();
     EXPECT_EQ(*escaped, "refresh_token = \"z\" # \"quoted\"\ntoken_url = \"https://x/t\"\n");
-    auto multiline = replace_refresh_token("refresh_token = \"\"\"\nold\"\"\"\nscope = \"s\"\n", "n");
+    auto multiline =
+        replace_refresh_token("refresh_token = \"\"\"\nold\"\"\"\nscope = \"s\"\n", "n");
     ASSERT_TRUE(multiline) << multiline.error();
     EXPECT_EQ(*multiline, "refresh_token = \"n\"\nscope = \"s\"\n");
 }

@@ -37,7 +37,8 @@ TEST(OAuth2TokenResponse, ASuccessGivesTheTokenItsLifetimeAndTheRotatedRefreshTo
 
 TEST(OAuth2TokenResponse, AnErrorAnswerNamesTheErrorAndSaysWhatToDo) {
     auto refused = parse_token_response(
-        400, R"({"error":"invalid_grant","error_description":"Token has been expired or revoked."})");
+        400,
+        R"({"error":"invalid_grant","error_description":"Token has been expired or revoked."})");
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().error, "invalid_grant");
     EXPECT_EQ(refused.error().http_status, 400u);

@@ -527,10 +527,10 @@ TEST(Config, AnOAuth2TokenCommandTakesThePlaceOfAPassword) {
 }
 
 TEST(Config, AnOAuth2RefreshTokenFileTakesThePlaceOfAPassword) {
-    const Config config = parse_config(
-        with_alice("[defaults]\ntarget_oauth2_file = \"/etc/o.toml\"\n",
-                   "source_oauth2_file = \"oauth2/alice.toml\"\n"),
-        "/etc/mailferry/config.toml");
+    const Config config =
+        parse_config(with_alice("[defaults]\ntarget_oauth2_file = \"/etc/o.toml\"\n",
+                                "source_oauth2_file = \"oauth2/alice.toml\"\n"),
+                     "/etc/mailferry/config.toml");
     ASSERT_EQ(config.jobs.size(), 1u);
     EXPECT_EQ(config.jobs[0].source_password.oauth2_file, "/etc/mailferry/oauth2/alice.toml")
         << "resolved against the config's directory, like password files";
