@@ -156,15 +156,20 @@ asio::awaitable<Answer> exchange(const TokenUrl& url, const std::string& form,
         co_await tls.async_handshake(asio::ssl::stream_base::client, awaitable_tuple);
     if (handshake_ec) {
         std::string why = handshake_ec.message();
+        std::string hint;
         const long verified = SSL_get_verify_result(tls.native_handle());
-        if (verified != X509_V_OK) {
+        if (verified == X509_V_ERR_HOSTNAME_MISMATCH ||
+            verified == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+            why = fmt::format("the certificate is not for {} ({})", url.host,
+                              X509_verify_cert_error_string(verified));
+            hint = "; token_url must name a host the certificate is for";
+        } else if (verified != X509_V_OK) {
             why = fmt::format("the certificate was not accepted: {}",
                               X509_verify_cert_error_string(verified));
+            hint = "; if the provider's CA is not in the system store, pass it with --ca-file";
         }
         co_return failed(
-            fmt::format("the OAuth2 token endpoint {}: TLS failed: {} (--ca-file "
-                        "adds a trusted CA)",
-                        url.text, why));
+            fmt::format("the OAuth2 token endpoint {}: TLS failed: {}{}", url.text, why, hint));
     }
     Answer answer = co_await request(tls, url, form, options);
     // The answer is complete; a peer that closes without close_notify

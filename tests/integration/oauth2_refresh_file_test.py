@@ -7,14 +7,18 @@ the exit status, the mail in the target (read back with imaplib), the file
 (new refresh token, same mode, the user's other lines kept), the messages,
 and that no token or client secret shows in -vv output."""
 
+import http.server
 import os
 import re
 import shutil
+import ssl
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
@@ -318,6 +322,99 @@ class ExpiredAtOnce(OAuth2RefreshFile):
         self.assertEqual(self.exchanges(run, "--source-oauth2"), 2,
                          "a second exchange after the refusal, not the same token again")
         self.assertIn("refused the access token", run.stderr.strip().splitlines()[-1])
+        self.assert_no_secret_in(run)
+
+
+class HttpsTokenEndpoint(OAuth2RefreshFile):
+    """The token endpoint over HTTPS: a small TLS front (certificate for
+    "localhost" only, from a test CA) that passes each POST /token on to
+    the test server's issuer and its answer back."""
+
+    def setUp(self):
+        super().setUp()
+        self.cert = os.path.join(self.dir, "localhost.pem")
+        key = os.path.join(self.dir, "localhost.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", self.cert,
+                        "-days", "2", "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost"],
+                       check=True, capture_output=True, timeout=60)
+        issuer = "http://127.0.0.1:%d/token" % self.issuer_port
+        self.requests = []
+        requests = self.requests
+
+        class Front(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                requests.append((self.headers.get("Host"), self.path))
+                upstream = urllib.request.Request(issuer, data=body, headers={
+                    "Content-Type": self.headers["Content-Type"]})
+                try:
+                    with urllib.request.urlopen(upstream, timeout=20) as answer:
+                        status, payload = answer.status, answer.read()
+                except urllib.error.HTTPError as e:
+                    status, payload = e.code, e.read()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, key)
+        self.front.socket = context.wrap_socket(self.front.socket, server_side=True)
+        threading.Thread(target=self.front.serve_forever, daemon=True).start()
+        self.addCleanup(self.front.server_close)
+        self.addCleanup(self.front.shutdown)
+        self.front_port = self.front.server_address[1]
+
+    def use_front(self, user, host):
+        self.write_file(user, None, FILE_TEMPLATE.format(
+            user=user, port=self.issuer_port, secret=CLIENT_SECRET,
+            token=self.first_refresh[user]).replace(
+                "http://127.0.0.1:%d/token" % self.issuer_port,
+                "https://%s:%d/token" % (host, self.front_port)))
+
+    def probe(self, user, *extra):
+        return subprocess.run([MAILFERRY, "probe", self.url("imap", user), "--oauth2",
+                               self.file(user), "-vv", *extra], env=self.env(),
+                              capture_output=True, text=True, timeout=RUN_TIMEOUT)
+
+    def test_a_certificate_from_ca_file_is_trusted(self):
+        self.use_front("alice", "localhost")
+        run = self.probe("alice", "--ca-file", self.cert)
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assertEqual(self.requests, [("localhost:%d" % self.front_port, "/token")])
+        self.assertNotEqual(self.refresh_token_in("alice"), self.first_refresh["alice"])
+        self.assert_no_secret_in(run)
+
+    def test_an_unknown_certificate_is_refused_before_sending_anything(self):
+        self.use_front("alice", "localhost")
+        run = self.probe("alice")
+        self.assertEqual(run.returncode, 3, run.stderr[-3000:])
+        self.assertIn("the certificate was not accepted: self-signed certificate", run.stderr)
+        self.assertIn("pass it with --ca-file", run.stderr)
+        self.assertEqual(self.requests, [], "the refresh token was not sent")
+        self.assertEqual(self.refresh_token_in("alice"), self.first_refresh["alice"])
+        self.assert_no_secret_in(run)
+
+    def test_a_certificate_for_another_name_is_refused(self):
+        self.use_front("alice", "127.0.0.1")
+        run = self.probe("alice", "--ca-file", self.cert)
+        self.assertEqual(run.returncode, 3, run.stderr[-3000:])
+        self.assertIn("the certificate is not for 127.0.0.1 (IP address mismatch)", run.stderr)
+        self.assertEqual(self.requests, [])
+
+    def test_insecure_skips_verification_with_its_warning(self):
+        self.use_front("alice", "127.0.0.1")
+        run = self.probe("alice", "--insecure")
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assertIn("--insecure", run.stderr)
+        self.assertEqual(len(self.requests), 1)
         self.assert_no_secret_in(run)
 
 
