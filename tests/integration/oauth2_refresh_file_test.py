@@ -11,18 +11,20 @@ import http.server
 import os
 import re
 import shutil
+import signal
 import ssl
 import stat
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from testserver_fixture import MAILFERRY, start_testserver  # noqa: E402
+from testserver_fixture import MAILFERRY, free_port, start_testserver  # noqa: E402
 from mailbox_snapshot import imap_snapshot, pop3_messages  # noqa: E402
 
 RUN_TIMEOUT = 120
@@ -115,6 +117,43 @@ class OAuth2RefreshFile(unittest.TestCase):
             self.assertNotIn(prefix, out)
         self.assertNotIn(CLIENT_SECRET, out)
 
+    def run_daemon_for_two_runs(self):
+        """`mailferry daemon -v` with a 1 s job alice -> carol from files,
+        stopped once /metrics counts two runs of the job; its log."""
+        config = os.path.join(self.dir, "daemon.toml")
+        with open(config, "w") as f:
+            f.write('state = "%s"\n[[job]]\nname = "alice"\ninterval = "1s"\n'
+                    'source = "%s"\nsource_oauth2_file = "%s"\n'
+                    'target = "%s"\ntarget_oauth2_file = "%s"\n'
+                    % (self.state, self.url("imap", "alice"), self.file("alice"),
+                       self.url("imap", "carol"), self.file("carol")))
+        port = free_port()
+        log_path = os.path.join(self.dir, "daemon.log")
+        with open(log_path, "w") as log:
+            daemon = subprocess.Popen([MAILFERRY, "daemon", "--config", config, "-v",
+                                       "--metrics", "127.0.0.1:%d" % port],
+                                      env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+            try:
+                runs = 0
+                deadline = time.monotonic() + 90
+                while runs < 2:
+                    self.assertLess(time.monotonic(), deadline, "the daemon did not run twice")
+                    self.assertIsNone(daemon.poll(), "the daemon exited")
+                    time.sleep(0.2)
+                    try:
+                        metrics = urllib.request.urlopen(
+                            "http://127.0.0.1:%d/metrics" % port, timeout=5).read().decode()
+                    except OSError:
+                        continue
+                    m = re.search(r'^mailferry_job_runs_total\{job="alice"[^}]*\} (\d+)',
+                                  metrics, re.M)
+                    runs = int(m.group(1)) if m else 0
+            finally:
+                daemon.send_signal(signal.SIGTERM)
+                daemon.wait(60)
+        with open(log_path) as f:
+            return subprocess.CompletedProcess(daemon.args, daemon.returncode, "", f.read())
+
     def assert_copied(self, source_user, target_user):
         src = imap_snapshot("127.0.0.1", self.server.ports["imap"], source_user,
                             source_user + "-pw")
@@ -155,6 +194,15 @@ class DefaultLifetime(OAuth2RefreshFile):
                              "--target-oauth2", self.file("carol"))
         self.assertEqual(again.returncode, 0, again.stderr[-3000:])
         self.assert_no_secret_in(again)
+
+    def test_daemon_runs_share_one_access_token_while_it_is_fresh(self):
+        run = self.run_daemon_for_two_runs()
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assert_copied("alice", "carol")
+        self.assertEqual(self.exchanges(run, 'job "alice".source_oauth2_file'), 1,
+                         run.stderr[-3000:])
+        self.assertEqual(self.exchanges(run, 'job "alice".target_oauth2_file'), 1)
+        self.assert_no_secret_in(run)
 
     def test_a_pop3_source_logs_in_from_a_file(self):
         run = self.migrate(self.url("pop3", "bob"), self.url("imap", "carol"),
@@ -308,6 +356,14 @@ class ShortLifetime(OAuth2RefreshFile):
                              "--source-oauth2", self.file("alice"),
                              "--target-oauth2", self.file("carol"))
         self.assertEqual(again.returncode, 0, "the last saved refresh token works")
+
+    def test_each_daemon_run_exchanges_again(self):
+        run = self.run_daemon_for_two_runs()
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assertGreaterEqual(self.exchanges(run, 'job "alice".source_oauth2_file'), 2,
+                                run.stderr[-3000:])
+        self.assertGreaterEqual(self.exchanges(run, 'job "alice".target_oauth2_file'), 2)
+        self.assert_no_secret_in(run)
 
 
 class ExpiredAtOnce(OAuth2RefreshFile):
