@@ -14,6 +14,8 @@
 #include <memory>
 #include <mutex>
 
+#include <sys/stat.h>
+
 namespace mailferry::cli::oauth2 {
 
 namespace {
@@ -38,7 +40,21 @@ struct FileState {
     bool unsaved = false;
 };
 
-std::shared_ptr<FileState> state_for(const std::string& file) {
+// A refresh token every user can read is an account every user can use:
+// warned about once per file, as for password files (group read is left
+// alone: that is how a service group shares such a file on purpose).
+void warn_if_readable_by_others(const std::string& file, const std::string& option) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0 || (st.st_mode & S_IROTH) == 0) {
+        return;
+    }
+    spdlog::warn(
+        "the OAuth2 file {} ({}) can be read by every user of this machine (mode {:04o}); "
+        "make it private with: chmod 600 {}",
+        file, option, st.st_mode & 07777, file);
+}
+
+std::shared_ptr<FileState> state_for(const std::string& file, const std::string& option) {
     static std::mutex registry_mutex;
     static std::map<std::string, std::shared_ptr<FileState>> registry;
     std::error_code ec;
@@ -51,6 +67,7 @@ std::shared_ptr<FileState> state_for(const std::string& file) {
     if (!state) {
         state = std::make_shared<FileState>();
         state->path = file;
+        warn_if_readable_by_others(file, option);
     }
     return state;
 }
@@ -179,7 +196,8 @@ boost::system::result<sync::TokenSource, std::string> refresh_token_source(
         }
         exchange.tls = *context;
     }
-    return sync::TokenSource(RefreshTokenSource(state_for(file), option, std::move(exchange)));
+    return sync::TokenSource(
+        RefreshTokenSource(state_for(file, option), option, std::move(exchange)));
 }
 
 }  // namespace mailferry::cli::oauth2

@@ -269,6 +269,20 @@ class DefaultLifetime(OAuth2RefreshFile):
         self.assertIn("cannot read the OAuth2 file %s" % os.path.join(self.dir, "missing.toml"),
                       run.stderr)
 
+    def test_a_file_others_can_read_is_warned_about(self):
+        os.chmod(self.file("alice"), 0o644)
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("alice"),
+                           "--target-oauth2", self.file("carol"))
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assertIn("the OAuth2 file %s (--source-oauth2) can be read by every user"
+                      % self.file("alice"), run.stderr)
+        self.assertIn("chmod 600 %s" % self.file("alice"), run.stderr)
+        self.assertNotIn("OAuth2 file %s (--target-oauth2) can be read" % self.file("carol"),
+                         run.stderr)
+        self.assertEqual(stat.S_IMODE(os.stat(self.file("alice")).st_mode), 0o644,
+                         "the rewrite keeps the mode the user chose")
+
     def test_a_file_and_another_credential_for_one_side_conflict(self):
         run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
                            "--source-oauth2", self.file("alice"),
