@@ -395,6 +395,60 @@ class ExpiredAtOnce(OAuth2RefreshFile):
         self.assert_no_secret_in(run)
 
 
+class RefusedCachedToken(OAuth2RefreshFile):
+    """A token endpoint (a plain-http front on loopback) whose first answer
+    is an access token the mail server does not know, valid for an hour;
+    later requests go to the test server's issuer. The refused token must
+    not come back from the cache for the retry."""
+
+    def setUp(self):
+        super().setUp()
+        issuer = "http://127.0.0.1:%d/token" % self.issuer_port
+        self.requests = 0
+        test = self
+
+        class Front(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                test.requests += 1
+                if test.requests == 1:
+                    status = 200
+                    payload = b'{"access_token":"not-a-token-the-server-knows",' \
+                              b'"token_type":"Bearer","expires_in":3600}'
+                else:
+                    upstream = urllib.request.Request(issuer, data=body, headers={
+                        "Content-Type": self.headers["Content-Type"]})
+                    with urllib.request.urlopen(upstream, timeout=20) as answer:
+                        status, payload = answer.status, answer.read()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
+        threading.Thread(target=self.front.serve_forever, daemon=True).start()
+        self.addCleanup(self.front.server_close)
+        self.addCleanup(self.front.shutdown)
+        self.write_file("alice", None, FILE_TEMPLATE.format(
+            user="alice", port=self.front.server_address[1], secret=CLIENT_SECRET,
+            token=self.first_refresh["alice"]))
+
+    def test_the_retry_after_a_refusal_gets_a_new_token(self):
+        run = self.migrate(self.url("imap", "alice"), self.url("imap", "carol"),
+                           "--source-oauth2", self.file("alice"),
+                           "--target-oauth2", self.file("carol"))
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assertEqual(self.requests, 2, "one exchange more after the refusal")
+        self.assertEqual(self.exchanges(run, "--source-oauth2"), 2)
+        self.assert_copied("alice", "carol")
+        self.assertNotIn("not-a-token-the-server-knows", run.stdout + run.stderr)
+        self.assert_no_secret_in(run)
+
+
 class HttpsTokenEndpoint(OAuth2RefreshFile):
     """The token endpoint over HTTPS: a small TLS front (certificate for
     "localhost" only, from a test CA) that passes each POST /token on to
