@@ -1,6 +1,7 @@
 #include "cli/account_pair.hpp"
 
 #include "cli/logging.hpp"
+#include "cli/oauth2/refresh_token_source.hpp"
 #include "cli/oauth2_token_command.hpp"
 #include "cli/password_source.hpp"
 
@@ -32,21 +33,45 @@ PasswordSpec password_spec(const std::string& side, const std::string& file,
     return spec;
 }
 
-// A password, or with a token command an OAuth2 token source (then no
-// password is read, and a password option for the same side is an error).
+// The OAuth2 settings of one side as given on the command line.
+struct OAuth2Options {
+    std::string token_command;  // --X-oauth2-token-command
+    std::string file;           // --X-oauth2
+};
+
+// A password, or with a token command or a refresh-token file an OAuth2
+// token source (then no password is read, and a password option for the
+// same side is an error).
 void set_credentials(sync::AccountAccess& access, const wire::AccountUrl& url,
-                     const PasswordSpec& spec, const std::string& token_command) {
-    if (token_command.empty()) {
+                     const PasswordSpec& spec, const OAuth2Options& oauth2) {
+    if (oauth2.token_command.empty() && oauth2.file.empty()) {
         access.password = read_password(spec, url).reveal();
         return;
     }
-    const std::string option = "--" + spec.side + "-oauth2-token-command";
+    const std::string command_option = "--" + spec.side + "-oauth2-token-command";
+    const std::string file_option = "--" + spec.side + "-oauth2";
+    if (!oauth2.token_command.empty() && !oauth2.file.empty()) {
+        throw std::invalid_argument(
+            fmt::format("{} and {} both give the {} account's OAuth2 "
+                        "tokens; keep one",
+                        command_option, file_option, spec.side));
+    }
+    const std::string& option = oauth2.file.empty() ? command_option : file_option;
     if (!spec.file.empty() || !spec.command.empty()) {
         throw std::invalid_argument(
             fmt::format("{} and --{}-password-{} both give the {} account's credentials; keep one",
                         option, spec.side, spec.file.empty() ? "command" : "file", spec.side));
     }
-    access.oauth2_token = oauth2_token_command(token_command, option);
+    if (!oauth2.token_command.empty()) {
+        access.oauth2_token = oauth2_token_command(oauth2.token_command, option);
+        return;
+    }
+    auto source = oauth2::refresh_token_source(
+        oauth2.file, option, oauth2::EndpointTls{access.ca_file, access.insecure});
+    if (!source) {
+        throw std::invalid_argument(source.error());
+    }
+    access.oauth2_token = std::move(*source);
 }
 
 }  // namespace
@@ -92,6 +117,12 @@ void add_account_pair_options(CLI::App& cmd, MigrateArgs& args) {
                    "is an access token (run at every login, and again once if refused)");
     cmd.add_option("--target-oauth2-token-command", args.target_oauth2_token_command,
                    "Log in to the target with OAuth2, as --source-oauth2-token-command");
+    cmd.add_option("--source-oauth2", args.source_oauth2_file,
+                   "Log in to the source with OAuth2 tokens from this refresh-token file (TOML: "
+                   "token_url, client_id, [client_secret], refresh_token, [scope]); a rotated "
+                   "refresh token is saved back into it");
+    cmd.add_option("--target-oauth2", args.target_oauth2_file,
+                   "Log in to the target with OAuth2, as --source-oauth2");
     add_log_options(cmd, args.log);
 }
 
@@ -125,11 +156,11 @@ AccountPair resolve_account_pair(const MigrateArgs& args) {
     set_credentials(
         pair.source, pair.source_url,
         password_spec("source", args.source_password_file, args.source_password_command),
-        args.source_oauth2_token_command);
+        OAuth2Options{args.source_oauth2_token_command, args.source_oauth2_file});
     set_credentials(
         pair.target, pair.target_url,
         password_spec("target", args.target_password_file, args.target_password_command),
-        args.target_oauth2_token_command);
+        OAuth2Options{args.target_oauth2_token_command, args.target_oauth2_file});
     return pair;
 }
 

@@ -1,6 +1,7 @@
 #include "cli/config.hpp"
 
 #include "cli/migrate_options.hpp"
+#include "cli/oauth2/refresh_token_source.hpp"
 #include "clients/wire/account_url.hpp"
 
 #include <fmt/format.h>
@@ -28,12 +29,13 @@ constexpr unsigned max_total_connections = 1024;
 
 // Every job key this version supports, in the order the error for an
 // unknown key lists them.
-constexpr std::array<std::string_view, 27> job_keys = {
+constexpr std::array<std::string_view, 29> job_keys = {
     // the job and its accounts
     "name", "source", "target",                                                //
     "source_password_file", "source_password_command", "source_password_env",  //
     "target_password_file", "target_password_command", "target_password_env",  //
     "source_oauth2_token_command", "target_oauth2_token_command",              //
+    "source_oauth2_file", "target_oauth2_file",                                //
     // what to copy
     "include", "exclude", "map", "folder",                                    //
     "delete_source", "sync_deletions", "max_deletions", "max_size", "since",  //
@@ -44,9 +46,6 @@ constexpr std::array<std::string_view, 27> job_keys = {
     // what to check
     "verify"};
 
-// SPEC keys this version recognises but cannot do yet.
-constexpr std::array<std::string_view, 2> unsupported_job_keys = {"source_oauth2_file",
-                                                                  "target_oauth2_file"};
 constexpr std::array<std::string_view, 5> top_level_keys = {
     "state", "max_connections", "max_connections_per_server", "defaults", "job"};
 
@@ -56,7 +55,7 @@ bool contains(const std::array<std::string_view, N>& keys, std::string_view key)
 }
 
 bool is_job_key(std::string_view key) {
-    return contains(job_keys, key) || contains(unsupported_job_keys, key);
+    return contains(job_keys, key);
 }
 
 // Optimal string alignment distance: Levenshtein plus adjacent
@@ -97,9 +96,7 @@ std::optional<std::string_view> closest_key(std::string_view key,
 }
 
 std::vector<std::string_view> all_job_keys() {
-    std::vector<std::string_view> keys(job_keys.begin(), job_keys.end());
-    keys.insert(keys.end(), unsupported_job_keys.begin(), unsupported_job_keys.end());
-    return keys;
+    return {job_keys.begin(), job_keys.end()};
 }
 
 std::string_view type_name(const toml::node& node) {
@@ -461,6 +458,10 @@ class Parser {
             job.source_password.oauth2_token_command = string_value(node, label);
         } else if (name == "target_oauth2_token_command") {
             job.target_password.oauth2_token_command = string_value(node, label);
+        } else if (name == "source_oauth2_file") {
+            job.source_password.oauth2_file = resolve(string_value(node, label));
+        } else if (name == "target_oauth2_file") {
+            job.target_password.oauth2_file = resolve(string_value(node, label));
         } else if (name.ends_with("_password_file") || name.ends_with("_password_command") ||
                    name.ends_with("_password_env")) {
             password_key(job, name, label, node);
@@ -496,11 +497,6 @@ class Parser {
             job.idle = bool_value(node, label);
         } else if (name == "verify") {
             job.verify = bool_value(node, label);
-        } else if (contains(unsupported_job_keys, name)) {
-            fail(line_of(key), label,
-                 "an OAuth2 refresh-token file is not supported by this version of mailferry "
-                 "yet; use _oauth2_token_command (a command printing an access token) or a "
-                 "password source");
         } else {
             std::string what = "unknown key";
             if (const auto suggestion = closest_key(name, all_job_keys())) {
@@ -630,12 +626,23 @@ class Parser {
                 side == "source" ? job.source_password : job.target_password;
             const wire::AccountUrl& url = side == "source" ? source : target;
             if (sources.file.empty() && sources.command.empty() && sources.env.empty() &&
-                sources.oauth2_token_command.empty() && !url.password) {
+                sources.oauth2_token_command.empty() && sources.oauth2_file.empty() &&
+                !url.password) {
                 const KeyOrigin& origin = job.origins.find(side)->second;
                 fail(origin.line, origin.key,
                      fmt::format("no password for the {0} account; set {0}_password_file, "
-                                 "{0}_password_command, {0}_password_env or "
-                                 "{0}_oauth2_token_command (in the job or in [defaults])",
+                                 "{0}_password_command, {0}_password_env, "
+                                 "{0}_oauth2_token_command or {0}_oauth2_file (in the job or in "
+                                 "[defaults])",
+                                 side));
+            }
+            if (!sources.oauth2_token_command.empty() && !sources.oauth2_file.empty()) {
+                const auto origin = job.origins.find(fmt::format("{}_oauth2_file", side));
+                const std::size_t line =
+                    origin != job.origins.end() ? origin->second.line : job.line;
+                fail(line, fmt::format("{}.{}_oauth2_file", prefix, side),
+                     fmt::format("{0}_oauth2_token_command and {0}_oauth2_file both give the "
+                                 "{0} account's OAuth2 tokens; keep one",
                                  side));
             }
         }
@@ -734,6 +741,11 @@ std::vector<std::string> check_job_environment(const Config& config) {
                            fmt::format("the password file {} is a directory", sources.file));
                 } else if (auto secret = password_from_file(sources.file, key); !secret) {
                     report(job, key, secret.error());
+                }
+            }
+            if (!sources.oauth2_file.empty()) {
+                if (auto usable = oauth2::check_refresh_file(sources.oauth2_file); !usable) {
+                    report(job, fmt::format("{}_oauth2_file", side), usable.error());
                 }
             }
             if (!sources.env.empty()) {

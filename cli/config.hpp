@@ -36,11 +36,14 @@ namespace mailferry::cli {
 // One side's *_password_file, *_password_command and *_password_env keys;
 // empty when not set. `file` is resolved against the config file's
 // directory like `ca_file` (a daemon's working directory is rarely the
-// config's). *_oauth2_token_command, when set, takes the place of the
-// password: the side logs in with OAuth2 tokens the command prints.
+// config's). *_oauth2_token_command or *_oauth2_file (a refresh-token
+// file, resolved like `file`), when set, takes the place of the password:
+// the side logs in with OAuth2 tokens the command prints or the file's
+// token endpoint issues.
 struct PasswordSources {
     std::string file, command, env;
     std::string oauth2_token_command;
+    std::string oauth2_file;
 
     friend bool operator==(const PasswordSources&, const PasswordSources&) = default;
 };

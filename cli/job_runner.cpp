@@ -3,6 +3,7 @@
 #include "cli/copied_verification.hpp"
 #include "cli/logging.hpp"
 #include "cli/migration_runner.hpp"
+#include "cli/oauth2/refresh_token_source.hpp"
 #include "cli/oauth2_token_command.hpp"
 #include "cli/password_source.hpp"
 #include "clients/wire/account_url.hpp"
@@ -83,6 +84,16 @@ boost::system::result<sync::AccountAccess, std::string> account_access(const Job
         access.oauth2_token =
             oauth2_token_command(sources.oauth2_token_command,
                                  fmt::format("job \"{}\".{}_oauth2_token_command", job.name, side));
+        return access;
+    }
+    if (!sources.oauth2_file.empty()) {
+        auto source = oauth2::refresh_token_source(
+            sources.oauth2_file, fmt::format("job \"{}\".{}_oauth2_file", job.name, side),
+            oauth2::EndpointTls{job.ca_file, job.insecure});
+        if (!source) {
+            return {boost::system::in_place_error, source.error()};
+        }
+        access.oauth2_token = std::move(*source);
         return access;
     }
     wire::AccountUrlParse parsed = wire::parse_account_url(url);

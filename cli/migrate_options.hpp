@@ -38,6 +38,8 @@ struct MigrateArgs {
     std::string target_password_file, target_password_command;
     // OAuth2: the first line of this command's output is an access token.
     std::string source_oauth2_token_command, target_oauth2_token_command;
+    // OAuth2: a refresh-token file (cli/oauth2/refresh_file.hpp).
+    std::string source_oauth2_file, target_oauth2_file;
     LogOptions log;
 };
 

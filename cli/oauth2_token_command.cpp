@@ -8,8 +8,8 @@
 namespace mailferry::cli {
 
 sync::TokenSource oauth2_token_command(std::string command, std::string option) {
-    return [command = std::move(command),
-            option = std::move(option)]() -> boost::system::result<std::string, std::string> {
+    return [command = std::move(command), option = std::move(option)](
+               std::string_view /*refused*/) -> boost::system::result<std::string, std::string> {
         auto token = password_from_command(command, option, std::chrono::seconds(60));
         if (!token) {
             return {boost::system::in_place_error, "no OAuth2 access token: " + token.error()};

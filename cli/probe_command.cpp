@@ -6,6 +6,7 @@
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "cli/logging.hpp"
+#include "cli/oauth2/refresh_token_source.hpp"
 #include "cli/oauth2_token_command.hpp"
 #include "cli/password_source.hpp"
 #include "cli/probe_report.hpp"
@@ -39,6 +40,7 @@ struct ProbeArgs {
     bool json = false;
     std::string password_file, password_command, ca_file;
     std::string oauth2_token_command;
+    std::string oauth2_file;  // --oauth2: a refresh-token file
     bool insecure = false, allow_plaintext = false;
     LogOptions log;
 };
@@ -282,18 +284,38 @@ int run_probe(const ProbeArgs& args) {
     // where a refusal should send the user.
     std::string secret;
     std::string login_hint;
+    const bool oauth2 = !args.oauth2_token_command.empty() || !args.oauth2_file.empty();
+    if (!args.oauth2_token_command.empty() && !args.oauth2_file.empty()) {
+        return fail(ExitCode::usage,
+                    "--oauth2-token-command and --oauth2 both give the OAuth2 tokens; keep one");
+    }
+    if (oauth2 && (!args.password_file.empty() || !args.password_command.empty())) {
+        return fail(ExitCode::usage,
+                    fmt::format("{} and a password option both give the credentials; keep one",
+                                args.oauth2_file.empty() ? "--oauth2-token-command" : "--oauth2"));
+    }
     if (!args.oauth2_token_command.empty()) {
-        if (!args.password_file.empty() || !args.password_command.empty()) {
-            return fail(ExitCode::usage,
-                        "--oauth2-token-command and a password option both give the "
-                        "credentials; keep one");
-        }
-        auto token = oauth2_token_command(args.oauth2_token_command, "--oauth2-token-command")();
+        auto token = oauth2_token_command(args.oauth2_token_command, "--oauth2-token-command")({});
         if (!token) {
             return fail(ExitCode::usage, token.error());
         }
         secret = std::move(*token);
         login_hint = " (the token came from --oauth2-token-command)";
+    } else if (!args.oauth2_file.empty()) {
+        // A file that cannot be used is a usage error; a token endpoint
+        // that refuses is a failed login.
+        auto source = oauth2::refresh_token_source(
+            args.oauth2_file, "--oauth2", oauth2::EndpointTls{args.ca_file, args.insecure});
+        if (!source) {
+            return fail(ExitCode::usage, source.error());
+        }
+        auto token = (*source)({});
+        if (!token) {
+            return fail(ExitCode::connect, token.error());
+        }
+        secret = std::move(*token);
+        login_hint =
+            fmt::format(" (the token came from the refresh token in {})", args.oauth2_file);
     } else {
         PasswordSpec spec{"", args.password_file, args.password_command, "MAILFERRY_PASSWORD"};
         auto password = resolve_password(spec, url.password);
@@ -316,9 +338,9 @@ int run_probe(const ProbeArgs& args) {
     bare.password.reset();
     access.url = bare.to_string();
     access.password = secret;
-    if (!args.oauth2_token_command.empty()) {
+    if (oauth2) {
         // One login: the token is the one just asked for.
-        access.oauth2_token = [secret] {
+        access.oauth2_token = [secret](std::string_view) {
             return boost::system::result<std::string, std::string>(boost::system::in_place_value,
                                                                    secret);
         };
@@ -391,6 +413,10 @@ void add_probe_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_option("--oauth2-token-command", args->oauth2_token_command,
                     "Log in with OAuth2: the first line of this command's output is an access "
                     "token (OAUTHBEARER where offered, else XOAUTH2)");
+    cmd->add_option("--oauth2", args->oauth2_file,
+                    "Log in with OAuth2 tokens from this refresh-token file (TOML: token_url, "
+                    "client_id, [client_secret], refresh_token, [scope]); a rotated refresh "
+                    "token is saved back into it");
     cmd->add_option("--ca-file", args->ca_file, "Also trust the CA certificates in this PEM file");
     cmd->add_flag("--insecure", args->insecure, "Do not verify TLS certificates (warns)");
     cmd->add_flag("--allow-plaintext", args->allow_plaintext,

@@ -33,9 +33,11 @@ class logger;
 namespace mailferry::sync {
 
 // An OAuth2 access token, or why none could be had (a message for the
-// user, without the token). Called for every login, and once more when the
-// server refuses the token it gave.
-using TokenSource = std::function<boost::system::result<std::string, std::string>()>;
+// user, without the token). Called for every login with `refused` empty,
+// and once more when the server refuses the token it gave, then with that
+// token in `refused` (a source that caches tokens must not give it again).
+using TokenSource =
+    std::function<boost::system::result<std::string, std::string>(std::string_view refused)>;
 
 // How to reach and log in to one account. The password (or token) is used
 // for login and never logged, reported or stored.

@@ -196,9 +196,10 @@ awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAcce
     // With OAuth2, a refused token is asked for once more: it may have
     // expired between the token source's answer and the login.
     const int attempts = access.oauth2_token ? 2 : 1;
+    std::string refused;
     for (int attempt = 1;; ++attempt) {
         if (access.oauth2_token) {
-            auto token = access.oauth2_token();
+            auto token = access.oauth2_token(refused);
             if (!token) {
                 co_return connect_error(fmt::format("{}: {}", url.to_string(), token.error()));
             }
@@ -213,6 +214,7 @@ awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAcce
             client.error().code != imap::client_error::authentication_failed) {
             co_return connect_error(client.error().message);
         }
+        refused = o->password;
     }
 }
 
@@ -223,10 +225,11 @@ static awaitable<MailboxResult<std::unique_ptr<pop3::Client>>> connect_pop3(
         co_return connect_error(o.error());
     }
     const int attempts = access.oauth2_token ? 2 : 1;
+    std::string refused;
     for (int attempt = 1;; ++attempt) {
         std::string secret = access.password;
         if (access.oauth2_token) {
-            auto token = access.oauth2_token();
+            auto token = access.oauth2_token(refused);
             if (!token) {
                 co_return connect_error(fmt::format("{}: {}", url.to_string(), token.error()));
             }
@@ -237,6 +240,7 @@ static awaitable<MailboxResult<std::unique_ptr<pop3::Client>>> connect_pop3(
         if (!client) {
             co_return connect_error(client.error().message);
         }
+        const std::string tried_secret = secret;
         auto login = co_await client->login(url.user, std::move(secret));
         if (login) {
             co_return std::make_unique<pop3::Client>(std::move(*client));
@@ -244,6 +248,7 @@ static awaitable<MailboxResult<std::unique_ptr<pop3::Client>>> connect_pop3(
         if (attempt == attempts || login.error().code != pop3::client_error::auth_failed) {
             co_return connect_error(login.error().message);
         }
+        refused = tried_secret;
     }
 }
 

@@ -8,13 +8,16 @@ config file's job keys. Then every log line, every report, `status --json`,
 the daemon's metrics page and the raw bytes of the state file (with its WAL)
 are searched for each password, as written and as the SASL PLAIN/LOGIN
 exchanges carry it (base64). A refused password is not echoed in its error
-either. A password file every user can read is warned about.
+either. A password file every user can read is warned about. The same
+holds for OAuth2 refresh-token files: no access token, refresh token or
+client secret shows anywhere but in the file itself.
 """
 
 import base64
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -42,6 +45,9 @@ PASSWORDS = {
     "dst-config": "Pw-config-cmd-4e9d61",
 }
 WRONG = "Pw-wrong-one-d83b2f"
+CLIENT_SECRET = "Cs-client-secret-62e0bd"
+# Every token the test server's issuer hands out starts with one of these.
+TOKEN_PREFIXES = ("mft-rt.", "mft-at.")
 
 
 def forms(user, password):
@@ -55,7 +61,9 @@ class Secrets(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="mailferry-secrets-")
         self.addCleanup(shutil.rmtree, self.dir, True)
-        args = ["--imap", "127.0.0.1:0", "--pop3", "127.0.0.1:0"]
+        args = ["--imap", "127.0.0.1:0", "--pop3", "127.0.0.1:0",
+                "--oauth2-user", "src-config", "--oauth2-user", "dst-config",
+                "--oauth2-issuer", "127.0.0.1:0"]
         for user, password in PASSWORDS.items():
             args += ["--user", "%s:%s" % (user, password)]
         self.server = start_testserver(args)
@@ -218,6 +226,70 @@ verify = true
                         "--target-password-command", self.command_script])
         self.assertNotIn("can be read by every user", r.stderr)
         self.assertEqual(stat.S_IMODE(os.stat(self.password_file).st_mode), 0o640)
+
+    def oauth2_file(self, user):
+        """A refresh-token file for `user`, with a client secret."""
+        issuer = refresh = None
+        for line in self.server.output:
+            m = re.match(r"^oauth2 issuer listening on (\S+)$", line)
+            issuer = m.group(1) if m else issuer
+            m = re.match(r"^oauth2 user %s refresh-token (\S+)$" % re.escape(user), line)
+            refresh = m.group(1) if m else refresh
+        return self.private_file(
+            user + ".oauth2.toml",
+            'token_url = "http://%s/token"\nclient_id = "mailferry-test"\n'
+            'client_secret = "%s"\nrefresh_token = "%s"\n' % (issuer, CLIENT_SECRET, refresh))
+
+    def test_no_command_shows_an_oauth2_token_or_client_secret(self):
+        source, target = self.oauth2_file("src-config"), self.oauth2_file("dst-config")
+        for log_format in ("text", "json"):
+            verbose = ["-vv", "--log-format", log_format]
+            self.run_mailferry("probe oauth2 " + log_format,
+                               ["probe", self.url("src-config"), "--oauth2", source, *verbose])
+            self.run_mailferry(
+                "migrate oauth2 " + log_format,
+                ["migrate", self.url("src-config"), self.url("dst-config"), "--state", self.state,
+                 "--verify", "--report", self.report("oauth2-%s.json" % log_format),
+                 "--source-oauth2", source, "--target-oauth2", target, *verbose])
+            self.run_mailferry(
+                "verify oauth2 " + log_format,
+                ["verify", self.url("src-config"), self.url("dst-config"), "--state", self.state,
+                 "--source-oauth2", source, "--target-oauth2", target, *verbose])
+        config = self.private_file("oauth2-config.toml", """state = "%s"
+[[job]]
+name = "oauth2-job"
+source = "%s"
+source_oauth2_file = "%s"
+target = "%s"
+target_oauth2_file = "%s"
+verify = true
+""" % (self.state, self.url("src-config"), source, self.url("dst-config"), target))
+        self.run_mailferry("sync oauth2", ["sync", "--config", config, "-vv",
+                                           "--report", self.report("oauth2-sync.json")])
+        # A revoked refresh token: the provider's error, not the token.
+        with open(source) as f:
+            text = f.read()
+        with open(source, "w") as f:
+            f.write(re.sub(r'refresh_token = "[^"]*"', 'refresh_token = "mft-rt.revoked"', text))
+        refused = self.run_mailferry(
+            "migrate oauth2 revoked",
+            ["migrate", self.url("src-config"), self.url("dst-config"), "--state", self.state,
+             "--source-oauth2", source, "--target-oauth2", target, "-vv"], expect=3)
+        self.assertIn("invalid_grant", refused.stderr)
+
+        everything = "\n".join(text for _, text in self.outputs)
+        self.assertIn("AUTHENTICATE OAUTHBEARER", everything)
+        self.assertIn("exchanging the refresh token", everything)
+        texts = list(self.outputs)
+        for path in glob.glob(os.path.join(self.dir, "*.json")) + glob.glob(self.state + "*"):
+            with open(path, "rb") as f:
+                texts.append((os.path.basename(path), f.read().decode("latin-1")))
+        for what, text in texts:
+            for secret in TOKEN_PREFIXES + (CLIENT_SECRET,):
+                self.assertNotIn(secret, text, "%r in %s" % (secret, what))
+            # An OAUTHBEARER or XOAUTH2 message, base64-encoded.
+            for sasl in ("n,a=src-config,", "user=src-config\x01auth=Bearer "):
+                self.assertNotIn(base64.b64encode(sasl.encode()[:12]).decode(), text, what)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ import base64
 import imaplib
 import json
 import os
+import re
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -21,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import dovecot  # noqa: E402
-from testserver_fixture import start_testserver  # noqa: E402
+from testserver_fixture import MAILFERRY, start_testserver  # noqa: E402
 
 TIMEOUT = 30
 
@@ -122,6 +124,32 @@ class DovecotOAuth2(unittest.TestCase):
                 self.assertIn("AUTHENTICATIONFAILED", error)
                 # Both send the RFC 7628 §3.2.2 JSON before the NO.
                 self.assertIn("status", json.loads(challenges[-1]), (port, challenges))
+
+    def test_mailferry_logs_in_to_dovecot_from_a_refresh_token_file(self):
+        # probe --oauth2 FILE: mailferry exchanges the refresh token at the
+        # test server's issuer, Dovecot introspects the access token there.
+        token_file = os.path.join(self.dir, "alice-oauth2.toml")
+        with open(token_file, "w") as f:
+            f.write('# alice at the test issuer\ntoken_url = "http://%s/token"\n'
+                    'client_id = "mailferry-test"\nrefresh_token = "%s"\n'
+                    % (self.issuer, type(self).refresh))
+        os.chmod(token_file, 0o600)
+        env = dict(os.environ)
+        env.pop("MAILFERRY_PASSWORD", None)
+        try:
+            for scheme in ("imap", "pop3"):
+                url = "%s://alice@127.0.0.1:%d" % (scheme, self.dovecot.ports[scheme])
+                run = subprocess.run([MAILFERRY, "probe", url, "--oauth2", token_file, "-vv"],
+                                     env=env, capture_output=True, text=True, timeout=120)
+                self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+                self.assertNotIn("mft-at.", run.stdout + run.stderr)
+                self.assertNotIn("mft-rt.", run.stdout + run.stderr)
+        finally:
+            # The file holds the refresh token the issuer accepts now.
+            with open(token_file) as f:
+                type(self).refresh = re.search(r'^refresh_token = "([^"]+)"', f.read(),
+                                               re.M).group(1)
+        self.assertTrue(type(self).refresh.startswith("mft-rt."))
 
 
 if __name__ == "__main__":

@@ -485,8 +485,8 @@ target_password_command = "pass show b"
 )"),
                 StartsWith(at(3, "job \"b\".source") +
                            "no password for the source account; set source_password_file, "
-                           "source_password_command, source_password_env or "
-                           "source_oauth2_token_command"));
+                           "source_password_command, source_password_env, "
+                           "source_oauth2_token_command or source_oauth2_file"));
     EXPECT_THAT(error_of(R"([defaults]
 source_password_env = "OLD"
 
@@ -526,11 +526,22 @@ TEST(Config, AnOAuth2TokenCommandTakesThePlaceOfAPassword) {
     EXPECT_EQ(config.jobs[0].target_password.oauth2_token_command, "oauth2l fetch --json");
 }
 
-TEST(ConfigError, AnOAuth2RefreshTokenFileIsNotSupportedYet) {
-    EXPECT_THAT(error_of(with_alice("[defaults]\ntarget_oauth2_file = \"/etc/o.toml\"\n")),
-                StartsWith(at(2, "defaults.target_oauth2_file") +
-                           "an OAuth2 refresh-token file is not supported by this version of "
-                           "mailferry yet; use _oauth2_token_command"));
+TEST(Config, AnOAuth2RefreshTokenFileTakesThePlaceOfAPassword) {
+    const Config config =
+        parse_config(with_alice("[defaults]\ntarget_oauth2_file = \"/etc/o.toml\"\n",
+                                "source_oauth2_file = \"oauth2/alice.toml\"\n"),
+                     "/etc/mailferry/config.toml");
+    ASSERT_EQ(config.jobs.size(), 1u);
+    EXPECT_EQ(config.jobs[0].source_password.oauth2_file, "/etc/mailferry/oauth2/alice.toml")
+        << "resolved against the config's directory, like password files";
+    EXPECT_EQ(config.jobs[0].target_password.oauth2_file, "/etc/o.toml");
+}
+
+TEST(ConfigError, AnOAuth2FileAndATokenCommandForOneSideConflict) {
+    EXPECT_THAT(error_of(with_alice("[defaults]\ntarget_oauth2_file = \"/etc/o.toml\"\n",
+                                    "target_oauth2_token_command = \"oauth2l fetch\"\n")),
+                HasSubstr("target_oauth2_token_command and target_oauth2_file both give the "
+                          "target account's OAuth2 tokens; keep one"));
 }
 
 TEST(ConfigError, DefaultsCannotNameAJobOrItsAccounts) {

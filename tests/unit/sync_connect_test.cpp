@@ -46,7 +46,7 @@ TEST(SyncConnect, OAuth2MechanismsCanBeForcedInTheUrl) {
     const auto imap_auth = [&](const std::string& url, bool token) {
         AccountAccess access{url, "pw", "", false, false};
         if (token) {
-            access.oauth2_token = [] {
+            access.oauth2_token = [](std::string_view) {
                 return boost::system::result<std::string, std::string>(
                     boost::system::in_place_value, "token");
             };
