@@ -164,6 +164,7 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
     for (const FolderPair& p : ctx.mapping.pairs) {
         target_of[p.source] = p.target;
     }
+    ctx.gmail = gmail_folders(*source_folders, ctx.mapping, ctx.options.plan.gmail_labels);
 
     const std::string plan_key = settled_plan_key(ctx.options.plan);
     std::map<std::string, FolderStatus> settled_targets;  // target name -> STATUS
@@ -209,6 +210,7 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
         if (!listed) {
             co_return listing_failed("listing source folder \"" + f.name + "\"", listed.error());
         }
+        apply_gmail_labels(*listed, ctx.gmail);
         ctx.source_listing.folders.push_back(std::move(*listed));
     }
 
@@ -512,6 +514,8 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     ctx.plan =
         plan_sync(ctx.source_listing, ctx.target_listing, *view, ctx.options.plan, ctx.mapping);
+    ctx.plan.gmail =
+        gmail_source_strategy(ctx.source_listing, ctx.plan, ctx.options.plan.gmail_labels);
     if (ctx.plan.totals().messages.to_copy > 0) {
         // What the target will refuse is reported before anything is sent
         // (a dry run shows it too); asked only when there is something to copy.

@@ -1,5 +1,6 @@
 """Gmail's labels: `mailferry testserver --emulate gmail` seen through Python's
-imaplib (one stored message per X-GM-MSGID, shown in every label folder)."""
+imaplib (one stored message per X-GM-MSGID, shown in every label folder), and
+`mailferry migrate` from and into it, compared independently with imaplib."""
 
 import imaplib
 import json
@@ -171,6 +172,104 @@ class EmulatedGmail(unittest.TestCase):
         self.assertEqual(typ, "OK", data)
         self.assertEqual(len(gm(self.imap, "[Gmail]/All Mail")), 1)
         self.assertEqual(gm(self.imap, "Later")[0][1], '"\\\\Inbox"')
+
+
+class MigrateGmail(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="mailferry-gmail-")
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.state = os.path.join(self.dir, "state.db")
+        self.gmail = start_testserver(["--emulate", "gmail", "--imap", "127.0.0.1:0",
+                                       "--user", "me:" + PW])
+        self.addCleanup(self.gmail.stop)
+        self.plain = start_testserver(["--imap", "127.0.0.1:0", "--user", "me:" + PW])
+        self.addCleanup(self.plain.stop)
+
+    def migrate(self, source, target, *args):
+        env = dict(os.environ)
+        env["HOME"] = self.dir
+        env["MAILFERRY_SOURCE_PASSWORD"] = PW
+        env["MAILFERRY_TARGET_PASSWORD"] = PW
+        report = os.path.join(self.dir, "report.json")
+        run = subprocess.run([MAILFERRY, "migrate", "imap://me@127.0.0.1:%d" % source.ports["imap"],
+                              "imap://me@127.0.0.1:%d" % target.ports["imap"],
+                              "--state", self.state, "--report", report, *args],
+                             env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        with open(report, encoding="utf-8") as f:
+            return run, json.load(f)
+
+    def build_labelled_mailbox(self):
+        """0, 1 and 2 labels, starred, sent: 6 messages in 9 label places."""
+        imap = login(self.gmail, "me")
+        for name in ("Work", "Family Photos"):
+            imap.create('"%s"' % name)
+        imap.append("INBOX", None, None, message(1, "inbox only"))
+        imap.append("INBOX", None, None, message(2, "inbox and work"))
+        imap.append("Work", None, None, message(2, "inbox and work"))
+        imap.append("Work", None, None, message(3, "work and family"))
+        imap.append('"Family Photos"', None, None, message(3, "work and family"))
+        imap.append('"[Gmail]/All Mail"', None, None, message(4, "archived"))
+        imap.append('"[Gmail]/All Mail"', "(\\Flagged)", None, message(5, "archived, starred"))
+        imap.append('"[Gmail]/Sent Mail"', "(\\Seen)", None, message(6, "sent"))
+        select(imap, "[Gmail]/All Mail")
+        self.assertEqual(len(fetch_items(imap, "UID")), 6)
+        imap.logout()
+
+    def test_from_gmail_each_message_once_with_labels_as_keywords(self):
+        self.build_labelled_mailbox()
+        dry, report = self.migrate(self.gmail, self.plain, "--dry-run")
+        self.assertEqual(dry.returncode, 0, dry.stderr)
+        self.assertIn("Gmail", dry.stdout)
+        self.assertEqual(report["totals"]["messages"]["to_copy"], 6)
+
+        run, report = self.migrate(self.gmail, self.plain)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(report["totals"]["messages"]["copied"], 6)
+
+        imap = login(self.plain, "me")
+        folders = {}
+        for line in imap.list()[1]:
+            name = re.match(r'\([^)]*\) "/" (.+)$', line.decode()).group(1).strip('"')
+            if "\\Noselect" not in line.decode():
+                folders[name] = bodies(imap, name)
+        seen = {}
+        for name, messages in folders.items():
+            for mid, (body, flags) in messages.items():
+                self.assertNotIn(mid, seen, "%s stored in %s and %s" % (mid, seen.get(mid), name))
+                seen[mid] = (name, flags, body)
+        self.assertEqual(len(seen), 6)
+        self.assertEqual(seen["<m1@example.org>"][0], "INBOX")
+        self.assertEqual(seen["<m2@example.org>"][0], "INBOX")
+        self.assertIn("Work", seen["<m2@example.org>"][1])
+        self.assertEqual(seen["<m3@example.org>"][0], "Family Photos")  # first in LIST order
+        self.assertIn("Work", seen["<m3@example.org>"][1])
+        self.assertEqual(seen["<m4@example.org>"][0], "[Gmail]/All Mail")
+        self.assertEqual(seen["<m5@example.org>"][0], "[Gmail]/All Mail")
+        self.assertIn("\\Flagged", seen["<m5@example.org>"][1])
+        self.assertEqual(seen["<m6@example.org>"][0], "Sent")  # the target's \Sent folder
+        self.assertEqual(seen["<m1@example.org>"][2], message(1, "inbox only"))
+        imap.logout()
+
+        again, report = self.migrate(self.gmail, self.plain)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(report["totals"]["messages"]["copied"], 0)
+        self.assertEqual(report["totals"]["messages"]["to_copy"], 0)
+
+    def test_from_gmail_labels_copied_as_folders(self):
+        self.build_labelled_mailbox()
+        run, report = self.migrate(self.gmail, self.plain, "--gmail-labels", "copy")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        # INBOX 2, Work 2, Family Photos 1, Sent 1, All Mail 2 (archived).
+        self.assertEqual(report["totals"]["messages"]["copied"], 8)
+        imap = login(self.plain, "me")
+        self.assertEqual(set(bodies(imap, "Work")), {"<m2@example.org>", "<m3@example.org>"})
+        self.assertEqual(set(bodies(imap, "[Gmail]/All Mail")),
+                         {"<m4@example.org>", "<m5@example.org>"})
+        self.assertEqual(bodies(imap, "[Gmail]/Starred"), {})
+        imap.logout()
+        again, report = self.migrate(self.gmail, self.plain, "--gmail-labels", "copy")
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(report["totals"]["messages"]["copied"], 0)
 
 
 if __name__ == "__main__":
