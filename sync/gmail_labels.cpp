@@ -5,6 +5,8 @@
 #include "sync/folder_mapping.hpp"
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 namespace mailferry::sync {
 
@@ -193,6 +195,51 @@ std::optional<GmailStrategy> gmail_source_strategy(const SourceListing& source, 
     }
     if (!gmail && out.messages_saved == 0) {
         return std::nullopt;
+    }
+    return out;
+}
+
+std::vector<GmailLabelJob> apply_gmail_target(SourceListing& source) {
+    std::vector<GmailLabelJob> jobs;
+    std::map<std::pair<std::string, std::uint64_t>, std::pair<std::string, std::string>> first;
+    // INBOX first, as Gmail's own order; then the listing's.
+    std::vector<SourceFolderListing*> order;
+    for (SourceFolderListing& f : source.folders) {
+        if (f.folder.name == "INBOX") {
+            order.insert(order.begin(), &f);
+        } else {
+            order.push_back(&f);
+        }
+    }
+    for (SourceFolderListing* f : order) {
+        for (SourceMessage& m : f->messages) {
+            if (m.message_id.empty() || m.deleted || !m.stored_in.empty()) {
+                continue;
+            }
+            auto [it, is_first] = first.try_emplace({m.message_id, m.size}, f->folder.name,
+                                                    m.source_key);
+            if (is_first || it->second.first == f->folder.name) {
+                continue;
+            }
+            m.stored_in = it->second.first;
+            jobs.push_back({it->second.first, it->second.second, f->folder.name});
+        }
+    }
+    return jobs;
+}
+
+GmailStrategy gmail_target_strategy(const Plan& plan) {
+    GmailStrategy out;
+    out.description =
+        "into Gmail: a message in several folders is appended once, its other folders become "
+        "labels (X-GM-LABELS)";
+    for (const FolderPlan& f : plan.folders) {
+        for (const FilteredItem& item : f.filtered) {
+            if (item.reason == FilterReason::gmail_label) {
+                ++out.messages_saved;
+                out.bytes_saved += item.size;
+            }
+        }
     }
     return out;
 }

@@ -58,6 +58,21 @@ void apply_gmail_labels(SourceFolderListing& listing, const GmailFolders& folder
 std::optional<GmailStrategy> gmail_source_strategy(const SourceListing& source, const Plan& plan,
                                                    GmailLabelMode mode);
 
+// Into Gmail (the target offers X-GM-EXT-1): a message listed in several
+// source folders (same Message-ID and size; messages without a Message-ID
+// are left alone) is copied once, from the first of those folders in
+// listing order; the target folders of the others become its labels.
+struct GmailLabelJob {
+    std::string home;      // source folder the message is copied from
+    std::string home_key;  // its source key there
+    std::string other;     // a source folder whose target folder is a label
+};
+// Sets SourceMessage::stored_in on the other occurrences and returns the
+// labels to add once the copies are made.
+std::vector<GmailLabelJob> apply_gmail_target(SourceListing& source);
+// The strategy and savings of a plan into Gmail.
+GmailStrategy gmail_target_strategy(const Plan& plan);
+
 // The keyword a Gmail label becomes (see above); "" for system labels.
 std::string gmail_label_keyword(std::string_view label);
 

@@ -394,6 +394,11 @@ class Client {
     awaitable<ClientResult<AppendResult>> append(std::string mailbox, net::AppendBatch& batch);
 
     // UID STORE set +FLAGS/-FLAGS/FLAGS[.SILENT] (flags).
+    // In the selected mailbox, Gmail (X-GM-EXT-1): UID STORE set
+    // +X-GM-LABELS (labels), each label quoted as given ("\\Inbox",
+    // modified UTF-7 user labels).
+    awaitable<ClientResult<void>> add_gmail_labels(std::string uid_set,
+                                                   std::vector<std::string> labels);
     awaitable<ClientResult<void>> store_flags(std::string uid_set, FlagOperation op,
                                               std::vector<std::string> flags, bool silent = true);
     // UID EXPUNGE set (RFC 4315 §2.1); the messages must carry \Deleted.

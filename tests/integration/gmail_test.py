@@ -219,8 +219,14 @@ class MigrateGmail(unittest.TestCase):
         self.build_labelled_mailbox()
         dry, report = self.migrate(self.gmail, self.plain, "--dry-run")
         self.assertEqual(dry.returncode, 0, dry.stderr)
-        self.assertIn("Gmail", dry.stdout)
+        self.assertIn("Gmail: from Gmail: each message once", dry.stdout)
         self.assertEqual(report["totals"]["messages"]["to_copy"], 6)
+        # 13 occurrences (INBOX 2, Work 2, Family Photos 1, Sent Mail 1, Starred 1,
+        # All Mail 6): all but one per message are saved.
+        self.assertEqual(report["totals"]["messages"]["source"], 13)
+        self.assertEqual(report["gmail"]["messages_saved"], 7)
+        self.assertEqual(report["totals"]["messages"]["filtered"], 7)
+        self.assertGreater(report["gmail"]["bytes_saved"], 0)
 
         run, report = self.migrate(self.gmail, self.plain)
         self.assertEqual(run.returncode, 0, run.stderr)
@@ -270,6 +276,38 @@ class MigrateGmail(unittest.TestCase):
         again, report = self.migrate(self.gmail, self.plain, "--gmail-labels", "copy")
         self.assertEqual(again.returncode, 0, again.stderr)
         self.assertEqual(report["totals"]["messages"]["copied"], 0)
+
+    def test_into_gmail_each_message_once_with_its_folders_as_labels(self):
+        imap = login(self.plain, "me")
+        imap.create("Work")
+        imap.append("INBOX", None, None, message(7, "in two folders"))
+        imap.append("Work", None, None, message(7, "in two folders"))
+        imap.append("Work", None, None, message(8, "work only"))
+        imap.logout()
+        dry, report = self.migrate(self.plain, self.gmail, "--dry-run")
+        self.assertEqual(dry.returncode, 0, dry.stderr)
+        self.assertIn("Gmail: into Gmail: a message in several folders is appended once",
+                      dry.stdout)
+        self.assertEqual(report["gmail"]["messages_saved"], 1)
+        self.assertEqual(report["gmail"]["bytes_saved"], len(message(7, "in two folders")))
+
+        run, report = self.migrate(self.plain, self.gmail)
+        self.assertEqual(run.returncode, 0, run.stderr + run.stdout)
+        self.assertEqual(report["totals"]["messages"]["copied"], 2)  # not 3: one upload saved
+        g = login(self.gmail, "me")
+        self.assertEqual(len(gm(g, "[Gmail]/All Mail")), 2)
+        inbox, work = gm(g, "INBOX"), gm(g, "Work")
+        self.assertEqual(len(inbox), 1)
+        self.assertEqual(inbox[0][1], "Work")
+        self.assertEqual(sorted(labels for _, labels, _ in work), ["", '"\\\\Inbox"'])
+        g.logout()
+
+        again, report = self.migrate(self.plain, self.gmail)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(report["totals"]["messages"]["copied"], 0)
+        g = login(self.gmail, "me")
+        self.assertEqual(len(gm(g, "[Gmail]/All Mail")), 2)
+        g.logout()
 
 
 if __name__ == "__main__":
