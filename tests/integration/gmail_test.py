@@ -129,6 +129,13 @@ class EmulatedGmail(unittest.TestCase):
         self.assertEqual(inbox[0][1], "Work")
         self.assertEqual(work[0][1], '"\\\\Inbox"')
         self.assertEqual(all_mail[0][1], '"\\\\Inbox" Work')
+        # The exact response, as Gmail sends it.
+        select(self.imap, "Work")
+        typ, data = self.imap.uid("FETCH", "1", "(X-GM-MSGID X-GM-THRID X-GM-LABELS)")
+        self.assertEqual(typ, "OK")
+        msgid = inbox[0][0]
+        self.assertEqual(data[0].decode(), '1 (UID 1 X-GM-MSGID %s X-GM-THRID %s '
+                                           'X-GM-LABELS ("\\\\Inbox"))' % (msgid, msgid))
 
     def test_labels_store_flags_and_expunge(self):
         self.imap.append("INBOX", None, None, message(2, "labelled by STORE"))
