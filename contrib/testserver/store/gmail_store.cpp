@@ -39,10 +39,6 @@ bool is_labelled(std::string_view folder) {
     return folder != GmailStore::root && folder != "[Gmail]/Trash" && folder != "[Gmail]/Spam";
 }
 
-bool in_label_index(std::string_view folder) {
-    return is_labelled(folder);
-}
-
 // The Message-ID field value, unfolded and trimmed; "" when absent.
 std::string message_id_of(std::string_view body) {
     std::size_t pos = 0;
@@ -247,7 +243,7 @@ const GmailStore::UserIndex& GmailStore::index(std::string_view user) const {
     for (const auto& box : boxes) {
         if (box.name == all_mail) {
             order.insert(order.begin(), &box);
-        } else if (in_label_index(box.name)) {
+        } else if (is_labelled(box.name)) {
             order.push_back(&box);
         }
     }
@@ -312,20 +308,6 @@ std::vector<std::string> GmailStore::labels(std::string_view user, std::string_v
     std::sort(own.begin(), own.end());
     system.insert(system.end(), own.begin(), own.end());
     return system;
-}
-
-std::vector<std::uint32_t> GmailStore::uids_with_msgid(std::string_view user,
-                                                       std::string_view mailbox,
-                                                       std::uint64_t msgid) const {
-    std::vector<std::uint32_t> out;
-    for (const auto& [key, entry] : index(user).by_key) {
-        if (entry.msgid == msgid) {
-            if (const auto* o = entry.in(mailbox)) {
-                out.push_back(o->uid);
-            }
-        }
-    }
-    return out;
 }
 
 std::optional<std::uint32_t> GmailStore::place(std::string_view user, const Entry& entry,
@@ -462,7 +444,7 @@ MailStore::Appended GmailStore::append(std::string_view user, std::string_view m
     if (!name || *name == root) {
         return Appended{StoreError::no_such_mailbox, 0, {}};
     }
-    if (!in_label_index(*name)) {
+    if (!is_labelled(*name)) {
         return inner_->append(user, *name, std::move(messages));
     }
     Appended out;
@@ -484,7 +466,7 @@ MailStore::FlagResult GmailStore::store_flags(std::string_view user, std::string
                                               std::optional<std::uint64_t> unchanged_since) {
     auto result = inner_->store_flags(user, mailbox, uids, mode, flags, unchanged_since);
     auto name = canonical(user, mailbox);
-    if (!name || !in_label_index(*name)) {
+    if (!name || !is_labelled(*name)) {
         return result;
     }
     changed();
@@ -500,7 +482,7 @@ std::vector<std::uint32_t> GmailStore::expunge(std::string_view user, std::strin
                                                const std::vector<std::uint32_t>& uids,
                                                StoreError* error) {
     auto name = canonical(user, mailbox);
-    if (!name || !in_label_index(*name)) {
+    if (!name || !is_labelled(*name)) {
         return inner_->expunge(user, mailbox, uids, error);
     }
     for (const auto uid : uids) {
@@ -540,7 +522,7 @@ MailStore::Copied GmailStore::copy(std::string_view user, std::string_view from,
     if (!source || !target || *target == root) {
         return Copied{StoreError::no_such_mailbox, 0, {}, {}};
     }
-    if (!in_label_index(*source) || !in_label_index(*target)) {
+    if (!is_labelled(*source) || !is_labelled(*target)) {
         changed();
         return inner_->copy(user, *source, uids, *target, move);
     }

@@ -70,9 +70,6 @@ class GmailStore final : public MailStore {
     StoreError change_labels(std::string_view user, std::string_view mailbox,
                              const std::vector<std::uint32_t>& uids, FlagMode mode,
                              const std::vector<std::string>& labels);
-    // UIDs in `mailbox` of the message with this X-GM-MSGID (SEARCH X-GM-MSGID).
-    std::vector<std::uint32_t> uids_with_msgid(std::string_view user, std::string_view mailbox,
-                                               std::uint64_t msgid) const;
 
     // ---- MailStore ----
     StoreError add_user(std::string_view user, std::string_view password) override;
