@@ -268,6 +268,16 @@ class MigrateGmail(unittest.TestCase):
         self.assertEqual(report["totals"]["messages"]["copied"], 0)
         self.assertEqual(report["totals"]["messages"]["to_copy"], 0)
 
+        # `mailferry verify` applies the same rules: each message once is complete.
+        env = dict(os.environ, HOME=self.dir, MAILFERRY_SOURCE_PASSWORD=PW,
+                   MAILFERRY_TARGET_PASSWORD=PW)
+        verify = subprocess.run(
+            [MAILFERRY, "verify", "imap://me@127.0.0.1:%d" % self.gmail.ports["imap"],
+             "imap://me@127.0.0.1:%d" % self.plain.ports["imap"], "--state", self.state],
+            env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+        self.assertIn("complete: all 6 message(s) are on the target", verify.stdout)
+
     def test_from_gmail_labels_copied_as_folders(self):
         self.build_labelled_mailbox()
         run, report = self.migrate(self.gmail, self.plain, "--gmail-labels", "copy")
