@@ -95,6 +95,10 @@ void add_account_pair_options(CLI::App& cmd, MigrateArgs& args) {
     cmd.add_option("--max-size", args.max_size,
                    "Skip messages larger than BYTES (K, M, G suffixes allowed)");
     cmd.add_option("--since", args.since, "Skip messages with an INTERNALDATE before YYYY-MM-DD");
+    cmd.add_option("--gmail-labels", args.gmail_labels,
+                   "Gmail source: keywords (each message once, its other labels as keywords; "
+                   "the default) or copy (a copy in every label's folder)")
+        ->check(CLI::IsMember({"keywords", "copy"}));
     cmd.add_flag("--allow-plaintext", args.allow_plaintext,
                  "Allow passwords over unencrypted connections to non-loopback hosts");
     cmd.add_flag("--insecure", args.insecure, "Do not verify TLS certificates (warned about)");

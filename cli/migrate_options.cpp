@@ -146,6 +146,8 @@ sync::MigrationOptions to_migration_options(const MigrateArgs& args) {
     if (!args.since.empty()) {
         plan.since = parse_since(args.since);
     }
+    plan.gmail_labels =
+        args.gmail_labels == "copy" ? sync::GmailLabelMode::copy : sync::GmailLabelMode::keywords;
     plan.delete_source = args.delete_source;
     plan.sync_deletions = args.sync_deletions;
     if (!args.max_deletions.empty()) {

@@ -31,6 +31,7 @@ struct MigrateArgs {
     unsigned timeout = 0;  // --timeout in seconds, 0 for the default
     std::string max_size;  // "" for no limit
     std::string since;     // "" for no limit
+    std::string gmail_labels = "keywords";  // --gmail-labels keywords|copy
     bool allow_plaintext = false;
     bool insecure = false;
     std::string ca_file;

@@ -46,6 +46,7 @@ struct TestserverArgs {
     std::vector<std::string> oauth2_users;
     std::string oauth2_issuer;
     int oauth2_token_lifetime = 300;
+    std::string emulate;
     LogOptions log;
 };
 
@@ -93,6 +94,7 @@ ts::ServerOptions to_server_options(const TestserverArgs& args) {
     options.oauth2.users = args.oauth2_users;
     options.oauth2.issuer_address = args.oauth2_issuer;
     options.oauth2.issuer.access_token_lifetime = std::chrono::seconds(args.oauth2_token_lifetime);
+    options.emulate_gmail = args.emulate == "gmail";
     return options;
 }
 
@@ -209,17 +211,16 @@ void add_testserver_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_option("--disable-capability", args->disabled_capabilities,
                     "Make the IMAP server neither advertise nor accept this extension, to "
                     "act as a plain RFC 3501 server (repeatable)")
-        ->check(CLI::IsMember({"LITERAL+",     "UIDPLUS",
-                               "MULTIAPPEND",  "CONDSTORE",
-                               "SPECIAL-USE",  "MOVE",
-                               "IDLE",         "ENABLE",
-                               "ID",           "NAMESPACE",
-                               "SASL-IR",      "AUTH=PLAIN",
-                               "AUTH=XOAUTH2", "AUTH=OAUTHBEARER",
-                               "STARTTLS",     "UNSELECT",
-                               "QUOTA",        "STATUS=SIZE",
-                               "LIST-STATUS",  "APPENDLIMIT"},
-                              CLI::ignore_case));
+        ->check(CLI::IsMember(
+            {"LITERAL+", "UIDPLUS", "MULTIAPPEND", "CONDSTORE", "SPECIAL-USE", "MOVE", "IDLE",
+             "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN", "AUTH=XOAUTH2",
+             "AUTH=OAUTHBEARER", "STARTTLS", "UNSELECT", "QUOTA", "STATUS=SIZE", "LIST-STATUS",
+             "APPENDLIMIT"},
+            CLI::ignore_case));
+    cmd->add_option("--emulate", args->emulate,
+                    "Behave like a known provider: gmail (folders and labels as Gmail shows "
+                    "them, X-GM-EXT-1)")
+        ->check(CLI::IsMember({"gmail"}));
     cmd->add_option("--oauth2-user", args->oauth2_users,
                     "Let NAME log in with OAUTHBEARER/XOAUTH2 tokens from the built-in issuer "
                     "(repeatable; a new NAME is created); prints its refresh token at start");

@@ -467,6 +467,7 @@ awaitable<Step> replan(UnitRun& run) {
         run.last_error = listed.error().message;
         co_return Step::lost;
     }
+    apply_gmail_labels(*listed, ctx.gmail);
     auto target = co_await run.pair().target->open_folder(target_folder, false, true, nullptr);
     if (!target) {
         run.last_error = target.error().message;

@@ -176,6 +176,12 @@ class TargetMailbox {
     // In the open folder: \Deleted + UID EXPUNGE of exactly `uids`.
     virtual boost::asio::awaitable<MailboxResult<void>> delete_messages(
         std::vector<std::uint32_t> uids) = 0;
+    // Gmail (X-GM-EXT-1): one stored message carries labels, shown as folders.
+    virtual bool has_gmail_labels() const = 0;
+    // In the open folder: gives `uids` the labels of these target folders
+    // (UID STORE +X-GM-LABELS); unsupported without X-GM-EXT-1.
+    virtual boost::asio::awaitable<MailboxResult<void>> add_gmail_labels(
+        std::vector<std::uint32_t> uids, std::vector<MailboxFolder> folders) = 0;
     virtual bool is_open() const = 0;
     virtual boost::asio::awaitable<void> logout() = 0;
 };

@@ -174,6 +174,7 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
     for (const FolderPair& p : ctx.mapping.pairs) {
         target_of[p.source] = p.target;
     }
+    ctx.gmail = gmail_folders(*source_folders, ctx.mapping, ctx.options.plan.gmail_labels);
 
     const std::string plan_key = settled_plan_key(ctx.options.plan);
     std::map<std::string, FolderStatus> settled_targets;  // target name -> STATUS
@@ -219,6 +220,7 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
         if (!listed) {
             co_return listing_failed("listing source folder \"" + f.name + "\"", listed.error());
         }
+        apply_gmail_labels(*listed, ctx.gmail);
         ctx.source_listing.folders.push_back(std::move(*listed));
     }
 
@@ -255,6 +257,70 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
             co_return listing_failed("listing target folder \"" + f.name + "\"", opened.error());
         }
         ctx.target_listing.folders.push_back(std::move(*opened));
+    }
+    co_return std::nullopt;
+}
+
+// Into Gmail: gives each message copied once the labels of the other source
+// folders it was in (apply_gmail_target()). Errors: message.
+awaitable<std::optional<std::string>> add_gmail_labels(RunContext& ctx) {
+    if (ctx.gmail_label_jobs.empty() || ctx.stopping()) {
+        co_return std::nullopt;
+    }
+    TargetMailbox& target = *ctx.pairs[0].target;
+    std::map<std::string, std::string> target_of;  // source folder -> target folder
+    for (const FolderPair& p : ctx.mapping.pairs) {
+        target_of[p.source] = p.target;
+    }
+    const auto target_folder = [&](const std::string& name) {
+        for (const TargetFolderListing& t : ctx.target_listing.folders) {
+            if (normalize_name(t.folder.name) == name) {
+                return MailboxFolder{name, t.folder.special_use, true};
+            }
+        }
+        return MailboxFolder{name, "", true};
+    };
+    // home folder -> (target UID -> label folders)
+    std::map<std::string, std::map<std::uint32_t, std::vector<MailboxFolder>>> work;
+    std::map<std::string, std::map<std::string, std::uint32_t>> uid_of;  // home -> key -> UID
+    for (const GmailLabelJob& job : ctx.gmail_label_jobs) {
+        if (!uid_of.contains(job.home)) {
+            auto view = ctx.bridge->view(job.home);
+            if (!view) {
+                co_return "reading the state for Gmail labels failed: " + view.error().message;
+            }
+            auto& uids = uid_of[job.home];
+            for (const FolderState& f : view->folders) {
+                for (const MessageState& m : f.messages) {
+                    if (m.target_uid && m.status != CopyStatus::pending) {
+                        uids[m.source_key] = *m.target_uid;
+                    }
+                }
+            }
+        }
+        auto uid = uid_of[job.home].find(job.home_key);
+        auto other = target_of.find(job.other);
+        if (uid == uid_of[job.home].end() || other == target_of.end() ||
+            other->second == target_of[job.home]) {
+            continue;  // not copied (failed, or no APPENDUID): Gmail labels it on a later run
+        }
+        work[job.home][uid->second].push_back(target_folder(other->second));
+    }
+    for (auto& [home, by_uid] : work) {
+        const MailboxFolder folder{target_of[home], "", true};
+        auto opened = co_await target.open_folder(folder, false, false, nullptr);
+        if (!opened) {
+            co_return "opening \"" + folder.name + "\" for Gmail labels failed: " +
+                opened.error().message;
+        }
+        for (auto& [uid, labels] : by_uid) {
+            std::vector<std::uint32_t> one{uid};
+            auto added = co_await target.add_gmail_labels(std::move(one), labels);
+            if (!added) {
+                co_return "adding Gmail labels in \"" + folder.name +
+                    "\" failed: " + added.error().message;
+            }
+        }
     }
     co_return std::nullopt;
 }
@@ -523,8 +589,16 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
                              ctx.stop_reason.value_or(failure->message) + "; run again to resume");
         }
     }
+    if (ctx.pairs[0].target->has_gmail_labels() && !ctx.source_listing.traits.single_folder) {
+        ctx.gmail_label_jobs = apply_gmail_target(ctx.source_listing);
+    }
     ctx.plan =
         plan_sync(ctx.source_listing, ctx.target_listing, *view, ctx.options.plan, ctx.mapping);
+    ctx.plan.gmail =
+        gmail_source_strategy(ctx.source_listing, ctx.plan, ctx.options.plan.gmail_labels);
+    if (!ctx.gmail_label_jobs.empty()) {
+        ctx.plan.gmail = gmail_target_strategy(ctx.plan);
+    }
     if (ctx.plan.totals().messages.to_copy > 0) {
         // What the target will refuse is reported before anything is sent
         // (a dry run shows it too); asked only when there is something to copy.
@@ -568,6 +642,9 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     if (!ctx.stopping()) {
         co_await run_workers(ctx);
         record_folder_marks(ctx);
+        if (auto error = co_await add_gmail_labels(ctx)) {
+            report.record_folder_error("", *error);
+        }
     }
     // POP3: QUIT makes the DELEs final (RFC 1939 §6); they were sent only
     // for messages the target holds and the state records.

@@ -47,6 +47,13 @@ struct SourceMessage {
     std::string message_id;          // Message-ID field value, "" when none
     std::uint64_t modseq = 0;
     bool deleted = false;  // carries \Deleted
+    // Gmail (X-GM-EXT-1): X-GM-MSGID and the labels besides this folder's
+    // own (X-GM-LABELS as sent: "\\Inbox", modified UTF-7 user labels).
+    std::optional<std::uint64_t> gmail_msgid;
+    std::vector<std::string> gmail_labels;
+    // Set by apply_gmail_labels() (gmail_labels.hpp): the source folder
+    // whose copy of this Gmail message is migrated instead of this one.
+    std::string stored_in;
 };
 
 // One target message as listed (UID FETCH of RFC822.SIZE, INTERNALDATE, FLAGS,
@@ -175,6 +182,9 @@ struct StateView {
 
 // ---- what the user asked for ----
 
+// How a Gmail source's labels reach the target (--gmail-labels).
+enum class GmailLabelMode { keywords, copy };
+
 struct FolderMap {
     std::string source;  // '/' separated; also renames the folder's descendants
     std::string target;
@@ -197,6 +207,9 @@ struct PlanOptions {
     bool delete_source = false;
     DeletionLimit max_deletions;        // for --sync-deletions and --delete-source
     std::string pop3_folder = "INBOX";  // POP3 source: target folder
+    // Gmail source (gmail_labels.hpp): each message once, its other labels
+    // as keywords (keywords), or a copy in every label folder (copy).
+    GmailLabelMode gmail_labels = GmailLabelMode::keywords;
 };
 
 }  // namespace mailferry::sync

@@ -63,6 +63,9 @@ enum class FilterReason {
     deleted,    // carries \Deleted
     too_large,  // larger than --max-size
     too_old,    // INTERNALDATE before --since
+    // Gmail: the same message (X-GM-MSGID) is migrated from another label's
+    // folder (SourceMessage::stored_in).
+    gmail_label,
 };
 
 struct FilteredItem {
@@ -161,11 +164,20 @@ struct PlanTotals {
     std::size_t folders_created = 0;
 };
 
+// Gmail's labels (gmail_labels.hpp): which strategy a run follows and the
+// message copies it does not make because of it.
+struct GmailStrategy {
+    std::string description;  // for the user: "from Gmail: each message once, ..."
+    std::size_t messages_saved = 0;
+    std::uint64_t bytes_saved = 0;
+};
+
 struct Plan {
     std::vector<std::string> folders_to_create;  // parents before children
     std::vector<FolderPlan> folders;
     std::vector<std::string> excluded;  // source folders left out by include/exclude
     std::vector<std::string> notes;
+    std::optional<GmailStrategy> gmail;  // a Gmail source or target
 
     PlanTotals totals() const;
 };

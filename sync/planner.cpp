@@ -388,6 +388,9 @@ std::optional<FilterReason> filter_reason(const SourceMessage& m, const PlanOpti
     if (m.deleted) {
         return FilterReason::deleted;
     }
+    if (!m.stored_in.empty()) {
+        return FilterReason::gmail_label;
+    }
     if (options.max_size && m.size > *options.max_size) {
         return FilterReason::too_large;
     }
@@ -435,6 +438,9 @@ std::string settled_plan_key(const PlanOptions& o) {
     key += ";since=" + (o.since ? std::to_string(*o.since) : std::string("-"));
     key += std::string(";delete_source=") + (o.delete_source ? "1" : "0");
     key += std::string(";sync_deletions=") + (o.sync_deletions ? "1" : "0");
+    if (o.gmail_labels == GmailLabelMode::copy) {
+        key += ";gmail_labels=copy";  // absent for the default: older keys stay valid
+    }
     return key;
 }
 

@@ -52,6 +52,7 @@ Report Report::from_plan(const Plan& plan, std::string source, std::string targe
     r.started_ = started;
     // A real run counts a folder as created when the executor says so.
     r.folders_created_ = dry_run ? plan.folders_to_create.size() : 0;
+    r.gmail_ = plan.gmail;
     for (const FolderPlan& f : plan.folders) {
         const FolderCounts c = f.counts();
         FolderReport fr;
@@ -179,10 +180,16 @@ nlohmann::json Report::to_json() const {
     for (const ReportError& e : errors_) {
         errors.push_back({{"folder", e.folder}, {"source_id", e.source_id}, {"error", e.error}});
     }
-    return {{"dry_run", dry_run_},        {"source", source_},
-            {"target", target_},          {"started", format_utc(started_)},
-            {"duration_s", duration_s_},  {"folders", std::move(folders)},
-            {"totals", sync::to_json(t)}, {"errors", std::move(errors)}};
+    nlohmann::json out = {{"dry_run", dry_run_},        {"source", source_},
+                          {"target", target_},          {"started", format_utc(started_)},
+                          {"duration_s", duration_s_},  {"folders", std::move(folders)},
+                          {"totals", sync::to_json(t)}, {"errors", std::move(errors)}};
+    if (gmail_) {
+        out["gmail"] = {{"strategy", gmail_->description},
+                        {"messages_saved", gmail_->messages_saved},
+                        {"bytes_saved", gmail_->bytes_saved}};
+    }
+    return out;
 }
 
 std::string Report::to_table() const {
@@ -214,6 +221,10 @@ std::string Report::to_table() const {
     }
     const ReportTotals t = totals();
     row("Total", t.messages, t.bytes, t.flag_updates, t.deletions);
+    if (gmail_) {
+        out += fmt::format("Gmail: {}; saves {} message copies ({})\n", gmail_->description,
+                           gmail_->messages_saved, human_bytes(gmail_->bytes_saved));
+    }
     out += fmt::format("{} folder(s) {}, {} error(s)\n", t.folders_created,
                        dry_run_ ? "to create" : "created", errors_.size());
     for (const ReportError& e : errors_) {

@@ -10,6 +10,7 @@
 // The account strings are printed as given: pass URLs without passwords.
 
 #include <chrono>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -106,6 +107,7 @@ class Report {
     std::vector<FolderReport> folders_;
     std::size_t folders_created_ = 0;
     std::vector<ReportError> errors_;
+    std::optional<GmailStrategy> gmail_;
 };
 
 // "2026-11-23T10:00:00Z" (RFC 3339, UTC, whole seconds).

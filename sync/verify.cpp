@@ -5,6 +5,7 @@
 #include "sync/adapters/connect.hpp"
 #include "sync/flags.hpp"
 #include "sync/folder_mapping.hpp"
+#include "sync/gmail_labels.hpp"
 #include "sync/planner.hpp"
 #include "sync/state_bridge.hpp"
 
@@ -200,6 +201,7 @@ class Verifier {
         }
         const FolderMappingResult mapping = map_account_folders(
             source_.traits(), *source_folders, *target_folders, '/', options_.migration.plan);
+        gmail_ = gmail_folders(*source_folders, mapping, options_.migration.plan.gmail_labels);
         for (const FolderPair& pair : mapping.pairs) {
             if (!pair.source_selectable ||
                 (options_.only && options_.only->count(pair.source) == 0)) {
@@ -229,6 +231,7 @@ class Verifier {
         if (!listed) {
             co_return lost("listing source folder \"" + folder.name + "\"", listed.error());
         }
+        apply_gmail_labels(*listed, gmail_);
         const bool imap = !source_.traits().single_folder;
         const std::set<std::string>* only =
             options_.only ? &options_.only->at(reading.source) : nullptr;
@@ -299,6 +302,7 @@ class Verifier {
     SourceMailbox& target_;
     VerifyOptions options_;
     std::map<std::string, Recorded> recorded_;
+    GmailFolders gmail_;  // a Gmail source's labels (gmail_labels.hpp)
 };
 
 std::string account_digest(const std::vector<FolderVerification>& folders) {

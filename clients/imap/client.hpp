@@ -222,6 +222,11 @@ struct MessageMeta {
     std::uint64_t size = 0;  // RFC822.SIZE
     std::optional<std::uint64_t> modseq;
     std::string message_id;  // unfolded and trimmed; empty when absent
+    // Gmail (X-GM-EXT-1 offered): the message's X-GM-MSGID and its labels
+    // other than the selected folder's (X-GM-LABELS, as sent: "\\Inbox",
+    // modified UTF-7 user labels).
+    std::optional<std::uint64_t> gmail_msgid;
+    std::vector<std::string> gmail_labels;
 };
 
 enum class FlagOperation { add, remove, replace };
@@ -344,7 +349,8 @@ class Client {
     awaitable<ClientResult<bool>> create(std::string name);
 
     // In the selected mailbox: UID FETCH set (UID FLAGS INTERNALDATE
-    // RFC822.SIZE [MODSEQ] BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])
+    // RFC822.SIZE [MODSEQ] [X-GM-MSGID X-GM-LABELS] BODY.PEEK[HEADER.FIELDS
+    // (MESSAGE-ID)]), the X-GM items when the server offers X-GM-EXT-1
     // [(CHANGEDSINCE n)], in one command. Results in the server's order.
     awaitable<ClientResult<std::vector<MessageMeta>>> fetch_metadata(
         std::string uid_set, std::optional<std::uint64_t> changed_since = std::nullopt);
@@ -394,6 +400,11 @@ class Client {
     awaitable<ClientResult<AppendResult>> append(std::string mailbox, net::AppendBatch& batch);
 
     // UID STORE set +FLAGS/-FLAGS/FLAGS[.SILENT] (flags).
+    // In the selected mailbox, Gmail (X-GM-EXT-1): UID STORE set
+    // +X-GM-LABELS (labels), each label quoted as given ("\\Inbox",
+    // modified UTF-7 user labels).
+    awaitable<ClientResult<void>> add_gmail_labels(std::string uid_set,
+                                                   std::vector<std::string> labels);
     awaitable<ClientResult<void>> store_flags(std::string uid_set, FlagOperation op,
                                               std::vector<std::string> flags, bool silent = true);
     // UID EXPUNGE set (RFC 4315 §2.1); the messages must carry \Deleted.

@@ -87,6 +87,10 @@ class MetadataHandler final : public ResponseHandler {
                 m.message_id = extract_message_id(*body.content);
             }
         }
+        m.gmail_msgid = data->gmail_msgid;
+        if (data->gmail_labels) {
+            m.gmail_labels = std::move(*data->gmail_labels);
+        }
         messages.push_back(std::move(m));
         co_return std::nullopt;
     }
@@ -255,6 +259,9 @@ awaitable<ClientResult<std::vector<MessageMeta>>> Client::fetch_metadata(
     std::string command = "UID FETCH " + uid_set + " (UID FLAGS INTERNALDATE RFC822.SIZE";
     if (condstore_) {
         command += " MODSEQ";
+    }
+    if (has_capability("X-GM-EXT-1")) {
+        command += " X-GM-MSGID X-GM-LABELS";
     }
     command += " BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])";
     if (changed_since && condstore_) {

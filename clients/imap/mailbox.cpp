@@ -387,6 +387,30 @@ awaitable<ClientResult<void>> Client::store_flags(std::string uid_set, FlagOpera
     co_return boost::system::result<void, Error>();
 }
 
+awaitable<ClientResult<void>> Client::add_gmail_labels(std::string uid_set,
+                                                      std::vector<std::string> labels) {
+    const std::string step = "UID STORE +X-GM-LABELS";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
+    if (!conn_->has_capability("X-GM-EXT-1")) {
+        co_return make_client_error(client_error::not_supported, server_, step, {},
+                                    "the server does not offer X-GM-EXT-1");
+    }
+    std::string list;
+    for (const std::string& label : labels) {
+        list += (list.empty() ? "" : " ") + quote(label);
+    }
+    auto c = co_await conn_->command("UID STORE " + uid_set + " +X-GM-LABELS (" + list + ")", step);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    co_return boost::system::result<void, Error>();
+}
+
 awaitable<ClientResult<std::vector<QuotaResource>>> Client::quota_root(std::string mailbox) {
     if (auto e = co_await learn_separator()) {
         co_return std::move(*e);

@@ -45,6 +45,11 @@ TestServer::TestServer(asio::io_context& io, ServerOptions options)
         log_ = spdlog::default_logger()->clone("testserver");
     }
     store_ = MailStore::open(options_.data_dir, options_.store);
+    if (options_.emulate_gmail) {
+        auto gmail = std::make_unique<GmailStore>(std::move(store_));
+        gmail_ = gmail.get();
+        store_ = std::move(gmail);
+    }
     for (const auto& [user, password] : options_.users) {
         if (const auto err = store_->add_user(user, password); err != StoreError::ok) {
             throw std::runtime_error("cannot add user '" + user +
@@ -106,7 +111,7 @@ TestServer::TestServer(asio::io_context& io, ServerOptions options)
         }
     }
     context_ = std::make_unique<SessionContext>(SessionContext{
-        *store_, options_.limits, faults_, tls_.get(), log_, "localhost", oauth2_.get()});
+        *store_, options_.limits, faults_, tls_.get(), log_, "localhost", oauth2_.get(), gmail_});
 }
 
 TestServer::~TestServer() = default;

@@ -12,6 +12,7 @@
 #include "contrib/testserver/oauth2/token_issuer.hpp"
 #include "contrib/testserver/self_signed.hpp"
 #include "contrib/testserver/session_context.hpp"
+#include "contrib/testserver/store/gmail_store.hpp"
 #include "contrib/testserver/store/mail_store.hpp"
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -55,6 +56,9 @@ struct ServerOptions {
     StoreOptions store;
     std::size_t max_connections = 2000;  // more are accepted and closed at once
     OAuth2Options oauth2;
+    // `--emulate gmail`: Gmail's folders and labels (store/gmail_store.hpp)
+    // and its IMAP extensions (X-GM-EXT-1).
+    bool emulate_gmail = false;
 };
 
 struct BoundListener {
@@ -104,6 +108,7 @@ class TestServer {
     boost::asio::io_context& io_;
     ServerOptions options_;
     std::unique_ptr<MailStore> store_;
+    GmailStore* gmail_ = nullptr;  // store_ itself with --emulate gmail
     std::optional<CertificatePair> self_signed_;
     std::unique_ptr<boost::asio::ssl::context> tls_;
     FaultInjector faults_;

@@ -5,6 +5,7 @@
 #include "clients/net/stream.hpp"
 #include "contrib/testserver/faults.hpp"
 #include "contrib/testserver/oauth2/token_issuer.hpp"
+#include "contrib/testserver/store/gmail_store.hpp"
 #include "contrib/testserver/store/mail_store.hpp"
 
 #include <spdlog/logger.h>
@@ -57,6 +58,9 @@ struct SessionContext {
     // takes the user's password as the token (clients' XOAUTH2 code can
     // still be tried without an authorization server).
     const oauth2::TokenIssuer* oauth2 = nullptr;
+    // With --emulate gmail: the store again, with Gmail's label calls; the
+    // IMAP session then offers X-GM-EXT-1. nullptr otherwise.
+    GmailStore* gmail = nullptr;
 };
 
 // One accepted client connection, with the server's fault injection applied

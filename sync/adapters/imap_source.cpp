@@ -53,6 +53,8 @@ SourceMessage to_model(imap::MessageMeta m) {
     out.flags = std::move(m.flags);
     out.message_id = std::move(m.message_id);
     out.modseq = m.modseq.value_or(0);
+    out.gmail_msgid = m.gmail_msgid;
+    out.gmail_labels = std::move(m.gmail_labels);
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "clients/wire/ascii.hpp"
 #include "clients/wire/decimal.hpp"
+#include "clients/wire/modified_utf7.hpp"
 #include "clients/wire/sequence_set.hpp"
 #include "sync/adapters/detail/imap_common.hpp"
 
@@ -204,6 +205,36 @@ awaitable<MailboxResult<void>> ImapTarget::delete_messages(std::vector<std::uint
 
 awaitable<void> ImapTarget::logout() {
     co_await client_->logout();
+}
+
+awaitable<MailboxResult<void>> ImapTarget::add_gmail_labels(std::vector<std::uint32_t> uids,
+                                                            std::vector<MailboxFolder> folders) {
+    if (uids.empty() || folders.empty()) {
+        co_return boost::system::result<void, MailboxError>{};
+    }
+    // Gmail names a label by its folder, system folders by their label.
+    std::vector<std::string> labels;
+    for (const MailboxFolder& f : folders) {
+        if (f.name == "INBOX") {
+            labels.emplace_back("\\Inbox");
+        } else if (wire::iequals(f.special_use, "\\Sent")) {
+            labels.emplace_back("\\Sent");
+        } else if (wire::iequals(f.special_use, "\\Drafts")) {
+            labels.emplace_back("\\Draft");
+        } else if (wire::iequals(f.special_use, "\\Flagged")) {
+            labels.emplace_back("\\Starred");
+        } else if (wire::iequals(f.special_use, "\\Important")) {
+            labels.emplace_back("\\Important");
+        } else {
+            labels.push_back(wire::modified_utf7::encode(f.name));
+        }
+    }
+    auto stored =
+        co_await client_->add_gmail_labels(wire::format_uid_set(std::move(uids)), std::move(labels));
+    if (!stored) {
+        co_return detail::to_mailbox_error(stored.error(), *client_);
+    }
+    co_return boost::system::result<void, MailboxError>{};
 }
 
 }  // namespace mailferry::sync

@@ -40,6 +40,9 @@ class ImapTarget final : public TargetMailbox {
         std::vector<std::string> remove) override;
     boost::asio::awaitable<MailboxResult<void>> delete_messages(
         std::vector<std::uint32_t> uids) override;
+    bool has_gmail_labels() const override { return client_->has_capability("X-GM-EXT-1"); }
+    boost::asio::awaitable<MailboxResult<void>> add_gmail_labels(
+        std::vector<std::uint32_t> uids, std::vector<MailboxFolder> folders) override;
     bool is_open() const override { return client_->is_open(); }
     boost::asio::awaitable<void> logout() override;
 

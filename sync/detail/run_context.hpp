@@ -4,6 +4,7 @@
 // signals. Used on the io_context thread only.
 
 #include "sync/folder_mapping.hpp"
+#include "sync/gmail_labels.hpp"
 #include "sync/mailbox.hpp"
 #include "sync/migration.hpp"
 #include "sync/plan.hpp"
@@ -52,6 +53,8 @@ struct RunContext {
     SourceListing source_listing;  // as listed at the start, for re-planning
     TargetListing target_listing;
     FolderMappingResult mapping;  // of the listings above, for every plan of the run
+    GmailFolders gmail;           // a Gmail source's folders, for apply_gmail_labels()
+    std::vector<GmailLabelJob> gmail_label_jobs;  // into Gmail: labels to add after copying
     std::map<std::size_t, state::FolderId> folder_ids;  // by plan folder index
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed

@@ -227,6 +227,9 @@ std::optional<FetchItem> parse_item(std::string_view text) {
         {"RFC822.HEADER", Kind::rfc822_header},
         {"RFC822.TEXT", Kind::rfc822_text},
         {"MODSEQ", Kind::modseq},
+        {"X-GM-MSGID", Kind::gm_msgid},
+        {"X-GM-THRID", Kind::gm_thrid},
+        {"X-GM-LABELS", Kind::gm_labels},
     };
     for (const auto& s : simple) {
         if (iequals(text, s.name)) {
@@ -327,6 +330,12 @@ std::string response_name(const FetchItem& item) {
             return "RFC822.TEXT";
         case Kind::modseq:
             return "MODSEQ";
+        case Kind::gm_msgid:
+            return "X-GM-MSGID";
+        case Kind::gm_thrid:
+            return "X-GM-THRID";
+        case Kind::gm_labels:
+            return "X-GM-LABELS";
         case Kind::body_section:
             break;
     }

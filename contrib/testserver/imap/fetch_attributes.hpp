@@ -29,6 +29,9 @@ struct FetchItem {
         rfc822_header,   // RFC822.HEADER, same data as BODY.PEEK[HEADER]
         rfc822_text,     // RFC822.TEXT, same data as BODY[TEXT], sets \Seen
         modseq,          // MODSEQ (RFC 7162 §3.1.4.1)
+        gm_msgid,        // X-GM-MSGID (Gmail's X-GM-EXT-1)
+        gm_thrid,        // X-GM-THRID
+        gm_labels,       // X-GM-LABELS
     };
     Kind kind = Kind::uid;
     bool peek = false;  // BODY.PEEK[...]: do not set \Seen

@@ -21,6 +21,18 @@ void append_literal(std::string& out, std::string_view data) {
 
 }  // namespace
 
+std::string gmail_label_list(const std::vector<std::string>& labels) {
+    std::string out = "(";
+    for (const auto& label : labels) {
+        if (out.size() > 1) {
+            out += ' ';
+        }
+        // Gmail quotes system labels ("\\Inbox"): a backslash is no ATOM-CHAR.
+        out += astring(label);
+    }
+    return out + ")";
+}
+
 bool sets_seen(const FetchItem& item) {
     using K = FetchItem::Kind;
     return (item.kind == K::body_section && !item.peek) || item.kind == K::rfc822 ||
@@ -95,6 +107,20 @@ std::string build_fetch_response(std::uint32_t seq, const MessageInfo& info,
             case K::modseq:
                 out += "MODSEQ (" + std::to_string(info.modseq) + ")";
                 modseq_done = true;
+                break;
+            case K::gm_msgid:
+            case K::gm_thrid: {
+                const auto ids = options.gmail ? options.gmail->ids(view.user(), view.name(), info.uid)
+                                               : std::nullopt;
+                const auto id = !ids ? 0 : item.kind == K::gm_msgid ? ids->msgid : ids->thrid;
+                out += response_name(item) + " " + std::to_string(id);
+                break;
+            }
+            case K::gm_labels:
+                out += "X-GM-LABELS " +
+                       gmail_label_list(options.gmail ? options.gmail->labels(view.user(),
+                                                                              view.name(), info.uid)
+                                                      : std::vector<std::string>{});
                 break;
             case K::rfc822:
                 out += "RFC822 ";

@@ -4,6 +4,7 @@
 
 #include "contrib/testserver/imap/fetch_attributes.hpp"
 #include "contrib/testserver/imap/selected_mailbox.hpp"
+#include "contrib/testserver/store/gmail_store.hpp"
 #include "contrib/testserver/store/mail_store.hpp"
 
 #include <cstdint>
@@ -16,7 +17,11 @@ struct FetchOptions {
     bool add_flags = false;   // FLAGS not requested but \Seen was set implicitly (§6.4.5)
     bool add_modseq = false;  // CONDSTORE enabled and flags changed (RFC 7162 §3.2.4)
     bool uid_last = false;    // UID after every other item (fault uid-last)
+    const GmailStore* gmail = nullptr;  // for the X-GM-* items (--emulate gmail)
 };
+
+// ("\\Inbox" Work): an X-GM-LABELS list, each label an astring.
+std::string gmail_label_list(const std::vector<std::string>& labels);
 
 // "* 3 FETCH (UID 7 FLAGS (\Seen) BODY[] {12}\r\n...)\r\n". Reads the body
 // from the store only when an item needs it.

@@ -90,6 +90,9 @@ net::awaitable<Completion> Session::cmd_select(const Command& cmd, bool read_onl
     if (!info) {
         co_return Completion::no("[NONEXISTENT] No such mailbox");
     }
+    if (info->noselect) {
+        co_return Completion::no("[NONEXISTENT] " + *name + " cannot be selected (\\Noselect)");
+    }
     selected_ =
         std::make_unique<SelectedMailbox>(ctx_.store, user_, *info, read_only, [this] { wake(); });
     state_ = SessionState::selected;
@@ -278,6 +281,9 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
                    b.name[box.name.size()] == '/';
         });
         std::string attrs = has_children ? "\\HasChildren" : "\\HasNoChildren";
+        if (box.noselect) {
+            attrs += " \\Noselect";
+        }
         if (want_subscribed && box.subscribed) {
             attrs += " \\Subscribed";
         }
@@ -451,8 +457,12 @@ net::awaitable<Completion> Session::cmd_append(const Command& cmd) {
             co_return Completion::bad("APPEND takes one message");
         }
     }
-    if (!ctx_.store.mailbox(user_, *name)) {
+    const auto target = ctx_.store.mailbox(user_, *name);
+    if (!target) {
         co_return Completion::no("[TRYCREATE] No such mailbox");
+    }
+    if (target->noselect) {
+        co_return Completion::no("[CANNOT] " + *name + " holds no messages (\\Noselect)");
     }
     if (ctx_.faults.on_append()) {
         co_return Completion::no("[SERVERBUG] Injected APPEND failure");

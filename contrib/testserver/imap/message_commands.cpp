@@ -102,6 +102,13 @@ net::awaitable<Completion> Session::cmd_fetch(const Command& cmd, std::size_t fi
         }
         condstore_ = true;  // RFC 7162 §3.1
     }
+    const bool wants_gmail = std::any_of(items.begin(), items.end(), [](const FetchItem& i) {
+        return i.kind == FetchItem::Kind::gm_msgid || i.kind == FetchItem::Kind::gm_thrid ||
+               i.kind == FetchItem::Kind::gm_labels;
+    });
+    if (wants_gmail && !gmail_offered()) {
+        co_return Completion::bad("X-GM-MSGID, X-GM-THRID and X-GM-LABELS need X-GM-EXT-1");
+    }
     if (changed_since && !wants_modseq) {
         items.push_back(FetchItem{FetchItem::Kind::modseq, false, {}, {}});
     }
@@ -147,7 +154,8 @@ net::awaitable<Completion> Session::cmd_fetch(const Command& cmd, std::size_t fi
     for (auto seq : wanted) {
         const auto& info = view.at(seq);
         const bool changed = std::binary_search(seen_now.begin(), seen_now.end(), info.uid);
-        FetchOptions options{changed, changed && condstore_, ctx_.faults.uid_last()};
+        FetchOptions options{changed, changed && condstore_, ctx_.faults.uid_last(),
+                             gmail_offered() ? ctx_.gmail : nullptr};
         emit(build_fetch_response(seq, info, items, view, ctx_.store, options));
         if (cut_off) {
             emit("* BYE Injected fault: connection closed during FETCH\r\n");
@@ -191,6 +199,9 @@ net::awaitable<Completion> Session::cmd_store(const Command& cmd, std::size_t fi
     const bool silent = item.size() > 7 && item.compare(item.size() - 7, 7, ".SILENT") == 0;
     if (silent) {
         item.resize(item.size() - 7);
+    }
+    if (item.ends_with("X-GM-LABELS") && item.size() <= 12) {
+        co_return co_await store_gmail_labels(cmd, i, *seqs, uid, silent);
     }
     FlagMode mode = FlagMode::replace;
     if (item == "+FLAGS") {
@@ -279,6 +290,67 @@ net::awaitable<Completion> Session::cmd_store(const Command& cmd, std::size_t fi
         std::sort(names.begin(), names.end());
         co_return Completion::ok("[MODIFIED " + wire::format_sequence(names) +
                                  "] Conditional STORE failed");
+    }
+    co_return Completion::ok(uid ? "UID STORE completed" : "STORE completed");
+}
+
+net::awaitable<Completion> Session::store_gmail_labels(const Command& cmd, std::size_t item,
+                                                       const std::vector<std::uint32_t>& seqs,
+                                                       bool uid, bool silent) {
+    if (!gmail_offered()) {
+        co_return Completion::bad("X-GM-LABELS needs X-GM-EXT-1");
+    }
+    const auto& args = cmd.args;
+    const char sign = args[item].text.front();
+    const FlagMode mode = sign == '+' ? FlagMode::add
+                          : sign == '-' ? FlagMode::remove
+                                        : FlagMode::replace;
+    // A parenthesised list of astrings, or one astring.
+    std::vector<std::string> labels;
+    if (item + 2 != args.size()) {
+        co_return Completion::bad("STORE X-GM-LABELS needs one label list");
+    }
+    const Arg& list = args[item + 1];
+    if (list.kind == Arg::Kind::list) {
+        for (const auto& label : list.children) {
+            if (!label.is_astring()) {
+                co_return Completion::bad("Invalid label");
+            }
+            labels.push_back(label.text);
+        }
+    } else if (list.is_astring()) {
+        labels.push_back(list.text);
+    } else {
+        co_return Completion::bad("Invalid label list");
+    }
+    auto& view = *selected_;
+    if (view.read_only()) {
+        co_return Completion::no("Mailbox is read-only");
+    }
+    std::vector<std::uint32_t> uids;
+    for (auto seq : seqs) {
+        if (!view.is_expunged(seq)) {
+            uids.push_back(view.at(seq).uid);
+        }
+    }
+    const auto error = ctx_.gmail->change_labels(user_, view.name(), uids, mode, labels);
+    if (error != StoreError::ok) {
+        co_return Completion::no("STORE failed: " + std::string(describe(error)));
+    }
+    if (!silent) {
+        const auto still = current_infos(ctx_.store, view, uids);
+        for (const auto u : uids) {
+            const auto seq = view.seq_of(u);
+            if (!still.contains(u) || !seq) {
+                continue;  // the label of this folder was removed: EXPUNGE follows
+            }
+            std::string line = "* " + std::to_string(*seq) + " FETCH (X-GM-LABELS " +
+                               gmail_label_list(ctx_.gmail->labels(user_, view.name(), u));
+            if (uid) {
+                line += " UID " + std::to_string(u);
+            }
+            emit(line + ")\r\n");
+        }
     }
     co_return Completion::ok(uid ? "UID STORE completed" : "STORE completed");
 }

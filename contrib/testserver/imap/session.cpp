@@ -118,6 +118,9 @@ std::string Session::capabilities() const {
         // RFC 9208 §3.1.1: every resource the server handles is announced.
         caps += " QUOTA QUOTA=RES-STORAGE";
     }
+    if (ctx_.gmail != nullptr && offers("X-GM-EXT-1")) {
+        caps += " X-GM-EXT-1";
+    }
     return caps;
 }
 

@@ -139,6 +139,8 @@ class Session {
     // resource, STORAGE (ServerLimits::quota_kib).
     // A limit is configured and QUOTA is not hidden.
     bool quota_offered() const;
+    // --emulate gmail and X-GM-EXT-1 not disabled.
+    bool gmail_offered() const { return ctx_.gmail != nullptr && offers("X-GM-EXT-1"); }
     net::awaitable<Completion> cmd_getquota(const Command& cmd);
     net::awaitable<Completion> cmd_getquotaroot(const Command& cmd);
     // NO [OVERQUOTA] when adding `octets` to the user's mailboxes would take
@@ -149,6 +151,10 @@ class Session {
     // ---- selected (message_commands.cpp, search_commands.cpp) ----
     net::awaitable<Completion> cmd_fetch(const Command& cmd, std::size_t first, bool uid);
     net::awaitable<Completion> cmd_store(const Command& cmd, std::size_t first, bool uid);
+    // STORE [+-]X-GM-LABELS[.SILENT] (Gmail); `item` indexes the item argument.
+    net::awaitable<Completion> store_gmail_labels(const Command& cmd, std::size_t item,
+                                                  const std::vector<std::uint32_t>& seqs,
+                                                  bool uid, bool silent);
     net::awaitable<Completion> cmd_copy(const Command& cmd, std::size_t first, bool uid, bool move);
     net::awaitable<Completion> cmd_expunge(const Command& cmd, std::size_t first, bool uid);
     net::awaitable<Completion> cmd_close(const Command& cmd, bool expunge);

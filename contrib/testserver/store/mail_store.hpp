@@ -59,6 +59,7 @@ struct MessageInfo {
 struct MailboxInfo {
     std::string name;         // as on the wire: modified UTF-7, '/' separator; "INBOX" exact
     std::string special_use;  // "\\Sent", "\\Drafts", "\\Trash", "\\Junk", "\\Archive" or ""
+    bool noselect = false;    // holds no messages, only children (Gmail's "[Gmail]")
     bool subscribed = false;
     std::uint32_t uidvalidity = 0;
     std::uint32_t uidnext = 1;

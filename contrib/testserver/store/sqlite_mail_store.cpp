@@ -31,8 +31,15 @@ constexpr std::array<DefaultMailbox, 6> default_mailboxes = {{
     {"Archive", "\\Archive"},
 }};
 
+// RFC 6154 \All and \Flagged, RFC 8457 \Important: not given to new
+// users, but Gmail's folders have them.
+constexpr std::array<std::string_view, 3> other_special_uses = {"\\All", "\\Flagged",
+                                                                "\\Important"};
+
 bool is_known_special_use(std::string_view special_use) {
     return special_use.empty() ||
+           std::find(other_special_uses.begin(), other_special_uses.end(), special_use) !=
+               other_special_uses.end() ||
            std::any_of(default_mailboxes.begin(), default_mailboxes.end(),
                        [&](const DefaultMailbox& d) {
                            return !d.special_use.empty() && d.special_use == special_use;
