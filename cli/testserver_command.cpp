@@ -208,7 +208,11 @@ void add_testserver_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_option(
         "--faults", args->faults,
         "Inject faults for tests: drop-after-commands=N, drop-after-bytes=N, "
-        "delay-ms=N, no-append=N, bye-in-fetch=N, uid-last=1, no-uidl=1 (comma-separated)");
+        "delay-ms=N, no-append=N, bye-in-fetch=N, uid-last=1, no-uidl=1, at=VERB:N:ACTION, "
+        "random=SEED:PERMILLE; a provider's throttling: throttle=N/MS (a user's commands "
+        "beyond N in MS milliseconds are refused), throttle-bytes=N/MS, throttle-action=no|bye "
+        "(NO [THROTTLED], or BYE and close), max-connections=N (logins of a user beyond N "
+        "connections refused NO [UNAVAILABLE]) (comma-separated)");
     cmd->add_option("--disable-capability", args->disabled_capabilities,
                     "Make the IMAP server neither advertise nor accept this extension, to "
                     "act as a plain RFC 3501 server (repeatable)")

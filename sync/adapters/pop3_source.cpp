@@ -1,5 +1,7 @@
 #include "sync/adapters/pop3_source.hpp"
 
+#include "clients/pop3/busy_signal.hpp"
+
 #include "sync/adapters/content_hash.hpp"
 #include "sync/adapters/header_scan.hpp"
 
@@ -96,7 +98,7 @@ MailboxError to_mailbox_error(const pop3::ClientError& e, const pop3::Client& cl
                           e.code != pop3::client_error::not_connected &&
                           e.code != pop3::client_error::sink_failed;
     return {rejected ? MailboxError::Kind::rejected : MailboxError::Kind::connection_lost,
-            e.message};
+            e.message, pop3::busy_signal(e).value_or("")};
 }
 
 }  // namespace
