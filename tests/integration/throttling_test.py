@@ -12,7 +12,9 @@ really did refuse commands and logins."""
 import imaplib
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,23 +34,38 @@ FLAGS = ["", "\\Seen", "\\Seen \\Flagged", "\\Answered", "$Label1"]
 
 
 def fill(port, folder, count, first=0):
-    """Appends `count` small distinct messages to `folder` of src."""
+    """Appends `count` small distinct messages to `folder` of src: APPENDs
+    pipelined with LITERAL+ literals over one socket (imaplib would wait for
+    each answer), then every answer checked."""
     imap = imaplib.IMAP4("127.0.0.1", port, timeout=30)
     imap.login("src", SRC_PW)
-    try:
-        if folder != "INBOX":
-            imap.create(folder)
-        for i in range(first, first + count):
-            body = ("From: sender%d@example.org\r\nTo: src@example.org\r\n"
-                    "Subject: message %d\r\nMessage-ID: <m%d.%s@example.org>\r\n"
-                    "Date: Mon, 2 Nov 2026 10:%02d:%02d +0000\r\n\r\n%s\r\n"
-                    % (i, i, i, folder, (i // 60) % 60, i % 60, "line %d\r\n" % i * (1 + i % 7)))
-            date = imaplib.Time2Internaldate(1790000000 + i * 61)
-            flags = "(%s)" % FLAGS[i % len(FLAGS)]
-            status, data = imap.append(folder, flags, date, body.encode())
-            assert status == "OK", data
-    finally:
-        imap.logout()
+    if folder != "INBOX":
+        imap.create(folder)
+    imap.logout()
+    out = [b"a LOGIN src " + SRC_PW.encode() + b"\r\n"]
+    for i in range(first, first + count):
+        body = ("From: sender%d@example.org\r\nTo: src@example.org\r\n"
+                "Subject: message %d\r\nMessage-ID: <m%d.%s@example.org>\r\n"
+                "Date: Mon, 2 Nov 2026 10:%02d:%02d +0000\r\n\r\n%s\r\n"
+                % (i, i, i, folder, (i // 60) % 60, i % 60,
+                   "line %d\r\n" % i * (1 + i % 7))).encode()
+        date = imaplib.Time2Internaldate(1790000000 + i * 61)
+        out.append(b"t%d APPEND %s (%s) %s {%d+}\r\n%s\r\n"
+                   % (i, folder.encode(), FLAGS[i % len(FLAGS)].encode(), date.encode(),
+                      len(body), body))
+    out.append(b"z LOGOUT\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sender = threading.Thread(target=sock.sendall, args=(b"".join(out),))
+        sender.start()
+        answers = b""
+        while b"\r\nz OK" not in answers:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answers += chunk
+        sender.join()
+    ok = sum(1 for line in answers.split(b"\r\n") if re.match(rb"t\d+ OK", line))
+    assert ok == count, answers[-500:]
 
 
 class Throttling(unittest.TestCase):
