@@ -376,8 +376,15 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
             co_return s;
         }
     }
+    // A side that throttled explains the other's failure (a BYE for load on
+    // the target cuts the source's FETCH stream short).
+    for (const auto& err : {result.target_error, result.source_error}) {
+        if (err && !err->busy.empty()) {
+            co_return run.interrupted_by(*err);
+        }
+    }
     for (const auto& err : {result.source_error, result.target_error}) {
-        if (err && (err->kind != MailboxError::Kind::rejected || !err->busy.empty())) {
+        if (err && err->kind != MailboxError::Kind::rejected) {
             co_return run.interrupted_by(*err);
         }
     }
@@ -591,10 +598,10 @@ enum class AfterBackOff {
 // After a busy signal: waits out the episode, then closes this pair if the
 // run now uses fewer connections than are open, or reconnects it if the
 // server hung up. A reconnect refused for load is one more signal.
-awaitable<AfterBackOff> recover_from_busy(UnitRun& run) {
+awaitable<AfterBackOff> recover_from_busy(UnitRun& run, bool wait_first = true) {
     RunContext& ctx = run.ctx;
-    for (;;) {
-        if (!co_await back_off(ctx, run.folder() + ": " + run.last_error)) {
+    for (bool wait = wait_first;; wait = true) {
+        if (wait && !co_await back_off(ctx, run.folder() + ": " + run.last_error)) {
             co_return AfterBackOff::stop;
         }
         if (ctx.open_pairs > ctx.throttle.connections()) {
@@ -658,10 +665,24 @@ awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
             }
             ctx.log().warn("{}: connection lost ({}); reconnecting", run.folder(),
                            run.last_error);
-            if (!co_await connect_pair(ctx, index, true)) {
+            // Reconnected at once; a login refused for load backs off.
+            run.pair().source.reset();
+            run.pair().target.reset();
+            const AfterBackOff next = co_await recover_from_busy(run, false);
+            if (next == AfterBackOff::stop) {
                 co_return true;
             }
+            if (next == AfterBackOff::retire) {
+                WorkUnit handed_back = run.unit;
+                handed_back.resume = true;
+                ctx.queue.push_front(std::move(handed_back));
+                co_return false;
+            }
         } else if (step == Step::busy) {
+            // Smaller batches too: a batch that cannot be prepared within
+            // the server's window (POP3 RETRs, after a re-listing that used
+            // most of it) would otherwise never make progress.
+            run.batch_limit = std::max<std::size_t>(1, run.batch_limit / 2);
             const AfterBackOff next = co_await recover_from_busy(run);
             if (next == AfterBackOff::stop) {
                 co_return true;

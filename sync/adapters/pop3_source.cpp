@@ -253,11 +253,12 @@ awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> Pop3Source::p
         auto spool = std::make_unique<detail::Spool>(std::min(spool_in_memory, budget));
         auto retr = co_await client_.retr(number->second, *spool);
         if (!retr) {
-            if (client_.is_connected()) {
+            if (client_.is_connected() && !pop3::busy_signal(retr.error())) {
                 // -ERR: another session deleted it meanwhile.
                 out.emplace_back();
                 continue;
             }
+            // Lost, or refused for load ([SYS/TEMP]): not the message's fault.
             spools_.clear();
             co_return to_mailbox_error(retr.error(), client_);
         }

@@ -91,13 +91,13 @@ class Throttling(unittest.TestCase):
         server.reader = reader
         return server
 
-    def migrate(self, source, target, *args):
+    def migrate(self, source, target, *args, source_url=None):
         env = dict(os.environ, HOME=self.dir, MAILFERRY_SOURCE_PASSWORD=SRC_PW,
                    MAILFERRY_TARGET_PASSWORD=DST_PW)
         env.pop("XDG_STATE_HOME", None)
         report = os.path.join(self.dir, "report.json")
         run = subprocess.run(
-            [MAILFERRY, "migrate", "imap://src@127.0.0.1:%d" % source.ports["imap"],
+            [MAILFERRY, "migrate", source_url or "imap://src@127.0.0.1:%d" % source.ports["imap"],
              "imap://dst@127.0.0.1:%d" % target.ports["imap"], "--state",
              os.path.join(self.dir, "state.db"), "--report", report, *args],
             env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
@@ -148,6 +148,8 @@ class Throttling(unittest.TestCase):
         self.assertEqual(t["connections_start"], 4)
         self.assertLess(t["connections_end"], t["connections_start"])
         self.assertGreaterEqual(t["connections_end"], 1)
+        self.assertIn("Throttled by the server: ", run.stdout + run.stderr)
+
         # Nothing is left to do.
         again, second = self.migrate(a, b, "--connections", "4")
         self.assertEqual(again.returncode, 0, again.stderr[-3000:])
@@ -174,6 +176,32 @@ class Throttling(unittest.TestCase):
         self.assertEqual(report["errors"], [])
         self.assertGreaterEqual(report["throttling"]["episodes"], 1)
         self.assertIn("throttled APPEND of dst", self.server_log(b))
+
+    def test_pop3_source_throttled_with_sys_temp(self):
+        # A POP3 source that answers -ERR [SYS/TEMP] beyond 250 commands per
+        # 300 ms (a listing of 150 messages takes about 155): the one POP3
+        # session backs off, with smaller batches, and goes on.
+        # Filled without the fault (the limit is the user's, IMAP included),
+        # then served again from the same store with it.
+        data = os.path.join(self.dir, "source-store")
+        filling = self.server("--data", data)
+        fill(filling.ports["imap"], "INBOX", 150)
+        filling.stop()
+        a = self.server("--data", data, "--pop3", "127.0.0.1:0", "--faults", "throttle=250/300")
+        b = self.server()
+        run, report = self.migrate(
+            a, b, source_url="pop3://src@127.0.0.1:%d" % a.ports["pop3"])
+        self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+        self.assertIn("[SYS/TEMP]", run.stderr)
+        self.assertEqual(report["errors"], [])
+        self.assertGreaterEqual(report["throttling"]["episodes"], 1)
+        self.assertIn("throttled RETR of src", self.server_log(a))
+        src = imap_snapshot("127.0.0.1", self.server("--data", data).ports["imap"], "src",
+                            SRC_PW)["INBOX"]
+        dst = imap_snapshot("127.0.0.1", b.ports["imap"], "dst", DST_PW)["INBOX"]
+        self.assertEqual(len(src), 150)
+        self.assertEqual(len(dst), 150)
+        self.assertEqual(sorted(m[0] for m in dst), sorted(m[0] for m in src))
 
     def test_unthrottled_run_reports_no_throttling(self):
         a, b = self.server(), self.server()
