@@ -471,7 +471,10 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
         source = co_await connect_source(ctx.source_access, ctx.options);
     }
     if (!source) {
-        co_return failed(Outcome::connect_failed, source.error().message);
+        // Still refused for load after the back-offs: interrupted, as
+        // throttling ends any run.
+        co_return failed(ctx.stop_reason ? Outcome::interrupted : Outcome::connect_failed,
+                         ctx.stop_reason.value_or(source.error().message));
     }
     ctx.pairs[0].source = std::move(*source);
     auto target = co_await connect_target(ctx.target_access, ctx.options);
@@ -484,7 +487,8 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     if (!target) {
         co_await logout_all(ctx);
-        co_return failed(Outcome::connect_failed, target.error().message);
+        co_return failed(ctx.stop_reason ? Outcome::interrupted : Outcome::connect_failed,
+                         ctx.stop_reason.value_or(target.error().message));
     }
     ctx.pairs[0].target = std::move(*target);
 
