@@ -631,8 +631,8 @@ awaitable<AfterBackOff> recover_from_busy(UnitRun& run, bool wait_first = true) 
         const MailboxError& why = !source ? source.error() : target.error();
         if (why.busy.empty()) {
             ctx.interrupted = true;
-            ctx.stop("connecting again to " + std::string(!source ? "the source: " : "the target: ") +
-                     why.message);
+            ctx.stop("connecting again to " +
+                     std::string(!source ? "the source: " : "the target: ") + why.message);
             co_return AfterBackOff::stop;
         }
         run.last_error = why.message;  // refused for load: back off again
@@ -663,8 +663,7 @@ awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
                          "); run again to resume where this run stopped");
                 co_return true;
             }
-            ctx.log().warn("{}: connection lost ({}); reconnecting", run.folder(),
-                           run.last_error);
+            ctx.log().warn("{}: connection lost ({}); reconnecting", run.folder(), run.last_error);
             // Reconnected at once; a login refused for load backs off.
             run.pair().source.reset();
             run.pair().target.reset();
@@ -730,8 +729,8 @@ awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) 
             const Throttle::Decision d =
                 ctx.throttle.on_signal(Throttle::Clock::now(), ctx.open_pairs, false);
             if (d.new_episode) {
-                ctx.log().warn("throttled by the server ({}); {} connection(s) from now on",
-                               why, d.connections);
+                ctx.log().warn("throttled by the server ({}); {} connection(s) from now on", why,
+                               d.connections);
             }
         } else {
             ctx.log().warn("an extra connection could not be opened ({}); going on with fewer",
@@ -766,7 +765,8 @@ awaitable<bool> back_off(RunContext& ctx, const std::string& what) {
         if (ctx.stopping()) {
             co_return false;
         }
-        timer.expires_at(std::min(d.until, Throttle::Clock::now() + std::chrono::milliseconds(100)));
+        timer.expires_at(
+            std::min(d.until, Throttle::Clock::now() + std::chrono::milliseconds(100)));
         co_await timer.async_wait(boost::asio::use_awaitable);
     }
     co_return !ctx.stopping();

@@ -39,9 +39,9 @@ class Throttle {
     void start(std::size_t n);
 
     struct Decision {
-        bool give_up = false;      // too many episodes in a row: stop the run
-        bool new_episode = false;  // log it (once per episode)
-        Clock::time_point until;   // wait until then
+        bool give_up = false;               // too many episodes in a row: stop the run
+        bool new_episode = false;           // log it (once per episode)
+        Clock::time_point until;            // wait until then
         std::chrono::milliseconds wait{0};  // this episode's wait
         std::size_t connections = 1;        // pairs the run may use from now on
     };

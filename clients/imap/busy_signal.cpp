@@ -33,7 +33,8 @@ std::string response_code(std::string_view response) {
 std::optional<std::string> busy_signal(const Error& e) {
     const bool refused = e.code == client_error::command_failed;
     const bool login = e.code == client_error::authentication_failed;
-    const bool bye = e.code == client_error::server_bye || e.code == client_error::greeting_rejected;
+    const bool bye =
+        e.code == client_error::server_bye || e.code == client_error::greeting_rejected;
     if ((!refused && !login && !bye) || e.response.empty()) {
         return std::nullopt;
     }
@@ -41,8 +42,8 @@ std::optional<std::string> busy_signal(const Error& e) {
     if (code == "AUTHENTICATIONFAILED" || code == "AUTHORIZATIONFAILED" || code == "SERVERBUG") {
         return std::nullopt;
     }
-    const bool busy = code == "THROTTLED" || code == "UNAVAILABLE" ||
-                      (code == "LIMIT" && login) || wire::sounds_busy(e.response);
+    const bool busy = code == "THROTTLED" || code == "UNAVAILABLE" || (code == "LIMIT" && login) ||
+                      wire::sounds_busy(e.response);
     if (!busy) {
         return std::nullopt;
     }

@@ -33,8 +33,8 @@ TEST(ImapBusySignal, ByeAndLoginRefusalsCountByTheirWords) {
     // Gmail's answer to a login over its connection limit.
     EXPECT_TRUE(imap_busy(client_error::authentication_failed,
                           "NO [ALERT] Too many simultaneous connections. (Failure)", "LOGIN"));
-    EXPECT_TRUE(imap_busy(client_error::authentication_failed, "NO [LIMIT] Connection limit",
-                          "LOGIN"));
+    EXPECT_TRUE(
+        imap_busy(client_error::authentication_failed, "NO [LIMIT] Connection limit", "LOGIN"));
     EXPECT_FALSE(imap_busy(client_error::server_bye, "* BYE Logging out"));
     EXPECT_FALSE(imap_busy(client_error::server_bye, "* BYE Autologout; idle for too long"));
 }

@@ -169,7 +169,7 @@ class Session {
     int failed_logins_ = 0;
     bool autologout_ = false;
     bool holds_connection_slot_ = false;  // max-connections: given back on close
-    bool idle_done_ = false;  // fill() gave up for inactivity: say BYE before closing
+    bool idle_done_ = false;              // fill() gave up for inactivity: say BYE before closing
     std::unique_ptr<boost::asio::steady_timer> wakeup_;  // cancelled when the store changes
 };
 

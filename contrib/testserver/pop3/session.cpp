@@ -279,8 +279,7 @@ net::awaitable<void> Session::handle_line(CommandParser::Event event) {
         ctx_.faults.throttles(lock_->user(), cmd.keyword.size(),
                               std::chrono::steady_clock::now())) {
         if (ctx_.log) {
-            ctx_.log->warn("pop3 {}: throttled {} of {}", conn_.peer(), cmd.keyword,
-                           lock_->user());
+            ctx_.log->warn("pop3 {}: throttled {} of {}", conn_.peer(), cmd.keyword, lock_->user());
         }
         reply("-ERR [SYS/TEMP] Too many requests; slow down and try again later");
         dropping_ = ctx_.faults.throttle_action() == ThrottleAction::bye;
