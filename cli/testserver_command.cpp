@@ -207,16 +207,25 @@ void add_testserver_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_option(
         "--faults", args->faults,
         "Inject faults for tests: drop-after-commands=N, drop-after-bytes=N, "
-        "delay-ms=N, no-append=N, bye-in-fetch=N, uid-last=1, no-uidl=1 (comma-separated)");
+        "delay-ms=N, no-append=N, bye-in-fetch=N, uid-last=1, no-uidl=1, at=VERB:N:ACTION, "
+        "random=SEED:PERMILLE; a provider's throttling: throttle=N/MS (a user's commands "
+        "beyond N in MS milliseconds are refused), throttle-bytes=N/MS, throttle-action=no|bye "
+        "(NO [THROTTLED], or BYE and close), max-connections=N (logins of a user beyond N "
+        "connections refused NO [UNAVAILABLE]) (comma-separated)");
     cmd->add_option("--disable-capability", args->disabled_capabilities,
                     "Make the IMAP server neither advertise nor accept this extension, to "
                     "act as a plain RFC 3501 server (repeatable)")
-        ->check(CLI::IsMember(
-            {"LITERAL+", "UIDPLUS", "MULTIAPPEND", "CONDSTORE", "SPECIAL-USE", "MOVE", "IDLE",
-             "ENABLE", "ID", "NAMESPACE", "SASL-IR", "AUTH=PLAIN", "AUTH=XOAUTH2",
-             "AUTH=OAUTHBEARER", "STARTTLS", "UNSELECT", "QUOTA", "STATUS=SIZE", "LIST-STATUS",
-             "APPENDLIMIT"},
-            CLI::ignore_case));
+        ->check(CLI::IsMember({"LITERAL+",     "UIDPLUS",
+                               "MULTIAPPEND",  "CONDSTORE",
+                               "SPECIAL-USE",  "MOVE",
+                               "IDLE",         "ENABLE",
+                               "ID",           "NAMESPACE",
+                               "SASL-IR",      "AUTH=PLAIN",
+                               "AUTH=XOAUTH2", "AUTH=OAUTHBEARER",
+                               "STARTTLS",     "UNSELECT",
+                               "QUOTA",        "STATUS=SIZE",
+                               "LIST-STATUS",  "APPENDLIMIT"},
+                              CLI::ignore_case));
     cmd->add_option("--emulate", args->emulate,
                     "Behave like a known provider: gmail (folders and labels as Gmail shows "
                     "them, X-GM-EXT-1)")

@@ -11,6 +11,12 @@
 // sends one message per APPEND, so that one refused message cannot hold
 // back the others; each message is tried `retries` more times before it is
 // reported.
+//
+// A server that throttles (MailboxError::busy: NO [THROTTLED], a BYE for
+// load, a login refused over the connection limit) fails nothing: the pair
+// backs off (throttle.hpp), a pair beyond the lowered number of connections
+// hands its unit back to the queue and closes, and the others reconnect if
+// need be and re-plan, exactly as after a lost connection.
 #include "sync/folder_runner.hpp"
 
 #include "sync/adapters/connect.hpp"
@@ -19,8 +25,12 @@
 #include "sync/planner.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <variant>
 
 namespace mailferry::sync::detail {
@@ -36,6 +46,7 @@ enum class Step {
     done,     // the unit is finished (possibly with reported failures)
     lost,     // a connection was lost: reconnect, re-plan, go on
     replan,   // the target refused an APPEND: re-plan, go on
+    busy,     // a server throttled: back off, maybe reconnect, re-plan, go on
     stopped,  // the run stops (cancelled, state failure)
 };
 
@@ -115,11 +126,20 @@ struct UnitRun {
                  "; nothing was lost, re-run once the problem is fixed");
         return Step::stopped;
     }
+    // done: the operation's own failure, to report; else what to do.
     Step mailbox_failed(const MailboxError& e) {
         last_error = e.message;
+        if (!e.busy.empty()) {
+            return Step::busy;
+        }
         return e.kind == MailboxError::Kind::rejected || e.kind == MailboxError::Kind::unsupported
                    ? Step::done
                    : Step::lost;
+    }
+    // A failure the unit cannot go on after: throttled, or lost.
+    Step interrupted_by(const MailboxError& e) {
+        last_error = e.message;
+        return e.busy.empty() ? Step::lost : Step::busy;
     }
     void fail(const std::string& key, std::string error) {
         ctx.report->record_failed(folder(), key, std::move(error));
@@ -140,8 +160,8 @@ awaitable<Step> apply_flags(UnitRun& run) {
     for (const FlagUpdateGroup& g : run.plan.flag_updates) {
         auto stored = co_await run.pair().target->store_flags(g.target_uids, g.add, g.remove);
         if (!stored) {
-            if (run.mailbox_failed(stored.error()) == Step::lost) {
-                co_return Step::lost;
+            if (const Step s = run.mailbox_failed(stored.error()); s != Step::done) {
+                co_return s;
             }
             for (const std::string& key : g.source_keys) {
                 failed.insert(key);
@@ -173,8 +193,8 @@ awaitable<Step> apply_target_deletions(UnitRun& run) {
     }
     auto deleted = co_await run.pair().target->delete_messages(uids);
     if (!deleted) {
-        if (run.mailbox_failed(deleted.error()) == Step::lost) {
-            co_return Step::lost;
+        if (const Step s = run.mailbox_failed(deleted.error()); s != Step::done) {
+            co_return s;
         }
         run.fail("", "deleting messages gone from the source failed: " + deleted.error().message);
         co_return Step::done;
@@ -205,8 +225,8 @@ awaitable<Step> delete_from_source(UnitRun& run, std::vector<SourceDeletion> del
     }
     auto deleted = co_await run.pair().source->delete_messages(std::move(deletions));
     if (!deleted) {
-        if (run.mailbox_failed(deleted.error()) == Step::lost) {
-            co_return Step::lost;
+        if (const Step s = run.mailbox_failed(deleted.error()); s != Step::done) {
+            co_return s;
         }
         run.fail("", "deleting copied messages from the source failed: " + deleted.error().message +
                          "; the next run tries again");
@@ -243,8 +263,8 @@ awaitable<std::variant<std::vector<SourceDeletion>, Step>> read_back(
     }
     auto held = co_await run.pair().target->read_back(std::move(uids));
     if (!held) {
-        if (run.mailbox_failed(held.error()) == Step::lost) {
-            co_return Step::lost;
+        if (const Step s = run.mailbox_failed(held.error()); s != Step::done) {
+            co_return s;
         }
         for (const CopyOnTarget& c : copies) {
             if (c.target_uid) {
@@ -284,8 +304,7 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
     RunContext& ctx = run.ctx;
     auto prepared = co_await run.pair().source->prepare(batch);
     if (!prepared) {
-        run.last_error = prepared.error().message;
-        co_return Step::lost;
+        co_return run.interrupted_by(prepared.error());
     }
     std::vector<CopyItem> ready;
     std::vector<PreparedMeta> metas;
@@ -329,6 +348,7 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
     const bool contiguous = run.unit.keys.empty() && copied.size() == ready.size() &&
                             run.failures.empty() && run.given_up.empty();
     if (!copied.empty()) {
+        ctx.throttle.on_progress();
         if (auto r = ctx.bridge->confirm(run.folder_id(), copied, result.target_uidvalidity,
                                          contiguous ? uidnext : 0);
             !r) {
@@ -356,10 +376,16 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
             co_return s;
         }
     }
+    // A side that throttled explains the other's failure (a BYE for load on
+    // the target cuts the source's FETCH stream short).
+    for (const auto& err : {result.target_error, result.source_error}) {
+        if (err && !err->busy.empty()) {
+            co_return run.interrupted_by(*err);
+        }
+    }
     for (const auto& err : {result.source_error, result.target_error}) {
         if (err && err->kind != MailboxError::Kind::rejected) {
-            run.last_error = err->message;
-            co_return Step::lost;
+            co_return run.interrupted_by(*err);
         }
     }
     // Refused by either side (a NO to the APPEND, or to the FETCH of the
@@ -368,6 +394,10 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
     // message per batch.
     const std::optional<MailboxError>& refused =
         result.target_error ? result.target_error : result.source_error;
+    if (refused && !refused->busy.empty()) {
+        // Throttled: nothing of it counts against the messages' retries.
+        co_return run.interrupted_by(*refused);
+    }
     if (refused) {
         const std::string why =
             result.target_error ? "the target refused it: " : "the source refused to send it: ";
@@ -398,8 +428,8 @@ awaitable<Step> execute(UnitRun& run) {
     if (!run.plan.copies.empty() || !run.plan.source_deletions.empty()) {
         auto opened = co_await run.pair().source->open_folder(source_box, writable, false, nullptr);
         if (!opened) {
-            if (run.mailbox_failed(opened.error()) == Step::lost) {
-                co_return Step::lost;
+            if (const Step s = run.mailbox_failed(opened.error()); s != Step::done) {
+                co_return s;
             }
             run.fail("", "opening the source folder failed: " + opened.error().message);
             co_return Step::done;
@@ -407,8 +437,8 @@ awaitable<Step> execute(UnitRun& run) {
     }
     auto target = co_await run.pair().target->open_folder(target_folder, false, false, nullptr);
     if (!target) {
-        if (run.mailbox_failed(target.error()) == Step::lost) {
-            co_return Step::lost;
+        if (const Step s = run.mailbox_failed(target.error()); s != Step::done) {
+            co_return s;
         }
         run.fail("", "opening the target folder failed: " + target.error().message);
         co_return Step::done;
@@ -464,14 +494,12 @@ awaitable<Step> replan(UnitRun& run) {
     auto listed = co_await run.pair().source->open_folder(
         source_box, ctx.options.plan.delete_source, true, nullptr);
     if (!listed) {
-        run.last_error = listed.error().message;
-        co_return Step::lost;
+        co_return run.interrupted_by(listed.error());
     }
     apply_gmail_labels(*listed, ctx.gmail);
     auto target = co_await run.pair().target->open_folder(target_folder, false, true, nullptr);
     if (!target) {
-        run.last_error = target.error().message;
-        co_return Step::lost;
+        co_return run.interrupted_by(target.error());
     }
     SourceListing source{ctx.source_listing.traits, {std::move(*listed)}};
     TargetListing targets = ctx.target_listing;
@@ -548,38 +576,127 @@ awaitable<Step> replan(UnitRun& run) {
     co_return Step::done;
 }
 
-awaitable<void> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
+// Closes pair `index` (logging out of both sides) when the run uses fewer
+// connections after throttling.
+awaitable<void> close_pair(RunContext& ctx, std::size_t index) {
+    ConnectionPair& pair = ctx.pairs[index];
+    if (pair.source && pair.source->is_open()) {
+        co_await pair.source->logout();
+    }
+    if (pair.target && pair.target->is_open()) {
+        co_await pair.target->logout();
+    }
+    pair.source.reset();
+    pair.target.reset();
+}
+
+enum class AfterBackOff {
+    go_on,   // the pair is connected: re-plan and go on
+    retire,  // one connection fewer: this pair closed, its unit is queued again
+    stop,    // the run stops
+};
+
+// After a busy signal: waits out the episode, then closes this pair if the
+// run now uses fewer connections than are open, or reconnects it if the
+// server hung up. A reconnect refused for load is one more signal.
+awaitable<AfterBackOff> recover_from_busy(UnitRun& run, bool wait_first = true) {
+    RunContext& ctx = run.ctx;
+    for (bool wait = wait_first;; wait = true) {
+        if (wait && !co_await back_off(ctx, run.folder() + ": " + run.last_error)) {
+            co_return AfterBackOff::stop;
+        }
+        if (ctx.open_pairs > ctx.throttle.connections()) {
+            // Counted out before closing: another pair waking meanwhile must
+            // not close too.
+            --ctx.open_pairs;
+            co_await close_pair(ctx, run.pair_index);
+            co_return AfterBackOff::retire;
+        }
+        ConnectionPair& pair = run.pair();
+        if (pair.source && pair.source->is_open() && pair.target && pair.target->is_open()) {
+            co_return AfterBackOff::go_on;
+        }
+        pair.source.reset();
+        pair.target.reset();
+        auto source = co_await connect_source(ctx.source_access, ctx.options);
+        MailboxResult<std::unique_ptr<TargetMailbox>> target = source.error();
+        if (source) {
+            // GCC 12 miscompiles co_await inside a conditional expression.
+            target = co_await connect_target(ctx.target_access, ctx.options);
+        }
+        if (source && target) {
+            pair.source = std::move(*source);
+            pair.target = std::move(*target);
+            co_return AfterBackOff::go_on;
+        }
+        const MailboxError& why = !source ? source.error() : target.error();
+        if (why.busy.empty()) {
+            ctx.interrupted = true;
+            ctx.stop("connecting again to " +
+                     std::string(!source ? "the source: " : "the target: ") + why.message);
+            co_return AfterBackOff::stop;
+        }
+        run.last_error = why.message;  // refused for load: back off again
+    }
+}
+
+// Runs one unit on pair `index`; false when the pair closed (fewer
+// connections after throttling) and handed the unit back to the queue.
+awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
     // The first plan's confirmations were recorded before the workers began.
     UnitRun run{ctx, index, unit,           work_of(ctx.plan.folders[unit.folder], unit),
                 {},  {},    batch_messages, {}};
+    Step step = Step::replan;
+    if (!unit.resume) {
+        step = co_await execute(run);
+    }
     for (;;) {
-        if (ctx.stopping()) {
-            co_return;
+        if (step == Step::done || step == Step::stopped || ctx.stopping()) {
+            co_return true;
         }
-        Step step = co_await execute(run);
-        if (step == Step::done || step == Step::stopped) {
-            co_return;
+        // Lost, throttled or refused: reconnect or back off as needed,
+        // re-plan, then execute again.
+        if (step == Step::lost) {
+            if (++run.pair().reconnects > max_reconnects) {
+                ctx.interrupted = true;
+                ctx.stop("the connection was lost " + std::to_string(max_reconnects + 1) +
+                         " times (last: " + run.last_error +
+                         "); run again to resume where this run stopped");
+                co_return true;
+            }
+            ctx.log().warn("{}: connection lost ({}); reconnecting", run.folder(), run.last_error);
+            // Reconnected at once; a login refused for load backs off.
+            run.pair().source.reset();
+            run.pair().target.reset();
+            const AfterBackOff next = co_await recover_from_busy(run, false);
+            if (next == AfterBackOff::stop) {
+                co_return true;
+            }
+            if (next == AfterBackOff::retire) {
+                WorkUnit handed_back = run.unit;
+                handed_back.resume = true;
+                ctx.queue.push_front(std::move(handed_back));
+                co_return false;
+            }
+        } else if (step == Step::busy) {
+            // Smaller batches too: a batch that cannot be prepared within
+            // the server's window (POP3 RETRs, after a re-listing that used
+            // most of it) would otherwise never make progress.
+            run.batch_limit = std::max<std::size_t>(1, run.batch_limit / 2);
+            const AfterBackOff next = co_await recover_from_busy(run);
+            if (next == AfterBackOff::stop) {
+                co_return true;
+            }
+            if (next == AfterBackOff::retire) {
+                WorkUnit handed_back = run.unit;
+                handed_back.resume = true;
+                ctx.queue.push_front(std::move(handed_back));
+                co_return false;
+            }
         }
-        // Lost or refused: re-plan (after reconnecting), then execute again.
-        while (step != Step::done) {
-            if (step == Step::stopped || ctx.stopping()) {
-                co_return;
-            }
-            if (step == Step::lost) {
-                if (++run.pair().reconnects > max_reconnects) {
-                    ctx.interrupted = true;
-                    ctx.stop("the connection was lost " + std::to_string(max_reconnects + 1) +
-                             " times (last: " + run.last_error +
-                             "); run again to resume where this run stopped");
-                    co_return;
-                }
-                ctx.log().warn("{}: connection lost ({}); reconnecting", run.folder(),
-                               run.last_error);
-                if (!co_await connect_pair(ctx, index, true)) {
-                    co_return;
-                }
-            }
-            step = co_await replan(run);
+        step = co_await replan(run);
+        if (step == Step::done) {
+            step = co_await execute(run);
         }
     }
 }
@@ -606,6 +723,16 @@ awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) 
         if (required) {
             ctx.interrupted = true;
             ctx.stop("connecting again to " + why);
+        } else if (const MailboxError& e = !source ? source.error() : target.error();
+                   !e.busy.empty()) {
+            // Over the server's connection limit: one throttling episode
+            // (logged by it), without a wait; the open pairs go on.
+            const Throttle::Decision d =
+                ctx.throttle.on_signal(Throttle::Clock::now(), ctx.open_pairs, false);
+            if (d.new_episode) {
+                ctx.log().warn("throttled by the server ({}); {} connection(s) from now on", why,
+                               d.connections);
+            }
         } else {
             ctx.log().warn("an extra connection could not be opened ({}); going on with fewer",
                            why);
@@ -617,15 +744,52 @@ awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) 
     co_return true;
 }
 
-awaitable<void> run_worker(RunContext& ctx, std::size_t index) {
-    if (!ctx.pairs[index].source && !co_await connect_pair(ctx, index, false)) {
-        co_return;
+awaitable<bool> back_off(RunContext& ctx, const std::string& what) {
+    // Before the workers start (listing), only the limit says how many
+    // pairs the run means to open.
+    const std::size_t open = ctx.open_pairs == 0 ? ctx.throttle.connections() : ctx.open_pairs;
+    const Throttle::Decision d = ctx.throttle.on_signal(Throttle::Clock::now(), open);
+    if (d.give_up) {
+        ctx.interrupted = true;
+        ctx.stop("the server kept refusing for load after " +
+                 std::to_string(ctx.throttle.episodes()) + " back-offs (last: " + what +
+                 "); nothing failed, run again later to resume");
+        co_return false;
     }
+    if (d.new_episode) {
+        ctx.log().warn("throttled by the server ({}); backing off {:.1f} s, then {} connection(s)",
+                       what, std::chrono::duration<double>(d.wait).count(), d.connections);
+    }
+    // In short steps, so a cancellation is not held up by a long wait.
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    while (Throttle::Clock::now() < d.until) {
+        if (ctx.stopping()) {
+            co_return false;
+        }
+        timer.expires_at(
+            std::min(d.until, Throttle::Clock::now() + std::chrono::milliseconds(100)));
+        co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+    co_return !ctx.stopping();
+}
+
+awaitable<void> run_worker(RunContext& ctx, std::size_t index) {
+    if (!ctx.pairs[index].source) {
+        const bool connected = co_await connect_pair(ctx, index, false);
+        if (!connected) {
+            co_return;
+        }
+    }
+    ++ctx.open_pairs;
     while (!ctx.queue.empty() && !ctx.stopping()) {
         WorkUnit unit = std::move(ctx.queue.front());
         ctx.queue.pop_front();
-        co_await run_unit(ctx, index, std::move(unit));
+        const bool kept = co_await run_unit(ctx, index, std::move(unit));
+        if (!kept) {
+            co_return;  // closed for fewer connections, already counted out
+        }
     }
+    --ctx.open_pairs;
 }
 
 }  // namespace mailferry::sync::detail

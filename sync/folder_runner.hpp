@@ -18,4 +18,11 @@ boost::asio::awaitable<void> run_worker(RunContext& ctx, std::size_t index);
 // `required`, the run stops (interrupted).
 boost::asio::awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required);
 
+// A server throttled the run (`what`: the error, with the server's words):
+// ctx.throttle decides, a new episode is logged once (a warning), and this
+// waits out the episode. false when the run stops instead: the server kept
+// refusing beyond the policy's attempts (the run is interrupted), or the
+// run was cancelled meanwhile.
+boost::asio::awaitable<bool> back_off(RunContext& ctx, const std::string& what);
+
 }  // namespace mailferry::sync::detail

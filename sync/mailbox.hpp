@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mailferry::sync {
@@ -40,8 +41,17 @@ struct MailboxError {
         // Connecting, TLS or login failed.
         connect_failed,
     };
+    MailboxError() = default;
+    MailboxError(Kind k, std::string m, std::string b = {})
+        : kind(k), message(std::move(m)), busy(std::move(b)) {}
+
     Kind kind = Kind::connection_lost;
     std::string message;  // for the user: server, step, the server's words
+    // Not empty when the server refused or hung up because of load or its
+    // limits on this account (a provider's throttling, see
+    // clients/imap/busy_signal.hpp): the server's words. Any kind may carry
+    // it; the engine then backs off instead of failing anything.
+    std::string busy;
 };
 
 template <class T>

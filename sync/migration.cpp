@@ -53,10 +53,12 @@ constexpr unsigned max_listing_reconnects = 3;
 struct ListingFailure {
     std::string message;
     bool connection_lost = false;
+    bool busy = false;  // throttled: back off and list again
 };
 
 ListingFailure listing_failed(std::string what, const MailboxError& e) {
-    return {what + " failed: " + e.message, e.kind == MailboxError::Kind::connection_lost};
+    return {what + " failed: " + e.message, e.kind == MailboxError::Kind::connection_lost,
+            !e.busy.empty()};
 }
 
 // A source folder's STATUS when it needs no listing: it and its target are
@@ -435,7 +437,10 @@ std::size_t pairs_for_queue(const RunContext& ctx) {
 }
 
 awaitable<void> run_workers(RunContext& ctx) {
-    const std::size_t wanted = pairs_for_queue(ctx);
+    const std::size_t wanted = std::min(pairs_for_queue(ctx), ctx.throttle.connections());
+    if (ctx.throttle.episodes() == 0) {
+        ctx.throttle.start(wanted);  // what the run starts its work with
+    }
     ctx.pairs.resize(std::max(ctx.pairs.size(), wanted));
     auto executor = co_await boost::asio::this_coro::executor;
     using Op = decltype(boost::asio::co_spawn(executor, detail::run_worker(ctx, 0),
@@ -530,17 +535,39 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
                              target_url->to_string());
     }
     ctx.options.connections = std::max(1U, ctx.options.connections);
+    ctx.throttle = Throttle(ctx.options.backoff);
+    ctx.throttle.start(ctx.options.connections);
 
     ctx.pairs.resize(1);
+    // A login refused for load (over the connection limit) is waited out
+    // like any other throttling.
     auto source = co_await connect_source(ctx.source_access, ctx.options);
+    while (!source && !source.error().busy.empty()) {
+        const bool waited = co_await detail::back_off(ctx, source.error().message);
+        if (!waited) {
+            break;
+        }
+        source = co_await connect_source(ctx.source_access, ctx.options);
+    }
     if (!source) {
-        co_return failed(Outcome::connect_failed, source.error().message);
+        // Still refused for load after the back-offs: interrupted, as
+        // throttling ends any run.
+        co_return failed(ctx.stop_reason ? Outcome::interrupted : Outcome::connect_failed,
+                         ctx.stop_reason.value_or(source.error().message));
     }
     ctx.pairs[0].source = std::move(*source);
     auto target = co_await connect_target(ctx.target_access, ctx.options);
+    while (!target && !target.error().busy.empty()) {
+        const bool waited = co_await detail::back_off(ctx, target.error().message);
+        if (!waited) {
+            break;
+        }
+        target = co_await connect_target(ctx.target_access, ctx.options);
+    }
     if (!target) {
         co_await logout_all(ctx);
-        co_return failed(Outcome::connect_failed, target.error().message);
+        co_return failed(ctx.stop_reason ? Outcome::interrupted : Outcome::connect_failed,
+                         ctx.stop_reason.value_or(target.error().message));
     }
     ctx.pairs[0].target = std::move(*target);
 
@@ -576,13 +603,33 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
         if (!failure) {
             break;
         }
+        ctx.source_listing = {};
+        ctx.target_listing = {};
+        if (failure->busy) {
+            // Throttled while listing: wait, then list again (bounded by
+            // the back-off policy, not by the reconnects).
+            --attempt;
+            if (!co_await detail::back_off(ctx, failure->message)) {
+                co_await logout_all(ctx);
+                co_return failed(Outcome::interrupted, ctx.stop_reason.value_or(failure->message));
+            }
+            const bool open = ctx.pairs[0].source->is_open() && ctx.pairs[0].target->is_open();
+            if (open) {
+                continue;
+            }
+            const bool connected = co_await detail::connect_pair(ctx, 0, true);
+            if (!connected) {
+                co_await logout_all(ctx);
+                co_return failed(Outcome::interrupted, ctx.stop_reason.value_or(failure->message) +
+                                                           "; run again to resume");
+            }
+            continue;
+        }
         if (!failure->connection_lost || attempt > max_listing_reconnects) {
             co_await logout_all(ctx);
             co_return failed(Outcome::interrupted, failure->message + "; run again to resume");
         }
         ctx.log().warn("{}; reconnecting", failure->message);
-        ctx.source_listing = {};
-        ctx.target_listing = {};
         if (!co_await detail::connect_pair(ctx, 0, true)) {
             co_await logout_all(ctx);
             co_return failed(Outcome::interrupted,
@@ -660,6 +707,9 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
         }
     }
     co_await logout_all(ctx);
+    report.set_throttling({ctx.throttle.episodes(),
+                           std::chrono::duration<double>(ctx.throttle.total_wait()).count(),
+                           ctx.throttle.connections_at_start(), ctx.throttle.connections()});
 
     if (ctx.interrupted || ctx.stopping()) {
         result.outcome = Outcome::interrupted;

@@ -12,6 +12,7 @@
 #include "state/state_store.hpp"
 #include "sync/planner.hpp"
 #include "sync/report.hpp"
+#include "sync/throttle.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
@@ -63,6 +64,8 @@ struct MigrationOptions {
     // Timeouts for each network step.
     std::chrono::seconds connect_timeout{30};
     std::chrono::seconds command_timeout{120};
+    // How the run backs off when a server throttles it (throttle.hpp).
+    BackoffPolicy backoff;
     // Where the run's log lines go; null: the default logger. The scheduler
     // gives each job its own, so every line names the job.
     std::shared_ptr<spdlog::logger> logger;

@@ -180,10 +180,15 @@ nlohmann::json Report::to_json() const {
     for (const ReportError& e : errors_) {
         errors.push_back({{"folder", e.folder}, {"source_id", e.source_id}, {"error", e.error}});
     }
+    const nlohmann::json throttling = {{"episodes", throttling_.episodes},
+                                       {"wait_s", throttling_.wait_s},
+                                       {"connections_start", throttling_.connections_start},
+                                       {"connections_end", throttling_.connections_end}};
     nlohmann::json out = {{"dry_run", dry_run_},        {"source", source_},
                           {"target", target_},          {"started", format_utc(started_)},
                           {"duration_s", duration_s_},  {"folders", std::move(folders)},
-                          {"totals", sync::to_json(t)}, {"errors", std::move(errors)}};
+                          {"totals", sync::to_json(t)}, {"errors", std::move(errors)},
+                          {"throttling", throttling}};
     if (gmail_) {
         out["gmail"] = {{"strategy", gmail_->description},
                         {"messages_saved", gmail_->messages_saved},
@@ -229,6 +234,12 @@ std::string Report::to_table() const {
                        dry_run_ ? "to create" : "created", errors_.size());
     for (const ReportError& e : errors_) {
         out += fmt::format("  {} {}: {}\n", e.folder, e.source_id, e.error);
+    }
+    if (throttling_.episodes > 0) {
+        out += fmt::format(
+            "Throttled by the server: {} episode(s), {:.1f} s waited, connections {} -> {}\n",
+            throttling_.episodes, throttling_.wait_s, throttling_.connections_start,
+            throttling_.connections_end);
     }
     return out;
 }

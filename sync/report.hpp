@@ -61,6 +61,16 @@ struct ReportTotals {
     std::size_t folders_created = 0;
 };
 
+// How a server's throttling slowed the run (throttle.hpp): episodes of
+// back-off, the time spent waiting, and the connection pairs the run began
+// its work with and ended with.
+struct ThrottleFigures {
+    std::size_t episodes = 0;
+    double wait_s = 0.0;
+    std::size_t connections_start = 0;
+    std::size_t connections_end = 0;
+};
+
 MessageFigures& operator+=(MessageFigures& sum, const MessageFigures& m) noexcept;
 ByteFigures& operator+=(ByteFigures& sum, const ByteFigures& b) noexcept;
 ReportTotals& operator+=(ReportTotals& sum, const ReportTotals& t) noexcept;
@@ -85,6 +95,8 @@ class Report {
     // whose target could not be created).
     void record_folder_error(std::string_view source_folder, std::string error);
     void set_duration(double seconds) { duration_s_ = seconds; }
+    void set_throttling(const ThrottleFigures& t) { throttling_ = t; }
+    const ThrottleFigures& throttling() const { return throttling_; }
     double duration() const { return duration_s_; }
 
     FolderReport* folder(std::string_view source_folder);
@@ -104,6 +116,7 @@ class Report {
     std::string target_;
     Clock::time_point started_{};
     double duration_s_ = 0.0;
+    ThrottleFigures throttling_;
     std::vector<FolderReport> folders_;
     std::size_t folders_created_ = 0;
     std::vector<ReportError> errors_;

@@ -1,5 +1,6 @@
 #include "clients/imap/client_error.hpp"
 
+#include "clients/wire/busy_text.hpp"
 #include "clients/wire/enum_error_category.hpp"
 
 #include <stdexcept>
@@ -69,8 +70,12 @@ Error make_client_error(client_error e, std::string server, std::string step, st
                    ". The server does not understand this command; please report it.";
             break;
         case client_error::authentication_failed:
-            out += step + " rejected" + quoted(response) + with_detail(detail) +
-                   ". Check the user name and password (or token).";
+            out +=
+                step + " rejected" + quoted(response) + with_detail(detail) +
+                (response.find("[UNAVAILABLE]") != std::string::npos || wire::sounds_busy(response)
+                     ? ". The server is busy or limits this account's connections; close "
+                       "other mail clients or try again later."
+                     : ". Check the user name and password (or token).");
             break;
         case client_error::server_bye:
             out += "the server ended the session during " + step + quoted(response) +

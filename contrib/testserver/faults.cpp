@@ -82,6 +82,20 @@ VerbFault parse_verb_fault(std::string_view value) {
     return fault;
 }
 
+// "N/MS".
+RateLimit parse_rate(std::string_view key, std::string_view value) {
+    const auto slash = value.find('/');
+    if (slash == std::string_view::npos) {
+        throw std::invalid_argument("fault '" + std::string(key) + "=" + std::string(value) +
+                                    "' needs the form " + std::string(key) +
+                                    "=N/MS (N per MS milliseconds, e.g. 50/1000)");
+    }
+    RateLimit rate;
+    rate.limit = parse_count(key, value.substr(0, slash), false);
+    rate.window = std::chrono::milliseconds(parse_count(key, value.substr(slash + 1), false));
+    return rate;
+}
+
 }  // namespace
 
 std::string VerbFault::describe() const {
@@ -134,13 +148,26 @@ FaultPlan FaultPlan::parse(std::string_view spec) {
             plan.random_permille = static_cast<std::uint32_t>(permille);
         } else if (key == "at") {
             plan.at.push_back(parse_verb_fault(value));
+        } else if (key == "throttle") {
+            plan.throttle_commands = parse_rate(key, value);
+        } else if (key == "throttle-bytes") {
+            plan.throttle_bytes = parse_rate(key, value);
+        } else if (key == "throttle-action") {
+            if (value != "no" && value != "bye") {
+                throw std::invalid_argument("fault 'throttle-action' is no or bye, got '" +
+                                            std::string(value) + "'");
+            }
+            plan.throttle_action = value == "bye" ? ThrottleAction::bye : ThrottleAction::no;
+        } else if (key == "max-connections") {
+            plan.max_connections = parse_count(key, value, false);
         } else if (key == "delay-ms") {
             plan.delay = std::chrono::milliseconds(parse_count(key, value, true));
         } else {
             throw std::invalid_argument(
                 "unknown fault '" + std::string(key) +
                 "' (known: drop-after-commands, drop-after-bytes, "
-                "delay-ms, no-append, bye-in-fetch, uid-last, no-uidl, at, random)");
+                "delay-ms, no-append, bye-in-fetch, uid-last, no-uidl, at, random, "
+                "throttle, throttle-bytes, throttle-action, max-connections)");
         }
     }
     return plan;
@@ -197,6 +224,62 @@ std::optional<VerbFault> FaultInjector::on_verb(std::string_view verb) {
         return VerbFault{upper, count, effect, timing};
     }
     return std::nullopt;
+}
+
+bool FaultInjector::over(Window& w, const RateLimit& rate, std::uint64_t amount,
+                         std::chrono::steady_clock::time_point now) {
+    if (!w.open || now - w.start >= rate.window) {
+        w = Window{now, 0, true};
+    }
+    const bool full = w.used >= rate.limit;
+    if (!full) {
+        w.used += amount;
+    }
+    return full;
+}
+
+bool FaultInjector::throttles(std::string_view user, std::uint64_t octets,
+                              std::chrono::steady_clock::time_point now) {
+    if (!plan_.throttle_commands && !plan_.throttle_bytes) {
+        return false;
+    }
+    auto load = users_.find(user);
+    if (load == users_.end()) {
+        load = users_.emplace(std::string(user), UserLoad{}).first;
+    }
+    // Both windows are looked at (and counted) for every command, so one
+    // limit being hit does not leave the other's window unaccounted.
+    const bool commands =
+        plan_.throttle_commands && over(load->second.commands, *plan_.throttle_commands, 1, now);
+    const bool bytes =
+        plan_.throttle_bytes && over(load->second.bytes, *plan_.throttle_bytes, octets, now);
+    if (commands || bytes) {
+        ++throttled_;
+        return true;
+    }
+    return false;
+}
+
+bool FaultInjector::take_connection(std::string_view user) {
+    if (!plan_.max_connections) {
+        return true;
+    }
+    auto load = users_.find(user);
+    if (load == users_.end()) {
+        load = users_.emplace(std::string(user), UserLoad{}).first;
+    }
+    if (load->second.connections >= *plan_.max_connections) {
+        ++logins_refused_;
+        return false;
+    }
+    ++load->second.connections;
+    return true;
+}
+
+void FaultInjector::release_connection(std::string_view user) {
+    if (auto load = users_.find(user); load != users_.end() && load->second.connections > 0) {
+        --load->second.connections;
+    }
 }
 
 }  // namespace mailferry::testserver

@@ -47,6 +47,29 @@
 //                          in 1000, drawn from a generator seeded with SEED
 //                          (the same SEED, the same faults for the same
 //                          commands); logged like an `at` fault
+//   throttle=N/MS          a provider's rate limit: once a user (all of the
+//                          user's authenticated connections, both
+//                          protocols) has sent N commands in a window of MS
+//                          milliseconds, its further commands in that window
+//                          are refused without being carried out (see
+//                          throttle-action). Windows are fixed: the first
+//                          command after a window ended opens the next one.
+//                          LOGOUT and QUIT are never refused
+//   throttle-bytes=N/MS    the same for octets: once a user's commands in the
+//                          window (APPEND literals included) reach N octets,
+//                          its further commands in that window are refused
+//   throttle-action=ACTION what a refused command gets:
+//                            no   (the default) IMAP "NO [THROTTLED] ...",
+//                                 POP3 "-ERR [SYS/TEMP] ..."
+//                            bye  IMAP "* BYE [UNAVAILABLE] Server busy, try
+//                                 again later", POP3 "-ERR [SYS/TEMP] ...",
+//                                 then the connection is closed
+//   max-connections=N      a user may hold N authenticated IMAP connections
+//                          at once; a login beyond them is refused with
+//                          "NO [UNAVAILABLE] Too many simultaneous
+//                          connections", as Gmail does (POP3's maildrop lock
+//                          already allows one session per user)
+// The server logs every throttled command and refused login (a warning).
 // Counts start at 1 and are process-wide; each counted fault fires once.
 
 #include <chrono>
@@ -64,6 +87,14 @@ namespace mailferry::testserver {
 enum class FaultEffect { drop, bye, no, stall };
 // ...and when: instead of the command, or after carrying it out.
 enum class FaultTiming { instead, after, mid, answered };
+
+// A rate limit: `limit` commands (or octets) per fixed window.
+struct RateLimit {
+    std::uint64_t limit = 0;
+    std::chrono::milliseconds window{0};
+};
+
+enum class ThrottleAction { no, bye };
 
 // One `at=VERB:N:ACTION` fault.
 struct VerbFault {
@@ -87,6 +118,10 @@ struct FaultPlan {
     std::vector<VerbFault> at;
     std::optional<std::uint64_t> random_seed;
     std::uint32_t random_permille = 0;
+    std::optional<RateLimit> throttle_commands;
+    std::optional<RateLimit> throttle_bytes;
+    ThrottleAction throttle_action = ThrottleAction::no;
+    std::optional<std::uint64_t> max_connections;
 
     // Throws std::invalid_argument naming the bad key or value.
     static FaultPlan parse(std::string_view spec);
@@ -116,14 +151,47 @@ class FaultInjector {
     // POP3 UIDL is not offered (not counted: applies to every session).
     bool no_uidl() const noexcept { return plan_.no_uidl; }
 
+    // Throttling (throttle=, throttle-bytes=): counts a command of `user`
+    // carrying `octets` at `now` (the steady clock; tests pass their own
+    // times); true when it must be refused instead of carried out.
+    bool throttles(std::string_view user, std::uint64_t octets,
+                   std::chrono::steady_clock::time_point now);
+    ThrottleAction throttle_action() const noexcept { return plan_.throttle_action; }
+    // max-connections=: takes one of `user`'s connection slots; false when
+    // the user already holds them all (the login must be refused). Every
+    // successful take is given back with release_connection().
+    bool take_connection(std::string_view user);
+    void release_connection(std::string_view user);
+
     // The counts so far (the step a counted fault fires at is compared with
     // these): tests read them after a clean run to choose their fault steps.
     std::uint64_t commands() const noexcept { return commands_; }
     std::uint64_t bytes_written() const noexcept { return bytes_; }
     std::uint64_t appends() const noexcept { return appends_; }
     std::uint64_t fetches() const noexcept { return fetches_; }
+    std::uint64_t throttled() const noexcept { return throttled_; }
+    std::uint64_t logins_refused() const noexcept { return logins_refused_; }
 
   private:
+    // One user's current window of one rate limit.
+    struct Window {
+        std::chrono::steady_clock::time_point start{};
+        std::uint64_t used = 0;
+        bool open = false;
+    };
+    // Adds `amount` to `w` under `rate`; true when the window was already
+    // full before it.
+    static bool over(Window& w, const RateLimit& rate, std::uint64_t amount,
+                     std::chrono::steady_clock::time_point now);
+    struct UserLoad {
+        Window commands;
+        Window bytes;
+        std::uint64_t connections = 0;
+    };
+    std::map<std::string, UserLoad, std::less<>> users_;
+    std::uint64_t throttled_ = 0;
+    std::uint64_t logins_refused_ = 0;
+
     FaultPlan plan_;
     std::uint64_t commands_ = 0;
     std::uint64_t bytes_ = 0;

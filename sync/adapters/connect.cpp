@@ -1,6 +1,8 @@
 #include "sync/adapters/connect.hpp"
 
+#include "clients/imap/busy_signal.hpp"
 #include "clients/net/tls_client.hpp"
+#include "clients/pop3/busy_signal.hpp"
 #include "clients/pop3/client.hpp"
 #include "clients/wire/ascii.hpp"
 #include "sync/adapters/imap_source.hpp"
@@ -23,8 +25,8 @@ namespace {
 
 using boost::asio::awaitable;
 
-MailboxError connect_error(std::string message) {
-    return {MailboxError::Kind::connect_failed, std::move(message)};
+MailboxError connect_error(std::string message, std::optional<std::string> busy = {}) {
+    return {MailboxError::Kind::connect_failed, std::move(message), busy.value_or("")};
 }
 
 // Loading the system's CA store costs tens of milliseconds of CPU, and
@@ -212,7 +214,7 @@ awaitable<MailboxResult<std::unique_ptr<imap::Client>>> connect_imap(AccountAcce
         }
         if (attempt == attempts ||
             client.error().code != imap::client_error::authentication_failed) {
-            co_return connect_error(client.error().message);
+            co_return connect_error(client.error().message, imap::busy_signal(client.error()));
         }
         refused = o->password;
     }
@@ -238,7 +240,7 @@ static awaitable<MailboxResult<std::unique_ptr<pop3::Client>>> connect_pop3(
         pop3::ClientOptions tried = *o;
         auto client = co_await pop3::Client::connect(std::move(tried));
         if (!client) {
-            co_return connect_error(client.error().message);
+            co_return connect_error(client.error().message, pop3::busy_signal(client.error()));
         }
         const std::string tried_secret = secret;
         auto login = co_await client->login(url.user, std::move(secret));
@@ -246,7 +248,7 @@ static awaitable<MailboxResult<std::unique_ptr<pop3::Client>>> connect_pop3(
             co_return std::make_unique<pop3::Client>(std::move(*client));
         }
         if (attempt == attempts || login.error().code != pop3::client_error::auth_failed) {
-            co_return connect_error(login.error().message);
+            co_return connect_error(login.error().message, pop3::busy_signal(login.error()));
         }
         refused = tried_secret;
     }

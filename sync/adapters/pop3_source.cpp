@@ -1,5 +1,7 @@
 #include "sync/adapters/pop3_source.hpp"
 
+#include "clients/pop3/busy_signal.hpp"
+
 #include "sync/adapters/content_hash.hpp"
 #include "sync/adapters/header_scan.hpp"
 
@@ -96,7 +98,7 @@ MailboxError to_mailbox_error(const pop3::ClientError& e, const pop3::Client& cl
                           e.code != pop3::client_error::not_connected &&
                           e.code != pop3::client_error::sink_failed;
     return {rejected ? MailboxError::Kind::rejected : MailboxError::Kind::connection_lost,
-            e.message};
+            e.message, pop3::busy_signal(e).value_or("")};
 }
 
 }  // namespace
@@ -251,11 +253,12 @@ awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> Pop3Source::p
         auto spool = std::make_unique<detail::Spool>(std::min(spool_in_memory, budget));
         auto retr = co_await client_.retr(number->second, *spool);
         if (!retr) {
-            if (client_.is_connected()) {
+            if (client_.is_connected() && !pop3::busy_signal(retr.error())) {
                 // -ERR: another session deleted it meanwhile.
                 out.emplace_back();
                 continue;
             }
+            // Lost, or refused for load ([SYS/TEMP]): not the message's fault.
             spools_.clear();
             co_return to_mailbox_error(retr.error(), client_);
         }

@@ -10,6 +10,7 @@
 #include "sync/plan.hpp"
 #include "sync/report.hpp"
 #include "sync/state_bridge.hpp"
+#include "sync/throttle.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/cancellation_state.hpp>
@@ -38,6 +39,9 @@ struct WorkUnit {
     std::size_t folder = 0;      // index into RunContext::plan.folders
     std::set<std::string> keys;  // source keys of this slice; empty: every copy
     bool primary = true;
+    // Handed back by a pair that closed while backing off from throttling:
+    // planned again from fresh listings before anything is sent.
+    bool resume = false;
 };
 
 struct RunContext {
@@ -58,6 +62,8 @@ struct RunContext {
     std::map<std::size_t, state::FolderId> folder_ids;  // by plan folder index
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed
+    std::size_t open_pairs = 0;         // workers connected and at work
+    Throttle throttle;                  // the servers' throttling, and our answer
     std::deque<WorkUnit> queue;
     std::set<std::pair<std::size_t, std::string>> attempted;  // (folder, key) sent this run
     std::map<std::string, std::set<std::string>> copied;      // source folder -> keys stored

@@ -32,7 +32,8 @@ constexpr const char* spec_example = R"({
     "bytes": {"to_copy": 0, "copied": 0},
     "flag_updates": 0, "deletions": 0, "folders_created": 0
   },
-  "errors": [{"folder": "INBOX", "source_id": "4711", "error": "..."}]
+  "errors": [{"folder": "INBOX", "source_id": "4711", "error": "..."}],
+  "throttling": {"episodes": 0, "wait_s": 0.0, "connections_start": 0, "connections_end": 0}
 })";
 
 // Same keys at every level and the same kind of value (number, string, ...).
@@ -154,6 +155,19 @@ TEST(SyncReport, ExecutorUpdatesCopiedAndFailed) {
     EXPECT_EQ(j.at("totals").at("messages").at("failed"), 1);
     EXPECT_EQ(j.at("errors"), nlohmann::json::parse(R"([{"folder": "Archive/2023",
         "source_id": "2", "error": "APPEND failed: NO [OVERQUOTA] quota exceeded"}])"));
+}
+
+TEST(SyncReport, ThrottlingIsInTheJsonAndATableLineOnlyWhenItHappened) {
+    Report report = Report::from_plan(sample_plan(), "s", "t", false, started);
+    EXPECT_EQ(report.to_table().find("Throttled"), std::string::npos);
+    report.set_throttling({3, 4.25, 4, 2});
+    const nlohmann::json j = report.to_json();
+    EXPECT_EQ(j.at("throttling"), nlohmann::json::parse(R"({"episodes": 3, "wait_s": 4.25,
+        "connections_start": 4, "connections_end": 2})"));
+    EXPECT_NE(report.to_table().find(
+                  "Throttled by the server: 3 episode(s), 4.2 s waited, connections 4 -> 2\n"),
+              std::string::npos)
+        << report.to_table();
 }
 
 TEST(SyncReport, RealRunCountsOnlyTheFoldersTheTargetCreated) {

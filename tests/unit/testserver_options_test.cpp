@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -166,3 +167,91 @@ TEST(SelfSigned, CertificateCoversLoopbackNamesAndMatchesKey) {
 }
 
 }  // namespace
+
+namespace throttling {
+
+using namespace mailferry::testserver;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+TEST(FaultPlan, ParsesThrottlingKeys) {
+    const auto plan = FaultPlan::parse(
+        "throttle=50/1000,throttle-bytes=4096/250,throttle-action=bye,max-connections=2");
+    ASSERT_TRUE(plan.throttle_commands.has_value());
+    EXPECT_EQ(plan.throttle_commands->limit, 50u);
+    EXPECT_EQ(plan.throttle_commands->window, milliseconds(1000));
+    ASSERT_TRUE(plan.throttle_bytes.has_value());
+    EXPECT_EQ(plan.throttle_bytes->limit, 4096u);
+    EXPECT_EQ(plan.throttle_bytes->window, milliseconds(250));
+    EXPECT_EQ(plan.throttle_action, ThrottleAction::bye);
+    EXPECT_EQ(plan.max_connections, 2u);
+    EXPECT_EQ(FaultPlan::parse("throttle=1/1").throttle_action, ThrottleAction::no);
+}
+
+TEST(FaultPlan, RejectsMalformedThrottling) {
+    const auto message = [](const char* spec) {
+        try {
+            FaultPlan::parse(spec);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(message("throttle=50"),
+              "fault 'throttle=50' needs the form throttle=N/MS (N per MS milliseconds, e.g. "
+              "50/1000)");
+    EXPECT_NE(message("throttle=0/1000"), "accepted");
+    EXPECT_NE(message("throttle=5/0"), "accepted");
+    EXPECT_NE(message("throttle-bytes=x/10"), "accepted");
+    EXPECT_EQ(message("throttle-action=drop"), "fault 'throttle-action' is no or bye, got 'drop'");
+    EXPECT_NE(message("max-connections=0"), "accepted");
+}
+
+TEST(FaultInjector, ThrottleRefusesCommandsBeyondTheWindowsLimitPerUser) {
+    FaultInjector faults(FaultPlan::parse("throttle=3/1000"));
+    const Clock::time_point t0{};
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(i))) << i;
+    }
+    EXPECT_TRUE(faults.throttles("alice", 10, t0 + milliseconds(500)));
+    EXPECT_TRUE(faults.throttles("alice", 10, t0 + milliseconds(999)));
+    // Another user has a window of its own.
+    EXPECT_FALSE(faults.throttles("bob", 10, t0 + milliseconds(999)));
+    // The window ends 1000 ms after its first command: a new one opens.
+    EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(1000)));
+    EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(1001)));
+    EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(1002)));
+    EXPECT_TRUE(faults.throttles("alice", 10, t0 + milliseconds(1003)));
+    EXPECT_EQ(faults.throttled(), 3u);
+}
+
+TEST(FaultInjector, ThrottleBytesLetsTheCrossingCommandThroughThenRefuses) {
+    FaultInjector faults(FaultPlan::parse("throttle-bytes=100/50"));
+    const Clock::time_point t0{};
+    EXPECT_FALSE(faults.throttles("alice", 60, t0));
+    EXPECT_FALSE(faults.throttles("alice", 60, t0 + milliseconds(10)));  // 120 now
+    EXPECT_TRUE(faults.throttles("alice", 1, t0 + milliseconds(20)));
+    EXPECT_FALSE(faults.throttles("alice", 500, t0 + milliseconds(50)));
+}
+
+TEST(FaultInjector, WithoutThrottlingNothingIsRefused) {
+    FaultInjector faults(FaultPlan::parse("delay-ms=0"));
+    for (int i = 0; i < 1000; ++i) {
+        EXPECT_FALSE(faults.throttles("alice", 1000, Clock::time_point{}));
+    }
+    EXPECT_TRUE(faults.take_connection("alice"));
+}
+
+TEST(FaultInjector, MaxConnectionsCountsEachUsersLoginsUntilReleased) {
+    FaultInjector faults(FaultPlan::parse("max-connections=2"));
+    EXPECT_TRUE(faults.take_connection("alice"));
+    EXPECT_TRUE(faults.take_connection("alice"));
+    EXPECT_FALSE(faults.take_connection("alice"));
+    EXPECT_TRUE(faults.take_connection("bob"));
+    faults.release_connection("alice");
+    EXPECT_TRUE(faults.take_connection("alice"));
+    EXPECT_FALSE(faults.take_connection("alice"));
+    EXPECT_EQ(faults.logins_refused(), 2u);
+}
+
+}  // namespace throttling

@@ -160,6 +160,14 @@ net::awaitable<Completion> Session::cmd_authenticate(const Command& cmd) {
 }
 
 Completion Session::logged_in_as(std::string user) {
+    if (!ctx_.faults.take_connection(user)) {
+        if (ctx_.log) {
+            ctx_.log->warn("imap {}: refused a login of {}: too many connections", conn_.peer(),
+                           user);
+        }
+        return Completion::no("[UNAVAILABLE] Too many simultaneous connections");
+    }
+    holds_connection_slot_ = true;
     user_ = std::move(user);
     state_ = SessionState::authenticated;
     return Completion::ok("[CAPABILITY " + capabilities() + "] Logged in");

@@ -80,7 +80,11 @@ std::string_view extension_of(const Command& cmd) {
 Session::Session(Connection& conn, SessionContext& ctx)
     : conn_(conn), ctx_(ctx), parser_(parser_limits(ctx.limits)) {}
 
-Session::~Session() = default;
+Session::~Session() {
+    if (holds_connection_slot_) {
+        ctx_.faults.release_connection(user_);
+    }
+}
 
 bool Session::offers(std::string_view name) const {
     return !ctx_.limits.disabled_capabilities.contains(std::string(name));
@@ -271,10 +275,43 @@ std::string verb_of(const Command& cmd) {
     return cmd.name;
 }
 
+// The octets a command carries (what a throttle-bytes= fault counts).
+std::uint64_t octets_of(const std::vector<Arg>& args) {
+    std::uint64_t n = 0;
+    for (const Arg& a : args) {
+        n += a.text.size() + 1 + octets_of(a.children);
+    }
+    return n;
+}
+
 }  // namespace
+
+net::awaitable<void> Session::refuse_throttled(const Command& cmd) {
+    if (ctx_.log) {
+        ctx_.log->warn("imap {}: throttled {} of {}", conn_.peer(), verb_of(cmd), user_);
+    }
+    if (ctx_.faults.throttle_action() == ThrottleAction::no) {
+        Completion refused =
+            Completion::no("[THROTTLED] Too many requests; slow down and try again later");
+        co_await finish(cmd, std::move(refused), false);
+        co_return;
+    }
+    emit("* BYE [UNAVAILABLE] Server busy, try again later\r\n");
+    co_await flush();
+    state_ = SessionState::logout;
+    conn_.close();
+}
 
 net::awaitable<void> Session::execute(const Command& cmd) {
     const std::string verb = verb_of(cmd);
+    const bool authenticated =
+        state_ == SessionState::authenticated || state_ == SessionState::selected;
+    if (authenticated && verb != "LOGOUT" &&
+        ctx_.faults.throttles(user_, cmd.name.size() + octets_of(cmd.args),
+                              std::chrono::steady_clock::now())) {
+        co_await refuse_throttled(cmd);
+        co_return;
+    }
     const std::optional<VerbFault> fault = ctx_.faults.on_verb(verb);
     if (ctx_.log) {
         ctx_.log->debug("imap {}: {}", conn_.peer(), verb);

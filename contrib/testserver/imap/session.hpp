@@ -79,6 +79,8 @@ class Session {
     net::awaitable<void> apply_fault(const Command& cmd, const VerbFault& fault);
     // Reads and ignores the client until it hangs up (a stalled server).
     net::awaitable<void> stall();
+    // A command a throttle= fault refuses: NO [THROTTLED], or BYE and close.
+    net::awaitable<void> refuse_throttled(const Command& cmd);
     std::string capabilities() const;
     // The extension ("AUTH=PLAIN", "UIDPLUS") is not in
     // ServerLimits::disabled_capabilities; a hidden one's commands get BAD.
@@ -179,7 +181,8 @@ class Session {
     bool condstore_ = false;  // RFC 7162 §3.1: enabled by ENABLE or a CONDSTORE command
     int failed_logins_ = 0;
     bool autologout_ = false;
-    bool idle_done_ = false;  // fill() gave up for inactivity: say BYE before closing
+    bool holds_connection_slot_ = false;  // max-connections: given back on close
+    bool idle_done_ = false;              // fill() gave up for inactivity: say BYE before closing
     std::unique_ptr<boost::asio::steady_timer> wakeup_;  // cancelled when the store changes
 };
 

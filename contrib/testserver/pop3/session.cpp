@@ -275,6 +275,16 @@ net::awaitable<void> Session::handle_line(CommandParser::Event event) {
         co_return;
     }
     const Command& cmd = parser_.command();
+    if (state_ == State::transaction && cmd.keyword != "QUIT" &&
+        ctx_.faults.throttles(lock_->user(), cmd.keyword.size(),
+                              std::chrono::steady_clock::now())) {
+        if (ctx_.log) {
+            ctx_.log->warn("pop3 {}: throttled {} of {}", conn_.peer(), cmd.keyword, lock_->user());
+        }
+        reply("-ERR [SYS/TEMP] Too many requests; slow down and try again later");
+        dropping_ = ctx_.faults.throttle_action() == ThrottleAction::bye;
+        co_return;
+    }
     const std::optional<VerbFault> fault = ctx_.faults.on_verb(cmd.keyword);
     if (ctx_.log) {
         ctx_.log->debug("pop3 {}: {}", conn_.peer(), cmd.keyword);

@@ -1,5 +1,6 @@
 #include "sync/adapters/detail/imap_common.hpp"
 
+#include "clients/imap/busy_signal.hpp"
 #include "clients/wire/ascii.hpp"
 
 namespace mailferry::sync::detail {
@@ -15,6 +16,7 @@ MailboxError to_mailbox_error(const imap::Error& e, const imap::Client& client) 
     } else {
         out.kind = MailboxError::Kind::connection_lost;
     }
+    out.busy = imap::busy_signal(e).value_or("");
     return out;
 }
 
