@@ -28,9 +28,9 @@ struct MigrateArgs {
     bool sync_deletions = false;
     std::string max_deletions;  // "" for the default (10%)
     unsigned connections = 1;
-    unsigned timeout = 0;  // --timeout in seconds, 0 for the default
-    std::string max_size;  // "" for no limit
-    std::string since;     // "" for no limit
+    unsigned timeout = 0;                   // --timeout in seconds, 0 for the default
+    std::string max_size;                   // "" for no limit
+    std::string since;                      // "" for no limit
     std::string gmail_labels = "keywords";  // --gmail-labels keywords|copy
     bool allow_plaintext = false;
     bool insecure = false;

@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <variant>
 
 namespace mailferry::sync::detail {
@@ -640,6 +641,22 @@ awaitable<AfterBackOff> recover_from_busy(UnitRun& run, bool wait_first = true) 
     }
 }
 
+// What run_unit() returns after a back-off that ends the unit on this pair
+// (the run stops: true; the pair retires and queues the unit again: false),
+// or nothing when it goes on.
+std::optional<bool> unit_ends_after(AfterBackOff next, UnitRun& run) {
+    if (next == AfterBackOff::stop) {
+        return true;
+    }
+    if (next == AfterBackOff::retire) {
+        WorkUnit handed_back = run.unit;
+        handed_back.resume = true;
+        run.ctx.queue.push_front(std::move(handed_back));
+        return false;
+    }
+    return std::nullopt;
+}
+
 // Runs one unit on pair `index`; false when the pair closed (fewer
 // connections after throttling) and handed the unit back to the queue.
 awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
@@ -669,14 +686,8 @@ awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
             run.pair().source.reset();
             run.pair().target.reset();
             const AfterBackOff next = co_await recover_from_busy(run, false);
-            if (next == AfterBackOff::stop) {
-                co_return true;
-            }
-            if (next == AfterBackOff::retire) {
-                WorkUnit handed_back = run.unit;
-                handed_back.resume = true;
-                ctx.queue.push_front(std::move(handed_back));
-                co_return false;
+            if (const auto ends = unit_ends_after(next, run)) {
+                co_return *ends;
             }
         } else if (step == Step::busy) {
             // Smaller batches too: a batch that cannot be prepared within
@@ -684,14 +695,8 @@ awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
             // most of it) would otherwise never make progress.
             run.batch_limit = std::max<std::size_t>(1, run.batch_limit / 2);
             const AfterBackOff next = co_await recover_from_busy(run);
-            if (next == AfterBackOff::stop) {
-                co_return true;
-            }
-            if (next == AfterBackOff::retire) {
-                WorkUnit handed_back = run.unit;
-                handed_back.resume = true;
-                ctx.queue.push_front(std::move(handed_back));
-                co_return false;
+            if (const auto ends = unit_ends_after(next, run)) {
+                co_return *ends;
             }
         }
         step = co_await replan(run);

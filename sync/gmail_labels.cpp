@@ -174,8 +174,8 @@ void apply_gmail_labels(SourceFolderListing& listing, const GmailFolders& folder
 
 std::optional<GmailStrategy> gmail_source_strategy(const SourceListing& source, const Plan& plan,
                                                    GmailLabelMode mode) {
-    const bool gmail = std::any_of(
-        source.folders.begin(), source.folders.end(), [](const SourceFolderListing& f) {
+    const bool gmail =
+        std::any_of(source.folders.begin(), source.folders.end(), [](const SourceFolderListing& f) {
             return std::any_of(f.messages.begin(), f.messages.end(),
                                [](const SourceMessage& m) { return m.gmail_msgid.has_value(); });
         });
@@ -216,8 +216,8 @@ std::vector<GmailLabelJob> apply_gmail_target(SourceListing& source) {
             if (m.message_id.empty() || m.deleted || !m.stored_in.empty()) {
                 continue;
             }
-            auto [it, is_first] = first.try_emplace({m.message_id, m.size}, f->folder.name,
-                                                    m.source_key);
+            auto [it, is_first] =
+                first.try_emplace({m.message_id, m.size}, f->folder.name, m.source_key);
             if (is_first || it->second.first == f->folder.name) {
                 continue;
             }

@@ -312,8 +312,8 @@ awaitable<std::optional<std::string>> add_gmail_labels(RunContext& ctx) {
         const MailboxFolder folder{target_of[home], "", true};
         auto opened = co_await target.open_folder(folder, false, false, nullptr);
         if (!opened) {
-            co_return "opening \"" + folder.name + "\" for Gmail labels failed: " +
-                opened.error().message;
+            co_return "opening \"" + folder.name +
+                "\" for Gmail labels failed: " + opened.error().message;
         }
         for (auto& [uid, labels] : by_uid) {
             std::vector<std::uint32_t> one{uid};

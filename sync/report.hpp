@@ -10,9 +10,9 @@
 // The account strings are printed as given: pass URLs without passwords.
 
 #include <chrono>
-#include <optional>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>

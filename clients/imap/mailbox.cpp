@@ -388,7 +388,7 @@ awaitable<ClientResult<void>> Client::store_flags(std::string uid_set, FlagOpera
 }
 
 awaitable<ClientResult<void>> Client::add_gmail_labels(std::string uid_set,
-                                                      std::vector<std::string> labels) {
+                                                       std::vector<std::string> labels) {
     const std::string step = "UID STORE +X-GM-LABELS";
     if (auto e = require_selected(step)) {
         co_return std::move(*e);

@@ -229,8 +229,8 @@ awaitable<MailboxResult<void>> ImapTarget::add_gmail_labels(std::vector<std::uin
             labels.push_back(wire::modified_utf7::encode(f.name));
         }
     }
-    auto stored =
-        co_await client_->add_gmail_labels(wire::format_uid_set(std::move(uids)), std::move(labels));
+    auto stored = co_await client_->add_gmail_labels(wire::format_uid_set(std::move(uids)),
+                                                     std::move(labels));
     if (!stored) {
         co_return detail::to_mailbox_error(stored.error(), *client_);
     }

@@ -58,7 +58,7 @@ struct RunContext {
     TargetListing target_listing;
     FolderMappingResult mapping;  // of the listings above, for every plan of the run
     GmailFolders gmail;           // a Gmail source's folders, for apply_gmail_labels()
-    std::vector<GmailLabelJob> gmail_label_jobs;  // into Gmail: labels to add after copying
+    std::vector<GmailLabelJob> gmail_label_jobs;        // into Gmail: labels to add after copying
     std::map<std::size_t, state::FolderId> folder_ids;  // by plan folder index
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed

@@ -151,6 +151,52 @@ class DovecotOAuth2(unittest.TestCase):
                                                re.M).group(1)
         self.assertTrue(type(self).refresh.startswith("mft-rt."))
 
+    def test_mailferry_migrates_into_dovecot_with_a_refresh_token_file(self):
+        # The source (the test server) takes a token from a command, the
+        # target (Dovecot) one that mailferry gets from a refresh-token file.
+        token = self.access_token()
+        subject = "via OAuth2 %d" % os.getpid()
+        imap = imaplib.IMAP4("127.0.0.1", self.server.ports["imap"], timeout=TIMEOUT)
+        imap.authenticate("XOAUTH2", lambda _: xoauth2("alice", token).encode())
+        body = ("Message-ID: <%d.oauth2@example.test>\r\nSubject: %s\r\n\r\nhello\r\n"
+                % (os.getpid(), subject)).encode()
+        self.assertEqual(imap.append("INBOX", r"(\Seen)", None, body)[0], "OK")
+        imap.logout()
+        token_out = os.path.join(self.dir, "source-token")
+        with open(token_out, "w") as f:
+            f.write(token + "\n")
+        token_file = os.path.join(self.dir, "dovecot-oauth2.toml")
+        with open(token_file, "w") as f:
+            f.write('token_url = "http://%s/token"\nclient_id = "mailferry-test"\n'
+                    'refresh_token = "%s"\n' % (self.issuer, type(self).refresh))
+        os.chmod(token_file, 0o600)
+        env = dict(os.environ, HOME=self.dir)
+        env.pop("XDG_STATE_HOME", None)
+        try:
+            run = subprocess.run(
+                [MAILFERRY, "migrate", "imap://alice@127.0.0.1:%d" % self.server.ports["imap"],
+                 "imap://alice@127.0.0.1:%d" % self.dovecot.ports["imap"],
+                 "--source-oauth2-token-command", "cat " + token_out,
+                 "--target-oauth2", token_file, "--state", os.path.join(self.dir, "state.db"),
+                 "-vv"], env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+            self.assertNotIn("mft-at.", run.stdout + run.stderr)
+            self.assertNotIn("mft-rt.", run.stdout + run.stderr)
+        finally:
+            with open(token_file) as f:
+                type(self).refresh = re.search(r'^refresh_token = "([^"]+)"', f.read(),
+                                               re.M).group(1)
+        # Read back from Dovecot, independently of mailferry.
+        check = imaplib.IMAP4("127.0.0.1", self.dovecot.ports["imap"], timeout=TIMEOUT)
+        fresh = self.access_token()
+        check.authenticate("XOAUTH2", lambda _: xoauth2("alice", fresh).encode())
+        check.select("INBOX", readonly=True)
+        found = check.search(None, "SUBJECT", '"%s"' % subject)[1][0].split()
+        self.assertEqual(len(found), 1)
+        flags = check.fetch(found[0], "(FLAGS)")[1][0]
+        self.assertIn(b"\\Seen", flags)
+        check.logout()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -95,9 +95,9 @@ TEST(GmailStore, FlaggedIsStarredAndExpungeRemovesOneLabel) {
     EXPECT_TRUE(store->messages("me", "INBOX").empty());
     ASSERT_EQ(store->messages("me", "[Gmail]/All Mail").size(), 1U);
     const auto all = store->messages("me", "[Gmail]/All Mail").front().uid;
-    ASSERT_EQ(store->change_labels("me", "[Gmail]/All Mail", {all}, FlagMode::remove,
-                                   {"\\Starred"}),
-              StoreError::ok);
+    ASSERT_EQ(
+        store->change_labels("me", "[Gmail]/All Mail", {all}, FlagMode::remove, {"\\Starred"}),
+        StoreError::ok);
     EXPECT_TRUE(store->messages("me", "[Gmail]/Starred").empty());
     EXPECT_FALSE(store->messages("me", "[Gmail]/All Mail").front().has_flag("\\Flagged"));
 }

@@ -110,17 +110,18 @@ std::string build_fetch_response(std::uint32_t seq, const MessageInfo& info,
                 break;
             case K::gm_msgid:
             case K::gm_thrid: {
-                const auto ids = options.gmail ? options.gmail->ids(view.user(), view.name(), info.uid)
-                                               : std::nullopt;
+                const auto ids = options.gmail
+                                     ? options.gmail->ids(view.user(), view.name(), info.uid)
+                                     : std::nullopt;
                 const auto id = !ids ? 0 : item.kind == K::gm_msgid ? ids->msgid : ids->thrid;
                 out += response_name(item) + " " + std::to_string(id);
                 break;
             }
             case K::gm_labels:
                 out += "X-GM-LABELS " +
-                       gmail_label_list(options.gmail ? options.gmail->labels(view.user(),
-                                                                              view.name(), info.uid)
-                                                      : std::vector<std::string>{});
+                       gmail_label_list(
+                           options.gmail ? options.gmail->labels(view.user(), view.name(), info.uid)
+                                         : std::vector<std::string>{});
                 break;
             case K::rfc822:
                 out += "RFC822 ";

@@ -302,7 +302,7 @@ net::awaitable<Completion> Session::store_gmail_labels(const Command& cmd, std::
     }
     const auto& args = cmd.args;
     const char sign = args[item].text.front();
-    const FlagMode mode = sign == '+' ? FlagMode::add
+    const FlagMode mode = sign == '+'   ? FlagMode::add
                           : sign == '-' ? FlagMode::remove
                                         : FlagMode::replace;
     // A parenthesised list of astrings, or one astring.

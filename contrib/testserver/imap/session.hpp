@@ -155,8 +155,8 @@ class Session {
     net::awaitable<Completion> cmd_store(const Command& cmd, std::size_t first, bool uid);
     // STORE [+-]X-GM-LABELS[.SILENT] (Gmail); `item` indexes the item argument.
     net::awaitable<Completion> store_gmail_labels(const Command& cmd, std::size_t item,
-                                                  const std::vector<std::uint32_t>& seqs,
-                                                  bool uid, bool silent);
+                                                  const std::vector<std::uint32_t>& seqs, bool uid,
+                                                  bool silent);
     net::awaitable<Completion> cmd_copy(const Command& cmd, std::size_t first, bool uid, bool move);
     net::awaitable<Completion> cmd_expunge(const Command& cmd, std::size_t first, bool uid);
     net::awaitable<Completion> cmd_close(const Command& cmd, bool expunge);

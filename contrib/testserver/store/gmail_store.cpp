@@ -173,8 +173,7 @@ std::vector<MailboxInfo> GmailStore::list_mailboxes(std::string_view user) const
     return boxes;
 }
 
-std::optional<MailboxInfo> GmailStore::mailbox(std::string_view user,
-                                               std::string_view name) const {
+std::optional<MailboxInfo> GmailStore::mailbox(std::string_view user, std::string_view name) const {
     auto box = inner_->mailbox(user, name);
     if (box) {
         box->noselect = box->name == root;
@@ -373,8 +372,8 @@ void GmailStore::spread_flags(std::string_view user, const std::string& mailbox,
     }
 }
 
-void GmailStore::appended_one(std::string_view user, const std::string& mailbox,
-                              NewMessage message, Appended& out) {
+void GmailStore::appended_one(std::string_view user, const std::string& mailbox, NewMessage message,
+                              Appended& out) {
     if (!message.internal_date) {
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::system_clock::now().time_since_epoch())
@@ -460,8 +459,7 @@ MailStore::Appended GmailStore::append(std::string_view user, std::string_view m
 }
 
 MailStore::FlagResult GmailStore::store_flags(std::string_view user, std::string_view mailbox,
-                                              const std::vector<std::uint32_t>& uids,
-                                              FlagMode mode,
+                                              const std::vector<std::uint32_t>& uids, FlagMode mode,
                                               const std::vector<std::string>& flags,
                                               std::optional<std::uint64_t> unchanged_since) {
     auto result = inner_->store_flags(user, mailbox, uids, mode, flags, unchanged_since);

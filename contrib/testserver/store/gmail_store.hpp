@@ -142,10 +142,9 @@ class GmailStore final : public MailStore {
 
     // The label index of one user, rebuilt after any change.
     const UserIndex& index(std::string_view user) const;
-    const Entry* entry_of(std::string_view user, std::string_view mailbox,
-                          std::uint32_t uid) const;
-    std::string key_of(std::string_view user, const std::string& mailbox,
-                       std::uint32_t uidvalidity, const MessageInfo& info) const;
+    const Entry* entry_of(std::string_view user, std::string_view mailbox, std::uint32_t uid) const;
+    std::string key_of(std::string_view user, const std::string& mailbox, std::uint32_t uidvalidity,
+                       const MessageInfo& info) const;
     std::optional<std::string> canonical(std::string_view user, std::string_view name) const;
     std::optional<MessageInfo> info_of(std::string_view user, std::string_view mailbox,
                                        std::uint32_t uid) const;
@@ -163,7 +162,8 @@ class GmailStore final : public MailStore {
     std::unique_ptr<MailStore> inner_;
     mutable std::map<std::string, UserIndex, std::less<>> indexes_;
     // (user, mailbox, uidvalidity, uid) -> identity key; survives rebuilds.
-    mutable std::map<std::tuple<std::string, std::string, std::uint32_t, std::uint32_t>, std::string>
+    mutable std::map<std::tuple<std::string, std::string, std::uint32_t, std::uint32_t>,
+                     std::string>
         keys_;
 };
 
