@@ -151,7 +151,7 @@ class DovecotOAuth2(unittest.TestCase):
                                                re.M).group(1)
         self.assertTrue(type(self).refresh.startswith("mft-rt."))
 
-    def test_mailferry_migrates_into_dovecot_with_a_refresh_token_file(self):
+    def test_mailferry_migrates_to_and_from_dovecot_with_oauth2(self):
         # The source (the test server) takes a token from a command, the
         # target (Dovecot) one that mailferry gets from a refresh-token file.
         token = self.access_token()
@@ -196,6 +196,33 @@ class DovecotOAuth2(unittest.TestCase):
         flags = check.fetch(found[0], "(FLAGS)")[1][0]
         self.assertIn(b"\\Seen", flags)
         check.logout()
+
+        # And back, Dovecot as the source, with token commands on both sides
+        # (one fresh token each: the issuer rotates on every exchange), then
+        # probe: the message is already there, nothing is copied twice.
+        source_out = os.path.join(self.dir, "dovecot-token")
+        with open(source_out, "w") as f:
+            f.write(self.access_token() + "\n")
+        with open(token_out, "w") as f:
+            f.write(self.access_token() + "\n")
+        dovecot_url = "imap://alice@127.0.0.1:%d" % self.dovecot.ports["imap"]
+        back = subprocess.run(
+            [MAILFERRY, "migrate", dovecot_url,
+             "imap://alice@127.0.0.1:%d" % self.server.ports["imap"],
+             "--source-oauth2-token-command", "cat " + source_out,
+             "--target-oauth2-token-command", "cat " + token_out,
+             "--state", os.path.join(self.dir, "back.db")],
+            env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(back.returncode, 0, back.stderr[-3000:])
+        probe = subprocess.run([MAILFERRY, "probe", dovecot_url, "--oauth2-token-command",
+                                "cat " + source_out], env=env, capture_output=True, text=True,
+                               timeout=120)
+        self.assertEqual(probe.returncode, 0, probe.stderr[-3000:])
+        imap = imaplib.IMAP4("127.0.0.1", self.server.ports["imap"], timeout=TIMEOUT)
+        imap.authenticate("XOAUTH2", lambda _: xoauth2("alice", self.access_token()).encode())
+        imap.select("INBOX", readonly=True)
+        self.assertEqual(len(imap.search(None, "SUBJECT", '"%s"' % subject)[1][0].split()), 1)
+        imap.logout()
 
 
 if __name__ == "__main__":
