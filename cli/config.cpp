@@ -29,7 +29,7 @@ constexpr unsigned max_total_connections = 1024;
 
 // Every job key this version supports, in the order the error for an
 // unknown key lists them.
-constexpr std::array<std::string_view, 29> job_keys = {
+constexpr std::array<std::string_view, 30> job_keys = {
     // the job and its accounts
     "name", "source", "target",                                                //
     "source_password_file", "source_password_command", "source_password_env",  //
@@ -39,6 +39,7 @@ constexpr std::array<std::string_view, 29> job_keys = {
     // what to copy
     "include", "exclude", "map", "folder",                                    //
     "delete_source", "sync_deletions", "max_deletions", "max_size", "since",  //
+    "gmail_labels",                                                           //
     // how to connect
     "connections", "ca_file", "insecure", "allow_plaintext",  //
     // when to run
@@ -477,6 +478,8 @@ class Parser {
             job.delete_source = bool_value(node, label);
         } else if (name == "sync_deletions") {
             job.sync_deletions = bool_value(node, label);
+        } else if (name == "gmail_labels") {
+            job.gmail_labels = gmail_label_mode(node, label);
         } else if (name == "max_deletions") {
             job.max_deletions = deletion_limit_value(node, label);
         } else if (name == "connections") {
@@ -560,6 +563,17 @@ class Parser {
         } catch (const std::invalid_argument& e) {
             fail(node, label, without_option_name(e.what()));
         }
+    }
+
+    sync::GmailLabelMode gmail_label_mode(const toml::node& node, const std::string& label) const {
+        const std::string mode = string_value(node, label);
+        if (mode == "keywords") {
+            return sync::GmailLabelMode::keywords;
+        }
+        if (mode == "copy") {
+            return sync::GmailLabelMode::copy;
+        }
+        fail(node, label, "expected \"keywords\" (the default) or \"copy\", as --gmail-labels");
     }
 
     sync::DeletionLimit deletion_limit_value(const toml::node& node,
@@ -699,6 +713,7 @@ sync::MigrationOptions to_migration_options(const JobConfig& job) {
     plan.delete_source = job.delete_source;
     plan.sync_deletions = job.sync_deletions;
     plan.max_deletions = job.max_deletions;
+    plan.gmail_labels = job.gmail_labels;
     return options;
 }
 

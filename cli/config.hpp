@@ -67,7 +67,8 @@ struct JobConfig {
     std::string folder;                // POP3 source: target folder, "" = INBOX
     bool delete_source = false, sync_deletions = false;
     sync::DeletionLimit max_deletions;
-    unsigned connections = 1;  // 1..64
+    sync::GmailLabelMode gmail_labels = sync::GmailLabelMode::keywords;  // --gmail-labels
+    unsigned connections = 1;                                            // 1..64
     std::optional<std::uint64_t> max_size;
     std::optional<std::int64_t> since;  // epoch seconds of midnight UTC
     std::string ca_file;                // resolved against the config file's directory

@@ -256,6 +256,7 @@ since = "2024-01-31"
 delete_source = true
 sync_deletions = true
 connections = 3
+gmail_labels = "copy"
 source_password_file = "/run/alice"
 )"),
                                        config_file);
@@ -271,6 +272,7 @@ source_password_file = "/run/alice"
     EXPECT_EQ(options.plan.since, 1706659200);
     EXPECT_TRUE(options.plan.delete_source);
     EXPECT_TRUE(options.plan.sync_deletions);
+    EXPECT_EQ(options.plan.gmail_labels, sync::GmailLabelMode::copy);
     EXPECT_EQ(options.plan.pop3_folder, "INBOX");
 
     const PasswordSpec source = password_spec(config.jobs[0], "source");
@@ -744,6 +746,15 @@ TEST(Config, MaxDeletionsTakesAShareOrANumberAndDefaultsToTenPercent) {
     EXPECT_THAT(error_of(with_alice("", "max_deletions = true\n")),
                 StartsWith(at(7, "job \"alice\".max_deletions") +
                            "expected a number of messages, or a share such as \"25%\""));
+}
+
+TEST(Config, GmailLabelsTakesTheTwoModesOfTheOptionOnly) {
+    EXPECT_EQ(
+        to_migration_options(parse_config(with_alice(""), config_file).jobs[0]).plan.gmail_labels,
+        sync::GmailLabelMode::keywords);
+    const std::string e = error_of(with_alice("", "gmail_labels = \"all\"\n"));
+    EXPECT_THAT(e, HasSubstr("gmail_labels"));
+    EXPECT_THAT(e, HasSubstr("\"keywords\" (the default) or \"copy\""));
 }
 
 }  // namespace
