@@ -591,6 +591,32 @@ awaitable<void> close_pair(RunContext& ctx, std::size_t index) {
     pair.target.reset();
 }
 
+// Why a pair could not be connected: which side, and the error.
+struct PairFailure {
+    std::string side;  // "the source" or "the target"
+    MailboxError error;
+};
+
+// Connects pair `pair` anew (source, then target) and stores both, or says
+// which side failed; nothing is stored then.
+awaitable<std::optional<PairFailure>> connect_both(RunContext& ctx, ConnectionPair& pair) {
+    pair.source.reset();
+    pair.target.reset();
+    auto source = co_await connect_source(ctx.source_access, ctx.options);
+    if (!source) {
+        PairFailure failure{"the source", source.error()};
+        co_return failure;
+    }
+    auto target = co_await connect_target(ctx.target_access, ctx.options);
+    if (!target) {
+        PairFailure failure{"the target", target.error()};
+        co_return failure;
+    }
+    pair.source = std::move(*source);
+    pair.target = std::move(*target);
+    co_return std::nullopt;
+}
+
 enum class AfterBackOff {
     go_on,   // the pair is connected: re-plan and go on
     retire,  // one connection fewer: this pair closed, its unit is queued again
@@ -617,27 +643,16 @@ awaitable<AfterBackOff> recover_from_busy(UnitRun& run, bool wait_first = true) 
         if (pair.source && pair.source->is_open() && pair.target && pair.target->is_open()) {
             co_return AfterBackOff::go_on;
         }
-        pair.source.reset();
-        pair.target.reset();
-        auto source = co_await connect_source(ctx.source_access, ctx.options);
-        MailboxResult<std::unique_ptr<TargetMailbox>> target = source.error();
-        if (source) {
-            // GCC 12 miscompiles co_await inside a conditional expression.
-            target = co_await connect_target(ctx.target_access, ctx.options);
-        }
-        if (source && target) {
-            pair.source = std::move(*source);
-            pair.target = std::move(*target);
+        const std::optional<PairFailure> failed = co_await connect_both(ctx, pair);
+        if (!failed) {
             co_return AfterBackOff::go_on;
         }
-        const MailboxError& why = !source ? source.error() : target.error();
-        if (why.busy.empty()) {
+        if (failed->error.busy.empty()) {
             ctx.interrupted = true;
-            ctx.stop("connecting again to " +
-                     std::string(!source ? "the source: " : "the target: ") + why.message);
+            ctx.stop("connecting again to " + failed->side + ": " + failed->error.message);
             co_return AfterBackOff::stop;
         }
-        run.last_error = why.message;  // refused for load: back off again
+        run.last_error = failed->error.message;  // refused for load: back off again
     }
 }
 
@@ -709,27 +724,13 @@ awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
 }  // namespace
 
 awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) {
-    ConnectionPair& pair = ctx.pairs[index];
-    if (pair.source) {
-        pair.source.reset();
-    }
-    if (pair.target) {
-        pair.target.reset();
-    }
-    auto source = co_await connect_source(ctx.source_access, ctx.options);
-    MailboxResult<std::unique_ptr<TargetMailbox>> target = source.error();
-    if (source) {
-        // GCC 12 miscompiles co_await inside a conditional expression.
-        target = co_await connect_target(ctx.target_access, ctx.options);
-    }
-    if (!source || !target) {
-        const std::string why = !source ? "the source: " + source.error().message
-                                        : "the target: " + target.error().message;
+    const std::optional<PairFailure> failed = co_await connect_both(ctx, ctx.pairs[index]);
+    if (failed) {
+        const std::string why = failed->side + ": " + failed->error.message;
         if (required) {
             ctx.interrupted = true;
             ctx.stop("connecting again to " + why);
-        } else if (const MailboxError& e = !source ? source.error() : target.error();
-                   !e.busy.empty()) {
+        } else if (!failed->error.busy.empty()) {
             // Over the server's connection limit: one throttling episode
             // (logged by it), without a wait; the open pairs go on.
             const Throttle::Decision d =
@@ -744,8 +745,6 @@ awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) 
         }
         co_return false;
     }
-    pair.source = std::move(*source);
-    pair.target = std::move(*target);
     co_return true;
 }
 

@@ -315,9 +315,23 @@ awaitable<std::optional<std::string>> add_gmail_labels(RunContext& ctx) {
             co_return "opening \"" + folder.name +
                 "\" for Gmail labels failed: " + opened.error().message;
         }
+        // One STORE for every message that takes the same labels, not one
+        // per message.
+        std::map<std::vector<std::string>,
+                 std::pair<std::vector<MailboxFolder>, std::vector<std::uint32_t>>>
+            by_labels;
         for (auto& [uid, labels] : by_uid) {
-            std::vector<std::uint32_t> one{uid};
-            auto added = co_await target.add_gmail_labels(std::move(one), labels);
+            std::vector<std::string> names;
+            for (const MailboxFolder& label : labels) {
+                names.push_back(label.name);
+            }
+            auto& [folders, uids] = by_labels[names];
+            folders = labels;
+            uids.push_back(uid);
+        }
+        for (auto& [names, labelled] : by_labels) {
+            auto added =
+                co_await target.add_gmail_labels(std::move(labelled.second), labelled.first);
             if (!added) {
                 co_return "adding Gmail labels in \"" + folder.name +
                     "\" failed: " + added.error().message;
