@@ -1,5 +1,7 @@
 #include "cli/password_source.hpp"
 
+#include "cli/secret_file_mode.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -114,28 +116,9 @@ void Secret::wipe() noexcept {
     cli::wipe(value_);
 }
 
-namespace {
-
-// A password file every user can read is a password every user knows: say
-// so, as ssh does for a private key (it still works; the user may have
-// reasons). Group read is left alone: a service group (Kubernetes' fsGroup,
-// a mail admin group) is how such files are shared on purpose.
-void warn_if_readable_by_others(const std::string& file, const std::string& option) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0 || (st.st_mode & S_IROTH) == 0) {
-        return;
-    }
-    spdlog::warn(
-        "the password file {} ({}) can be read by every user of this machine (mode {:04o}); "
-        "make it private with: chmod 600 {}",
-        file, option, st.st_mode & 07777, file);
-}
-
-}  // namespace
-
 boost::system::result<Secret, std::string> password_from_file(const std::string& file,
                                                               const std::string& option) {
-    warn_if_readable_by_others(file, option);
+    warn_if_readable_by_others(file, "password file", option);
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         return fail<Secret>(

@@ -96,6 +96,19 @@ std::string home_of(const std::set<std::string>& in, const GmailFolders& folders
     return "";
 }
 
+// Adds what the plan does not store twice (messages filtered as another
+// label's) to `out`.
+void count_saved(const Plan& plan, GmailStrategy& out) {
+    for (const FolderPlan& f : plan.folders) {
+        for (const FilteredItem& item : f.filtered) {
+            if (item.reason == FilterReason::gmail_label) {
+                ++out.messages_saved;
+                out.bytes_saved += item.size;
+            }
+        }
+    }
+}
+
 }  // namespace
 
 std::string gmail_label_keyword(std::string_view label) {
@@ -185,14 +198,7 @@ std::optional<GmailStrategy> gmail_source_strategy(const SourceListing& source, 
                             "All Mail/Starred/Important only for messages without one"
                           : "from Gmail: each message once (X-GM-MSGID), in INBOX or its first "
                             "label's folder, its other labels as keywords";
-    for (const FolderPlan& f : plan.folders) {
-        for (const FilteredItem& item : f.filtered) {
-            if (item.reason == FilterReason::gmail_label) {
-                ++out.messages_saved;
-                out.bytes_saved += item.size;
-            }
-        }
-    }
+    count_saved(plan, out);
     if (!gmail && out.messages_saved == 0) {
         return std::nullopt;
     }
@@ -233,14 +239,7 @@ GmailStrategy gmail_target_strategy(const Plan& plan) {
     out.description =
         "into Gmail: a message in several folders is appended once, its other folders become "
         "labels (X-GM-LABELS)";
-    for (const FolderPlan& f : plan.folders) {
-        for (const FilteredItem& item : f.filtered) {
-            if (item.reason == FilterReason::gmail_label) {
-                ++out.messages_saved;
-                out.bytes_saved += item.size;
-            }
-        }
-    }
+    count_saved(plan, out);
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include "cli/oauth2/refresh_file.hpp"
 #include "cli/oauth2/token_exchange.hpp"
 #include "cli/oauth2/token_response.hpp"
+#include "cli/secret_file_mode.hpp"
 #include "clients/net/tls_client.hpp"
 
 #include <fmt/format.h>
@@ -13,8 +14,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-
-#include <sys/stat.h>
 
 namespace mailferry::cli::oauth2 {
 
@@ -40,20 +39,6 @@ struct FileState {
     bool unsaved = false;
 };
 
-// A refresh token every user can read is an account every user can use:
-// warned about once per file, as for password files (group read is left
-// alone: that is how a service group shares such a file on purpose).
-void warn_if_readable_by_others(const std::string& file, const std::string& option) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0 || (st.st_mode & S_IROTH) == 0) {
-        return;
-    }
-    spdlog::warn(
-        "the OAuth2 file {} ({}) can be read by every user of this machine (mode {:04o}); "
-        "make it private with: chmod 600 {}",
-        file, option, st.st_mode & 07777, file);
-}
-
 std::shared_ptr<FileState> state_for(const std::string& file, const std::string& option) {
     static std::mutex registry_mutex;
     static std::map<std::string, std::shared_ptr<FileState>> registry;
@@ -67,7 +52,8 @@ std::shared_ptr<FileState> state_for(const std::string& file, const std::string&
     if (!state) {
         state = std::make_shared<FileState>();
         state->path = file;
-        warn_if_readable_by_others(file, option);
+        // A refresh token every user can read is an account every user can use.
+        warn_if_readable_by_others(file, "OAuth2 file", option);
     }
     return state;
 }

@@ -1,6 +1,7 @@
 #include "cli/oauth2/token_exchange.hpp"
 
 #include "clients/net/plaintext_policy.hpp"
+#include "clients/net/tls_client.hpp"
 #include "mailferry/version.hpp"
 
 #include <fmt/format.h>
@@ -19,10 +20,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
 #include <optional>
 
@@ -94,31 +93,6 @@ asio::awaitable<Answer> request(Stream& stream, const TokenUrl& url, const std::
     co_return answer;
 }
 
-// Host name (or IP address) verification and SNI, as the mail connections
-// do (clients/net/stream.cpp).
-std::optional<std::string> prepare_tls(SSL* ssl, const std::string& host, bool verify) {
-    boost::system::error_code parse_error;
-    asio::ip::make_address(host, parse_error);
-    const bool is_ip = !parse_error;
-    if (!is_ip && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                           const_cast<char*>(host.c_str())) != 1) {
-        return "cannot set the TLS server name";
-    }
-    if (verify) {
-        X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        const int set = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
-                              : X509_VERIFY_PARAM_set1_host(param, host.data(), host.size());
-        if (set != 1) {
-            return "cannot set up the certificate's host name check";
-        }
-        SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
-    } else {
-        SSL_set_verify(ssl, SSL_VERIFY_NONE, nullptr);
-    }
-    return std::nullopt;
-}
-
 asio::awaitable<Answer> exchange(const TokenUrl& url, const std::string& form,
                                  const ExchangeOptions& options) {
     auto executor = co_await asio::this_coro::executor;
@@ -149,8 +123,11 @@ asio::awaitable<Answer> exchange(const TokenUrl& url, const std::string& form,
         co_return answer;
     }
     beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *options.tls);
-    if (auto problem = prepare_tls(tls.native_handle(), url.host, options.verify)) {
-        co_return failed(fmt::format("the OAuth2 token endpoint {}: {}", url.text, *problem));
+    // SNI and the host name check, as for the mail connections.
+    if (const auto problem =
+            net::prepare_client_tls(tls.native_handle(), url.host, options.verify)) {
+        co_return failed(fmt::format("the OAuth2 token endpoint {}: cannot set up TLS: {}",
+                                     url.text, problem.message()));
     }
     auto [handshake_ec] =
         co_await tls.async_handshake(asio::ssl::stream_base::client, awaitable_tuple);

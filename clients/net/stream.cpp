@@ -1,14 +1,13 @@
 #include "clients/net/stream.hpp"
 
+#include "clients/net/tls_client.hpp"
+
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
 namespace mailferry::net {
 
@@ -32,31 +31,8 @@ const tcp::socket& Stream::socket() const noexcept {
 awaitable<error_code> Stream::handshake_client(ssl::context& ctx, std::string sni_host,
                                                bool verify) {
     tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(plain_), ctx);
-    error_code parse_error;
-    asio::ip::make_address(sni_host, parse_error);
-    const bool is_ip = !parse_error;
-    // RFC 6066 §3: SNI carries host names only, never a literal address.
-    // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
-    if (!is_ip && SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                           TLSEXT_NAMETYPE_host_name, sni_host.data()) != 1) {
-        co_return error_code(static_cast<int>(ERR_get_error()), asio::error::get_ssl_category());
-    }
-    if (verify) {
-        // OpenSSL's own RFC 6125 check rather than a verify callback, so a
-        // mismatch is recorded as X509_V_ERR_HOSTNAME_MISMATCH (or
-        // IP_ADDRESS_MISMATCH) and verify_result() can say what went wrong.
-        X509_VERIFY_PARAM* param = SSL_get0_param(tls_->native_handle());
-        X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        const int set = is_ip
-                            ? X509_VERIFY_PARAM_set1_ip_asc(param, sni_host.c_str())
-                            : X509_VERIFY_PARAM_set1_host(param, sni_host.data(), sni_host.size());
-        if (set != 1) {
-            co_return error_code(static_cast<int>(ERR_get_error()),
-                                 asio::error::get_ssl_category());
-        }
-        tls_->set_verify_mode(ssl::verify_peer);
-    } else {
-        tls_->set_verify_mode(ssl::verify_none);
+    if (const error_code prepared = prepare_client_tls(tls_->native_handle(), sni_host, verify)) {
+        co_return prepared;
     }
     auto [ec] = co_await tls_->async_handshake(ssl::stream_base::client, as_tuple(use_awaitable));
     co_return ec;

@@ -1,6 +1,12 @@
 #include "clients/net/tls_client.hpp"
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <filesystem>
 
@@ -43,6 +49,34 @@ std::string_view insecure_warning() noexcept {
     return "TLS certificate verification is disabled (--insecure): the connection is "
            "encrypted, but the server is not authenticated, so anyone on the network path can "
            "pose as it and read passwords and mail.";
+}
+
+boost::system::error_code prepare_client_tls(SSL* ssl, const std::string& host, bool verify) {
+    const auto openssl_error = [] {
+        return boost::system::error_code(static_cast<int>(ERR_get_error()),
+                                         boost::asio::error::get_ssl_category());
+    };
+    boost::system::error_code parse_error;
+    boost::asio::ip::make_address(host, parse_error);
+    const bool is_ip = !parse_error;
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
+    if (!is_ip && SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                           const_cast<char*>(host.c_str())) != 1) {
+        return openssl_error();
+    }
+    if (!verify) {
+        SSL_set_verify(ssl, SSL_VERIFY_NONE, SSL_get_verify_callback(ssl));
+        return {};
+    }
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const int set = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
+                          : X509_VERIFY_PARAM_set1_host(param, host.data(), host.size());
+    if (set != 1) {
+        return openssl_error();
+    }
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl));
+    return {};
 }
 
 }  // namespace mailferry::net

@@ -3,6 +3,7 @@
 // the system's default trust store plus an optional --ca-file.
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
 #include <memory>
@@ -27,6 +28,14 @@ struct TlsClientOptions {
 // file cannot be read or holds no certificate.
 boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string>
 make_client_tls_context(const TlsClientOptions& options);
+
+// Prepares a client connection's TLS session before its handshake: SNI for
+// a host name (never for an address literal, RFC 6066 §3) and, with
+// `verify`, the certificate check against `host` by OpenSSL's own RFC 6125
+// matching, so that a mismatch shows in SSL_get_verify_result() as
+// X509_V_ERR_HOSTNAME_MISMATCH (or IP_ADDRESS_MISMATCH). Without `verify`
+// the peer is not verified. The error is OpenSSL's.
+boost::system::error_code prepare_client_tls(SSL* ssl, const std::string& host, bool verify);
 
 // The warning the engine logs when --insecure is in effect.
 std::string_view insecure_warning() noexcept;
