@@ -146,6 +146,7 @@ boost::asio::awaitable<JobRunResult> run_job(JobConfig job, JobRunSettings setti
     options.connections = settings.connections;
     options.command = settings.command;
     options.logger = log;
+    options.list_copied = job.verify;
     log->debug("{} {} -> {} with {} connection(s) per side",
                settings.dry_run ? "planning" : "syncing", result.source, result.target,
                settings.connections);

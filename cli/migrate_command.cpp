@@ -64,6 +64,7 @@ int run_migrate(const MigrateArgs& args) {
     spdlog::info("{} {} -> {} (state {})", args.dry_run ? "dry run" : "migrating", source.url,
                  target.url, state_path.string());
 
+    options.list_copied = args.verify;
     const sync::MigrationOptions run_options = options;
     ProgressDisplay display(ProgressDisplay::detect(args.log.quiet));
     sync::MigrationResult result = run_migration_blocking(

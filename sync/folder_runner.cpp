@@ -21,6 +21,7 @@
 
 #include "sync/adapters/connect.hpp"
 #include "sync/copy_pipeline.hpp"
+#include "sync/detail/both_at_once.hpp"
 #include "sync/folder_mapping.hpp"
 #include "sync/planner.hpp"
 
@@ -70,14 +71,21 @@ struct UnitWork {
     std::vector<std::string> forget;
 };
 
-UnitWork work_of(const FolderPlan& plan, const WorkUnit& unit) {
+// A unit of the whole folder takes the plan's copies (nothing reads them
+// there afterwards: the report and the queue were made from the plan
+// before), so a large folder's copy list is not held twice.
+UnitWork work_of(FolderPlan& plan, const WorkUnit& unit) {
     UnitWork work;
     work.source = plan.source;
     work.target = plan.target;
     work.source_uidvalidity = plan.source_uidvalidity;
     work.delete_source_after_copy = plan.delete_source_after_copy;
+    if (unit.keys.empty()) {
+        work.copies = std::move(plan.copies);
+        plan.copies = {};
+    }
     for (const CopyItem& c : plan.copies) {
-        if (unit.keys.empty() || unit.keys.count(c.source_key) != 0) {
+        if (unit.keys.count(c.source_key) != 0) {
             work.copies.push_back(c);
         }
     }
@@ -360,7 +368,9 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
         const BatchItemResult& r = result.items[i];
         if (r.status == BatchItemResult::Status::copied) {
             ctx.report->record_copied(run.folder(), metas[i].size);
-            ctx.copied[run.folder()].insert(ready[i].source_key);
+            if (ctx.options.list_copied) {
+                ctx.copied[run.folder()].insert(ready[i].source_key);
+            }
             ctx.message_done(run.folder(), metas[i].size);
         } else if (r.status == BatchItemResult::Status::failed) {
             run.fail(ready[i].source_key, r.error);
@@ -569,7 +579,9 @@ awaitable<Step> replan(UnitRun& run) {
         // Sent by this run, confirmed only now (its tagged OK was lost).
         if (ctx.attempted.count({run.unit.folder, c.source_key}) != 0) {
             ctx.report->record_copied(run.folder(), c.size);
-            ctx.copied[run.folder()].insert(c.source_key);
+            if (ctx.options.list_copied) {
+                ctx.copied[run.folder()].insert(c.source_key);
+            }
             ctx.message_done(run.folder(), c.size);
         }
     }
@@ -589,32 +601,6 @@ awaitable<void> close_pair(RunContext& ctx, std::size_t index) {
     }
     pair.source.reset();
     pair.target.reset();
-}
-
-// Why a pair could not be connected: which side, and the error.
-struct PairFailure {
-    std::string side;  // "the source" or "the target"
-    MailboxError error;
-};
-
-// Connects pair `pair` anew (source, then target) and stores both, or says
-// which side failed; nothing is stored then.
-awaitable<std::optional<PairFailure>> connect_both(RunContext& ctx, ConnectionPair& pair) {
-    pair.source.reset();
-    pair.target.reset();
-    auto source = co_await connect_source(ctx.source_access, ctx.options);
-    if (!source) {
-        PairFailure failure{"the source", source.error()};
-        co_return failure;
-    }
-    auto target = co_await connect_target(ctx.target_access, ctx.options);
-    if (!target) {
-        PairFailure failure{"the target", target.error()};
-        co_return failure;
-    }
-    pair.source = std::move(*source);
-    pair.target = std::move(*target);
-    co_return std::nullopt;
 }
 
 enum class AfterBackOff {
@@ -722,6 +708,30 @@ awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
 }
 
 }  // namespace
+
+// Connects pair `pair` anew, both sides at once, and stores both, or says
+// which side failed (the source when both did); the side that did log in
+// logs out again, so nothing is stored then.
+awaitable<std::optional<PairFailure>> connect_both(RunContext& ctx, ConnectionPair& pair) {
+    pair.source.reset();
+    pair.target.reset();
+    auto [source, target] = co_await both_at_once(connect_source(ctx.source_access, ctx.options),
+                                                  connect_target(ctx.target_access, ctx.options));
+    if (source && target) {
+        pair.source = std::move(*source);
+        pair.target = std::move(*target);
+        co_return std::nullopt;
+    }
+    if (source) {
+        co_await (*source)->logout();
+    }
+    if (target) {
+        co_await (*target)->logout();
+    }
+    PairFailure failure = !source ? PairFailure{"the source", source.error()}
+                                  : PairFailure{"the target", target.error()};
+    co_return failure;
+}
 
 awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) {
     const std::optional<PairFailure> failed = co_await connect_both(ctx, ctx.pairs[index]);

@@ -8,11 +8,24 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <optional>
+#include <string>
 
 namespace mailferry::sync::detail {
 
 // Runs queued units on pair `index` until the queue is empty or the run stops.
 boost::asio::awaitable<void> run_worker(RunContext& ctx, std::size_t index);
+
+// Why a pair could not be connected: which side, and the error.
+struct PairFailure {
+    std::string side;  // "the source" or "the target"
+    MailboxError error;
+};
+
+// Connects `pair` anew, both sides at once, and stores both, or says which
+// side failed (the source when both did); nothing is stored then.
+boost::asio::awaitable<std::optional<PairFailure>> connect_both(RunContext& ctx,
+                                                                ConnectionPair& pair);
 
 // Connects pair `index` (anew); false when that fails, and then, when
 // `required`, the run stops (interrupted).

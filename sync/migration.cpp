@@ -9,6 +9,7 @@
 #include "sync/migration.hpp"
 
 #include "sync/adapters/connect.hpp"
+#include "sync/detail/both_at_once.hpp"
 #include "sync/detail/run_context.hpp"
 #include "sync/folder_mapping.hpp"
 #include "sync/folder_runner.hpp"
@@ -161,11 +162,11 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
     for (FolderState& f : known.folders) {
         known_folders[f.source_name] = &f;
     }
-    auto source_folders = co_await source.list_folders();
+    auto [source_folders, target_folders] =
+        co_await detail::both_at_once(source.list_folders(), target.list_folders());
     if (!source_folders) {
         co_return listing_failed("listing the source's folders", source_folders.error());
     }
-    auto target_folders = co_await target.list_folders();
     if (!target_folders) {
         co_return listing_failed("listing the target's folders", target_folders.error());
     }
@@ -339,6 +340,15 @@ awaitable<std::optional<std::string>> add_gmail_labels(RunContext& ctx) {
         }
     }
     co_return std::nullopt;
+}
+
+void forget_messages(SourceListing& source, TargetListing& target) {
+    for (SourceFolderListing& f : source.folders) {
+        f.messages = {};
+    }
+    for (TargetFolderListing& f : target.folders) {
+        f.messages = {};
+    }
 }
 
 bool has_work(const FolderPlan& f) {
@@ -553,37 +563,25 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     ctx.throttle.start(ctx.options.connections);
 
     ctx.pairs.resize(1);
-    // A login refused for load (over the connection limit) is waited out
-    // like any other throttling.
-    auto source = co_await connect_source(ctx.source_access, ctx.options);
-    while (!source && !source.error().busy.empty()) {
-        const bool waited = co_await detail::back_off(ctx, source.error().message);
-        if (!waited) {
+    for (;;) {
+        const std::optional<detail::PairFailure> refused =
+            co_await detail::connect_both(ctx, ctx.pairs[0]);
+        if (!refused) {
             break;
         }
-        source = co_await connect_source(ctx.source_access, ctx.options);
-    }
-    if (!source) {
-        // Still refused for load after the back-offs: interrupted, as
-        // throttling ends any run.
-        co_return failed(ctx.stop_reason ? Outcome::interrupted : Outcome::connect_failed,
-                         ctx.stop_reason.value_or(source.error().message));
-    }
-    ctx.pairs[0].source = std::move(*source);
-    auto target = co_await connect_target(ctx.target_access, ctx.options);
-    while (!target && !target.error().busy.empty()) {
-        const bool waited = co_await detail::back_off(ctx, target.error().message);
-        if (!waited) {
-            break;
+        // A login refused for load (over the connection limit) is waited
+        // out like any other throttling.
+        bool waited = false;
+        if (!refused->error.busy.empty()) {
+            waited = co_await detail::back_off(ctx, refused->error.message);
         }
-        target = co_await connect_target(ctx.target_access, ctx.options);
+        if (!waited) {
+            // Still refused for load after the back-offs: interrupted, as
+            // throttling ends any run.
+            co_return failed(ctx.stop_reason ? Outcome::interrupted : Outcome::connect_failed,
+                             ctx.stop_reason.value_or(refused->error.message));
+        }
     }
-    if (!target) {
-        co_await logout_all(ctx);
-        co_return failed(ctx.stop_reason ? Outcome::interrupted : Outcome::connect_failed,
-                         ctx.stop_reason.value_or(target.error().message));
-    }
-    ctx.pairs[0].target = std::move(*target);
 
     if (ctx.options.plan.delete_source && !ctx.options.dry_run &&
         !ctx.pairs[0].source->can_delete_exactly()) {
@@ -660,6 +658,11 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     if (!ctx.gmail_label_jobs.empty()) {
         ctx.plan.gmail = gmail_target_strategy(ctx.plan);
     }
+    // The plan holds what the run needs of each message: the listings keep
+    // their folders and STATUS only, and the state's rows go, so a large
+    // account's metadata is not held three times while it is copied.
+    forget_messages(ctx.source_listing, ctx.target_listing);
+    view->folders = {};
     if (ctx.plan.totals().messages.to_copy > 0) {
         // What the target will refuse is reported before anything is sent
         // (a dry run shows it too); asked only when there is something to copy.

@@ -66,6 +66,9 @@ struct MigrationOptions {
     std::chrono::seconds command_timeout{120};
     // How the run backs off when a server throttles it (throttle.hpp).
     BackoffPolicy backoff;
+    // Fill MigrationResult::copied (for verifying what the run copied);
+    // off, nothing per copied message is kept beyond its batch.
+    bool list_copied = false;
     // Where the run's log lines go; null: the default logger. The scheduler
     // gives each job its own, so every line names the job.
     std::shared_ptr<spdlog::logger> logger;
@@ -100,7 +103,7 @@ struct MigrationResult {
     // caller adds the exit status it gives for `outcome`.
     std::optional<state::RunId> run;
     // What this run stored on the target: source folder -> source keys
-    // (for `migrate --verify`).
+    // (for `migrate --verify`); only with MigrationOptions::list_copied.
     std::map<std::string, std::set<std::string>> copied;
 };
 

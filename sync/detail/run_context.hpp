@@ -54,7 +54,9 @@ struct RunContext {
     StateBridge* bridge = nullptr;
     Report* report = nullptr;
     Plan plan;
-    SourceListing source_listing;  // as listed at the start, for re-planning
+    // As listed at the start, for re-planning: folders and STATUS (their
+    // messages are dropped once the run is planned).
+    SourceListing source_listing;
     TargetListing target_listing;
     FolderMappingResult mapping;  // of the listings above, for every plan of the run
     GmailFolders gmail;           // a Gmail source's folders, for apply_gmail_labels()

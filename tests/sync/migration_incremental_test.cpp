@@ -376,5 +376,35 @@ TEST(MigrationIncremental, TargetOfAChangedFolderIsListedByTheUidsTheStateHolds)
     }
 }
 
+// Both sides are logged into at once, so a run's start waits for the slower
+// server, not for both in turn: the target is asked while the source has
+// not answered its login (one after the other, a source that never answers
+// would have kept the target from being contacted at all). The side that
+// did log in is left politely when the other fails.
+TEST(MigrationIncremental, SourceAndTargetAreLoggedIntoAtOnce) {
+    testserver::FaultPlan stalled_login;
+    stalled_login.at.push_back({"AUTHENTICATE", 1, testserver::FaultEffect::stall});
+    Account source(stalled_login);
+    source.add("INBOX", {{make_body(1), {}, 1'700'000'000}});
+    Account target;
+    StateFile state;
+    sync::MigrationOptions options;
+    options.connect_timeout = options.command_timeout = std::chrono::seconds(2);
+    test_log().expect_warning("fault fired: at=AUTHENTICATE:1:stall");
+
+    ProtocolTrace trace;
+    const auto result = migrate(source.imap(), target.imap(), state.store(), options);
+    EXPECT_EQ(result.outcome, sync::Outcome::connect_failed) << result.message;
+    const auto to_source = trace.commands_to(source.imap_port());
+    const auto to_target = trace.commands_to(target.imap_port());
+    EXPECT_EQ(count_containing(to_source, "AUTHENTICATE"), 1U)
+        << ::testing::PrintToString(to_source);
+    EXPECT_EQ(count_containing(to_target, "AUTHENTICATE"), 1U)
+        << ::testing::PrintToString(to_target);
+    EXPECT_EQ(count_containing(to_target, "LOGOUT"), 1U) << ::testing::PrintToString(to_target);
+    EXPECT_EQ(count_containing(to_target, "LIST"), 0U);
+    EXPECT_EQ(total(target.read()), 0U);
+}
+
 }  // namespace
 }  // namespace mailferry::test
