@@ -130,7 +130,9 @@ void add_migrate_command(CLI::App& app, CommandRunner& runner) {
     cmd->add_flag("--verify", args->verify,
                   "After the run, verify what it copied (as `mailferry verify` does) and add "
                   "the counts to the report");
-    cmd->add_option("--connections", args->connections, "Parallel connections per side")
+    cmd->add_option("--connections", args->connections,
+                    "Parallel connections per side (default 4; one more pair per 100 messages "
+                    "to copy)")
         ->check(CLI::Range(1U, 64U));
     cmd->footer(
         "Passwords: --*-password-file, then --*-password-command, then the environment "

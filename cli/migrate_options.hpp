@@ -27,7 +27,10 @@ struct MigrateArgs {
     bool delete_source = false;
     bool sync_deletions = false;
     std::string max_deletions;  // "" for the default (10%)
-    unsigned connections = 1;
+    // Measured (README "Performance"): 4 pairs copy fastest over a real
+    // link and cost nothing on a small run, which opens one pair per 100
+    // messages to copy.
+    unsigned connections = 4;
     unsigned timeout = 0;                   // --timeout in seconds, 0 for the default
     std::string max_size;                   // "" for no limit
     std::string since;                      // "" for no limit

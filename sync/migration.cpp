@@ -218,7 +218,12 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
                 state->messages = std::move(rows->folders.front().messages);
             }
         }
-        listed_sources.insert(name);
+        if (f.selectable) {
+            // A \Noselect folder holds no messages: its target folder is
+            // made if missing, never listed (which would cost a SELECT
+            // there on every run).
+            listed_sources.insert(name);
+        }
         auto listed = co_await source.open_folder(f, false, true, state);
         if (!listed) {
             co_return listing_failed("listing source folder \"" + f.name + "\"", listed.error());
@@ -227,7 +232,8 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
         ctx.source_listing.folders.push_back(std::move(*listed));
     }
 
-    // A target folder is listed when a source folder going there was.
+    // A target folder is listed when a selectable source folder going there
+    // was.
     std::set<std::string> wanted;
     std::map<std::string, const FolderPair*> sole_source;  // target -> its one source, or null
     for (const FolderPair& p : ctx.mapping.pairs) {
