@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <optional>
 #include <variant>
 
@@ -71,9 +72,10 @@ struct UnitWork {
     std::vector<std::string> forget;
 };
 
-// A unit of the whole folder takes the plan's copies (nothing reads them
-// there afterwards: the report and the queue were made from the plan
-// before), so a large folder's copy list is not held twice.
+// A unit takes its copies out of the plan (nothing reads them there
+// afterwards: the report and the queue were made from the plan before):
+// a unit of the whole folder all of them, a slice its share, so a large
+// folder's copy list is never held twice.
 UnitWork work_of(FolderPlan& plan, const WorkUnit& unit) {
     UnitWork work;
     work.source = plan.source;
@@ -83,11 +85,13 @@ UnitWork work_of(FolderPlan& plan, const WorkUnit& unit) {
     if (unit.keys.empty()) {
         work.copies = std::move(plan.copies);
         plan.copies = {};
-    }
-    for (const CopyItem& c : plan.copies) {
-        if (unit.keys.count(c.source_key) != 0) {
-            work.copies.push_back(c);
-        }
+    } else {
+        const auto mine = std::stable_partition(
+            plan.copies.begin(), plan.copies.end(),
+            [&](const CopyItem& c) { return !unit.keys.contains(c.source_key); });
+        work.copies.assign(std::make_move_iterator(mine),
+                           std::make_move_iterator(plan.copies.end()));
+        plan.copies.erase(mine, plan.copies.end());
     }
     if (!unit.primary) {
         // Its own copies that a re-plan found on the target by content (no

@@ -72,13 +72,13 @@ bool Client::is_compressed() const noexcept {
 
 awaitable<ClientResult<std::unique_ptr<Client>>> Client::connect(ClientOptions options) {
     const std::string server = net::server_name(options.host, options.port);
-    if (!options.tls_context) {
-        auto ctx = net::make_client_tls_context(net::TlsClientOptions{{}, !options.verify});
-        if (!ctx) {
+    if (options.implicit_tls) {
+        auto made = net::ensure_client_tls_context(options.tls_context, options.make_tls_context,
+                                                   options.verify);
+        if (!made) {
             co_return make_client_error(client_error::stream_failed, server, "TLS setup", {},
-                                        ctx.error());
+                                        made.error());
         }
-        options.tls_context = *ctx;
     }
     if (!options.logger) {
         options.logger = spdlog::default_logger();
@@ -165,6 +165,12 @@ awaitable<std::optional<Error>> Client::negotiate() {
 
 awaitable<std::optional<Error>> Client::starttls() {
     const std::string step = "STARTTLS";
+    auto made = net::ensure_client_tls_context(options_.tls_context, options_.make_tls_context,
+                                               options_.verify);
+    if (!made) {
+        co_return make_client_error(client_error::stream_failed, server_, "TLS setup", {},
+                                    made.error());
+    }
     auto c = co_await conn_->command("STARTTLS", step);
     if (!c) {
         co_return c.error();

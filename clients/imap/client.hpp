@@ -54,6 +54,8 @@
 #include "clients/net/body_stream.hpp"
 
 #include <spdlog/logger.h>
+#include "clients/net/tls_client.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
@@ -109,8 +111,11 @@ struct ClientOptions {
     std::string user;
     std::string password;  // or the access token for xoauth2, oauthbearer and oauth2
     AuthMechanism auth = AuthMechanism::automatic;
-    // Required for implicit TLS and STARTTLS (net::make_client_tls_context).
+    // For implicit TLS and STARTTLS (net::make_client_tls_context); when
+    // null, made once needed by make_tls_context (else for the system trust
+    // store), so a session without TLS never loads a CA store.
     std::shared_ptr<boost::asio::ssl::context> tls_context;
+    net::TlsContextMaker make_tls_context;
     bool verify = true;            // false only with --insecure
     std::string tls_name;          // certificate name; empty: host
     bool allow_plaintext = false;  // --allow-plaintext

@@ -51,6 +51,19 @@ std::string_view insecure_warning() noexcept {
            "pose as it and read passwords and mail.";
 }
 
+boost::system::result<void, std::string> ensure_client_tls_context(
+    std::shared_ptr<ssl::context>& context, const TlsContextMaker& maker, bool verify) {
+    if (context) {
+        return {};
+    }
+    auto made = maker ? maker() : make_client_tls_context(TlsClientOptions{{}, !verify});
+    if (!made) {
+        return {boost::system::in_place_error, made.error()};
+    }
+    context = std::move(*made);
+    return {};
+}
+
 boost::system::error_code prepare_client_tls(SSL* ssl, const std::string& host, bool verify) {
     const auto openssl_error = [] {
         return boost::system::error_code(static_cast<int>(ERR_get_error()),

@@ -6,6 +6,7 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,18 @@ struct TlsClientOptions {
 // file cannot be read or holds no certificate.
 boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string>
 make_client_tls_context(const TlsClientOptions& options);
+
+// Makes the context a connection uses once it needs one (implicit TLS,
+// STARTTLS, STLS): loading the system's CA store costs tens of
+// milliseconds, which a plain session never needs.
+using TlsContextMaker =
+    std::function<boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string>()>;
+
+// Leaves `context` as it is when set; else makes it with `maker` or, without
+// one, for the system trust store (verifying certificates unless `verify`
+// is false). The error is make_client_tls_context()'s.
+boost::system::result<void, std::string> ensure_client_tls_context(
+    std::shared_ptr<boost::asio::ssl::context>& context, const TlsContextMaker& maker, bool verify);
 
 // Prepares a client connection's TLS session before its handshake: SNI for
 // a host name (never for an address literal, RFC 6066 §3) and, with

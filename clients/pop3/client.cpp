@@ -157,6 +157,20 @@ awaitable<boost::system::error_code> CollectSink::on_chunk(std::uint32_t, std::s
 
 // --- State: the read/write core ------------------------------------------
 
+std::optional<ClientError> Client::State::ready_tls_context() {
+    auto made = net::ensure_client_tls_context(options.tls_context, options.make_tls_context,
+                                               options.verify);
+    if (made) {
+        return std::nullopt;
+    }
+    ClientError e;
+    e.code = net::error::tls_handshake_failed;
+    e.server = server;
+    e.step = "tls";
+    e.message = made.error();
+    return e;
+}
+
 ClientError Client::State::not_connected(std::string step) const {
     ClientError e;
     e.code = client_error::not_connected;
@@ -399,20 +413,12 @@ Client::~Client() {
 awaitable<Result<Client>> Client::connect(ClientOptions options) {
     auto state = std::make_unique<State>();
     state->server = net::server_name(options.host, options.port);
-    if (!options.tls_context) {
-        // Needed for pop3s and for STLS, which most servers offer.
-        auto ctx = net::make_client_tls_context({});
-        if (!ctx) {
-            ClientError e;
-            e.code = net::error::tls_handshake_failed;
-            e.server = state->server;
-            e.step = "tls";
-            e.message = ctx.error();
-            co_return e;
-        }
-        options.tls_context = *ctx;
-    }
     state->options = std::move(options);
+    if (state->options.implicit_tls) {
+        if (auto e = state->ready_tls_context()) {
+            co_return *e;
+        }
+    }
     const ClientOptions& o = state->options;
     const std::string tls_name = o.tls_name.empty() ? o.host : o.tls_name;
 
@@ -455,6 +461,9 @@ awaitable<Result<Client>> Client::connect(ClientOptions options) {
         co_return *e;
     }
     if (!o.implicit_tls && state->caps.stls) {
+        if (auto e = state->ready_tls_context()) {
+            co_return *e;
+        }
         auto answer = co_await state->command("STLS", "STLS");
         if (!answer) {
             co_return answer.error();

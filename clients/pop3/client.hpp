@@ -37,6 +37,8 @@
 #include "clients/pop3/replies.hpp"
 #include "clients/pop3/retr_sink.hpp"
 
+#include "clients/net/tls_client.hpp"
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/system/result.hpp>
@@ -64,9 +66,10 @@ struct ClientOptions {
     std::uint16_t port = 110;
     // pop3s: TLS from the first byte. Otherwise STLS when offered.
     bool implicit_tls = false;
-    // TLS client context (net/tls_client.hpp); null means the system trust
-    // store only.
+    // TLS client context (net/tls_client.hpp); when null, made once needed
+    // (pop3s, STLS) by make_tls_context, else for the system trust store.
     std::shared_ptr<boost::asio::ssl::context> tls_context;
+    net::TlsContextMaker make_tls_context;
     // false only for --insecure (a warning is logged once per connection).
     bool verify = true;
     // The certificate name and SNI; empty means `host`.

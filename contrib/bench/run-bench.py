@@ -43,7 +43,7 @@ def tools_for(args):
     ref = args.reference or os.path.join(os.path.dirname(args.mailferry),
                                          "imap_fetch_append_bench")
     all_tools = [peers.Mailferry(args.mailferry), peers.Mailferry(args.mailferry, 1),
-                 peers.Mailferry(args.mailferry, 4), peers.Mbsync(), peers.OfflineImap(),
+                 peers.Mailferry(args.mailferry, 8), peers.Mbsync(), peers.OfflineImap(),
                  peers.Mailferry(args.mailferry, pop3=True), peers.Getmail(),
                  peers.Reference(ref)]
     return [t for t in all_tools if not args.tools or t.name.split()[0] in args.tools

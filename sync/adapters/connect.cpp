@@ -35,7 +35,7 @@ MailboxError connect_error(std::string message, std::optional<std::string> busy 
 // (an ssl::context serves any number of streams once set up); a --ca-file
 // that changed on disk gets a new one. Failures are not kept.
 boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string> tls_for(
-    const AccountAccess& access) {
+    const std::string& ca_file, bool insecure) {
     struct Key {
         std::string ca_file;
         std::filesystem::file_time_type ca_file_written;
@@ -44,23 +44,42 @@ boost::system::result<std::shared_ptr<boost::asio::ssl::context>, std::string> t
     };
     static std::mutex mutex;
     static std::map<Key, std::shared_ptr<boost::asio::ssl::context>> contexts;
-    Key key{access.ca_file, {}, access.insecure};
-    if (!access.ca_file.empty()) {
+    Key key{ca_file, {}, insecure};
+    if (!ca_file.empty()) {
         std::error_code ec;
-        key.ca_file_written = std::filesystem::last_write_time(access.ca_file, ec);
+        key.ca_file_written = std::filesystem::last_write_time(ca_file, ec);
     }
     std::lock_guard lock(mutex);
     if (auto known = contexts.find(key); known != contexts.end()) {
         return known->second;
     }
     net::TlsClientOptions tls;
-    tls.ca_file = access.ca_file;
-    tls.insecure = access.insecure;
+    tls.ca_file = ca_file;
+    tls.insecure = insecure;
     auto made = net::make_client_tls_context(tls);
     if (made) {
         contexts.emplace(std::move(key), *made);
     }
     return made;
+}
+
+// The TLS context of a connection to `url`: made now for imaps:// and
+// pop3s:// and with a --ca-file (whose errors are then told before
+// connecting), else left to the client to make at STARTTLS/STLS, so a plain
+// loopback session loads no CA store.
+template <class ClientOptions>
+boost::system::result<void, std::string> set_tls(ClientOptions& o, const AccountAccess& access,
+                                                 const wire::AccountUrl& url) {
+    if (!url.is_implicit_tls() && access.ca_file.empty()) {
+        o.make_tls_context = [insecure = access.insecure] { return tls_for({}, insecure); };
+        return {};
+    }
+    auto tls = tls_for(access.ca_file, access.insecure);
+    if (!tls) {
+        return {boost::system::in_place_error, tls.error()};
+    }
+    o.tls_context = *tls;
+    return {};
 }
 
 bool picks_any_method(const wire::AccountUrl& url) {
@@ -129,11 +148,10 @@ boost::system::result<imap::ClientOptions, std::string> imap_client_options(
     if (!mechanism) {
         return {boost::system::in_place_error, mechanism.error()};
     }
-    auto tls = tls_for(access);
-    if (!tls) {
+    imap::ClientOptions o;
+    if (auto tls = set_tls(o, access, url); !tls) {
         return {boost::system::in_place_error, tls.error()};
     }
-    imap::ClientOptions o;
     o.host = url.host;
     o.port = url.port;
     o.implicit_tls = url.is_implicit_tls();
@@ -146,7 +164,6 @@ boost::system::result<imap::ClientOptions, std::string> imap_client_options(
         o.auth != imap::AuthMechanism::oauthbearer) {
         o.auth = imap::AuthMechanism::oauth2;
     }
-    o.tls_context = *tls;
     o.verify = !access.insecure;
     o.allow_plaintext = access.allow_plaintext;
     o.timeouts.connect = options.connect_timeout;
@@ -165,15 +182,13 @@ boost::system::result<pop3::ClientOptions, std::string> pop3_client_options(
     if (!method) {
         return {boost::system::in_place_error, method.error()};
     }
-    auto tls = tls_for(access);
-    if (!tls) {
+    pop3::ClientOptions o;
+    if (auto tls = set_tls(o, access, url); !tls) {
         return {boost::system::in_place_error, tls.error()};
     }
-    pop3::ClientOptions o;
     o.host = url.host;
     o.port = url.port;
     o.implicit_tls = url.is_implicit_tls();
-    o.tls_context = *tls;
     o.verify = !access.insecure;
     o.allow_plaintext = access.allow_plaintext;
     o.login_method = *method;

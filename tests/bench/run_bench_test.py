@@ -16,7 +16,7 @@ MAILFERRY = os.environ.get("MAILFERRY", "build/bin/mailferry")
 # getmail6 is left to the benchmark itself: here it once stalled for 180 s
 # (its "waiting child pid timed out"), which a suite on a loaded machine
 # cannot afford; mailferry's own POP3 run is still compared.
-TOOLS = ["mailferry", "mailferry -c1", "mailferry -c4", "mbsync", "offlineimap",
+TOOLS = ["mailferry", "mailferry -c1", "mailferry -c8", "mbsync", "offlineimap",
          "mailferry pop3", "reference"]
 SAMPLE_KEYS = {"exit", "wall_s", "user_s", "sys_s", "maxrss_kb", "server_cpu_s", "verified",
                "messages", "mb"}

@@ -31,6 +31,33 @@ TEST(SyncConnect, ConnectionsWithTheSameTlsSettingsShareOneContext) {
     EXPECT_NE(first->tls_context, other->tls_context) << "--insecure verifies nothing";
 }
 
+// A plain imap:// or pop3:// account loads no CA store before its server
+// offers STARTTLS (STLS): a session on loopback without TLS never does.
+// The context made then is the one imaps:// connections share.
+TEST(SyncConnect, APlainAccountMakesItsTlsContextOnlyWhenAsked) {
+    const AccountAccess imap{"imap://a@127.0.0.1:143", "pw", "", false, false};
+    const AccountAccess pop{"pop3://a@127.0.0.1:110", "pw", "", false, false};
+    const AccountAccess implicit{"imaps://a@127.0.0.1:993", "pw", "", false, false};
+    const MigrationOptions options;
+    auto plain = imap_client_options(imap, url_of(imap.url), options);
+    auto pop3 = pop3_client_options(pop, url_of(pop.url), options);
+    auto tls = imap_client_options(implicit, url_of(implicit.url), options);
+    ASSERT_TRUE(plain && pop3 && tls);
+    EXPECT_EQ(plain->tls_context, nullptr);
+    EXPECT_EQ(pop3->tls_context, nullptr);
+    ASSERT_TRUE(plain->make_tls_context && pop3->make_tls_context);
+    auto made = plain->make_tls_context();
+    ASSERT_TRUE(made) << made.error();
+    EXPECT_EQ(*made, tls->tls_context);
+    EXPECT_EQ(*pop3->make_tls_context(), tls->tls_context);
+
+    // With a --ca-file the context is made at once, so a bad file is told
+    // before anything connects.
+    const AccountAccess missing{"imap://a@127.0.0.1:143", "pw", "/nonexistent/ca.pem", false,
+                                false};
+    EXPECT_FALSE(imap_client_options(missing, url_of(missing.url), options));
+}
+
 TEST(SyncConnect, AMissingCaFileFailsEveryTime) {
     const AccountAccess missing{"imaps://a@127.0.0.1:993", "pw", "/nonexistent/ca.pem", false,
                                 false};

@@ -39,6 +39,9 @@ struct Client::State {
 
     bool usable() const noexcept { return !broken && stream && stream->is_open(); }
 
+    // Makes options.tls_context if it is not there yet (pop3s, STLS); the
+    // error names the TLS set-up.
+    std::optional<ClientError> ready_tls_context();
     // The error for a call on a connection that is gone.
     ClientError not_connected(std::string step) const;
     // Drops the connection and returns `e` (for errors after which the
