@@ -52,10 +52,9 @@
 #include "clients/imap/response_parser.hpp"
 #include "clients/imap/response_views.hpp"
 #include "clients/net/body_stream.hpp"
-
-#include <spdlog/logger.h>
 #include "clients/net/tls_client.hpp"
 
+#include <spdlog/logger.h>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 

@@ -33,11 +33,10 @@
 // command at a time. Cancellation: cancelling the awaiting coroutine drops
 // the connection.
 
+#include "clients/net/tls_client.hpp"
 #include "clients/pop3/client_error.hpp"
 #include "clients/pop3/replies.hpp"
 #include "clients/pop3/retr_sink.hpp"
-
-#include "clients/net/tls_client.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
