@@ -110,6 +110,13 @@ class EmulatedGmail(unittest.TestCase):
             self.assertIn(use, listed[folder], folder)
         typ, data = self.imap.select('"[Gmail]"')
         self.assertEqual(typ, "NO")
+        # LIST-STATUS (RFC 5819 §2): a STATUS for every folder but the
+        # \Noselect one.
+        typ, data = self.imap.list('""', '"*" RETURN (STATUS (MESSAGES))')
+        self.assertEqual(typ, "OK")
+        statuses = {re.match(r'("[^"]*"|\S+) \(', s.decode()).group(1).strip('"')
+                    for s in self.imap.response("STATUS")[1] if s}
+        self.assertEqual(statuses, set(listed) - {"[Gmail]"})
 
     def test_a_message_with_two_labels_is_stored_once(self):
         self.imap.create("Work")

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,6 +44,45 @@ scope = "mail"
 [notes]
 owner = "{user}"
 """
+
+
+def start_token_front(test, issuer_port, requests, first_answer=None, tls=None):
+    """A token endpoint on loopback in front of the test server's issuer:
+    each POST is noted in `requests` as (Host, path) and passed on, its
+    answer passed back; `first_answer` (status, body) answers the first
+    request instead; `tls` (a server SSLContext) makes it HTTPS."""
+    issuer = "http://127.0.0.1:%d/token" % issuer_port
+
+    class Front(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            requests.append((self.headers.get("Host"), self.path))
+            if first_answer is not None and len(requests) == 1:
+                status, payload = first_answer
+            else:
+                upstream = urllib.request.Request(issuer, data=body, headers={
+                    "Content-Type": self.headers["Content-Type"]})
+                try:
+                    with urllib.request.urlopen(upstream, timeout=20) as answer:
+                        status, payload = answer.status, answer.read()
+                except urllib.error.HTTPError as e:
+                    status, payload = e.code, e.read()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
+    if tls is not None:
+        front.socket = tls.wrap_socket(front.socket, server_side=True)
+    threading.Thread(target=front.serve_forever, daemon=True).start()
+    test.addCleanup(front.server_close)
+    test.addCleanup(front.shutdown)
+    return front
 
 
 class OAuth2RefreshFile(unittest.TestCase):
@@ -403,36 +443,11 @@ class RefusedCachedToken(OAuth2RefreshFile):
 
     def setUp(self):
         super().setUp()
-        issuer = "http://127.0.0.1:%d/token" % self.issuer_port
-        self.requests = 0
-        test = self
-
-        class Front(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                test.requests += 1
-                if test.requests == 1:
-                    status = 200
-                    payload = b'{"access_token":"not-a-token-the-server-knows",' \
-                              b'"token_type":"Bearer","expires_in":3600}'
-                else:
-                    upstream = urllib.request.Request(issuer, data=body, headers={
-                        "Content-Type": self.headers["Content-Type"]})
-                    with urllib.request.urlopen(upstream, timeout=20) as answer:
-                        status, payload = answer.status, answer.read()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
-        threading.Thread(target=self.front.serve_forever, daemon=True).start()
-        self.addCleanup(self.front.server_close)
-        self.addCleanup(self.front.shutdown)
+        refused = (200, b'{"access_token":"not-a-token-the-server-knows",'
+                        b'"token_type":"Bearer","expires_in":3600}')
+        self.requests = []
+        self.front = start_token_front(self, self.issuer_port, self.requests,
+                                       first_answer=refused)
         self.write_file("alice", None, FILE_TEMPLATE.format(
             user="alice", port=self.front.server_address[1], secret=CLIENT_SECRET,
             token=self.first_refresh["alice"]))
@@ -442,7 +457,7 @@ class RefusedCachedToken(OAuth2RefreshFile):
                            "--source-oauth2", self.file("alice"),
                            "--target-oauth2", self.file("carol"))
         self.assertEqual(run.returncode, 0, run.stderr[-3000:])
-        self.assertEqual(self.requests, 2, "one exchange more after the refusal")
+        self.assertEqual(len(self.requests), 2, "one exchange more after the refusal")
         self.assertEqual(self.exchanges(run, "--source-oauth2"), 2)
         self.assert_copied("alice", "carol")
         self.assertNotIn("not-a-token-the-server-knows", run.stdout + run.stderr)
@@ -463,37 +478,10 @@ class HttpsTokenEndpoint(OAuth2RefreshFile):
                         "-days", "2", "-subj", "/CN=localhost", "-addext",
                         "subjectAltName=DNS:localhost"],
                        check=True, capture_output=True, timeout=60)
-        issuer = "http://127.0.0.1:%d/token" % self.issuer_port
-        self.requests = []
-        requests = self.requests
-
-        class Front(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                requests.append((self.headers.get("Host"), self.path))
-                upstream = urllib.request.Request(issuer, data=body, headers={
-                    "Content-Type": self.headers["Content-Type"]})
-                try:
-                    with urllib.request.urlopen(upstream, timeout=20) as answer:
-                        status, payload = answer.status, answer.read()
-                except urllib.error.HTTPError as e:
-                    status, payload = e.code, e.read()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, key)
-        self.front.socket = context.wrap_socket(self.front.socket, server_side=True)
-        threading.Thread(target=self.front.serve_forever, daemon=True).start()
-        self.addCleanup(self.front.server_close)
-        self.addCleanup(self.front.shutdown)
+        self.requests = []
+        self.front = start_token_front(self, self.issuer_port, self.requests, tls=context)
         self.front_port = self.front.server_address[1]
 
     def use_front(self, user, host):

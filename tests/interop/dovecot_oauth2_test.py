@@ -125,30 +125,42 @@ class DovecotOAuth2(unittest.TestCase):
                 # Both send the RFC 7628 §3.2.2 JSON before the NO.
                 self.assertIn("status", json.loads(challenges[-1]), (port, challenges))
 
-    def test_mailferry_logs_in_to_dovecot_from_a_refresh_token_file(self):
-        # probe --oauth2 FILE: mailferry exchanges the refresh token at the
-        # test server's issuer, Dovecot introspects the access token there.
-        token_file = os.path.join(self.dir, "alice-oauth2.toml")
+    def write_token_file(self, name):
+        """A refresh-token file for alice at the test server's issuer,
+        holding the refresh token it accepts now."""
+        token_file = os.path.join(self.dir, name)
         with open(token_file, "w") as f:
             f.write('# alice at the test issuer\ntoken_url = "http://%s/token"\n'
                     'client_id = "mailferry-test"\nrefresh_token = "%s"\n'
                     % (self.issuer, type(self).refresh))
         os.chmod(token_file, 0o600)
-        env = dict(os.environ)
-        env.pop("MAILFERRY_PASSWORD", None)
+        return token_file
+
+    def run_with_token_file(self, token_file, env, *args):
+        """Runs mailferry ARGS at -vv: it must succeed and show no token.
+        Afterwards (also when it failed) the class keeps the refresh token
+        the file holds now: the issuer rotates it on every exchange."""
         try:
-            for scheme in ("imap", "pop3"):
-                url = "%s://alice@127.0.0.1:%d" % (scheme, self.dovecot.ports[scheme])
-                run = subprocess.run([MAILFERRY, "probe", url, "--oauth2", token_file, "-vv"],
-                                     env=env, capture_output=True, text=True, timeout=120)
-                self.assertEqual(run.returncode, 0, run.stderr[-3000:])
-                self.assertNotIn("mft-at.", run.stdout + run.stderr)
-                self.assertNotIn("mft-rt.", run.stdout + run.stderr)
+            run = subprocess.run([MAILFERRY, *args, "-vv"], env=env, capture_output=True,
+                                 text=True, timeout=120)
+            self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+            self.assertNotIn("mft-at.", run.stdout + run.stderr)
+            self.assertNotIn("mft-rt.", run.stdout + run.stderr)
+            return run
         finally:
-            # The file holds the refresh token the issuer accepts now.
             with open(token_file) as f:
                 type(self).refresh = re.search(r'^refresh_token = "([^"]+)"', f.read(),
                                                re.M).group(1)
+
+    def test_mailferry_logs_in_to_dovecot_from_a_refresh_token_file(self):
+        # probe --oauth2 FILE: mailferry exchanges the refresh token at the
+        # test server's issuer, Dovecot introspects the access token there.
+        token_file = self.write_token_file("alice-oauth2.toml")
+        env = dict(os.environ)
+        env.pop("MAILFERRY_PASSWORD", None)
+        for scheme in ("imap", "pop3"):
+            url = "%s://alice@127.0.0.1:%d" % (scheme, self.dovecot.ports[scheme])
+            self.run_with_token_file(token_file, env, "probe", url, "--oauth2", token_file)
         self.assertTrue(type(self).refresh.startswith("mft-rt."))
 
     def test_mailferry_migrates_to_and_from_dovecot_with_oauth2(self):
@@ -165,27 +177,14 @@ class DovecotOAuth2(unittest.TestCase):
         token_out = os.path.join(self.dir, "source-token")
         with open(token_out, "w") as f:
             f.write(token + "\n")
-        token_file = os.path.join(self.dir, "dovecot-oauth2.toml")
-        with open(token_file, "w") as f:
-            f.write('token_url = "http://%s/token"\nclient_id = "mailferry-test"\n'
-                    'refresh_token = "%s"\n' % (self.issuer, type(self).refresh))
-        os.chmod(token_file, 0o600)
+        token_file = self.write_token_file("dovecot-oauth2.toml")
         env = dict(os.environ, HOME=self.dir)
         env.pop("XDG_STATE_HOME", None)
-        try:
-            run = subprocess.run(
-                [MAILFERRY, "migrate", "imap://alice@127.0.0.1:%d" % self.server.ports["imap"],
-                 "imap://alice@127.0.0.1:%d" % self.dovecot.ports["imap"],
-                 "--source-oauth2-token-command", "cat " + token_out,
-                 "--target-oauth2", token_file, "--state", os.path.join(self.dir, "state.db"),
-                 "-vv"], env=env, capture_output=True, text=True, timeout=120)
-            self.assertEqual(run.returncode, 0, run.stderr[-3000:])
-            self.assertNotIn("mft-at.", run.stdout + run.stderr)
-            self.assertNotIn("mft-rt.", run.stdout + run.stderr)
-        finally:
-            with open(token_file) as f:
-                type(self).refresh = re.search(r'^refresh_token = "([^"]+)"', f.read(),
-                                               re.M).group(1)
+        self.run_with_token_file(
+            token_file, env, "migrate", "imap://alice@127.0.0.1:%d" % self.server.ports["imap"],
+            "imap://alice@127.0.0.1:%d" % self.dovecot.ports["imap"],
+            "--source-oauth2-token-command", "cat " + token_out,
+            "--target-oauth2", token_file, "--state", os.path.join(self.dir, "state.db"))
         # Read back from Dovecot, independently of mailferry.
         check = imaplib.IMAP4("127.0.0.1", self.dovecot.ports["imap"], timeout=TIMEOUT)
         fresh = self.access_token()

@@ -292,8 +292,9 @@ net::awaitable<Completion> Session::cmd_list(const Command& cmd, bool lsub) {
         }
         emit("* " + std::string(verb) + " (" + attrs + ") \"/\" " + mailbox_name(box.name) +
              "\r\n");
-        if (status_wanted != nullptr) {
-            // Every mailbox here is selectable: each LIST is followed by its STATUS.
+        if (status_wanted != nullptr && !box.noselect) {
+            // RFC 5819 §2: a selectable mailbox's LIST is followed by its
+            // STATUS; a \Noselect one (Gmail's "[Gmail]") has none.
             auto items = status_items(box, *status_wanted);
             if (!items) {
                 co_return Completion::bad(items.error());
@@ -327,6 +328,10 @@ boost::system::result<std::string, std::string> Session::status_items(
     std::string items;
     for (const auto& item : wanted) {
         const auto word = wire::to_ascii_upper(item.text);
+        if (!status_item_offered(word)) {
+            return boost::system::result<std::string, std::string>(boost::system::in_place_error,
+                                                                   "Unknown STATUS item " + word);
+        }
         std::uint64_t value = 0;
         if (word == "MESSAGES") {
             value = info.messages;
@@ -338,22 +343,20 @@ boost::system::result<std::string, std::string> Session::status_items(
             value = info.uidvalidity;
         } else if (word == "UNSEEN") {
             value = info.unseen;
-        } else if (word == "HIGHESTMODSEQ" && offers("CONDSTORE")) {
+        } else if (word == "HIGHESTMODSEQ") {
             value = info.highest_modseq;
             condstore_ = true;  // RFC 7162 §3.1
-        } else if (word == "SIZE" && offers("STATUS=SIZE")) {
+        } else if (word == "SIZE") {
             // RFC 8438 §2: at least the sum of the messages' RFC822.SIZE;
             // here exactly that.
             value = info.total_size;
-        } else if (word == "DELETED-STORAGE" && quota_offered()) {
-            // RFC 9208 §4.1.4, required with QUOTA=RES-STORAGE: what an
-            // EXPUNGE would free, as the sum of RFC822.SIZE of \Deleted.
+        } else {
+            // DELETED-STORAGE, RFC 9208 §4.1.4, required with
+            // QUOTA=RES-STORAGE: what an EXPUNGE would free, as the sum of
+            // RFC822.SIZE of \Deleted.
             for (const auto& message : ctx_.store.messages(user_, info.name)) {
                 value += message.has_flag("\\Deleted") ? message.size : 0;
             }
-        } else {
-            return boost::system::result<std::string, std::string>(boost::system::in_place_error,
-                                                                   "Unknown STATUS item " + word);
         }
         items += (items.empty() ? "" : " ") + word + " " + std::to_string(value);
     }
