@@ -47,7 +47,8 @@ Throttle::Decision Throttle::on_signal(Clock::time_point now, std::size_t open, 
         total_wait_ += d.wait;
     }
     d.until = until_;
-    limit_ = std::max<std::size_t>(1, std::min(limit_ - std::min<std::size_t>(limit_, 1), open));
+    // One pair fewer, never more than are open, never none (limit_ >= 1).
+    limit_ = std::max<std::size_t>(1, std::min(limit_ - 1, open));
     d.connections = limit_;
     return d;
 }
