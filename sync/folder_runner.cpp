@@ -43,6 +43,12 @@ using boost::asio::awaitable;
 
 constexpr std::size_t batch_messages = 100;
 constexpr std::uint64_t batch_bytes = 32ULL * 1024 * 1024;
+// Bodies in flight between the source's FETCH and the target's APPEND, shared
+// by the pairs at work: more connections copy more at once, in the same
+// memory. A pipe never gets less than the floor (below it, each APPEND
+// would wait on the FETCH in small steps).
+constexpr std::size_t in_flight_bytes = 1024 * 1024;
+constexpr std::size_t pipe_floor_bytes = 64 * 1024;
 constexpr unsigned max_reconnects = 3;
 
 enum class Step {
@@ -344,8 +350,10 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
         co_return run.state_failed(rows.error());
     }
 
+    const std::size_t pipe =
+        std::max(pipe_floor_bytes, in_flight_bytes / std::max<std::size_t>(1, ctx.open_pairs));
     BatchResult result = co_await transfer_batch(*run.pair().source, *run.pair().target,
-                                                 run.plan.target, ready, metas);
+                                                 run.plan.target, ready, metas, pipe);
 
     std::vector<StateBridge::Copied> copied;
     std::vector<CopyOnTarget> moved;
@@ -433,30 +441,46 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
     co_return Step::done;
 }
 
+// Opens the unit's source folder when the unit reads it (copies) or writes
+// it (deletions); flag updates and target deletions alone leave it as the
+// listing left it.
+awaitable<MailboxResult<void>> open_source_of(UnitRun& run) {
+    MailboxResult<void> done;
+    if (run.plan.copies.empty() && run.plan.source_deletions.empty()) {
+        co_return done;
+    }
+    auto opened = co_await run.pair().source->open_folder(
+        source_folder(run.ctx, run.folder()), run.ctx.options.plan.delete_source, false, nullptr);
+    if (!opened) {
+        co_return opened.error();
+    }
+    co_return done;
+}
+
+awaitable<MailboxResult<void>> open_target_of(UnitRun& run) {
+    MailboxResult<void> done;
+    const MailboxFolder target_folder{run.plan.target, "", true};
+    auto opened = co_await run.pair().target->open_folder(target_folder, false, false, nullptr);
+    if (!opened) {
+        co_return opened.error();
+    }
+    co_return done;
+}
+
 awaitable<Step> execute(UnitRun& run) {
     RunContext& ctx = run.ctx;
-    const bool writable = ctx.options.plan.delete_source;
-    const MailboxFolder source_box = source_folder(ctx, run.folder());
-    const MailboxFolder target_folder{run.plan.target, "", true};
-    // The source is read for copies and written for deletions; flag updates
-    // and target deletions alone leave it as the listing left it.
-    if (!run.plan.copies.empty() || !run.plan.source_deletions.empty()) {
-        auto opened = co_await run.pair().source->open_folder(source_box, writable, false, nullptr);
-        if (!opened) {
-            if (const Step s = run.mailbox_failed(opened.error()); s != Step::done) {
+    // Both sides at once: a changed folder costs one round trip, not two.
+    auto [source, target] = co_await both_at_once(open_source_of(run), open_target_of(run));
+    for (const auto& [opened, what] :
+         {std::pair(&source, "source"), std::pair(&target, "target")}) {
+        if (opened->has_error()) {
+            if (const Step s = run.mailbox_failed(opened->error()); s != Step::done) {
                 co_return s;
             }
-            run.fail("", "opening the source folder failed: " + opened.error().message);
+            run.fail("", std::string("opening the ") + what +
+                             " folder failed: " + opened->error().message);
             co_return Step::done;
         }
-    }
-    auto target = co_await run.pair().target->open_folder(target_folder, false, false, nullptr);
-    if (!target) {
-        if (const Step s = run.mailbox_failed(target.error()); s != Step::done) {
-            co_return s;
-        }
-        run.fail("", "opening the target folder failed: " + target.error().message);
-        co_return Step::done;
     }
     if (run.unit.primary) {
         for (auto* phase : {&apply_flags, &apply_target_deletions}) {
@@ -597,12 +621,7 @@ awaitable<Step> replan(UnitRun& run) {
 // connections after throttling.
 awaitable<void> close_pair(RunContext& ctx, std::size_t index) {
     ConnectionPair& pair = ctx.pairs[index];
-    if (pair.source && pair.source->is_open()) {
-        co_await pair.source->logout();
-    }
-    if (pair.target && pair.target->is_open()) {
-        co_await pair.target->logout();
-    }
+    co_await logout_pair(pair);
     pair.source.reset();
     pair.target.reset();
 }
@@ -735,6 +754,22 @@ awaitable<std::optional<PairFailure>> connect_both(RunContext& ctx, ConnectionPa
     PairFailure failure = !source ? PairFailure{"the source", source.error()}
                                   : PairFailure{"the target", target.error()};
     co_return failure;
+}
+
+namespace {
+
+template <class Mailbox>
+awaitable<void> logout_of(Mailbox* side) {
+    if (side != nullptr) {
+        co_await side->logout();
+    }
+}
+
+}  // namespace
+
+awaitable<void> logout_pair(ConnectionPair& pair) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    co_await (logout_of(pair.source.get()) && logout_of(pair.target.get()));
 }
 
 awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required) {

@@ -27,6 +27,9 @@ struct PairFailure {
 boost::asio::awaitable<std::optional<PairFailure>> connect_both(RunContext& ctx,
                                                                 ConnectionPair& pair);
 
+// Logs out of both sides of `pair` at once (a side may be absent); never fails.
+boost::asio::awaitable<void> logout_pair(ConnectionPair& pair);
+
 // Connects pair `index` (anew); false when that fails, and then, when
 // `required`, the run stops (interrupted).
 boost::asio::awaitable<bool> connect_pair(RunContext& ctx, std::size_t index, bool required);

@@ -79,7 +79,9 @@ class SourceMailbox {
     // its messages. The folder stays open for the calls below. `known` (may
     // be null) is what the state remembers of the folder: an adapter may
     // take unchanged messages from it instead of listing them (IMAP with
-    // CONDSTORE); the listing is the same either way.
+    // CONDSTORE); the listing is the same either way. Not listing, a folder
+    // open already in a mode that allows what is asked (a listing left it
+    // so) is not opened again: the status is then as it was opened.
     virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
         MailboxFolder folder, bool writable, bool list, const FolderState* known) = 0;
     // The folder's STATUS as the last list_folders() carried it (LIST-STATUS,
@@ -155,7 +157,9 @@ class TargetMailbox {
     // listing is the known messages that still exist, asked for by UID
     // only: no message's metadata is read, and messages the state does not
     // know are left out (the planner needs them only in a folder it matches
-    // by content, and for that it is offered no `known`).
+    // by content, and for that it is offered no `known`). Not listing, a
+    // folder open already in a mode that allows what is asked is not opened
+    // again: the status is then as it was opened.
     virtual boost::asio::awaitable<MailboxResult<TargetFolderListing>> open_folder(
         MailboxFolder folder, bool read_only, bool list, const KnownTargetFolder* known) = 0;
     // The folder's STATUS as the last list_folders() carried it (LIST-STATUS,

@@ -524,12 +524,7 @@ void record_folder_marks(RunContext& ctx) {
 
 awaitable<void> logout_all(RunContext& ctx) {
     for (detail::ConnectionPair& pair : ctx.pairs) {
-        if (pair.source) {
-            co_await pair.source->logout();
-        }
-        if (pair.target) {
-            co_await pair.target->logout();
-        }
+        co_await detail::logout_pair(pair);
     }
 }
 

@@ -324,7 +324,7 @@ std::string Client::encode_mailbox(std::string_view name) const {
 }
 
 std::optional<Error> Client::require_selected(const std::string& step) const {
-    if (!selected_) {
+    if (!selection_) {
         return make_client_error(client_error::no_mailbox_selected, server_, step);
     }
     return std::nullopt;

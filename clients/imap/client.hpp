@@ -338,6 +338,13 @@ class Client {
     // without QRESYNC enabled the parameter is not sent (unavailable).
     awaitable<ClientResult<MailboxState>> select(
         std::string name, bool read_only, std::optional<QresyncParams> qresync = std::nullopt);
+    // The mailbox the last successful select() opened (its name as given
+    // there) and whether read-only; empty before one and after one failed.
+    struct Selection {
+        std::string name;
+        bool read_only = true;
+    };
+    const std::optional<Selection>& selection() const noexcept { return selection_; }
     // STATUS (MESSAGES UIDNEXT UIDVALIDITY [HIGHESTMODSEQ]), HIGHESTMODSEQ
     // with CONDSTORE: whether the mailbox changed. StatusDetail::overview
     // also asks for UNSEEN and, with STATUS=SIZE (RFC 8438), SIZE, which
@@ -492,7 +499,7 @@ class Client {
     bool qresync_ = false;
     std::optional<char> separator_;
     std::map<std::string, std::string> raw_names_;  // Folder::name -> raw_name
-    std::optional<std::string> selected_;
+    std::optional<Selection> selection_;
 };
 
 // The decision behind STARTTLS (SPEC "Security defaults"): whether an

@@ -261,7 +261,7 @@ awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read
         // Without ENABLE, the CONDSTORE select parameter turns it on (RFC 7162 §3.1.8).
         command += " (CONDSTORE)";
     }
-    selected_.reset();
+    selection_.reset();
     conn_->reset_exists();
     auto c = co_await conn_->command(command, step, &handler);
     if (!c) {
@@ -297,7 +297,7 @@ awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read
         state.vanished.clear();
         state.changed.clear();
     }
-    selected_ = std::move(name);
+    selection_ = Selection{std::move(name), state.read_only};
     co_return state;
 }
 

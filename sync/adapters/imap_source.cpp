@@ -138,12 +138,19 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
     if (!folder.selectable) {
         co_return listing;
     }
-    auto selected = co_await client_->select(client_name(folder.name), !writable);
+    const std::string name = client_name(folder.name);
+    if (!list && opened_ && opened_->folder.name == folder.name &&
+        detail::still_selected(*client_, name, !writable)) {
+        // Open already (its listing left it so): no second EXAMINE.
+        co_return *opened_;
+    }
+    auto selected = co_await client_->select(name, !writable);
     if (!selected) {
         co_return detail::to_mailbox_error(selected.error(), *client_);
     }
     listing.status = detail::to_model(*selected);
     listing.keywords_defined = !keywords_of(selected->flags).empty();
+    opened_ = listing;
     if (!list || selected->exists == 0) {
         co_return listing;
     }

@@ -18,6 +18,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace mailferry::sync {
@@ -56,6 +57,8 @@ class ImapSource final : public SourceMailbox {
     std::unique_ptr<imap::Client> client_;
     std::map<std::string, FolderStatus> listed_status_;  // by model name, from LIST-STATUS
     std::map<std::string, std::string> client_names_;
+    // The folder the last open_folder() selected, as then (no messages).
+    std::optional<SourceFolderListing> opened_;
 };
 
 }  // namespace mailferry::sync

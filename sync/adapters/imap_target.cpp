@@ -74,6 +74,11 @@ awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(
     MailboxFolder folder, bool read_only, bool list, const KnownTargetFolder* known) {
     TargetFolderListing listing;
     listing.folder = folder;
+    if (!list && opened_ && opened_->folder.name == folder.name &&
+        detail::still_selected(*client_, folder.name, read_only)) {
+        // Open already (its listing left it so): no second SELECT.
+        co_return *opened_;
+    }
     auto selected = co_await client_->select(folder.name, read_only);
     if (!selected) {
         co_return detail::to_mailbox_error(selected.error(), *client_);
@@ -82,6 +87,7 @@ awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(
     // EXAMINE reports no PERMANENTFLAGS (RFC 3501 §6.3.2: nothing can be
     // stored), so a read-only listing assumes keywords are allowed.
     listing.keywords_allowed = read_only || selected->keywords_allowed;
+    opened_ = listing;
     if (!list || selected->exists == 0) {
         co_return listing;
     }

@@ -16,6 +16,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace mailferry::sync {
 
@@ -55,6 +56,8 @@ class ImapTarget final : public TargetMailbox {
 
     std::unique_ptr<imap::Client> client_;
     std::map<std::string, FolderStatus> listed_status_;  // by model name, from LIST-STATUS
+    // The folder the last open_folder() selected, as then (no messages).
+    std::optional<TargetFolderListing> opened_;
 };
 
 }  // namespace mailferry::sync

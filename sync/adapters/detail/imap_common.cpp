@@ -58,4 +58,9 @@ bool has_flag(const std::vector<std::string>& flags, std::string_view flag) {
     return false;
 }
 
+bool still_selected(const imap::Client& client, const std::string& name, bool read_only) {
+    const auto& selection = client.selection();
+    return selection && selection->name == name && (read_only || !selection->read_only);
+}
+
 }  // namespace mailferry::sync::detail

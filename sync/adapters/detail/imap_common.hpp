@@ -21,6 +21,10 @@ FolderStatus to_model(const imap::MailboxState& m);
 // STATUS: the items asked for (client.hpp), 0 for one the server left out.
 FolderStatus to_model(const imap::MailboxStatus& m);
 
+// Whether `client` has `name` selected in a mode that allows what is asked
+// (read-only asks less than read-write), so opening it again can be spared.
+bool still_selected(const imap::Client& client, const std::string& name, bool read_only);
+
 // Does the flag list hold `flag` (case-insensitive)?
 bool has_flag(const std::vector<std::string>& flags, std::string_view flag);
 
