@@ -128,25 +128,26 @@ class Throttling(unittest.TestCase):
         return "".join(server.log)
 
     def test_commands_window_and_connection_limit(self):
-        # 2,200 messages in two folders; the target lets a user send 150
-        # commands per 400 ms and hold two connections, one APPEND per
-        # message (no MULTIAPPEND), while mailferry asks for four pairs.
+        # 600 messages in two folders; the target lets a user send 100
+        # commands per 2 s (a window even a sanitized build on a loaded
+        # machine fills) and hold two connections, one APPEND per message
+        # (no MULTIAPPEND), while mailferry asks for four pairs.
         a = self.server()
         b = self.server("--disable-capability", "MULTIAPPEND",
-                        "--faults", "throttle=150/400,max-connections=2")
-        fill(a.ports["imap"], "INBOX", 2000)
-        fill(a.ports["imap"], "Archive", 200, first=2000)
+                        "--faults", "throttle=100/2000,max-connections=2")
+        fill(a.ports["imap"], "INBOX", 500)
+        fill(a.ports["imap"], "Archive", 100, first=500)
 
         run, report = self.migrate(a, b, "--connections", "4")
         self.assertEqual(run.returncode, 0, run.stderr[-3000:])
-        self.assert_exact(a, b, 2200)
+        self.assert_exact(a, b, 600)
 
         # The back-off is in the log and in the report, and nothing failed.
         self.assertIn("throttled by the server", run.stderr)
         self.assertRegex(run.stderr, r"backing off \d+\.\d s, then \d connection")
         self.assertEqual(report["errors"], [])
         self.assertEqual(report["totals"]["messages"]["failed"], 0)
-        self.assertEqual(report["totals"]["messages"]["copied"], 2200)
+        self.assertEqual(report["totals"]["messages"]["copied"], 600)
         t = report["throttling"]
         self.assertGreaterEqual(t["episodes"], 2)
         self.assertGreater(t["wait_s"], 0)
@@ -159,7 +160,7 @@ class Throttling(unittest.TestCase):
         again, second = self.migrate(a, b, "--connections", "4")
         self.assertEqual(again.returncode, 0, again.stderr[-3000:])
         self.assertEqual(second["totals"]["messages"]["to_copy"], 0)
-        self.assert_exact(a, b, 2200)
+        self.assert_exact(a, b, 600)
 
         # The server did refuse: commands over the window, logins over two.
         log = self.server_log(b)
