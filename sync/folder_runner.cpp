@@ -441,44 +441,44 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
     co_return Step::done;
 }
 
-// Opens the unit's source folder when the unit reads it (copies) or writes
-// it (deletions); flag updates and target deletions alone leave it as the
-// listing left it.
-awaitable<MailboxResult<void>> open_source_of(UnitRun& run) {
+// Whether opening a folder succeeded; execute() needs no listing.
+template <class Listing>
+awaitable<MailboxResult<void>> opened(awaitable<MailboxResult<Listing>> open) {
     MailboxResult<void> done;
-    if (run.plan.copies.empty() && run.plan.source_deletions.empty()) {
-        co_return done;
-    }
-    auto opened = co_await run.pair().source->open_folder(
-        source_folder(run.ctx, run.folder()), run.ctx.options.plan.delete_source, false, nullptr);
-    if (!opened) {
-        co_return opened.error();
+    auto listing = co_await std::move(open);
+    if (!listing) {
+        co_return listing.error();
     }
     co_return done;
 }
 
-awaitable<MailboxResult<void>> open_target_of(UnitRun& run) {
+awaitable<MailboxResult<void>> nothing_to_open() {
     MailboxResult<void> done;
-    const MailboxFolder target_folder{run.plan.target, "", true};
-    auto opened = co_await run.pair().target->open_folder(target_folder, false, false, nullptr);
-    if (!opened) {
-        co_return opened.error();
-    }
     co_return done;
 }
 
 awaitable<Step> execute(UnitRun& run) {
     RunContext& ctx = run.ctx;
-    // Both sides at once: a changed folder costs one round trip, not two.
-    auto [source, target] = co_await both_at_once(open_source_of(run), open_target_of(run));
-    for (const auto& [opened, what] :
+    // The source is read for copies and written for deletions; flag updates
+    // and target deletions alone leave it as the listing left it. Both sides
+    // at once: a changed folder costs one round trip, not two.
+    const bool source_used = !run.plan.copies.empty() || !run.plan.source_deletions.empty();
+    auto open_source =
+        source_used
+            ? opened(run.pair().source->open_folder(source_folder(ctx, run.folder()),
+                                                    ctx.options.plan.delete_source, false, nullptr))
+            : nothing_to_open();
+    auto open_target = opened(run.pair().target->open_folder(
+        MailboxFolder{run.plan.target, "", true}, false, false, nullptr));
+    auto [source, target] = co_await both_at_once(std::move(open_source), std::move(open_target));
+    for (const auto& [result, what] :
          {std::pair(&source, "source"), std::pair(&target, "target")}) {
-        if (opened->has_error()) {
-            if (const Step s = run.mailbox_failed(opened->error()); s != Step::done) {
+        if (result->has_error()) {
+            if (const Step s = run.mailbox_failed(result->error()); s != Step::done) {
                 co_return s;
             }
             run.fail("", std::string("opening the ") + what +
-                             " folder failed: " + opened->error().message);
+                             " folder failed: " + result->error().message);
             co_return Step::done;
         }
     }
