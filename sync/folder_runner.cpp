@@ -463,11 +463,10 @@ awaitable<Step> execute(UnitRun& run) {
     // and target deletions alone leave it as the listing left it. Both sides
     // at once: a changed folder costs one round trip, not two.
     const bool source_used = !run.plan.copies.empty() || !run.plan.source_deletions.empty();
-    auto open_source =
-        source_used
-            ? opened(run.pair().source->open_folder(source_folder(ctx, run.folder()),
-                                                    ctx.options.plan.delete_source, false, nullptr))
-            : nothing_to_open();
+    auto open_source = source_used ? opened(run.pair().source->open_folder(
+                                         source_folder(ctx, run.folder()),
+                                         ctx.options.plan.delete_source, false, nullptr, {}))
+                                   : nothing_to_open();
     auto open_target = opened(run.pair().target->open_folder(
         MailboxFolder{run.plan.target, "", true}, false, false, nullptr));
     auto [source, target] = co_await both_at_once(std::move(open_source), std::move(open_target));
@@ -525,13 +524,18 @@ awaitable<Step> execute(UnitRun& run) {
     co_return co_await delete_from_source(run, run.plan.source_deletions);
 }
 
-// Plans the unit's folder again from fresh listings and the state.
+// Plans the unit's folder again from fresh listings and the state. A folder
+// copied in windows lists its current window again on the source; the state
+// and the target come whole, so that no copy of another window is taken
+// for one of this window's (the rows of the others are only claimed: their
+// messages are not listed, and the run does not mirror deletions then).
 awaitable<Step> replan(UnitRun& run) {
     RunContext& ctx = run.ctx;
     const MailboxFolder source_box = source_folder(ctx, run.folder());
     const MailboxFolder target_folder{run.plan.target, "", true};
-    auto listed = co_await run.pair().source->open_folder(
-        source_box, ctx.options.plan.delete_source, true, nullptr);
+    auto listed =
+        co_await run.pair().source->open_folder(source_box, ctx.options.plan.delete_source, true,
+                                                nullptr, {ctx.listed_range(run.folder()), 0});
     if (!listed) {
         co_return run.interrupted_by(listed.error());
     }
@@ -559,6 +563,14 @@ awaitable<Step> replan(UnitRun& run) {
     auto view = ctx.bridge->view(run.folder());
     if (!view) {
         co_return run.state_failed(view.error());
+    }
+    const UidRange range = ctx.listed_range(run.folder());
+    for (FolderState& f : view->folders) {
+        // Another window's intent is not this listing's to settle: its
+        // message is not listed, which would look like a message gone.
+        std::erase_if(f.messages, [&](const MessageState& m) {
+            return m.status == CopyStatus::pending && !range.contains(m.source_uid);
+        });
     }
     // The run's first plan judged the folder's deletions against
     // --max-deletions; what is left of them is not judged again.

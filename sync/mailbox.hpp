@@ -69,6 +69,16 @@ struct PreparedMeta {
     std::string message_id;
 };
 
+// Which messages SourceMailbox::open_folder() lists.
+struct ListingScope {
+    UidRange range;  // only these (IMAP); POP3 lists its one maildrop whole
+    // Not 0: a folder holding more messages than this (range whole) is
+    // listed in windows of this many: only the first window is listed, and
+    // SourceFolderListing::window_ends says where each ends, so the engine
+    // can list, plan and copy one window after the other.
+    std::size_t window_size = 0;
+};
+
 class SourceMailbox {
   public:
     virtual ~SourceMailbox() = default;
@@ -82,8 +92,12 @@ class SourceMailbox {
     // CONDSTORE); the listing is the same either way. Not listing, a folder
     // open already in a mode that allows what is asked (a listing left it
     // so) is not opened again: the status is then as it was opened.
+    // `scope` limits the listing to a range of UIDs or a first window; a
+    // limited listing is always a full one of its messages, never taken
+    // from `known`.
     virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
-        MailboxFolder folder, bool writable, bool list, const FolderState* known) = 0;
+        MailboxFolder folder, bool writable, bool list, const FolderState* known,
+        ListingScope scope) = 0;
     // The folder's STATUS as the last list_folders() carried it (LIST-STATUS,
     // RFC 5819), which spares a folder_status(); as of that listing, so for
     // deciding what to list, never for recording what a run left.
@@ -114,6 +128,8 @@ class SourceMailbox {
     virtual boost::asio::awaitable<MailboxResult<void>> commit() = 0;
     // Whether delete_messages() can delete exactly the given messages.
     virtual bool can_delete_exactly() const = 0;
+    // Gmail (X-GM-EXT-1): a message is in every folder of its labels.
+    virtual bool has_gmail_labels() const { return false; }
     virtual bool is_open() const = 0;
     // Ends the session politely (never commits POP3 deletions); never fails.
     virtual boost::asio::awaitable<void> logout() = 0;

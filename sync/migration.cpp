@@ -149,6 +149,46 @@ std::optional<KnownTargetFolder> known_target(
     return vouched;
 }
 
+// Whether a source folder may be listed in windows (MigrationOptions::
+// window_messages): an IMAP folder the state knows no message of, mapped to
+// a target folder, in a run that neither deletes nor follows Gmail labels.
+// Its target must be empty too (target_is_empty()), checked once the source
+// shows the folder is large.
+bool may_list_in_windows(const RunContext& ctx, const FolderState* state, bool mapped) {
+    const SourceTraits& traits = ctx.source_listing.traits;
+    const PlanOptions& plan = ctx.options.plan;
+    return ctx.options.window_messages != 0 && mapped && !traits.single_folder &&
+           traits.concurrent_sessions && !plan.sync_deletions && !plan.delete_source &&
+           !ctx.pairs[0].source->has_gmail_labels() && !ctx.pairs[0].target->has_gmail_labels() &&
+           (state == nullptr || state->messages.empty());
+}
+
+// Whether target folder `name` holds no message (or does not exist yet):
+// then nothing there can be a copy of a source message, and a window's plan
+// needs no listing of it.
+awaitable<MailboxResult<bool>> target_is_empty(RunContext& ctx,
+                                               const std::vector<MailboxFolder>& target_folders,
+                                               const std::string& name) {
+    const bool exists =
+        std::any_of(target_folders.begin(), target_folders.end(),
+                    [&](const MailboxFolder& f) { return normalize_name(f.name) == name; });
+    if (!exists) {
+        co_return true;
+    }
+    TargetMailbox& target = *ctx.pairs[0].target;
+    if (const auto listed = target.listed_status(name)) {
+        co_return listed->messages == 0;
+    }
+    auto status = co_await target.folder_status(MailboxFolder{name, "", true});
+    if (!status) {
+        if (status.error().kind == MailboxError::Kind::rejected) {
+            co_return false;  // unknown: listed whole, as any folder
+        }
+        co_return status.error();
+    }
+    co_return status->messages == 0;
+}
+
 // Lists every selected source folder and every target folder the plan may
 // write to; `known` (the state) lets the source list only what changed, and
 // a folder unchanged since a run settled it (settled_status) is not opened
@@ -224,9 +264,31 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
             // there on every run).
             listed_sources.insert(name);
         }
-        auto listed = co_await source.open_folder(f, false, true, state);
+        const bool windows = may_list_in_windows(ctx, state, mapped != target_of.end());
+        auto listed = co_await source.open_folder(f, false, true, state,
+                                                  {{}, windows ? ctx.options.window_messages : 0});
         if (!listed) {
             co_return listing_failed("listing source folder \"" + f.name + "\"", listed.error());
+        }
+        if (!listed->window_ends.empty()) {
+            auto empty = co_await target_is_empty(ctx, *target_folders, mapped->second);
+            if (!empty) {
+                co_return listing_failed(
+                    "asking for the STATUS of target folder \"" + mapped->second + "\"",
+                    empty.error());
+            }
+            if (*empty) {
+                ctx.windowed.push_back(
+                    {f, name, std::move(listed->window_ends), 0, listed->status});
+            } else {
+                // Its messages may be on the target already: matched by
+                // content against the whole folder, so listed whole.
+                listed = co_await source.open_folder(f, false, true, state, {});
+                if (!listed) {
+                    co_return listing_failed("listing source folder \"" + f.name + "\"",
+                                             listed.error());
+                }
+            }
         }
         apply_gmail_labels(*listed, ctx.gmail);
         ctx.source_listing.folders.push_back(std::move(*listed));
@@ -266,6 +328,44 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
             co_return listing_failed("listing target folder \"" + f.name + "\"", opened.error());
         }
         ctx.target_listing.folders.push_back(std::move(*opened));
+    }
+    co_return std::nullopt;
+}
+
+// The next window of each folder listed in windows: its source messages.
+// Its target folder is not listed again: it held no message when the run
+// began (or was made by it), and the run's copies of other windows are of
+// other messages, so nothing there can match; the first window's listing of
+// it (status, whether it takes keywords) still holds. Each window's copying
+// opens it, which finds a folder removed meanwhile.
+awaitable<std::optional<ListingFailure>> list_next_windows(RunContext& ctx) {
+    SourceMailbox& source = *ctx.pairs[0].source;
+    ctx.source_listing.folders.clear();
+    for (const detail::WindowedFolder& w : ctx.windowed) {
+        if (w.finished) {
+            continue;
+        }
+        auto listed = co_await source.open_folder(w.folder, false, true, nullptr, {w.range(), 0});
+        if (!listed) {
+            co_return listing_failed("listing source folder \"" + w.folder.name + "\"",
+                                     listed.error());
+        }
+        ctx.source_listing.folders.push_back(std::move(*listed));
+        const auto pair = std::find_if(ctx.mapping.pairs.begin(), ctx.mapping.pairs.end(),
+                                       [&](const FolderPair& p) { return p.source == w.name; });
+        const bool listed_before =
+            std::any_of(ctx.target_listing.folders.begin(), ctx.target_listing.folders.end(),
+                        [&](const TargetFolderListing& t) {
+                            return pair != ctx.mapping.pairs.end() &&
+                                   normalize_name(t.folder.name) == pair->target;
+                        });
+        if (pair != ctx.mapping.pairs.end() && !listed_before && w.target_uidvalidity != 0) {
+            // Made by the first window: as the plan assumed then.
+            TargetFolderListing made;
+            made.folder = MailboxFolder{pair->target, "", true};
+            made.status.uidvalidity = w.target_uidvalidity;
+            ctx.target_listing.folders.push_back(std::move(made));
+        }
     }
     co_return std::nullopt;
 }
@@ -421,6 +521,9 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
         if (!id) {
             co_return "the state could not be written: " + id.error().message;
         }
+        if (detail::WindowedFolder* w = ctx.windowed_folder(fp.source)) {
+            w->target_uidvalidity = uidvalidity;
+        }
         if (auto r = ctx.bridge->record_confirmations(*id, fp, uidvalidity); !r) {
             co_return "the state could not be written: " + r.error().message;
         }
@@ -514,8 +617,18 @@ void record_folder_marks(RunContext& ctx) {
         if (failed.count(fp.source) != 0 || status == listed.end()) {
             continue;
         }
-        if (auto r = ctx.bridge->finish_folder(id, *status->second, fp.counts().filtered, plan_key);
-            !r) {
+        const FolderStatus* source = status->second;
+        std::size_t filtered = fp.counts().filtered;
+        if (detail::WindowedFolder* w = ctx.windowed_folder(fp.source)) {
+            // Marked once, for the whole folder, as its first window saw it.
+            w->filtered += filtered;
+            if (!w->last()) {
+                continue;
+            }
+            source = &w->status;
+            filtered = w->filtered;
+        }
+        if (auto r = ctx.bridge->finish_folder(id, *source, filtered, plan_key); !r) {
             ctx.log().warn("recording the progress of \"{}\" failed: {}", fp.source,
                            r.error().message);
         }
@@ -542,6 +655,120 @@ state::RunTotals to_run_totals(const ReportTotals& t) {
     r.deletions = t.deletions;
     r.folders_created = t.folders_created;
     return r;
+}
+
+// Lists for a pass of the run: the first (list_both(), `view` the state)
+// or the next windows (`view` null). A connection lost while listing is
+// worth a few fresh starts (nothing was written for the pass yet); a server
+// that throttles is waited out. Errors: why the run stops.
+awaitable<std::optional<std::string>> list_pass(RunContext& ctx, StateView* view) {
+    for (unsigned attempt = 1;; ++attempt) {
+        const bool connected = ctx.pairs[0].source && ctx.pairs[0].source->is_open() &&
+                               ctx.pairs[0].target && ctx.pairs[0].target->is_open();
+        if (!connected && !co_await detail::connect_pair(ctx, 0, true)) {
+            co_return ctx.stop_reason.value_or("connecting again failed") + "; run again to resume";
+        }
+        std::optional<ListingFailure> failure;
+        if (view != nullptr) {
+            failure = co_await list_both(ctx, *view);
+        } else {
+            failure = co_await list_next_windows(ctx);
+        }
+        if (!failure) {
+            co_return std::nullopt;
+        }
+        if (view != nullptr) {
+            ctx.source_listing = {};
+            ctx.target_listing = {};
+            ctx.windowed.clear();
+        }
+        if (failure->busy) {
+            // Throttled while listing: wait, then list again (bounded by
+            // the back-off policy, not by the reconnects).
+            --attempt;
+            if (!co_await detail::back_off(ctx, failure->message)) {
+                co_return ctx.stop_reason.value_or(failure->message);
+            }
+            continue;
+        }
+        if (!failure->connection_lost || attempt > max_listing_reconnects) {
+            co_return failure->message + "; run again to resume";
+        }
+        ctx.log().warn("{}; reconnecting", failure->message);
+        if (!co_await detail::connect_pair(ctx, 0, true)) {
+            co_return ctx.stop_reason.value_or(failure->message) + "; run again to resume";
+        }
+    }
+}
+
+// What the target will refuse is taken out of the plan before anything is
+// sent (a dry run shows it too); asked only when there is something to
+// copy. Errors: why the run stops.
+awaitable<std::optional<std::string>> refuse_over_target_limits(RunContext& ctx) {
+    if (ctx.plan.totals().messages.to_copy == 0) {
+        co_return std::nullopt;
+    }
+    auto limits = co_await ctx.pairs[0].target->limits();
+    if (!limits) {
+        co_return "asking the target for its limits failed: " + limits.error().message +
+            "; run again to resume";
+    }
+    refuse_over_limits(ctx.plan, *limits);
+    co_return std::nullopt;
+}
+
+// Carries out the pass's plan: target folders made, the state readied, the
+// workers, then the marks of the folders it finished.
+awaitable<void> carry_out(RunContext& ctx) {
+    ctx.folder_ids.clear();
+    ctx.queue.clear();
+    ctx.attempted.clear();
+    if (auto error = co_await prepare_folders(ctx)) {
+        ctx.interrupted = true;
+        ctx.stop(*error + "; run again to resume");
+        co_return;
+    }
+    co_await run_workers(ctx);
+    record_folder_marks(ctx);
+}
+
+// Moves each folder listed in windows on to its next window; false when
+// every one has had its last.
+bool next_windows(RunContext& ctx) {
+    bool more = false;
+    for (detail::WindowedFolder& w : ctx.windowed) {
+        if (w.finished || w.last()) {
+            w.finished = true;
+            continue;
+        }
+        ++w.current;
+        more = true;
+    }
+    return more;
+}
+
+// A pass over the next windows: listed, planned (the state knows nothing of
+// them, see list_next_windows()), added to the report and, unless a dry
+// run, carried out. Errors: why the run stops.
+awaitable<std::optional<std::string>> window_pass(RunContext& ctx, Report& report) {
+    if (auto stopped = co_await list_pass(ctx, nullptr)) {
+        co_return stopped;
+    }
+    ctx.plan = plan_sync(ctx.source_listing, ctx.target_listing, StateView{}, ctx.options.plan,
+                         ctx.mapping);
+    ctx.plan.folders_to_create.clear();  // made by the first pass
+    forget_messages(ctx.source_listing, ctx.target_listing);
+    if (auto error = co_await refuse_over_target_limits(ctx)) {
+        co_return error;
+    }
+    report.add_plan(ctx.plan);
+    const PlanTotals totals = ctx.plan.totals();
+    ctx.progress.messages_total += totals.messages.to_copy;
+    ctx.progress.bytes_total += totals.messages.bytes_to_copy;
+    if (!ctx.options.dry_run) {
+        co_await carry_out(ctx);
+    }
+    co_return std::nullopt;
 }
 
 awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
@@ -609,45 +836,9 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
         co_await logout_all(ctx);
         co_return failed(Outcome::interrupted, view.error().message);
     }
-    // A connection lost while listing is worth a few fresh starts: nothing
-    // was written yet.
-    for (unsigned attempt = 1;; ++attempt) {
-        auto failure = co_await list_both(ctx, *view);
-        if (!failure) {
-            break;
-        }
-        ctx.source_listing = {};
-        ctx.target_listing = {};
-        if (failure->busy) {
-            // Throttled while listing: wait, then list again (bounded by
-            // the back-off policy, not by the reconnects).
-            --attempt;
-            if (!co_await detail::back_off(ctx, failure->message)) {
-                co_await logout_all(ctx);
-                co_return failed(Outcome::interrupted, ctx.stop_reason.value_or(failure->message));
-            }
-            const bool open = ctx.pairs[0].source->is_open() && ctx.pairs[0].target->is_open();
-            if (open) {
-                continue;
-            }
-            const bool connected = co_await detail::connect_pair(ctx, 0, true);
-            if (!connected) {
-                co_await logout_all(ctx);
-                co_return failed(Outcome::interrupted, ctx.stop_reason.value_or(failure->message) +
-                                                           "; run again to resume");
-            }
-            continue;
-        }
-        if (!failure->connection_lost || attempt > max_listing_reconnects) {
-            co_await logout_all(ctx);
-            co_return failed(Outcome::interrupted, failure->message + "; run again to resume");
-        }
-        ctx.log().warn("{}; reconnecting", failure->message);
-        if (!co_await detail::connect_pair(ctx, 0, true)) {
-            co_await logout_all(ctx);
-            co_return failed(Outcome::interrupted,
-                             ctx.stop_reason.value_or(failure->message) + "; run again to resume");
-        }
+    if (auto stopped = co_await list_pass(ctx, &*view)) {
+        co_await logout_all(ctx);
+        co_return failed(Outcome::interrupted, *stopped);
     }
     if (ctx.pairs[0].target->has_gmail_labels() && !ctx.source_listing.traits.single_folder) {
         ctx.gmail_label_jobs = apply_gmail_target(ctx.source_listing);
@@ -664,17 +855,9 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     // account's metadata is not held three times while it is copied.
     forget_messages(ctx.source_listing, ctx.target_listing);
     view->folders = {};
-    if (ctx.plan.totals().messages.to_copy > 0) {
-        // What the target will refuse is reported before anything is sent
-        // (a dry run shows it too); asked only when there is something to copy.
-        auto limits = co_await ctx.pairs[0].target->limits();
-        if (!limits) {
-            co_await logout_all(ctx);
-            co_return failed(Outcome::interrupted,
-                             "asking the target for its limits failed: " + limits.error().message +
-                                 "; run again to resume");
-        }
-        refuse_over_limits(ctx.plan, *limits);
+    if (auto error = co_await refuse_over_target_limits(ctx)) {
+        co_await logout_all(ctx);
+        co_return failed(Outcome::interrupted, *error);
     }
     Report report = Report::from_plan(ctx.plan, source_url->to_string(), target_url->to_string(),
                                       ctx.options.dry_run, started);
@@ -684,6 +867,12 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     MigrationResult result;
     if (ctx.options.dry_run) {
+        while (next_windows(ctx)) {
+            if (auto stopped = co_await window_pass(ctx, report)) {
+                co_await logout_all(ctx);
+                co_return failed(Outcome::interrupted, *stopped);
+            }
+        }
         co_await logout_all(ctx);
         report.set_duration(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count());
@@ -700,16 +889,15 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
         co_return failed(Outcome::interrupted, run.error().message);
     }
 
-    if (auto error = co_await prepare_folders(ctx)) {
-        ctx.interrupted = true;
-        ctx.stop(*error + "; run again to resume");
-    }
-    if (!ctx.stopping()) {
-        co_await run_workers(ctx);
-        record_folder_marks(ctx);
-        if (auto error = co_await add_gmail_labels(ctx)) {
-            report.record_folder_error("", *error);
+    co_await carry_out(ctx);
+    while (!ctx.stopping() && next_windows(ctx)) {
+        if (auto stopped = co_await window_pass(ctx, report)) {
+            ctx.interrupted = true;
+            ctx.stop(*stopped);
         }
+    }
+    if (auto error = co_await add_gmail_labels(ctx)) {
+        report.record_folder_error("", *error);
     }
     // POP3: QUIT makes the DELEs final (RFC 1939 §6); they were sent only
     // for messages the target holds and the state records.

@@ -66,6 +66,13 @@ struct MigrationOptions {
     std::chrono::seconds command_timeout{120};
     // How the run backs off when a server throttles it (throttle.hpp).
     BackoffPolicy backoff;
+    // A source folder of more messages than this, copied for the first time
+    // into an empty target folder, is listed, planned and copied in windows
+    // of this many messages, so memory does not grow with the folder; 0:
+    // every folder whole. Not with --sync-deletions or --delete-source
+    // (their limit is judged on the whole folder) nor with Gmail (a
+    // message's labels span folders).
+    std::size_t window_messages = 5000;
     // Fill MigrationResult::copied (for verifying what the run copied);
     // off, nothing per copied message is kept beyond its batch.
     bool list_copied = false;

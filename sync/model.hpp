@@ -66,10 +66,24 @@ struct TargetMessage {
     std::vector<std::string> flags;
 };
 
+// The UIDs from `first` to `last` (0: to the end of the folder).
+struct UidRange {
+    std::uint32_t first = 1;
+    std::uint32_t last = 0;
+
+    bool whole() const { return first <= 1 && last == 0; }
+    bool contains(std::uint32_t uid) const { return uid >= first && (last == 0 || uid <= last); }
+};
+
 struct SourceFolderListing {
     MailboxFolder folder;
     FolderStatus status;
     std::vector<SourceMessage> messages;  // for a \Noselect folder: empty
+    // Listed in windows (ListingScope::window_size): the messages are the
+    // first window's, and these are the last UIDs of it and of each later
+    // window but the last, which runs to the end of the folder. Empty: all
+    // the messages asked for are listed.
+    std::vector<std::uint32_t> window_ends{};
     // The mailbox's FLAGS name a keyword (RFC 3501 §7.2.6): it has stored
     // one, so it takes keywords even when no message holds one now.
     bool keywords_defined = false;

@@ -53,33 +53,41 @@ Report Report::from_plan(const Plan& plan, std::string source, std::string targe
     // A real run counts a folder as created when the executor says so.
     r.folders_created_ = dry_run ? plan.folders_to_create.size() : 0;
     r.gmail_ = plan.gmail;
+    r.add_plan(plan);
+    return r;
+}
+
+void Report::add_plan(const Plan& plan) {
     for (const FolderPlan& f : plan.folders) {
+        FolderReport* fr = folder(f.source);
+        if (fr == nullptr) {
+            FolderReport added;
+            added.source = f.source;
+            added.target = f.target;
+            folders_.push_back(std::move(added));
+            fr = &folders_.back();
+        }
         const FolderCounts c = f.counts();
-        FolderReport fr;
-        fr.source = f.source;
-        fr.target = f.target;
-        fr.created = dry_run && f.created;
-        fr.messages.source = c.source;
-        fr.messages.to_copy = c.to_copy;
-        fr.messages.already_there = c.already_there;
-        fr.messages.filtered = c.filtered;
-        fr.bytes.to_copy = c.bytes_to_copy;
-        fr.flag_updates = c.flag_updates;
-        fr.deletions = c.deletions;
-        fr.messages.failed = f.refused.size() + f.kept_on_source.size();
-        r.folders_.push_back(std::move(fr));
+        fr->created = fr->created || (dry_run_ && f.created);
+        fr->messages.source += c.source;
+        fr->messages.to_copy += c.to_copy;
+        fr->messages.already_there += c.already_there;
+        fr->messages.filtered += c.filtered;
+        fr->bytes.to_copy += c.bytes_to_copy;
+        fr->flag_updates += c.flag_updates;
+        fr->deletions += c.deletions;
+        fr->messages.failed += f.refused.size() + f.kept_on_source.size();
         // What the plan already knows it will not do, for a dry run too.
         for (const RefusedCopy& refused : f.refused) {
-            r.errors_.push_back({f.source, refused.source_key, refused.reason});
+            errors_.push_back({f.source, refused.source_key, refused.reason});
         }
         for (const SourceDeletion& kept : f.kept_on_source) {
-            r.errors_.push_back({f.source, kept.source_key, std::string(kept_on_source_reason)});
+            errors_.push_back({f.source, kept.source_key, std::string(kept_on_source_reason)});
         }
         if (f.deletions_held_back > 0) {
-            r.errors_.push_back({f.source, "", f.held_back_reason});
+            errors_.push_back({f.source, "", f.held_back_reason});
         }
     }
-    return r;
 }
 
 FolderReport* Report::folder(std::string_view source_folder) {

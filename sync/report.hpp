@@ -83,6 +83,9 @@ class Report {
 
     static Report from_plan(const Plan& plan, std::string source, std::string target, bool dry_run,
                             Clock::time_point started);
+    // A later plan of the same run (the next window of folders copied in
+    // windows): its figures add to those of the folders reported already.
+    void add_plan(const Plan& plan);
 
     // Executor updates; an unknown folder name is ignored for the figures but
     // an error is still listed.

@@ -227,7 +227,7 @@ class Verifier {
 
   private:
     awaitable<std::optional<Failed>> read_folder(MailboxFolder folder, FolderReading& reading) {
-        auto listed = co_await source_.open_folder(folder, false, true, nullptr);
+        auto listed = co_await source_.open_folder(folder, false, true, nullptr, {});
         if (!listed) {
             co_return lost("listing source folder \"" + folder.name + "\"", listed.error());
         }
@@ -246,7 +246,7 @@ class Verifier {
         bool target_keywords_defined = false;
         if (reading.target_exists) {
             MailboxFolder target_folder{reading.target, "", true};
-            auto target = co_await target_.open_folder(target_folder, false, true, nullptr);
+            auto target = co_await target_.open_folder(target_folder, false, true, nullptr, {});
             if (!target) {
                 co_return lost("listing target folder \"" + reading.target + "\"", target.error());
             }

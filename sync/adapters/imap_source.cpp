@@ -132,7 +132,8 @@ std::string ImapSource::client_name(const std::string& name) const {
 
 awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFolder folder,
                                                                       bool writable, bool list,
-                                                                      const FolderState* known) {
+                                                                      const FolderState* known,
+                                                                      ListingScope scope) {
     SourceFolderListing listing;
     listing.folder = folder;
     if (!folder.selectable) {
@@ -152,6 +153,27 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
     listing.keywords_defined = !keywords_of(selected->flags).empty();
     opened_ = listing;
     if (!list || selected->exists == 0) {
+        co_return listing;
+    }
+    if (scope.window_size != 0 && scope.range.whole() && selected->exists > scope.window_size) {
+        auto uids = co_await client_->list_uids();
+        if (!uids) {
+            co_return detail::to_mailbox_error(uids.error(), *client_);
+        }
+        // Every window but the last ends window_size UIDs after the last.
+        for (std::size_t i = scope.window_size - 1; i + 1 < uids->size(); i += scope.window_size) {
+            listing.window_ends.push_back((*uids)[i]);
+        }
+        if (!listing.window_ends.empty()) {
+            scope.range.last = listing.window_ends.front();
+        }
+    }
+    if (!scope.range.whole()) {
+        auto messages = co_await list_range(scope.range);
+        if (!messages) {
+            co_return messages.error();
+        }
+        listing.messages = std::move(*messages);
         co_return listing;
     }
     // RFC 7162 §3.1.4: CHANGEDSINCE is meaningful only against a mod-sequence
@@ -177,6 +199,23 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
         listing.messages.push_back(to_model(std::move(m)));
     }
     co_return listing;
+}
+
+awaitable<MailboxResult<std::vector<SourceMessage>>> ImapSource::list_range(UidRange range) {
+    const std::string set = std::to_string(range.first) + ":" +
+                            (range.last == 0 ? std::string("*") : std::to_string(range.last));
+    auto metas = co_await client_->fetch_metadata(set);
+    if (!metas) {
+        co_return detail::to_mailbox_error(metas.error(), *client_);
+    }
+    std::vector<SourceMessage> out;
+    out.reserve(metas->size());
+    for (imap::MessageMeta& m : *metas) {
+        if (range.contains(m.uid)) {
+            out.push_back(to_model(std::move(m)));
+        }
+    }
+    co_return out;
 }
 
 awaitable<MailboxResult<std::optional<FolderStatus>>> ImapSource::folder_status(

@@ -8,7 +8,9 @@
 // (RFC 7162 §3.1.4): every UID (list_uids), the metadata of what changed
 // since that HIGHESTMODSEQ (CHANGEDSINCE), the metadata of UIDs the state
 // does not know, and the state's rows for the rest, whose flags cannot have
-// changed. fetch_bodies() streams one `UID FETCH set (BODY.PEEK[])`.
+// changed. A listing limited to a range of UIDs, or to the first window of a
+// large folder (ListingScope), is one `UID FETCH first:last`, after a
+// list_uids() that places the windows. fetch_bodies() streams one `UID FETCH set (BODY.PEEK[])`.
 // delete_messages() sets \Deleted and runs UID EXPUNGE of exactly those UIDs;
 // without UIDPLUS it refuses (unsupported) rather than run a plain EXPUNGE,
 // which would also remove mail other clients marked \Deleted.
@@ -30,7 +32,8 @@ class ImapSource final : public SourceMailbox {
     SourceTraits traits() const override { return {}; }
     boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() override;
     boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
-        MailboxFolder folder, bool writable, bool list, const FolderState* known) override;
+        MailboxFolder folder, bool writable, bool list, const FolderState* known,
+        ListingScope scope) override;
     boost::asio::awaitable<MailboxResult<std::optional<FolderStatus>>> folder_status(
         MailboxFolder folder) override;
     boost::asio::awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> prepare(
@@ -41,6 +44,7 @@ class ImapSource final : public SourceMailbox {
         std::vector<SourceDeletion> messages) override;
     boost::asio::awaitable<MailboxResult<void>> commit() override;
     bool can_delete_exactly() const override;
+    bool has_gmail_labels() const override { return client_->has_capability("X-GM-EXT-1"); }
     bool is_open() const override { return client_->is_open(); }
     boost::asio::awaitable<void> logout() override;
 
@@ -49,6 +53,9 @@ class ImapSource final : public SourceMailbox {
   private:
     boost::asio::awaitable<MailboxResult<std::vector<SourceMessage>>> list_changes(
         const FolderState& known);
+    // The metadata of the UIDs of `range`, and no other ("n:*" names the
+    // last message even below n, RFC 3501 §6.4.8).
+    boost::asio::awaitable<MailboxResult<std::vector<SourceMessage>>> list_range(UidRange range);
 
     // The client's name (imap::Folder::name) of a model folder name, which
     // differs when a level of the name holds '/' (list_folders()).

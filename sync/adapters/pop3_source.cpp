@@ -112,7 +112,8 @@ awaitable<MailboxResult<std::vector<MailboxFolder>>> Pop3Source::list_folders() 
 
 awaitable<MailboxResult<SourceFolderListing>> Pop3Source::open_folder(MailboxFolder folder, bool,
                                                                       bool list,
-                                                                      const FolderState* known) {
+                                                                      const FolderState* known,
+                                                                      ListingScope) {
     SourceFolderListing listing;
     listing.folder = std::move(folder);
     if (!list && !number_of_.empty()) {

@@ -50,7 +50,8 @@ class Pop3Source final : public SourceMailbox {
     }
     boost::asio::awaitable<MailboxResult<std::vector<MailboxFolder>>> list_folders() override;
     boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
-        MailboxFolder folder, bool writable, bool list, const FolderState* known) override;
+        MailboxFolder folder, bool writable, bool list, const FolderState* known,
+        ListingScope scope) override;
     boost::asio::awaitable<MailboxResult<std::optional<FolderStatus>>> folder_status(
         MailboxFolder) override {
         co_return std::nullopt;

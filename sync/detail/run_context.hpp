@@ -44,6 +44,30 @@ struct WorkUnit {
     bool resume = false;
 };
 
+// A large source folder listed, planned and copied one window of UIDs at a
+// time, a window per pass of the run (migration.cpp), so that no more than
+// a window's metadata is held at once.
+struct WindowedFolder {
+    MailboxFolder folder;  // as the source listed it
+    std::string name;      // normalized
+    // The last UID of each window but the last, which runs to the end of
+    // the folder (SourceFolderListing::window_ends).
+    std::vector<std::uint32_t> ends;
+    std::size_t current = 0;  // the window being worked on
+    // The folder as its first window's EXAMINE saw it: what the run records
+    // once the last window is done (a message arriving meanwhile, or a flag
+    // changed, makes the next run list it again).
+    FolderStatus status;
+    std::uint32_t target_uidvalidity = 0;  // once the first window readied the state
+    std::size_t filtered = 0;              // in the windows done
+    bool finished = false;                 // its last window's pass is over
+
+    bool last() const { return current >= ends.size(); }
+    UidRange range() const {
+        return {current == 0 ? 1 : ends[current - 1] + 1, last() ? 0 : ends[current]};
+    }
+};
+
 struct RunContext {
     AccountAccess source_access;
     AccountAccess target_access;
@@ -62,6 +86,8 @@ struct RunContext {
     GmailFolders gmail;           // a Gmail source's folders, for apply_gmail_labels()
     std::vector<GmailLabelJob> gmail_label_jobs;        // into Gmail: labels to add after copying
     std::map<std::size_t, state::FolderId> folder_ids;  // by plan folder index
+    // Folders listed in windows; the plan holds their current window.
+    std::vector<WindowedFolder> windowed;
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed
     std::size_t open_pairs = 0;         // workers connected and at work
@@ -78,6 +104,21 @@ struct RunContext {
 
     spdlog::logger& log() const {
         return options.logger ? *options.logger : *spdlog::default_logger_raw();
+    }
+
+    WindowedFolder* windowed_folder(const std::string& name) {
+        for (WindowedFolder& w : windowed) {
+            if (w.name == name) {
+                return &w;
+            }
+        }
+        return nullptr;
+    }
+    // What of source folder `name` the current pass lists: its window, or
+    // (not windowed) all of it.
+    UidRange listed_range(const std::string& name) {
+        const WindowedFolder* w = windowed_folder(name);
+        return w == nullptr ? UidRange{} : w->range();
     }
 
     bool stopping() const {

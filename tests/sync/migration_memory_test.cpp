@@ -1,6 +1,7 @@
 // A large message crosses in constant memory (STYLE §3): what the migration
 // holds on the heap (tests/support/held_bytes.hpp) is the same for a 4 MB
-// and a 20 MB message, and far below either. The servers run in a child
+// and a 20 MB message, and far below either; and for a folder of 1,000 and
+// of 4,000 messages. The servers run in a child
 // process, so only the migration's own bytes are counted; the count is of
 // bytes allocated and not yet freed, which no load on the machine changes.
 #include "tests/support/held_bytes.hpp"
@@ -51,6 +52,16 @@ Mailboxes four_busy_folders(std::size_t size) {
     return boxes;
 }
 
+// One folder of `count` small messages: a folder's size in messages, not
+// in bytes.
+Mailboxes many_small_messages(std::size_t count) {
+    Mailboxes boxes;
+    for (std::size_t i = 0; i < count; ++i) {
+        boxes["INBOX"].push_back({make_body(static_cast<int>(i), 1024), {"\\Seen"}, 1'700'000'000});
+    }
+    return boxes;
+}
+
 std::uint64_t bytes_of(const Mailboxes& boxes) {
     std::uint64_t bytes = 0;
     for (const auto& [folder, mails] : boxes) {
@@ -88,7 +99,8 @@ std::uint64_t bytes_of(const Mailboxes& boxes) {
 
 // Migrates what `fill` puts in the source; returns the most the migration
 // held on the heap beyond what was held before it started.
-std::size_t held_while_migrating(Fill fill, std::size_t size, unsigned connections = 1) {
+std::size_t held_while_migrating(Fill fill, std::size_t size, unsigned connections = 1,
+                                 std::size_t window = sync::MigrationOptions{}.window_messages) {
     int up[2];
     int down[2];
     if (pipe(up) != 0 || pipe(down) != 0) {
@@ -119,6 +131,7 @@ std::size_t held_while_migrating(Fill fill, std::size_t size, unsigned connectio
         auto& store = state.store();
         sync::MigrationOptions options;
         options.connections = connections;
+        options.window_messages = window;
         const std::size_t before = held_bytes();
         reset_held_peak();
         const auto run = migrate({source_url, "secret", "", false, false},
@@ -161,6 +174,19 @@ TEST(MigrationMemory, ConnectionsShareOneInFlightBudget) {
     const std::size_t four = held_while_migrating(four_busy_folders, 64 * 1024, 4);
     std::printf("held at most: %zu bytes with one pair, %zu bytes with four\n", one, four);
     EXPECT_LT(four, one + 3 * kMiB + kMiB / 2) << one << " vs " << four;
+}
+
+// A folder copied for the first time is listed, planned and copied in
+// windows (here of 250 messages): four times the messages, the same bytes
+// held. Listed whole, each message's metadata is held at once (about 1 KB
+// each, listing and plan; printed for comparison).
+TEST(MigrationMemory, HeldBytesDoNotGrowWithTheFolder) {
+    const std::size_t small = held_while_migrating(many_small_messages, 1000, 1, 250);
+    const std::size_t large = held_while_migrating(many_small_messages, 4000, 1, 250);
+    const std::size_t whole = held_while_migrating(many_small_messages, 4000, 1, 0);
+    std::printf("held at most: %zu bytes for 1,000 messages, %zu for 4,000 (%zu listed whole)\n",
+                small, large, whole);
+    EXPECT_LT(large, small + 512 * 1024) << small << " vs " << large;
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ TEST(MigrationSingleAppend, BatchConfirmsEveryMessageThatLandedAroundARefusal) {
         sync::ImapTarget to(std::move(*target_client));
         // Named arguments: GCC 12 mishandles temporaries in co_await expressions.
         const sync::MailboxFolder inbox{"INBOX", "", true};
-        auto listing = co_await from.open_folder(inbox, false, true, nullptr);
+        auto listing = co_await from.open_folder(inbox, false, true, nullptr, {});
         if (!listing) {
             ADD_FAILURE() << listing.error().message;
             co_return;

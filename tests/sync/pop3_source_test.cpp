@@ -57,7 +57,7 @@ asio::awaitable<std::unique_ptr<sync::Pop3Source>> open_source(Account& account)
 asio::awaitable<sync::MailboxResult<sync::SourceFolderListing>> list_inbox(
     sync::Pop3Source& source, const sync::FolderState* known = nullptr) {
     const sync::MailboxFolder inbox{"INBOX", "", true};
-    co_return co_await source.open_folder(inbox, false, true, known);
+    co_return co_await source.open_folder(inbox, false, true, known, {});
 }
 
 std::vector<sync::CopyItem> items_of(const sync::SourceFolderListing& listing) {

@@ -1,0 +1,164 @@
+// A large folder copied for the first time is listed, planned and copied in
+// windows of UIDs (MigrationOptions::window_messages), so the run holds one
+// window's metadata, not the folder's: asserted on the wire (each window is
+// one metadata FETCH of its UID range, the empty target is never listed),
+// and on what a user checks: the target equals the source, the report counts
+// every window, an interrupted run resumes without a duplicate, and a folder
+// whose target already holds mail is matched whole, as before.
+#include "tests/sync/migration_fixture.hpp"
+#include "tests/sync/protocol_trace.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mailferry::test {
+namespace {
+
+constexpr std::int64_t day = 1'700'000'000;
+constexpr std::size_t window = 100;
+
+std::vector<Mail> mails(int first, int count) {
+    std::vector<Mail> out;
+    for (int i = first; i < first + count; ++i) {
+        out.push_back({make_body(i),
+                       i % 3 == 0 ? std::vector<std::string>{"\\Seen"} : std::vector<std::string>{},
+                       day + i});
+    }
+    return out;
+}
+
+// The metadata listings sent (UID FETCH ... INTERNALDATE ...): their UID sets.
+std::vector<std::string> listed_sets(const std::vector<std::string>& commands) {
+    std::vector<std::string> sets;
+    for (const std::string& c : commands) {
+        if (c.find("INTERNALDATE") == std::string::npos) {
+            continue;
+        }
+        const auto at = c.find("UID FETCH ");
+        if (at != std::string::npos) {
+            const auto from = at + std::string("UID FETCH ").size();
+            sets.push_back(c.substr(from, c.find(' ', from) - from));
+        }
+    }
+    return sets;
+}
+
+std::size_t count_opening(const std::vector<std::string>& commands) {
+    return static_cast<std::size_t>(
+        std::count_if(commands.begin(), commands.end(), [](const std::string& c) {
+            return c.find(" SELECT ") != std::string::npos ||
+                   c.find(" EXAMINE ") != std::string::npos;
+        }));
+}
+
+struct LargeAccount {
+    Account source, target;
+    StateFile state;
+    std::vector<std::uint32_t> inbox_uids;
+
+    LargeAccount() {
+        inbox_uids = source.add("INBOX", mails(0, 250));  // three windows: 100, 100, 50
+        source.create("Lists");
+        source.add("Lists", mails(1000, 40));  // one window: listed whole
+    }
+    sync::MigrationResult run(sync::MigrationOptions options = {},
+                              std::optional<std::uint64_t> cancel_after = std::nullopt) {
+        options.window_messages = window;
+        return migrate(source.imap(), target.imap(), state.store(), options, cancel_after);
+    }
+};
+
+TEST(MigrationWindows, LargeFolderIsListedAndCopiedOneWindowAtATime) {
+    LargeAccount a;
+    sync::MigrationOptions options;
+    options.connections = 2;
+    ProtocolTrace trace;
+    const auto run = a.run(options);
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(a.target.read(), a.source.read());
+
+    const auto& uids = a.inbox_uids;
+    const std::vector<std::string> expected{
+        "1:" + std::to_string(uids[99]),
+        std::to_string(uids[100]) + ":" + std::to_string(uids[199]),
+        "1:*",  // Lists, whole
+        std::to_string(uids[200]) + ":*"};
+    auto sets = listed_sets(trace.commands_to(a.source.imap_port()));
+    EXPECT_EQ(sets.size(), 4U) << ::testing::PrintToString(sets);
+    for (const std::string& set : expected) {
+        EXPECT_EQ(std::count(sets.begin(), sets.end(), set), 1)
+            << set << " in " << ::testing::PrintToString(sets);
+    }
+    EXPECT_TRUE(listed_sets(trace.commands_to(a.target.imap_port())).empty())
+        << "an empty target has nothing to list, in no window";
+
+    const sync::ReportTotals totals = run.report->totals();
+    EXPECT_EQ(totals.messages.source, 290U);
+    EXPECT_EQ(totals.messages.to_copy, 290U);
+    EXPECT_EQ(totals.messages.copied, 290U);
+    const std::map<std::string, std::size_t> copied{{"INBOX", 250}, {"Lists", 40}};
+    for (const sync::FolderReport& f : run.report->folders()) {
+        const auto want = copied.find(f.source);
+        EXPECT_EQ(f.messages.copied, want == copied.end() ? 0U : want->second) << f.source;
+        EXPECT_EQ(f.messages.source, f.messages.copied) << f.source;
+    }
+
+    // Recorded as the first window found the folder: a re-run opens nothing.
+    ProtocolTrace again;
+    const auto second = a.run(options);
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 0U);
+    EXPECT_EQ(second.report->totals().messages.already_there, 290U);
+    EXPECT_EQ(count_opening(again.commands_to(a.source.imap_port())), 0U);
+    EXPECT_EQ(count_opening(again.commands_to(a.target.imap_port())), 0U);
+}
+
+TEST(MigrationWindows, DryRunCountsEveryWindow) {
+    LargeAccount a;
+    sync::MigrationOptions options;
+    options.dry_run = true;
+    const auto run = a.run(options);
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().messages.source, 290U);
+    EXPECT_EQ(run.report->totals().messages.to_copy, 290U);
+    EXPECT_EQ(total(a.target.read()), 0U);
+    EXPECT_FALSE(run.run.has_value()) << "a dry run writes no state";
+}
+
+// Stopped in the second window, then run again: the state knows the first
+// window's copies, the folder is listed whole and only the rest is sent.
+TEST(MigrationWindows, InterruptedInAWindowResumesWithoutDuplicates) {
+    LargeAccount a;
+    const auto first = a.run({}, 150);
+    ASSERT_EQ(first.outcome, sync::Outcome::interrupted) << first.message;
+    const std::size_t copied = total(a.target.read());
+    EXPECT_GE(copied, 150U);
+    EXPECT_LT(copied, 290U);
+
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 290U - copied);
+    EXPECT_EQ(a.target.read(), a.source.read()) << "nothing missing, nothing twice";
+}
+
+// A target folder that holds mail already may hold copies of the source's:
+// the source folder is listed whole and matched by content, as ever.
+TEST(MigrationWindows, FolderWhoseTargetHoldsMailIsMatchedWhole) {
+    LargeAccount a;
+    a.target.add("INBOX", mails(0, 30));  // 30 of the source's, copied by hand
+    ProtocolTrace trace;
+    const auto run = a.run();
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().messages.already_there, 30U);
+    EXPECT_EQ(run.report->totals().messages.copied, 260U);
+    EXPECT_EQ(a.target.read(), a.source.read());
+    const auto sets = listed_sets(trace.commands_to(a.source.imap_port()));
+    EXPECT_EQ(std::count(sets.begin(), sets.end(), "1:*"), 2) << ::testing::PrintToString(sets);
+}
+
+}  // namespace
+}  // namespace mailferry::test
