@@ -742,6 +742,33 @@ awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
     }
 }
 
+// Lists the next window of each windowed folder on pair `index`, ahead of
+// its pass, so the pass need not wait for it (migration.cpp takes it when it
+// is complete). A failure only drops what was listed ahead: the pass lists
+// again, with its own retries.
+awaitable<void> prefetch_windows(RunContext& ctx, std::size_t index) {
+    ConnectionPair& pair = ctx.pairs[index];
+    std::vector<PrefetchedWindow> ahead;
+    for (const WindowedFolder& w : ctx.windowed) {
+        if (w.finished || w.last()) {
+            continue;
+        }
+        if (ctx.stopping() || !pair.source || !pair.source->is_open()) {
+            co_return;
+        }
+        auto listed = co_await pair.source->open_folder(w.folder, false, true, nullptr,
+                                                        {w.range_of(w.current + 1), 0});
+        if (!listed) {
+            ctx.log().debug(
+                "listing the next window of \"{}\" ahead failed ({}); its pass lists it",
+                w.folder.name, listed.error().message);
+            co_return;
+        }
+        ahead.push_back({w.name, w.current + 1, std::move(*listed)});
+    }
+    ctx.prefetched = std::move(ahead);
+}
+
 }  // namespace
 
 // Connects pair `pair` anew, both sides at once, and stores both, or says
@@ -849,6 +876,10 @@ awaitable<void> run_worker(RunContext& ctx, std::size_t index) {
     while (!ctx.queue.empty() && !ctx.stopping()) {
         WorkUnit unit = std::move(ctx.queue.front());
         ctx.queue.pop_front();
+        if (unit.prefetch) {
+            co_await prefetch_windows(ctx, index);
+            continue;
+        }
         const bool kept = co_await run_unit(ctx, index, std::move(unit));
         if (!kept) {
             co_return;  // closed for fewer connections, already counted out

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 namespace mailferry::sync {
 namespace {
@@ -332,6 +333,30 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
     co_return std::nullopt;
 }
 
+// A target folder the first window made is in no listing of the run: it is
+// added as the plan assumed it then (keywords allowed), with the UIDVALIDITY
+// the state was readied with.
+void add_made_targets(RunContext& ctx) {
+    for (const detail::WindowedFolder& w : ctx.windowed) {
+        const auto pair = std::find_if(ctx.mapping.pairs.begin(), ctx.mapping.pairs.end(),
+                                       [&](const FolderPair& p) { return p.source == w.name; });
+        if (w.finished || w.target_uidvalidity == 0 || pair == ctx.mapping.pairs.end()) {
+            continue;
+        }
+        const bool listed =
+            std::any_of(ctx.target_listing.folders.begin(), ctx.target_listing.folders.end(),
+                        [&](const TargetFolderListing& t) {
+                            return normalize_name(t.folder.name) == pair->target;
+                        });
+        if (!listed) {
+            TargetFolderListing made;
+            made.folder = MailboxFolder{pair->target, "", true};
+            made.status.uidvalidity = w.target_uidvalidity;
+            ctx.target_listing.folders.push_back(std::move(made));
+        }
+    }
+}
+
 // The next window of each folder listed in windows: its source messages.
 // Its target folder is not listed again: it held no message when the run
 // began (or was made by it), and the run's copies of other windows are of
@@ -351,22 +376,8 @@ awaitable<std::optional<ListingFailure>> list_next_windows(RunContext& ctx) {
                                      listed.error());
         }
         ctx.source_listing.folders.push_back(std::move(*listed));
-        const auto pair = std::find_if(ctx.mapping.pairs.begin(), ctx.mapping.pairs.end(),
-                                       [&](const FolderPair& p) { return p.source == w.name; });
-        const bool listed_before =
-            std::any_of(ctx.target_listing.folders.begin(), ctx.target_listing.folders.end(),
-                        [&](const TargetFolderListing& t) {
-                            return pair != ctx.mapping.pairs.end() &&
-                                   normalize_name(t.folder.name) == pair->target;
-                        });
-        if (pair != ctx.mapping.pairs.end() && !listed_before && w.target_uidvalidity != 0) {
-            // Made by the first window: as the plan assumed then.
-            TargetFolderListing made;
-            made.folder = MailboxFolder{pair->target, "", true};
-            made.status.uidvalidity = w.target_uidvalidity;
-            ctx.target_listing.folders.push_back(std::move(made));
-        }
     }
+    add_made_targets(ctx);
     co_return std::nullopt;
 }
 
@@ -561,11 +572,16 @@ std::size_t pairs_for_queue(const RunContext& ctx) {
         return 1;
     }
     std::size_t copies = 0;
+    std::size_t units = 0;
     for (const detail::WorkUnit& unit : ctx.queue) {
+        if (unit.prefetch) {
+            continue;
+        }
+        ++units;
         copies +=
             unit.keys.empty() ? ctx.plan.folders[unit.folder].copies.size() : unit.keys.size();
     }
-    const std::size_t most = std::min<std::size_t>(ctx.options.connections, ctx.queue.size());
+    const std::size_t most = std::min<std::size_t>(ctx.options.connections, units);
     return std::max<std::size_t>(1, std::min(most, 1 + copies / copies_per_extra_pair));
 }
 
@@ -728,6 +744,12 @@ awaitable<void> carry_out(RunContext& ctx) {
         ctx.stop(*error + "; run again to resume");
         co_return;
     }
+    const bool more_windows =
+        std::any_of(ctx.windowed.begin(), ctx.windowed.end(),
+                    [](const detail::WindowedFolder& w) { return !w.finished && !w.last(); });
+    if (more_windows) {
+        ctx.queue.push_back({0, {}, false, false, true});
+    }
     co_await run_workers(ctx);
     record_folder_marks(ctx);
 }
@@ -747,12 +769,37 @@ bool next_windows(RunContext& ctx) {
     return more;
 }
 
+// The pass's source listing from what was listed ahead (prefetch_windows()),
+// when that is every folder's current window; false: list them now.
+bool take_prefetched(RunContext& ctx) {
+    std::vector<detail::PrefetchedWindow> ahead = std::exchange(ctx.prefetched, {});
+    std::vector<SourceFolderListing> listings;
+    for (const detail::WindowedFolder& w : ctx.windowed) {
+        if (w.finished) {
+            continue;
+        }
+        auto it = std::find_if(ahead.begin(), ahead.end(), [&](const detail::PrefetchedWindow& p) {
+            return p.name == w.name && p.window == w.current;
+        });
+        if (it == ahead.end()) {
+            return false;
+        }
+        listings.push_back(std::move(it->listing));
+    }
+    ctx.log().debug("the next window of {} folder(s) was listed ahead", listings.size());
+    ctx.source_listing.folders = std::move(listings);
+    add_made_targets(ctx);
+    return true;
+}
+
 // A pass over the next windows: listed, planned (the state knows nothing of
 // them, see list_next_windows()), added to the report and, unless a dry
 // run, carried out. Errors: why the run stops.
 awaitable<std::optional<std::string>> window_pass(RunContext& ctx, Report& report) {
-    if (auto stopped = co_await list_pass(ctx, nullptr)) {
-        co_return stopped;
+    if (!take_prefetched(ctx)) {
+        if (auto stopped = co_await list_pass(ctx, nullptr)) {
+            co_return stopped;
+        }
     }
     ctx.plan = plan_sync(ctx.source_listing, ctx.target_listing, StateView{}, ctx.options.plan,
                          ctx.mapping);

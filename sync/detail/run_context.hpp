@@ -42,6 +42,9 @@ struct WorkUnit {
     // Handed back by a pair that closed while backing off from throttling:
     // planned again from fresh listings before anything is sent.
     bool resume = false;
+    // Not a folder's work: the last unit of a pass, which lists the next
+    // windows ahead (RunContext::prefetched) while other pairs still copy.
+    bool prefetch = false;
 };
 
 // A large source folder listed, planned and copied one window of UIDs at a
@@ -63,9 +66,17 @@ struct WindowedFolder {
     bool finished = false;                 // its last window's pass is over
 
     bool last() const { return current >= ends.size(); }
-    UidRange range() const {
-        return {current == 0 ? 1 : ends[current - 1] + 1, last() ? 0 : ends[current]};
+    UidRange range() const { return range_of(current); }
+    UidRange range_of(std::size_t window) const {
+        return {window == 0 ? 1 : ends[window - 1] + 1, window >= ends.size() ? 0 : ends[window]};
     }
+};
+
+// A window's source listing made ahead of its pass.
+struct PrefetchedWindow {
+    std::string name;  // the windowed folder's
+    std::size_t window = 0;
+    SourceFolderListing listing;
 };
 
 struct RunContext {
@@ -88,6 +99,7 @@ struct RunContext {
     std::map<std::size_t, state::FolderId> folder_ids;  // by plan folder index
     // Folders listed in windows; the plan holds their current window.
     std::vector<WindowedFolder> windowed;
+    std::vector<PrefetchedWindow> prefetched;  // the next pass's, when listed ahead
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed
     std::size_t open_pairs = 0;         // workers connected and at work
