@@ -160,7 +160,8 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
         if (!uids) {
             co_return detail::to_mailbox_error(uids.error(), *client_);
         }
-        // Every window but the last ends window_size UIDs after the last.
+        // Each window but the last holds window_size messages; the last
+        // runs to the end of the folder, taking in what arrives meanwhile.
         for (std::size_t i = scope.window_size - 1; i + 1 < uids->size(); i += scope.window_size) {
             listing.window_ends.push_back((*uids)[i]);
         }

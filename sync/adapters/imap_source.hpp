@@ -10,7 +10,8 @@
 // does not know, and the state's rows for the rest, whose flags cannot have
 // changed. A listing limited to a range of UIDs, or to the first window of a
 // large folder (ListingScope), is one `UID FETCH first:last`, after a
-// list_uids() that places the windows. fetch_bodies() streams one `UID FETCH set (BODY.PEEK[])`.
+// list_uids() that places the windows. fetch_bodies() streams one
+// `UID FETCH set (BODY.PEEK[])`.
 // delete_messages() sets \Deleted and runs UID EXPUNGE of exactly those UIDs;
 // without UIDPLUS it refuses (unsupported) rather than run a plain EXPUNGE,
 // which would also remove mail other clients marked \Deleted.
