@@ -681,8 +681,13 @@ awaitable<std::optional<std::string>> list_pass(RunContext& ctx, StateView* view
     for (unsigned attempt = 1;; ++attempt) {
         const bool connected = ctx.pairs[0].source && ctx.pairs[0].source->is_open() &&
                                ctx.pairs[0].target && ctx.pairs[0].target->is_open();
-        if (!connected && !co_await detail::connect_pair(ctx, 0, true)) {
-            co_return ctx.stop_reason.value_or("connecting again failed") + "; run again to resume";
+        if (!connected) {
+            // Lost while the last pass copied (or listed ahead) on it.
+            ctx.log().warn("the connection that lists was lost; reconnecting");
+            if (!co_await detail::connect_pair(ctx, 0, true)) {
+                co_return ctx.stop_reason.value_or("connecting again failed") +
+                    "; run again to resume";
+            }
         }
         std::optional<ListingFailure> failure;
         if (view != nullptr) {

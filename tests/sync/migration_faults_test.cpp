@@ -150,13 +150,18 @@ struct CleanRun {
     }
 };
 
-CleanRun clean_run(Protocol protocol, unsigned connections = 1) {
+// Windows of this many messages (MigrationOptions::window_messages): the
+// default lists the seeded INBOX whole, 100 in three windows.
+const std::size_t whole = sync::MigrationOptions{}.window_messages;
+
+CleanRun clean_run(Protocol protocol, unsigned connections = 1, std::size_t window = whole) {
     Account source, target;
     StateFile state;
     seed(source, protocol);
     auto trace = std::make_shared<CommandTrace>();
     sync::MigrationOptions o;
     o.connections = connections;
+    o.window_messages = window;
     o.logger = std::make_shared<spdlog::logger>("command-trace", trace);
     o.logger->set_level(spdlog::level::trace);
     const auto run = migrate(access(source, protocol), target.imap(), state.store(), o);
@@ -234,7 +239,7 @@ std::vector<std::uint64_t> listing_steps(const std::vector<std::string>& command
 // Runs once with `fault`, which must fire, then again without; the second
 // run completes the job and a third has nothing left to do.
 void interrupted_then_resumed(Protocol protocol, const Fault& fault, const CleanRun& clean,
-                              unsigned connections = 1) {
+                              unsigned connections = 1, std::size_t window = whole) {
     SCOPED_TRACE(describe(fault) + " " + command_at(clean, fault));
     const testserver::FaultPlan plan = plan_of(fault);
     Account source(fault.side == Side::source ? plan : testserver::FaultPlan{});
@@ -244,6 +249,7 @@ void interrupted_then_resumed(Protocol protocol, const Fault& fault, const Clean
     seed(source, protocol);
     sync::MigrationOptions o;
     o.connections = connections;
+    o.window_messages = window;
 
     const std::size_t warnings_before = test_log().count("");
     const auto first = migrate(access(source, protocol), target.imap(), state.store(), o);
@@ -280,12 +286,12 @@ void interrupted_then_resumed(Protocol protocol, const Fault& fault, const Clean
 }
 
 // Every command of one side of a clean run, in turn.
-void sweep_commands(Protocol protocol, Side side) {
-    const CleanRun clean = clean_run(protocol);
+void sweep_commands(Protocol protocol, Side side, std::size_t window = whole) {
+    const CleanRun clean = clean_run(protocol, 1, window);
     const std::uint64_t steps = clean.counts(side).commands;
     ASSERT_GT(steps, 0U);
     for (std::uint64_t n = 1; n <= steps; ++n) {
-        interrupted_then_resumed(protocol, {side, Step::command, n}, clean);
+        interrupted_then_resumed(protocol, {side, Step::command, n}, clean, 1, window);
     }
 }
 
@@ -308,6 +314,18 @@ TEST(MigrationInterrupted, SourceDropsBeforeCommandN) {
 TEST(MigrationInterrupted, TargetDropsBeforeCommandN) {
     test_log().allow_warning("reconnecting");
     sweep_commands(Protocol::imap, Side::target);
+}
+
+// A first copy in windows: every command of each window, and of listing the
+// next one ahead.
+TEST(MigrationInterrupted, SourceDropsBeforeCommandNOfACopyInWindows) {
+    test_log().allow_warning("reconnecting");
+    sweep_commands(Protocol::imap, Side::source, 100);
+}
+
+TEST(MigrationInterrupted, TargetDropsBeforeCommandNOfACopyInWindows) {
+    test_log().allow_warning("reconnecting");
+    sweep_commands(Protocol::imap, Side::target, 100);
 }
 
 TEST(MigrationInterrupted, SourceCutsItsOutputAfterNOctets) {
