@@ -157,6 +157,30 @@ TEST(SyncReport, ExecutorUpdatesCopiedAndFailed) {
         "source_id": "2", "error": "APPEND failed: NO [OVERQUOTA] quota exceeded"}])"));
 }
 
+// A folder copied in windows is planned once per window: each plan adds to
+// the folder's row, and the run's totals count every window once.
+TEST(SyncReport, ALaterPlanOfTheRunAddsToTheFoldersItNames) {
+    const Plan plan = sample_plan();
+    Report once = Report::from_plan(plan, "s", "t", true, started);
+    Report twice = Report::from_plan(plan, "s", "t", true, started);
+    twice.add_plan(plan);
+    ASSERT_EQ(twice.folders().size(), once.folders().size());
+    for (std::size_t i = 0; i < once.folders().size(); ++i) {
+        const FolderReport& one = once.folders()[i];
+        const FolderReport& two = twice.folders()[i];
+        EXPECT_EQ(two.source, one.source);
+        EXPECT_EQ(two.messages.source, 2 * one.messages.source) << one.source;
+        EXPECT_EQ(two.messages.to_copy, 2 * one.messages.to_copy) << one.source;
+        EXPECT_EQ(two.messages.filtered, 2 * one.messages.filtered) << one.source;
+        EXPECT_EQ(two.bytes.to_copy, 2 * one.bytes.to_copy) << one.source;
+        EXPECT_EQ(two.deletions, 2 * one.deletions) << one.source;
+        EXPECT_EQ(two.created, one.created) << one.source;
+    }
+    EXPECT_EQ(twice.totals().messages.to_copy, 2 * once.totals().messages.to_copy);
+    EXPECT_EQ(twice.totals().folders_created, once.totals().folders_created)
+        << "folders are made once, by the first plan";
+}
+
 TEST(SyncReport, ThrottlingIsInTheJsonAndATableLineOnlyWhenItHappened) {
     Report report = Report::from_plan(sample_plan(), "s", "t", false, started);
     EXPECT_EQ(report.to_table().find("Throttled"), std::string::npos);
