@@ -742,33 +742,6 @@ awaitable<bool> run_unit(RunContext& ctx, std::size_t index, WorkUnit unit) {
     }
 }
 
-// Lists the next window of each windowed folder on pair `index`, ahead of
-// its pass, so the pass need not wait for it (migration.cpp takes it when it
-// is complete). A failure only drops what was listed ahead: the pass lists
-// again, with its own retries.
-awaitable<void> prefetch_windows(RunContext& ctx, std::size_t index) {
-    ConnectionPair& pair = ctx.pairs[index];
-    std::vector<PrefetchedWindow> ahead;
-    for (const WindowedFolder& w : ctx.windowed) {
-        if (w.finished || w.last()) {
-            continue;
-        }
-        if (ctx.stopping() || !pair.source || !pair.source->is_open()) {
-            co_return;
-        }
-        auto listed = co_await pair.source->open_folder(w.folder, false, true, nullptr,
-                                                        {w.range_of(w.current + 1), 0});
-        if (!listed) {
-            ctx.log().debug(
-                "listing the next window of \"{}\" ahead failed ({}); its pass lists it",
-                w.folder.name, listed.error().message);
-            co_return;
-        }
-        ahead.push_back({w.name, w.current + 1, std::move(*listed)});
-    }
-    ctx.prefetched = std::move(ahead);
-}
-
 }  // namespace
 
 // Connects pair `pair` anew, both sides at once, and stores both, or says
@@ -802,6 +775,46 @@ awaitable<void> logout_of(Mailbox* side) {
     if (side != nullptr) {
         co_await side->logout();
     }
+}
+
+}  // namespace
+
+awaitable<ListedWindows> list_windows(RunContext& ctx, SourceMailbox& source, std::size_t ahead) {
+    ListedWindows listed;
+    for (const WindowedFolder& w : ctx.windowed) {
+        const std::size_t window = w.current + ahead;
+        if (w.finished || window > w.ends.size()) {
+            continue;
+        }
+        auto listing =
+            co_await source.open_folder(w.folder, false, true, nullptr, {w.range_of(window), 0});
+        if (!listing) {
+            listed.failed_at = &w;
+            listed.error = listing.error();
+            co_return listed;
+        }
+        listed.windows.push_back({w.name, window, std::move(*listing)});
+    }
+    co_return listed;
+}
+
+namespace {
+
+// Lists the next windows on pair `index` ahead of their pass. A failure only
+// drops what was listed ahead: the pass lists again, with its own retries.
+awaitable<void> list_ahead(RunContext& ctx, std::size_t index) {
+    ConnectionPair& pair = ctx.pairs[index];
+    ctx.list_ahead = false;
+    if (ctx.stopping() || !pair.source || !pair.source->is_open()) {
+        co_return;
+    }
+    ListedWindows ahead = co_await list_windows(ctx, *pair.source, 1);
+    if (ahead.failed_at != nullptr) {
+        ctx.log().debug("listing the next window of \"{}\" ahead failed ({}); its pass lists it",
+                        ahead.failed_at->folder.name, ahead.error.message);
+        co_return;
+    }
+    ctx.prefetched = std::move(ahead.windows);
 }
 
 }  // namespace
@@ -876,14 +889,13 @@ awaitable<void> run_worker(RunContext& ctx, std::size_t index) {
     while (!ctx.queue.empty() && !ctx.stopping()) {
         WorkUnit unit = std::move(ctx.queue.front());
         ctx.queue.pop_front();
-        if (unit.prefetch) {
-            co_await prefetch_windows(ctx, index);
-            continue;
-        }
         const bool kept = co_await run_unit(ctx, index, std::move(unit));
         if (!kept) {
             co_return;  // closed for fewer connections, already counted out
         }
+    }
+    if (ctx.list_ahead) {
+        co_await list_ahead(ctx, index);
     }
     --ctx.open_pairs;
 }

@@ -16,6 +16,16 @@ namespace mailferry::sync::detail {
 // Runs queued units on pair `index` until the queue is empty or the run stops.
 boost::asio::awaitable<void> run_worker(RunContext& ctx, std::size_t index);
 
+// Window `current + ahead` of each folder listed in windows that has one,
+// listed on `source`; stops at the first failure (`failed_at`, `error`).
+struct ListedWindows {
+    std::vector<ListedWindow> windows;
+    const WindowedFolder* failed_at = nullptr;
+    MailboxError error;
+};
+boost::asio::awaitable<ListedWindows> list_windows(RunContext& ctx, SourceMailbox& source,
+                                                   std::size_t ahead);
+
 // Why a pair could not be connected: which side, and the error.
 struct PairFailure {
     std::string side;  // "the source" or "the target"

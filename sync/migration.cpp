@@ -63,6 +63,16 @@ ListingFailure listing_failed(std::string what, const MailboxError& e) {
             !e.busy.empty()};
 }
 
+// Target folder `name`'s STATUS: as the folder listing carried it
+// (LIST-STATUS), else asked for.
+awaitable<MailboxResult<FolderStatus>> target_status_of(TargetMailbox& target,
+                                                        const std::string& name) {
+    if (const std::optional<FolderStatus> listed = target.listed_status(name)) {
+        co_return *listed;
+    }
+    co_return co_await target.folder_status(MailboxFolder{name, "", true});
+}
+
 // A source folder's STATUS when it needs no listing: it and its target are
 // as a run that settled it left them (same STATUS under the same options,
 // the same target folder with the same UIDVALIDITY; nothing is pending in a
@@ -92,13 +102,7 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
         (*source)->highest_modseq != was.highest_modseq || (*source)->messages != was.messages) {
         co_return std::nullopt;
     }
-    const std::optional<FolderStatus> listed_target =
-        ctx.pairs[0].target->listed_status(target_name);
-    MailboxResult<FolderStatus> target = listed_target.value_or(FolderStatus());
-    if (!listed_target) {
-        MailboxFolder target_folder{target_name, "", true};
-        target = co_await ctx.pairs[0].target->folder_status(target_folder);
-    }
+    auto target = co_await target_status_of(*ctx.pairs[0].target, target_name);
     if (!target) {
         if (target.error().kind == MailboxError::Kind::rejected) {
             co_return std::nullopt;  // gone, say: listing shows what to do
@@ -176,11 +180,7 @@ awaitable<MailboxResult<bool>> target_is_empty(RunContext& ctx,
     if (!exists) {
         co_return true;
     }
-    TargetMailbox& target = *ctx.pairs[0].target;
-    if (const auto listed = target.listed_status(name)) {
-        co_return listed->messages == 0;
-    }
-    auto status = co_await target.folder_status(MailboxFolder{name, "", true});
+    auto status = co_await target_status_of(*ctx.pairs[0].target, name);
     if (!status) {
         if (status.error().kind == MailboxError::Kind::rejected) {
             co_return false;  // unknown: listed whole, as any folder
@@ -357,6 +357,28 @@ void add_made_targets(RunContext& ctx) {
     }
 }
 
+// The pass's source listing from the windows listed (ahead, or now), when
+// they are every folder's current window; false: list them now.
+bool take_listed_windows(RunContext& ctx) {
+    std::vector<detail::ListedWindow> ahead = std::exchange(ctx.prefetched, {});
+    std::vector<SourceFolderListing> listings;
+    for (const detail::WindowedFolder& w : ctx.windowed) {
+        if (w.finished) {
+            continue;
+        }
+        auto it = std::find_if(ahead.begin(), ahead.end(), [&](const detail::ListedWindow& p) {
+            return p.name == w.name && p.window == w.current;
+        });
+        if (it == ahead.end()) {
+            return false;
+        }
+        listings.push_back(std::move(it->listing));
+    }
+    ctx.source_listing.folders = std::move(listings);
+    add_made_targets(ctx);
+    return true;
+}
+
 // The next window of each folder listed in windows: its source messages.
 // Its target folder is not listed again: it held no message when the run
 // began (or was made by it), and the run's copies of other windows are of
@@ -364,20 +386,13 @@ void add_made_targets(RunContext& ctx) {
 // it (status, whether it takes keywords) still holds. Each window's copying
 // opens it, which finds a folder removed meanwhile.
 awaitable<std::optional<ListingFailure>> list_next_windows(RunContext& ctx) {
-    SourceMailbox& source = *ctx.pairs[0].source;
-    ctx.source_listing.folders.clear();
-    for (const detail::WindowedFolder& w : ctx.windowed) {
-        if (w.finished) {
-            continue;
-        }
-        auto listed = co_await source.open_folder(w.folder, false, true, nullptr, {w.range(), 0});
-        if (!listed) {
-            co_return listing_failed("listing source folder \"" + w.folder.name + "\"",
-                                     listed.error());
-        }
-        ctx.source_listing.folders.push_back(std::move(*listed));
+    detail::ListedWindows listed = co_await detail::list_windows(ctx, *ctx.pairs[0].source, 0);
+    if (listed.failed_at != nullptr) {
+        co_return listing_failed("listing source folder \"" + listed.failed_at->folder.name + "\"",
+                                 listed.error);
     }
-    add_made_targets(ctx);
+    ctx.prefetched = std::move(listed.windows);
+    take_listed_windows(ctx);
     co_return std::nullopt;
 }
 
@@ -572,16 +587,11 @@ std::size_t pairs_for_queue(const RunContext& ctx) {
         return 1;
     }
     std::size_t copies = 0;
-    std::size_t units = 0;
     for (const detail::WorkUnit& unit : ctx.queue) {
-        if (unit.prefetch) {
-            continue;
-        }
-        ++units;
         copies +=
             unit.keys.empty() ? ctx.plan.folders[unit.folder].copies.size() : unit.keys.size();
     }
-    const std::size_t most = std::min<std::size_t>(ctx.options.connections, units);
+    const std::size_t most = std::min<std::size_t>(ctx.options.connections, ctx.queue.size());
     return std::max<std::size_t>(1, std::min(most, 1 + copies / copies_per_extra_pair));
 }
 
@@ -682,8 +692,10 @@ awaitable<std::optional<std::string>> list_pass(RunContext& ctx, StateView* view
         const bool connected = ctx.pairs[0].source && ctx.pairs[0].source->is_open() &&
                                ctx.pairs[0].target && ctx.pairs[0].target->is_open();
         if (!connected) {
-            // Lost while the last pass copied (or listed ahead) on it.
-            ctx.log().warn("the connection that lists was lost; reconnecting");
+            if (view == nullptr && attempt == 1) {
+                // Lost while the last pass copied (or listed ahead) on it.
+                ctx.log().warn("the connection that lists was lost; reconnecting");
+            }
             if (!co_await detail::connect_pair(ctx, 0, true)) {
                 co_return ctx.stop_reason.value_or("connecting again failed") +
                     "; run again to resume";
@@ -749,12 +761,9 @@ awaitable<void> carry_out(RunContext& ctx) {
         ctx.stop(*error + "; run again to resume");
         co_return;
     }
-    const bool more_windows =
+    ctx.list_ahead =
         std::any_of(ctx.windowed.begin(), ctx.windowed.end(),
                     [](const detail::WindowedFolder& w) { return !w.finished && !w.last(); });
-    if (more_windows) {
-        ctx.queue.push_back({0, {}, false, false, true});
-    }
     co_await run_workers(ctx);
     record_folder_marks(ctx);
 }
@@ -774,37 +783,14 @@ bool next_windows(RunContext& ctx) {
     return more;
 }
 
-// The pass's source listing from what was listed ahead (prefetch_windows()),
-// when that is every folder's current window; false: list them now.
-bool take_prefetched(RunContext& ctx) {
-    std::vector<detail::PrefetchedWindow> ahead = std::exchange(ctx.prefetched, {});
-    std::vector<SourceFolderListing> listings;
-    for (const detail::WindowedFolder& w : ctx.windowed) {
-        if (w.finished) {
-            continue;
-        }
-        auto it = std::find_if(ahead.begin(), ahead.end(), [&](const detail::PrefetchedWindow& p) {
-            return p.name == w.name && p.window == w.current;
-        });
-        if (it == ahead.end()) {
-            return false;
-        }
-        listings.push_back(std::move(it->listing));
-    }
-    ctx.log().debug("the next window of {} folder(s) was listed ahead", listings.size());
-    ctx.source_listing.folders = std::move(listings);
-    add_made_targets(ctx);
-    return true;
-}
-
 // A pass over the next windows: listed, planned (the state knows nothing of
 // them, see list_next_windows()), added to the report and, unless a dry
 // run, carried out. Errors: why the run stops.
 awaitable<std::optional<std::string>> window_pass(RunContext& ctx, Report& report) {
-    if (!take_prefetched(ctx)) {
-        if (auto stopped = co_await list_pass(ctx, nullptr)) {
-            co_return stopped;
-        }
+    if (take_listed_windows(ctx)) {
+        ctx.log().debug("the next windows were listed ahead");
+    } else if (auto stopped = co_await list_pass(ctx, nullptr)) {
+        co_return stopped;
     }
     ctx.plan = plan_sync(ctx.source_listing, ctx.target_listing, StateView{}, ctx.options.plan,
                          ctx.mapping);

@@ -169,36 +169,23 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
             scope.range.last = listing.window_ends.front();
         }
     }
-    if (!scope.range.whole()) {
-        auto messages = co_await list_range(scope.range);
-        if (!messages) {
-            co_return messages.error();
-        }
-        listing.messages = std::move(*messages);
-        co_return listing;
-    }
     // RFC 7162 §3.1.4: CHANGEDSINCE is meaningful only against a mod-sequence
     // of the same UIDVALIDITY, and only while the server keeps modseqs
     // (HIGHESTMODSEQ present, not NOMODSEQ).
-    const bool incremental =
-        known != nullptr && client_->condstore_enabled() && selected->highest_modseq.has_value() &&
-        known->source_highest_modseq != 0 && known->source_uidvalidity == selected->uidvalidity;
+    const bool incremental = scope.range.whole() && known != nullptr &&
+                             client_->condstore_enabled() && selected->highest_modseq.has_value() &&
+                             known->source_highest_modseq != 0 &&
+                             known->source_uidvalidity == selected->uidvalidity;
+    MailboxResult<std::vector<SourceMessage>> messages;
     if (incremental) {
-        auto messages = co_await list_changes(*known);
-        if (!messages) {
-            co_return messages.error();
-        }
-        listing.messages = std::move(*messages);
-        co_return listing;
+        messages = co_await list_changes(*known);
+    } else {
+        messages = co_await list_range(scope.range);
     }
-    auto metas = co_await client_->fetch_metadata("1:*");
-    if (!metas) {
-        co_return detail::to_mailbox_error(metas.error(), *client_);
+    if (!messages) {
+        co_return messages.error();
     }
-    listing.messages.reserve(metas->size());
-    for (imap::MessageMeta& m : *metas) {
-        listing.messages.push_back(to_model(std::move(m)));
-    }
+    listing.messages = std::move(*messages);
     co_return listing;
 }
 
@@ -212,9 +199,7 @@ awaitable<MailboxResult<std::vector<SourceMessage>>> ImapSource::list_range(UidR
     std::vector<SourceMessage> out;
     out.reserve(metas->size());
     for (imap::MessageMeta& m : *metas) {
-        if (range.contains(m.uid)) {
-            out.push_back(to_model(std::move(m)));
-        }
+        out.push_back(to_model(std::move(m)));
     }
     co_return out;
 }

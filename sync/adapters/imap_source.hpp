@@ -54,8 +54,8 @@ class ImapSource final : public SourceMailbox {
   private:
     boost::asio::awaitable<MailboxResult<std::vector<SourceMessage>>> list_changes(
         const FolderState& known);
-    // The metadata of the UIDs of `range`, and no other ("n:*" names the
-    // last message even below n, RFC 3501 §6.4.8).
+    // The metadata of the UIDs of `range` (the client drops a FETCH response
+    // outside it: "n:*" names the last message even below n, RFC 3501 §6.4.8).
     boost::asio::awaitable<MailboxResult<std::vector<SourceMessage>>> list_range(UidRange range);
 
     // The client's name (imap::Folder::name) of a model folder name, which

@@ -42,9 +42,6 @@ struct WorkUnit {
     // Handed back by a pair that closed while backing off from throttling:
     // planned again from fresh listings before anything is sent.
     bool resume = false;
-    // Not a folder's work: the last unit of a pass, which lists the next
-    // windows ahead (RunContext::prefetched) while other pairs still copy.
-    bool prefetch = false;
 };
 
 // A large source folder listed, planned and copied one window of UIDs at a
@@ -72,8 +69,8 @@ struct WindowedFolder {
     }
 };
 
-// A window's source listing made ahead of its pass.
-struct PrefetchedWindow {
+// One window's source listing.
+struct ListedWindow {
     std::string name;  // the windowed folder's
     std::size_t window = 0;
     SourceFolderListing listing;
@@ -99,7 +96,10 @@ struct RunContext {
     std::map<std::size_t, state::FolderId> folder_ids;  // by plan folder index
     // Folders listed in windows; the plan holds their current window.
     std::vector<WindowedFolder> windowed;
-    std::vector<PrefetchedWindow> prefetched;  // the next pass's, when listed ahead
+    // The first worker out of work in a pass lists the next windows ahead
+    // (list_ahead), while the others still copy; the next pass takes them.
+    bool list_ahead = false;
+    std::vector<ListedWindow> prefetched;
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed
     std::size_t open_pairs = 0;         // workers connected and at work
