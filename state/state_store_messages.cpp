@@ -270,6 +270,27 @@ Result<std::vector<MessageRecord>> StateStore::messages(FolderId folder) {
     });
 }
 
+Result<std::vector<MessageRecord>> StateStore::messages(FolderId folder,
+                                                        std::span<const std::string> source_keys) {
+    return detail::guarded(*db_, "reading messages", [&]() -> Result<std::vector<MessageRecord>> {
+        std::vector<MessageRecord> out;
+        if (!has_schema(1) || source_keys.empty()) {
+            return out;
+        }
+        SQLite::Statement q(db_->sql(), std::string("SELECT ") + message_columns +
+                                            " FROM message WHERE folder_id = ? AND source_key = ?");
+        q.bind(1, raw(folder));
+        for (const std::string& key : source_keys) {
+            q.bind(2, key);
+            if (q.executeStep()) {
+                out.push_back(read_message(q));
+            }
+            q.reset();
+        }
+        return out;
+    });
+}
+
 Result<void> StateStore::forget_pending(std::span<const MessageRowId> rows) {
     return detail::guarded(*db_, "forgetting pending messages", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();

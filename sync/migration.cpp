@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <chrono>
 #include <utility>
+#include <variant>
 
 namespace mailferry::sync {
 namespace {
@@ -171,9 +172,8 @@ bool may_list_in_windows(const RunContext& ctx, const FolderState* state, bool m
 // Whether target folder `name` holds no message (or does not exist yet):
 // then nothing there can be a copy of a source message, and a window's plan
 // needs no listing of it.
-awaitable<MailboxResult<bool>> target_is_empty(RunContext& ctx,
-                                               const std::vector<MailboxFolder>& target_folders,
-                                               const std::string& name) {
+awaitable<std::variant<bool, ListingFailure>> target_is_empty(
+    RunContext& ctx, const std::vector<MailboxFolder>& target_folders, const std::string& name) {
     const bool exists =
         std::any_of(target_folders.begin(), target_folders.end(),
                     [&](const MailboxFolder& f) { return normalize_name(f.name) == name; });
@@ -185,7 +185,8 @@ awaitable<MailboxResult<bool>> target_is_empty(RunContext& ctx,
         if (status.error().kind == MailboxError::Kind::rejected) {
             co_return false;  // unknown: listed whole, as any folder
         }
-        co_return status.error();
+        co_return listing_failed("asking for the STATUS of target folder \"" + name + "\"",
+                                 status.error());
     }
     co_return status->messages == 0;
 }
@@ -265,20 +266,33 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
             // there on every run).
             listed_sources.insert(name);
         }
-        const bool windows = may_list_in_windows(ctx, state, mapped != target_of.end());
+        bool windows = may_list_in_windows(ctx, state, mapped != target_of.end());
+        // Known large already (LIST-STATUS): whether its target is empty is
+        // asked first, so a folder matched whole is listed once.
+        std::optional<bool> target_empty;
+        const auto said = source.listed_status(f.name);
+        if (windows && said && said->messages > ctx.options.window_messages) {
+            auto empty = co_await target_is_empty(ctx, *target_folders, mapped->second);
+            if (auto* failure = std::get_if<ListingFailure>(&empty)) {
+                co_return *failure;
+            }
+            target_empty = std::get<bool>(empty);
+            windows = *target_empty;
+        }
         auto listed = co_await source.open_folder(f, false, true, state,
                                                   {{}, windows ? ctx.options.window_messages : 0});
         if (!listed) {
             co_return listing_failed("listing source folder \"" + f.name + "\"", listed.error());
         }
         if (!listed->window_ends.empty()) {
-            auto empty = co_await target_is_empty(ctx, *target_folders, mapped->second);
-            if (!empty) {
-                co_return listing_failed(
-                    "asking for the STATUS of target folder \"" + mapped->second + "\"",
-                    empty.error());
+            if (!target_empty) {
+                auto empty = co_await target_is_empty(ctx, *target_folders, mapped->second);
+                if (auto* failure = std::get_if<ListingFailure>(&empty)) {
+                    co_return *failure;
+                }
+                target_empty = std::get<bool>(empty);
             }
-            if (*empty) {
+            if (*target_empty) {
                 ctx.windowed.push_back(
                     {f, name, std::move(listed->window_ends), 0, listed->status});
             } else {

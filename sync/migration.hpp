@@ -72,7 +72,7 @@ struct MigrationOptions {
     // every folder whole. Not with --sync-deletions or --delete-source
     // (their limit is judged on the whole folder) nor with Gmail (a
     // message's labels span folders).
-    std::size_t window_messages = 5000;
+    std::size_t window_messages = 4000;
     // Fill MigrationResult::copied (for verifying what the run copied);
     // off, nothing per copied message is kept beyond its batch.
     bool list_copied = false;

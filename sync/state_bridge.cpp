@@ -236,8 +236,8 @@ Result<void> StateBridge::confirm(state::FolderId folder, const std::vector<Copi
 }
 
 Result<std::map<std::string, state::MessageRecord>> StateBridge::rows_by_key(
-    state::FolderId folder) {
-    auto rows = store_->messages(folder);
+    state::FolderId folder, const std::vector<std::string>& keys) {
+    auto rows = store_->messages(folder, keys);
     if (!rows) {
         return rows.error();
     }
@@ -255,7 +255,12 @@ Result<void> StateBridge::record_flags(state::FolderId folder,
     if (records.empty()) {
         return Done{};
     }
-    auto rows = rows_by_key(folder);
+    std::vector<std::string> keys;
+    keys.reserve(records.size());
+    for (const FlagRecord& r : records) {
+        keys.push_back(r.source_key);
+    }
+    auto rows = rows_by_key(folder, keys);
     if (!rows) {
         return rows.error();
     }
@@ -275,7 +280,7 @@ Result<void> StateBridge::mark_deleted(state::FolderId folder, const std::vector
     if (keys.empty()) {
         return Done{};
     }
-    auto rows = rows_by_key(folder);
+    auto rows = rows_by_key(folder, keys);
     if (!rows) {
         return rows.error();
     }
@@ -293,7 +298,7 @@ Result<void> StateBridge::forget(state::FolderId folder, const std::vector<std::
     if (keys.empty()) {
         return Done{};
     }
-    auto rows = rows_by_key(folder);
+    auto rows = rows_by_key(folder, keys);
     if (!rows) {
         return rows.error();
     }

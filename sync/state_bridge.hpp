@@ -95,7 +95,9 @@ class StateBridge {
   private:
     StateBridge(state::StateStore& store, std::optional<state::PairId> pair)
         : store_(&store), pair_(pair) {}
-    state::Result<std::map<std::string, state::MessageRecord>> rows_by_key(state::FolderId folder);
+    // The live rows of `keys`, looked up one by one (never the whole folder).
+    state::Result<std::map<std::string, state::MessageRecord>> rows_by_key(
+        state::FolderId folder, const std::vector<std::string>& keys);
 
     state::StateStore* store_;
     std::optional<state::PairId> pair_;

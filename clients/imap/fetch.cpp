@@ -18,8 +18,10 @@ using detail::ResponseHandler;
 // The UIDs a UID FETCH asked for. RFC 3501 §7.4.2 lets a server send FETCH
 // responses nobody asked for; one naming another UID must not be taken for
 // an answer (a hostile or broken server could otherwise slip a body or a
-// size in under a UID the caller did not want). "*" stands for any UID, so
-// "n:*" holds every UID from n up.
+// size in under a UID the caller did not want). "*" is the mailbox's last
+// UID (§6.4.8), so "n:*" holds every UID from n up and, when the last UID
+// is below n, that one message ("*" alone: just it): the first UID below the
+// range is taken for it, any other is not asked for.
 class RequestedUids {
   public:
     explicit RequestedUids(std::string_view set) {
@@ -36,12 +38,25 @@ class RequestedUids {
                 ranges_ = {{0, max}};
                 return;
             }
+            if (*first == max || *last == max) {
+                open_from_ = std::min({open_from_.value_or(max), *first, *last});
+            }
             ranges_.emplace_back(std::min(*first, *last), std::max(*first, *last));
         }
     }
-    bool contains(std::uint32_t uid) const noexcept {
-        return std::any_of(ranges_.begin(), ranges_.end(),
-                           [uid](const auto& r) { return r.first <= uid && uid <= r.second; });
+    // Not const: it remembers which UID below an "n:*" range stood for "*".
+    bool contains(std::uint32_t uid) noexcept {
+        if (std::any_of(ranges_.begin(), ranges_.end(),
+                        [uid](const auto& r) { return r.first <= uid && uid <= r.second; })) {
+            return true;
+        }
+        if (!open_from_ || uid >= *open_from_) {
+            return false;
+        }
+        if (!last_below_) {
+            last_below_ = uid;
+        }
+        return uid == *last_below_;
     }
 
   private:
@@ -53,6 +68,8 @@ class RequestedUids {
         return wire::parse_u32(text);
     }
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;
+    std::optional<std::uint32_t> open_from_;   // the lowest n of an "n:*" (or "*") in the set
+    std::optional<std::uint32_t> last_below_;  // the UID below it that answered for "*"
 };
 
 class MetadataHandler final : public ResponseHandler {

@@ -199,7 +199,11 @@ awaitable<MailboxResult<std::vector<SourceMessage>>> ImapSource::list_range(UidR
     std::vector<SourceMessage> out;
     out.reserve(metas->size());
     for (imap::MessageMeta& m : *metas) {
-        out.push_back(to_model(std::move(m)));
+        // "n:*" names the folder's last message even when its UID is below
+        // n (RFC 3501 §6.4.8): it belongs to an earlier window.
+        if (range.contains(m.uid)) {
+            out.push_back(to_model(std::move(m)));
+        }
     }
     co_return out;
 }

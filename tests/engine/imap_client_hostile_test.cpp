@@ -402,6 +402,35 @@ TEST(ImapClientHostile, MetadataForAUidNeverAskedForIsNotReported) {
     run_coroutine(body);
 }
 
+// "5:*" in a mailbox whose last UID is 3 asks for UID 3 (RFC 3501 §6.4.8:
+// "*" is the last UID, and n:m is m:n): that answer is the listing, not a
+// response nobody asked for. A second UID below the range cannot also be
+// the last one.
+TEST(ImapClientHostile, OpenRangeAboveTheLastUidIsAnsweredByTheLastMessageAlone) {
+    ScriptedServer server([&](ScriptedSession& s) {
+        ScriptedSession::Command c;
+        const std::string date = "INTERNALDATE \"01-Jan-2020 00:00:00 +0000\"";
+        if (serve_until(s, "UID FETCH", c) &&
+            s.send(ScriptedSession::tagged("* 3 FETCH (UID 3 FLAGS () RFC822.SIZE 7 " + date +
+                                               ")\r\n" +
+                                               "* 2 FETCH (UID 2 FLAGS () RFC822.SIZE 999 " + date +
+                                               ")\r\n" + "{tag} OK done\r\n",
+                                           c.tag))) {
+            s.wait_for_hangup(3s);
+        }
+    });
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await selected_client(server.port());
+        CO_REQUIRE(client, "no session");
+        auto meta = co_await client->fetch_metadata("5:*");
+        CO_REQUIRE(meta, meta.error().message);
+        CO_REQUIRE(meta->size() == 1, meta->size());
+        EXPECT_EQ((*meta)[0].uid, 3u);
+        EXPECT_EQ((*meta)[0].size, 7u);
+    };
+    run_coroutine(body);
+}
+
 TEST(ImapClientHostile, ExistsGoingBackwardsIsReportedAsSent) {
     // RFC 3501 §7.3.1: EXISTS never decreases without EXPUNGE. The client
     // passes the count on (the sync engine lists UIDs rather than trust it)

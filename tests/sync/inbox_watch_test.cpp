@@ -154,16 +154,6 @@ class Watch {
     std::optional<sync::InboxWatchEnd> end_;
 };
 
-imap::ClientOptions other_session_options(const Account& account) {
-    imap::ClientOptions o;
-    o.host = "127.0.0.1";
-    o.port = account.imap_port();
-    o.user = "user";
-    o.password = "secret";
-    o.timeouts.connect = o.timeouts.greeting = o.timeouts.command = o.timeouts.write = 10s;
-    return o;
-}
-
 // Another client session appends `body` to INBOX.
 asio::awaitable<void> append_from_other_session(imap::ClientOptions o, std::string body,
                                                 bool& done) {
@@ -208,8 +198,8 @@ TEST(InboxWatch, NewMailAppendedByAnotherSessionIsReported) {
     EXPECT_EQ(watch.changes(), 0);
 
     bool appended = false;
-    spawn(watch.io(),
-          append_from_other_session(other_session_options(account), make_body(2), appended));
+    spawn(watch.io(), append_from_other_session(fixture_client_options(account.imap_port()),
+                                                make_body(2), appended));
     ASSERT_TRUE(watch.run_until([&] { return appended && watch.changes() >= 1; }))
         << "appended: " << appended << ", changes: " << watch.changes();
 
@@ -225,7 +215,8 @@ TEST(InboxWatch, FlagChangeByAnotherSessionIsReported) {
     ASSERT_TRUE(watch.run_until([&] { return watch.idles() >= 1; })) << watch.log().warnings();
 
     bool flagged = false;
-    spawn(watch.io(), flag_from_other_session(other_session_options(account), flagged));
+    spawn(watch.io(),
+          flag_from_other_session(fixture_client_options(account.imap_port()), flagged));
     ASSERT_TRUE(watch.run_until([&] { return flagged && watch.changes() >= 1; }))
         << "flagged: " << flagged << ", changes: " << watch.changes();
 

@@ -6,6 +6,7 @@
 // it fails on a warning or error log line it did not announce with
 // test_log().expect_warning(...): a clean migration logs none.
 
+#include "clients/imap/client.hpp"
 #include "contrib/testserver/server.hpp"
 #include "state/state_store.hpp"
 #include "sync/migration.hpp"
@@ -19,6 +20,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -241,6 +243,19 @@ inline sync::MigrationResult migrate(const sync::AccountAccess& source,
                               }));
     io.run();
     return std::move(*out);
+}
+
+// Options for an imap::Client of the fixture's "user" on `port`.
+inline imap::ClientOptions fixture_client_options(std::uint16_t port) {
+    imap::ClientOptions o;
+    o.host = "127.0.0.1";
+    o.port = port;
+    o.user = "user";
+    o.password = "secret";
+    using namespace std::chrono_literals;
+    o.timeouts.connect = o.timeouts.tls = o.timeouts.greeting = 10s;
+    o.timeouts.command = o.timeouts.body_chunk = o.timeouts.write = 10s;
+    return o;
 }
 
 inline std::size_t total(const Mailboxes& boxes) {

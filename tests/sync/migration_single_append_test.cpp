@@ -17,18 +17,6 @@ namespace {
 
 constexpr std::int64_t day = 1'700'000'000;
 
-imap::ClientOptions client_options(std::uint16_t port) {
-    imap::ClientOptions o;
-    o.host = "127.0.0.1";
-    o.port = port;
-    o.user = "user";
-    o.password = "secret";
-    using namespace std::chrono_literals;
-    o.timeouts.connect = o.timeouts.tls = o.timeouts.greeting = 10s;
-    o.timeouts.command = o.timeouts.body_chunk = o.timeouts.write = 10s;
-    return o;
-}
-
 void seed(Account& source) {
     std::vector<Mail> inbox;
     for (int i = 0; i < 120; ++i) {
@@ -82,8 +70,9 @@ TEST(MigrationSingleAppend, BatchConfirmsEveryMessageThatLandedAroundARefusal) {
     std::vector<std::string> bodies;
     auto body = [&]() -> boost::asio::awaitable<void> {
         auto source_client = co_await imap::Client::connect(
-            client_options(source.server().port(testserver::Protocol::imap)));
-        auto target_client = co_await imap::Client::connect(client_options(target.imap_port()));
+            fixture_client_options(source.server().port(testserver::Protocol::imap)));
+        auto target_client =
+            co_await imap::Client::connect(fixture_client_options(target.imap_port()));
         if (!source_client || !target_client) {
             ADD_FAILURE() << "cannot connect";
             co_return;

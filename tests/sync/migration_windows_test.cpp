@@ -5,6 +5,7 @@
 // and on what a user checks: the target equals the source, the report counts
 // every window, an interrupted run resumes without a duplicate, and a folder
 // whose target already holds mail is matched whole, as before.
+#include "sync/adapters/imap_source.hpp"
 #include "tests/sync/migration_fixture.hpp"
 #include "tests/sync/protocol_trace.hpp"
 
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,7 +62,9 @@ struct LargeAccount {
     StateFile state;
     std::vector<std::uint32_t> inbox_uids;
 
-    LargeAccount() {
+    // `source_hidden`: capabilities the source does not offer.
+    explicit LargeAccount(std::set<std::string> source_hidden = {})
+        : source({}, std::move(source_hidden)) {
         inbox_uids = source.add("INBOX", mails(0, 250));  // three windows: 100, 100, 50
         source.create("Lists");
         source.add("Lists", mails(1000, 40));  // one window: listed whole
@@ -156,8 +160,64 @@ TEST(MigrationWindows, FolderWhoseTargetHoldsMailIsMatchedWhole) {
     EXPECT_EQ(run.report->totals().messages.already_there, 30U);
     EXPECT_EQ(run.report->totals().messages.copied, 260U);
     EXPECT_EQ(a.target.read(), a.source.read());
+    // LIST-STATUS said INBOX was large, so the target was asked first: each
+    // folder is listed once, whole.
     const auto sets = listed_sets(trace.commands_to(a.source.imap_port()));
-    EXPECT_EQ(std::count(sets.begin(), sets.end(), "1:*"), 2) << ::testing::PrintToString(sets);
+    EXPECT_EQ(sets, (std::vector<std::string>{"1:*", "1:*"}));
+}
+
+// Without LIST-STATUS the source's size shows only once INBOX is open: its
+// first window is listed, then the target is found to hold mail, and INBOX
+// is listed again, whole.
+TEST(MigrationWindows, WithoutListStatusAFolderWhoseTargetHoldsMailIsListedAgainWhole) {
+    LargeAccount a({"LIST-STATUS"});
+    a.target.add("INBOX", mails(0, 30));
+    ProtocolTrace trace;
+    const auto run = a.run();
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(run.report->totals().messages.already_there, 30U);
+    EXPECT_EQ(run.report->totals().messages.copied, 260U);
+    EXPECT_EQ(a.target.read(), a.source.read());
+    const auto sets = listed_sets(trace.commands_to(a.source.imap_port()));
+    EXPECT_EQ(sets,
+              (std::vector<std::string>{"1:" + std::to_string(a.inbox_uids[99]), "1:*", "1:*"}));
+}
+
+// The last window is listed "n:*". When its messages were expunged since
+// the windows were placed, the server answers with the folder's last
+// message, which belongs to an earlier window (RFC 3501 §6.4.8): listed in
+// this window too it would be copied twice.
+TEST(MigrationWindows, LastWindowEmptiedMeanwhileListsNothing) {
+    Account source;
+    const std::vector<std::uint32_t> uids = source.add("INBOX", mails(0, 10));
+    std::optional<std::size_t> listed;
+    auto body = [&]() -> boost::asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(
+            fixture_client_options(source.server().port(testserver::Protocol::imap)));
+        if (!client) {
+            ADD_FAILURE() << client.error().message;
+            co_return;
+        }
+        sync::ImapSource from(std::move(*client));
+        const sync::MailboxFolder inbox{"INBOX", "", true};
+        const sync::ListingScope last_window{{uids.back() + 5, 0}, 0};
+        auto listing = co_await from.open_folder(inbox, false, true, nullptr, last_window);
+        if (!listing) {
+            ADD_FAILURE() << listing.error().message;
+            co_return;
+        }
+        listed = listing->messages.size();
+        co_await from.logout();
+    };
+    boost::asio::io_context io;
+    boost::asio::co_spawn(io, body(), [](std::exception_ptr e) {
+        if (e) {
+            std::rethrow_exception(e);
+        }
+    });
+    io.run();
+    ASSERT_TRUE(listed);
+    EXPECT_EQ(*listed, 0U);
 }
 
 }  // namespace

@@ -548,6 +548,28 @@ TEST_F(StateStoreTest, TenThousandMessagesInBatchesOfHundredReadBackInOneQuery) 
     EXPECT_EQ(store().summary()->front().messages.copied, total);
 }
 
+TEST_F(StateStoreTest, RowsAreReadByKeyInTheOrderAsked) {
+    copy({1, 2, 3, 4});
+    auto other = store().ensure_folder(pair_, "Sent", "Sent");
+    ASSERT_TRUE(other) << other.error().message;
+    ASSERT_TRUE(store().record_pending(other->id, std::vector<PendingMessage>{imap_message(3)}));
+
+    const std::vector<std::string> keys{"4", "9", "2"};
+    auto rows = store().messages(folder_, keys);
+    ASSERT_TRUE(rows) << rows.error().message;
+    ASSERT_EQ(rows->size(), 2u) << "key 9 is not tracked";
+    EXPECT_EQ((*rows)[0].source_uid, 4u);
+    EXPECT_EQ((*rows)[0].target_uid, 504u);
+    EXPECT_EQ((*rows)[1].source_uid, 2u);
+    EXPECT_EQ((*rows)[1].folder, folder_);
+
+    auto in_other = store().messages(other->id, std::vector<std::string>{"3", "4"});
+    ASSERT_TRUE(in_other) << in_other.error().message;
+    ASSERT_EQ(in_other->size(), 1u) << "only the other folder's own rows";
+    EXPECT_EQ(in_other->front().status, MessageStatus::pending);
+    EXPECT_TRUE(store().messages(folder_, std::vector<std::string>{})->empty());
+}
+
 int synchronous_of(Database& db) {
     return db.sql().execAndGet("PRAGMA synchronous").getInt();
 }
