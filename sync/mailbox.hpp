@@ -98,6 +98,16 @@ class SourceMailbox {
     virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
         MailboxFolder folder, bool writable, bool list, const FolderState* known,
         ListingScope scope) = 0;
+    // Opens `folder` read-only and lists the messages that arrived since a
+    // run settled it (`known.settled`), when that is all that changed: no
+    // message expunged, no flag changed (IMAP with CONDSTORE: one FETCH
+    // CHANGEDSINCE the settled HIGHESTMODSEQ, RFC 7162). The listing is
+    // then SourceFolderListing::appended_only. std::nullopt: something else
+    // changed, or the source cannot tell (POP3); list it with open_folder().
+    virtual boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_appended(
+        MailboxFolder /*folder*/, const FolderState& /*known*/) {
+        co_return std::nullopt;
+    }
     // The folder's STATUS as the last list_folders() carried it (LIST-STATUS,
     // RFC 5819), which spares a folder_status(); as of that listing, so for
     // deciding what to list, never for recording what a run left.

@@ -74,19 +74,27 @@ awaitable<MailboxResult<FolderStatus>> target_status_of(TargetMailbox& target,
     co_return co_await target.folder_status(MailboxFolder{name, "", true});
 }
 
+// Whether what a run settled of a source folder (FolderState::settled) still
+// speaks for it: same options, same target folder, both UIDVALIDITYs known.
+bool settlement_applies(const FolderState* known, const std::string& target_name,
+                        const std::string& plan_key) {
+    return known != nullptr && known->settled && known->settled->plan_key == plan_key &&
+           known->source_uidvalidity && known->target_uidvalidity &&
+           normalize_name(known->target_name) == target_name;
+}
+
 // A source folder's STATUS when it needs no listing: it and its target are
 // as a run that settled it left them (same STATUS under the same options,
 // the same target folder with the same UIDVALIDITY; nothing is pending in a
 // settled folder, see StateBridge). std::nullopt: list it. `target_status`
-// gets the target folder's STATUS. A STATUS the listing carried
-// (listed_status) is taken instead of asking again.
+// gets the target folder's STATUS, `source_now` the source folder's when it
+// was looked at. A STATUS the listing carried (listed_status) is taken
+// instead of asking again.
 awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
     RunContext& ctx, const MailboxFolder& folder, const FolderState* known,
     const std::string& target_name, const std::string& plan_key,
-    std::map<std::string, FolderStatus>& target_status) {
-    if (known == nullptr || !known->settled || known->settled->plan_key != plan_key ||
-        !known->source_uidvalidity || !known->target_uidvalidity ||
-        normalize_name(known->target_name) != target_name) {
+    std::map<std::string, FolderStatus>& target_status, std::optional<FolderStatus>& source_now) {
+    if (!settlement_applies(known, target_name, plan_key)) {
         co_return std::nullopt;
     }
     const std::optional<FolderStatus> listed = ctx.pairs[0].source->listed_status(folder.name);
@@ -97,6 +105,7 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
     if (!source) {
         co_return source.error();
     }
+    source_now = *source;
     const FolderStatus& was = known->settled->source;
     if (!*source || (*source)->highest_modseq == 0 ||
         (*source)->uidvalidity != *known->source_uidvalidity || (*source)->uidnext != was.uidnext ||
@@ -191,6 +200,62 @@ awaitable<std::variant<bool, ListingFailure>> target_is_empty(
     co_return status->messages == 0;
 }
 
+// A settled folder that only received mail since (SourceMailbox::
+// open_appended): its listing is the new messages, and of the state only
+// their rows are read (a message that arrived while the settling run listed
+// was copied by it). The target folder is opened, not listed: nothing there
+// needs matching, and `opened_targets` gets it (its STATUS, and whether it
+// takes keywords). std::nullopt: list the folder as any other. Not with
+// --delete-source (its kept messages are looked at every run) nor Gmail (a
+// message's labels span folders).
+awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> appended_since_settled(
+    RunContext& ctx, const MailboxFolder& folder, FolderState& known,
+    const std::optional<FolderStatus>& source_now, const std::string& target_name,
+    const std::string& plan_key, std::map<std::string, TargetFolderListing>& opened_targets) {
+    std::optional<SourceFolderListing> none;
+    SourceMailbox& source = *ctx.pairs[0].source;
+    if (!settlement_applies(&known, target_name, plan_key) || ctx.options.plan.delete_source ||
+        source.has_gmail_labels() || ctx.pairs[0].target->has_gmail_labels()) {
+        co_return none;
+    }
+    // Its STATUS shows no message added (or fewer in all): not opened for it.
+    const FolderStatus& was = known.settled->source;
+    if (!source_now || source_now->uidnext == was.uidnext || source_now->messages <= was.messages) {
+        co_return none;
+    }
+    const MailboxFolder target_folder{target_name, "", true};
+    auto target = co_await ctx.pairs[0].target->open_folder(target_folder, ctx.options.dry_run,
+                                                            false, nullptr);
+    if (!target) {
+        if (target.error().kind == MailboxError::Kind::rejected) {
+            co_return none;  // gone, say: listing shows what to do
+        }
+        co_return listing_failed("opening target folder \"" + target_name + "\"", target.error());
+    }
+    if (target->status.uidvalidity != *known.target_uidvalidity) {
+        co_return none;
+    }
+    auto listed = co_await source.open_appended(folder, known);
+    if (!listed) {
+        co_return listing_failed("listing source folder \"" + folder.name + "\"", listed.error());
+    }
+    if (!*listed) {
+        co_return none;
+    }
+    std::vector<std::string> keys;
+    keys.reserve((*listed)->messages.size());
+    for (const SourceMessage& m : (*listed)->messages) {
+        keys.push_back(m.source_key);
+    }
+    auto rows = ctx.bridge->rows_of(known.source_name, keys);
+    if (!rows) {
+        co_return ListingFailure{"the state could not be read: " + rows.error().message};
+    }
+    known.messages = std::move(*rows);
+    opened_targets[target_name] = std::move(*target);
+    co_return std::move(*listed);
+}
+
 // Lists every selected source folder and every target folder the plan may
 // write to; `known` (the state) lets the source list only what changed, and
 // a folder unchanged since a run settled it (settled_status) is not opened
@@ -222,7 +287,8 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
     ctx.gmail = gmail_folders(*source_folders, ctx.mapping, ctx.options.plan.gmail_labels);
 
     const std::string plan_key = settled_plan_key(ctx.options.plan);
-    std::map<std::string, FolderStatus> settled_targets;  // target name -> STATUS
+    std::map<std::string, FolderStatus> settled_targets;        // target name -> STATUS
+    std::map<std::string, TargetFolderListing> opened_targets;  // opened, not listed
     std::set<std::string> listed_sources;
     for (const MailboxFolder& f : *source_folders) {
         const std::string name = normalize_name(f.name);
@@ -233,9 +299,10 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
         auto remembered = known_folders.find(name);
         FolderState* state = remembered == known_folders.end() ? nullptr : remembered->second;
         auto mapped = target_of.find(name);
+        std::optional<FolderStatus> source_now;  // its STATUS, when asked
         if (traits.reports_changes && f.selectable && mapped != target_of.end()) {
-            auto settled =
-                co_await settled_status(ctx, f, state, mapped->second, plan_key, settled_targets);
+            auto settled = co_await settled_status(ctx, f, state, mapped->second, plan_key,
+                                                   settled_targets, source_now);
             if (!settled) {
                 co_return listing_failed("asking for the STATUS of \"" + f.name + "\"",
                                          settled.error());
@@ -244,6 +311,17 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
                 SourceFolderListing unchanged{f, **settled, {}};
                 unchanged.unchanged = true;
                 ctx.source_listing.folders.push_back(std::move(unchanged));
+                continue;
+            }
+        }
+        if (state != nullptr && state->settled && mapped != target_of.end()) {
+            auto appended = co_await appended_since_settled(
+                ctx, f, *state, source_now, mapped->second, plan_key, opened_targets);
+            if (auto* failure = std::get_if<ListingFailure>(&appended)) {
+                co_return *failure;
+            }
+            if (auto& listing = std::get<std::optional<SourceFolderListing>>(appended)) {
+                ctx.source_listing.folders.push_back(std::move(*listing));
                 continue;
             }
         }
@@ -324,6 +402,12 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
     }
     for (const MailboxFolder& f : *target_folders) {
         const std::string name = normalize_name(f.name);
+        if (auto opened = opened_targets.find(name);
+            opened != opened_targets.end() && wanted.count(name) == 0) {
+            opened->second.folder = f;
+            ctx.target_listing.folders.push_back(std::move(opened->second));
+            continue;
+        }
         if (!f.selectable || wanted.count(name) == 0) {
             // Not listed; one a settled source folder goes to has its STATUS.
             auto settled = settled_targets.find(name);

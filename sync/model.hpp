@@ -90,6 +90,10 @@ struct SourceFolderListing {
     // Not opened nor listed: its STATUS (`status`) and its target's are as
     // a run that settled it left them, so nothing there changed.
     bool unchanged = false;
+    // The messages are those that arrived since a run settled the folder
+    // (SourceMailbox::open_appended); every other one is as that run left
+    // it, on the target or filtered (FolderState::settled).
+    bool appended_only = false;
 };
 
 struct TargetFolderListing {

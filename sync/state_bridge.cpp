@@ -23,6 +23,30 @@ std::optional<CopyStatus> to_model(state::MessageStatus s) {
     return std::nullopt;
 }
 
+// The rows the planner sees (pending, copied, deleted_on_source).
+std::vector<MessageState> to_model(const std::vector<state::MessageRecord>& rows) {
+    std::vector<MessageState> out;
+    out.reserve(rows.size());
+    for (const state::MessageRecord& r : rows) {
+        auto status = to_model(r.status);
+        if (!status) {
+            continue;
+        }
+        MessageState m;
+        m.source_key = r.source_key;
+        m.source_uid = r.source_uid.value_or(0);
+        m.target_uid = r.target_uid;
+        m.message_id = r.message_id;
+        m.size = r.size;
+        m.internal_date = r.internal_date;
+        m.source_flags = split_flags(r.source_flags);
+        m.target_flags = split_flags(r.target_flags);
+        m.status = *status;
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
 }  // namespace
 
 Result<StateBridge> StateBridge::open(state::StateStore& store, std::string source,
@@ -77,23 +101,7 @@ Result<StateView> StateBridge::view(std::optional<std::string> only, bool settle
             settled.plan_key = f.settled->plan;
             fs.settled = std::move(settled);
         }
-        for (const state::MessageRecord& r : *rows) {
-            auto status = to_model(r.status);
-            if (!status) {
-                continue;
-            }
-            MessageState m;
-            m.source_key = r.source_key;
-            m.source_uid = r.source_uid.value_or(0);
-            m.target_uid = r.target_uid;
-            m.message_id = r.message_id;
-            m.size = r.size;
-            m.internal_date = r.internal_date;
-            m.source_flags = split_flags(r.source_flags);
-            m.target_flags = split_flags(r.target_flags);
-            m.status = *status;
-            fs.messages.push_back(std::move(m));
-        }
+        fs.messages = to_model(*rows);
         // A folder without rows is new to the planner (it matches by
         // content), unless a run settled it: then it was empty or all
         // filtered, and a run must know that to skip it.
@@ -102,6 +110,27 @@ Result<StateView> StateBridge::view(std::optional<std::string> only, bool settle
         }
     }
     return view;
+}
+
+Result<std::vector<MessageState>> StateBridge::rows_of(const std::string& source_name,
+                                                       const std::vector<std::string>& keys) {
+    if (!pair_) {
+        return std::vector<MessageState>{};
+    }
+    auto folders = store_->folders(*pair_);
+    if (!folders) {
+        return folders.error();
+    }
+    for (const state::FolderRecord& f : *folders) {
+        if (normalize_name(f.source_name) == normalize_name(source_name)) {
+            auto rows = store_->messages(f.id, keys);
+            if (!rows) {
+                return rows.error();
+            }
+            return to_model(*rows);
+        }
+    }
+    return std::vector<MessageState>{};
 }
 
 Result<state::FolderId> StateBridge::begin_folder(const FolderPlan& plan,

@@ -44,6 +44,12 @@ class StateBridge {
     state::Result<StateView> view(std::optional<std::string> only = std::nullopt,
                                   bool settled_rows = true);
 
+    // The rows of `keys` in source folder `source_name`, as view() gives
+    // them (rows neither pending, copied nor deleted_on_source are left
+    // out): for a listing of a few messages of a large folder.
+    state::Result<std::vector<MessageState>> rows_of(const std::string& source_name,
+                                                     const std::vector<std::string>& keys);
+
     // Makes the folder record ready for this plan: created when new,
     // UIDVALIDITYs stored; on a rematch (or a change found now) the old
     // mapping is invalidated and its rows dropped.

@@ -189,6 +189,50 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
     co_return listing;
 }
 
+awaitable<MailboxResult<std::optional<SourceFolderListing>>> ImapSource::open_appended(
+    MailboxFolder folder, const FolderState& known) {
+    std::optional<SourceFolderListing> none;
+    if (!known.settled || !known.source_uidvalidity || !folder.selectable) {
+        co_return none;
+    }
+    const FolderStatus& was = known.settled->source;
+    auto selected = co_await client_->select(client_name(folder.name), true);
+    if (!selected) {
+        co_return detail::to_mailbox_error(selected.error(), *client_);
+    }
+    SourceFolderListing listing;
+    listing.folder = folder;
+    listing.status = detail::to_model(*selected);
+    listing.keywords_defined = !keywords_of(selected->flags).empty();
+    opened_ = listing;
+    // Fewer messages than settled, or as many: some were expunged or only
+    // flags changed; then the whole folder is compared (list_changes).
+    if (!client_->condstore_enabled() || !selected->highest_modseq || was.highest_modseq == 0 ||
+        selected->uidvalidity != *known.source_uidvalidity || selected->exists <= was.messages) {
+        co_return none;
+    }
+    auto changed = co_await client_->fetch_metadata("1:*", was.highest_modseq);
+    if (!changed) {
+        co_return detail::to_mailbox_error(changed.error(), *client_);
+    }
+    // Only new UIDs changed, and they account for every message added: an
+    // old message changed would show below UIDNEXT, one expunged in the
+    // count.
+    const bool only_new =
+        std::all_of(changed->begin(), changed->end(),
+                    [&](const imap::MessageMeta& m) { return m.uid >= was.uidnext; }) &&
+        changed->size() == selected->exists - was.messages;
+    if (!only_new) {
+        co_return none;
+    }
+    listing.messages.reserve(changed->size());
+    for (imap::MessageMeta& m : *changed) {
+        listing.messages.push_back(to_model(std::move(m)));
+    }
+    listing.appended_only = true;
+    co_return listing;
+}
+
 awaitable<MailboxResult<std::vector<SourceMessage>>> ImapSource::list_range(UidRange range) {
     const std::string set = std::to_string(range.first) + ":" +
                             (range.last == 0 ? std::string("*") : std::to_string(range.last));

@@ -49,13 +49,15 @@ class ImapSource final : public SourceMailbox {
     bool is_open() const override { return client_->is_open(); }
     boost::asio::awaitable<void> logout() override;
 
+    boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_appended(
+        MailboxFolder folder, const FolderState& known) override;
     std::optional<FolderStatus> listed_status(const std::string& name) const override;
 
   private:
     boost::asio::awaitable<MailboxResult<std::vector<SourceMessage>>> list_changes(
         const FolderState& known);
-    // The metadata of the UIDs of `range` (the client drops a FETCH response
-    // outside it: "n:*" names the last message even below n, RFC 3501 §6.4.8).
+    // The metadata of the UIDs of `range`, and of no other ("n:*" names the
+    // folder's last message even below n, RFC 3501 §6.4.8).
     boost::asio::awaitable<MailboxResult<std::vector<SourceMessage>>> list_range(UidRange range);
 
     // The client's name (imap::Folder::name) of a model folder name, which

@@ -271,6 +271,108 @@ TEST(MigrationIncremental, OnlyTheFolderThatChangedIsOpened) {
     EXPECT_EQ(count_opening(again.commands_to(a.target.imap_port())), 0U);
 }
 
+// The daemon's common case: mail arrived, nothing else changed. The folder
+// is opened and asked only what changed since its settled HIGHESTMODSEQ,
+// which is the new mail; no UID list, no state rows but the new messages',
+// and the target folder is opened, not listed (its copies are the state's).
+TEST(MigrationIncremental, NewMailAloneIsListedWithoutTheRestOfTheFolder) {
+    SettledAccount a;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    a.source.add("INBOX", {{make_body(40), {"\\Seen"}, day + 40}, {make_body(41), {}, day + 41}});
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    const sync::ReportTotals t = second.report->totals();
+    EXPECT_EQ(t.messages.copied, 2U);
+    EXPECT_EQ(t.messages.source, a.listed + 2);
+    EXPECT_EQ(t.messages.already_there, a.listed - 1) << "the settled rest, counted as it was";
+    EXPECT_EQ(t.messages.filtered, 1U);
+    EXPECT_EQ(t.flag_updates + t.deletions, 0U);
+    EXPECT_EQ(a.target.read(), a.expected());
+
+    const auto source = trace.commands_to(a.source.imap_port());
+    EXPECT_EQ(count_opening(source), 1U) << ::testing::PrintToString(source);
+    EXPECT_EQ(count_containing(source, "EXAMINE \"INBOX\""), 1U);
+    EXPECT_EQ(count_containing(source, "UID FETCH 1:* (UID)") + count_containing(source, "SEARCH"),
+              0U)
+        << "no list of the folder's UIDs";
+    EXPECT_EQ(count_containing(source, "INTERNALDATE"), 1U) << ::testing::PrintToString(source);
+    EXPECT_EQ(count_containing(source, "CHANGEDSINCE"), 1U);
+    const auto target = trace.commands_to(a.target.imap_port());
+    EXPECT_EQ(count_containing(target, "FETCH") + count_containing(target, "SEARCH"), 0U)
+        << ::testing::PrintToString(target);
+    EXPECT_EQ(count_containing(target, "APPEND"), 1U);
+    EXPECT_EQ(count_containing(target, "SELECT \"INBOX\""), 1U)
+        << "opened to learn whether it takes keywords, and appended to while still open";
+    EXPECT_EQ(count_opening(target), 1U) << ::testing::PrintToString(target);
+
+    // Settled again, with the new mail: the next run opens nothing.
+    ProtocolTrace again;
+    const auto third = a.run();
+    ASSERT_EQ(third.outcome, sync::Outcome::ok) << third.message;
+    EXPECT_EQ(third.report->totals().messages.already_there, a.listed + 1);
+    EXPECT_EQ(count_opening(again.commands_to(a.source.imap_port())), 0U);
+    EXPECT_EQ(count_opening(again.commands_to(a.target.imap_port())), 0U);
+}
+
+// Mail that arrived while the settling run listed the folder was copied by
+// that run, but is newer than the STATUS it settled with: looked up in the
+// state by its key, it is found there, not copied again.
+TEST(MigrationIncremental, NewMailTheSettlingRunCopiedAlreadyIsNotCopiedAgain) {
+    SettledAccount a;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    auto pairs = a.state.store().pairs();
+    ASSERT_TRUE(pairs && pairs->size() == 1);
+    const auto inbox_record = [&]() {
+        auto folders = a.state.store().folders(pairs->front().id);
+        EXPECT_TRUE(folders);
+        return *std::find_if(folders->begin(), folders->end(),
+                             [](const state::FolderRecord& f) { return f.source_name == "INBOX"; });
+    };
+    const state::FolderRecord before = inbox_record();
+    ASSERT_TRUE(before.settled);
+
+    a.source.add("INBOX", {{make_body(40), {}, day + 40}, {make_body(41), {}, day + 41}});
+    ASSERT_EQ(a.run().report->totals().messages.copied, 2U);
+    // As if the run that copied them had settled with the STATUS from before.
+    ASSERT_TRUE(a.state.store().settle_folder(before.id, *before.settled));
+
+    const auto third = a.run();
+    ASSERT_EQ(third.outcome, sync::Outcome::ok) << third.message;
+    EXPECT_EQ(third.report->totals().messages.copied, 0U);
+    EXPECT_EQ(third.report->totals().messages.already_there, a.listed + 1);
+    EXPECT_EQ(a.target.read(), a.expected()) << "nothing twice";
+}
+
+// Mail arrived and something else changed (a flag, an expunge): the folder
+// is compared whole, as before.
+TEST(MigrationIncremental, NewMailWithAnotherChangeIsComparedWhole) {
+    for (const bool expunge : {false, true}) {
+        SCOPED_TRACE(expunge ? "and an expunge" : "and a flag change");
+        SettledAccount a;
+        ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+        const auto uids = a.source.uids("INBOX");
+        if (expunge) {
+            a.source.expunge("INBOX", {uids[3]});
+        } else {
+            a.source.set_flags("INBOX", {uids[3]}, FlagMode::add, {"\\Flagged"});
+        }
+        a.source.add("INBOX", {{make_body(40), {}, day + 40}, {make_body(41), {}, day + 41}});
+
+        ProtocolTrace trace;
+        const auto second = a.run();
+        ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+        EXPECT_EQ(second.report->totals().messages.copied, 2U);
+        EXPECT_EQ(second.report->totals().flag_updates, expunge ? 0U : 1U);
+        EXPECT_EQ(second.report->totals().deletions, expunge ? 1U : 0U);
+        EXPECT_EQ(a.target.read(), a.expected());
+        const auto source = trace.commands_to(a.source.imap_port());
+        EXPECT_EQ(count_containing(source, "UID FETCH 1:* (UID)"), 1U)
+            << "the folder's UIDs, to compare with the state: " << ::testing::PrintToString(source);
+    }
+}
+
 // Extra connections are opened for large copies only: for a few new
 // messages in three folders, logging in three more times on each side would
 // cost more than it saves, whatever --connections allows.
