@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -377,29 +378,40 @@ TEST(ImapClientHostile, StreamedBodyForAUidNeverAskedForIsNotDelivered) {
     body_for_uid_never_asked_for(2);
 }
 
-TEST(ImapClientHostile, MetadataForAUidNeverAskedForIsNotReported) {
+// The metadata listing of `uid_set` when the server answers with FETCH
+// responses for these UID, size pairs.
+std::vector<imap::MessageMeta> metadata_answered(const std::string& uid_set,
+                                                 const std::vector<std::pair<int, int>>& answers) {
+    std::string responses;
+    for (const auto& [uid, size] : answers) {
+        responses += "* " + std::to_string(uid) + " FETCH (UID " + std::to_string(uid) +
+                     " FLAGS () RFC822.SIZE " + std::to_string(size) +
+                     " INTERNALDATE \"01-Jan-2020 00:00:00 +0000\")\r\n";
+    }
     ScriptedServer server([&](ScriptedSession& s) {
         ScriptedSession::Command c;
-        const std::string date = "INTERNALDATE \"01-Jan-2020 00:00:00 +0000\"";
         if (serve_until(s, "UID FETCH", c) &&
-            s.send(ScriptedSession::tagged("* 1 FETCH (UID 1 FLAGS () RFC822.SIZE 999 " + date +
-                                               ")\r\n" +
-                                               "* 3 FETCH (UID 3 FLAGS (\\Seen) RFC822.SIZE 5 " +
-                                               date + ")\r\n" + "{tag} OK done\r\n",
-                                           c.tag))) {
+            s.send(ScriptedSession::tagged(responses + "{tag} OK done\r\n", c.tag))) {
             s.wait_for_hangup(3s);
         }
     });
+    std::vector<imap::MessageMeta> listed;
     auto body = [&]() -> asio::awaitable<void> {
         auto client = co_await selected_client(server.port());
         CO_REQUIRE(client, "no session");
-        auto meta = co_await client->fetch_metadata("2:3");
+        auto meta = co_await client->fetch_metadata(uid_set);
         CO_REQUIRE(meta, meta.error().message);
-        CO_REQUIRE(meta->size() == 1, meta->size());
-        EXPECT_EQ((*meta)[0].uid, 3u);
-        EXPECT_EQ((*meta)[0].size, 5u);
+        listed = std::move(*meta);
     };
     run_coroutine(body);
+    return listed;
+}
+
+TEST(ImapClientHostile, MetadataForAUidNeverAskedForIsNotReported) {
+    const auto meta = metadata_answered("2:3", {{1, 999}, {3, 5}});
+    ASSERT_EQ(meta.size(), 1u);
+    EXPECT_EQ(meta[0].uid, 3u);
+    EXPECT_EQ(meta[0].size, 5u);
 }
 
 // "5:*" in a mailbox whose last UID is 3 asks for UID 3 (RFC 3501 §6.4.8:
@@ -407,28 +419,10 @@ TEST(ImapClientHostile, MetadataForAUidNeverAskedForIsNotReported) {
 // response nobody asked for. A second UID below the range cannot also be
 // the last one.
 TEST(ImapClientHostile, OpenRangeAboveTheLastUidIsAnsweredByTheLastMessageAlone) {
-    ScriptedServer server([&](ScriptedSession& s) {
-        ScriptedSession::Command c;
-        const std::string date = "INTERNALDATE \"01-Jan-2020 00:00:00 +0000\"";
-        if (serve_until(s, "UID FETCH", c) &&
-            s.send(ScriptedSession::tagged("* 3 FETCH (UID 3 FLAGS () RFC822.SIZE 7 " + date +
-                                               ")\r\n" +
-                                               "* 2 FETCH (UID 2 FLAGS () RFC822.SIZE 999 " + date +
-                                               ")\r\n" + "{tag} OK done\r\n",
-                                           c.tag))) {
-            s.wait_for_hangup(3s);
-        }
-    });
-    auto body = [&]() -> asio::awaitable<void> {
-        auto client = co_await selected_client(server.port());
-        CO_REQUIRE(client, "no session");
-        auto meta = co_await client->fetch_metadata("5:*");
-        CO_REQUIRE(meta, meta.error().message);
-        CO_REQUIRE(meta->size() == 1, meta->size());
-        EXPECT_EQ((*meta)[0].uid, 3u);
-        EXPECT_EQ((*meta)[0].size, 7u);
-    };
-    run_coroutine(body);
+    const auto meta = metadata_answered("5:*", {{3, 7}, {2, 999}});
+    ASSERT_EQ(meta.size(), 1u);
+    EXPECT_EQ(meta[0].uid, 3u);
+    EXPECT_EQ(meta[0].size, 7u);
 }
 
 TEST(ImapClientHostile, ExistsGoingBackwardsIsReportedAsSent) {

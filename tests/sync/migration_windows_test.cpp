@@ -6,6 +6,7 @@
 // every window, an interrupted run resumes without a duplicate, and a folder
 // whose target already holds mail is matched whole, as before.
 #include "sync/adapters/imap_source.hpp"
+#include "tests/support/coroutine_test.hpp"
 #include "tests/sync/migration_fixture.hpp"
 #include "tests/sync/protocol_trace.hpp"
 
@@ -150,37 +151,29 @@ TEST(MigrationWindows, InterruptedInAWindowResumesWithoutDuplicates) {
 }
 
 // A target folder that holds mail already may hold copies of the source's:
-// the source folder is listed whole and matched by content, as ever.
+// the source folder is listed whole and matched by content, as ever. Where
+// LIST-STATUS shows INBOX is large, the target is asked first and each
+// folder is listed once; without it INBOX's size shows only once it is open:
+// its first window is listed, then the target is found to hold mail, and
+// INBOX is listed again, whole.
 TEST(MigrationWindows, FolderWhoseTargetHoldsMailIsMatchedWhole) {
-    LargeAccount a;
-    a.target.add("INBOX", mails(0, 30));  // 30 of the source's, copied by hand
-    ProtocolTrace trace;
-    const auto run = a.run();
-    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
-    EXPECT_EQ(run.report->totals().messages.already_there, 30U);
-    EXPECT_EQ(run.report->totals().messages.copied, 260U);
-    EXPECT_EQ(a.target.read(), a.source.read());
-    // LIST-STATUS said INBOX was large, so the target was asked first: each
-    // folder is listed once, whole.
-    const auto sets = listed_sets(trace.commands_to(a.source.imap_port()));
-    EXPECT_EQ(sets, (std::vector<std::string>{"1:*", "1:*"}));
-}
-
-// Without LIST-STATUS the source's size shows only once INBOX is open: its
-// first window is listed, then the target is found to hold mail, and INBOX
-// is listed again, whole.
-TEST(MigrationWindows, WithoutListStatusAFolderWhoseTargetHoldsMailIsListedAgainWhole) {
-    LargeAccount a({"LIST-STATUS"});
-    a.target.add("INBOX", mails(0, 30));
-    ProtocolTrace trace;
-    const auto run = a.run();
-    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
-    EXPECT_EQ(run.report->totals().messages.already_there, 30U);
-    EXPECT_EQ(run.report->totals().messages.copied, 260U);
-    EXPECT_EQ(a.target.read(), a.source.read());
-    const auto sets = listed_sets(trace.commands_to(a.source.imap_port()));
-    EXPECT_EQ(sets,
-              (std::vector<std::string>{"1:" + std::to_string(a.inbox_uids[99]), "1:*", "1:*"}));
+    for (const bool list_status : {true, false}) {
+        SCOPED_TRACE(list_status ? "with LIST-STATUS" : "without LIST-STATUS");
+        LargeAccount a(list_status ? std::set<std::string>{}
+                                   : std::set<std::string>{"LIST-STATUS"});
+        a.target.add("INBOX", mails(0, 30));  // 30 of the source's, copied by hand
+        ProtocolTrace trace;
+        const auto run = a.run();
+        ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+        EXPECT_EQ(run.report->totals().messages.already_there, 30U);
+        EXPECT_EQ(run.report->totals().messages.copied, 260U);
+        EXPECT_EQ(a.target.read(), a.source.read());
+        std::vector<std::string> expected{"1:*", "1:*"};
+        if (!list_status) {
+            expected.insert(expected.begin(), "1:" + std::to_string(a.inbox_uids[99]));
+        }
+        EXPECT_EQ(listed_sets(trace.commands_to(a.source.imap_port())), expected);
+    }
 }
 
 // The last window is listed "n:*". When its messages were expunged since
@@ -190,34 +183,19 @@ TEST(MigrationWindows, WithoutListStatusAFolderWhoseTargetHoldsMailIsListedAgain
 TEST(MigrationWindows, LastWindowEmptiedMeanwhileListsNothing) {
     Account source;
     const std::vector<std::uint32_t> uids = source.add("INBOX", mails(0, 10));
-    std::optional<std::size_t> listed;
     auto body = [&]() -> boost::asio::awaitable<void> {
         auto client = co_await imap::Client::connect(
             fixture_client_options(source.server().port(testserver::Protocol::imap)));
-        if (!client) {
-            ADD_FAILURE() << client.error().message;
-            co_return;
-        }
+        CO_REQUIRE(client, client.error().message);
         sync::ImapSource from(std::move(*client));
         const sync::MailboxFolder inbox{"INBOX", "", true};
         const sync::ListingScope last_window{{uids.back() + 5, 0}, 0};
         auto listing = co_await from.open_folder(inbox, false, true, nullptr, last_window);
-        if (!listing) {
-            ADD_FAILURE() << listing.error().message;
-            co_return;
-        }
-        listed = listing->messages.size();
+        CO_REQUIRE(listing, listing.error().message);
+        EXPECT_TRUE(listing->messages.empty()) << listing->messages.size() << " listed";
         co_await from.logout();
     };
-    boost::asio::io_context io;
-    boost::asio::co_spawn(io, body(), [](std::exception_ptr e) {
-        if (e) {
-            std::rethrow_exception(e);
-        }
-    });
-    io.run();
-    ASSERT_TRUE(listed);
-    EXPECT_EQ(*listed, 0U);
+    run_coroutine(body);
 }
 
 }  // namespace
