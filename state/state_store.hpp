@@ -146,9 +146,9 @@ class StateStore {
 
     // Every row of the folder, whatever its status, in id order; one query.
     Result<std::vector<MessageRecord>> messages(FolderId folder);
-    // The folder's rows of these source keys (keys without one are left
-    // out), in the order of `keys`: one indexed look-up each, so the cost
-    // follows the keys, not the folder.
+    // The folder's live rows (not stale) of these source keys (keys without
+    // one are left out), in the order of `keys`: one indexed look-up each,
+    // so the cost follows the keys, not the folder.
     Result<std::vector<MessageRecord>> messages(FolderId folder,
                                                 std::span<const std::string> source_keys);
 

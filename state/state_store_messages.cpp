@@ -277,8 +277,12 @@ Result<std::vector<MessageRecord>> StateStore::messages(FolderId folder,
         if (!has_schema(1) || source_keys.empty()) {
             return out;
         }
-        SQLite::Statement q(db_->sql(), std::string("SELECT ") + message_columns +
-                                            " FROM message WHERE folder_id = ? AND source_key = ?");
+        // The status term lets SQLite use the partial unique index
+        // message_source_key; without it each look-up scans the folder.
+        SQLite::Statement q(db_->sql(),
+                            std::string("SELECT ") + message_columns +
+                                " FROM message WHERE folder_id = ? AND source_key = ? AND "
+                                "status <> 'stale'");
         q.bind(1, raw(folder));
         for (const std::string& key : source_keys) {
             q.bind(2, key);
