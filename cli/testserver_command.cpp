@@ -208,8 +208,9 @@ void add_testserver_command(CLI::App& app, CommandRunner& runner) {
         "--faults", args->faults,
         "Inject faults for tests: drop-after-commands=N, drop-after-bytes=N, "
         "delay-ms=N, no-append=N, bye-in-fetch=N, uid-last=1, no-uidl=1, at=VERB:N:ACTION, "
-        "random=SEED:PERMILLE; a provider's throttling: throttle=N/MS (a user's commands "
-        "beyond N in MS milliseconds are refused), throttle-bytes=N/MS, throttle-action=no|bye "
+        "random=SEED:PERMILLE; a provider's throttling: throttle=N/MS (after N commands, a "
+        "user's commands are refused for MS milliseconds), throttle-bytes=N/MS, "
+        "throttle-action=no|bye "
         "(NO [THROTTLED], or BYE and close), max-connections=N (logins of a user beyond N "
         "connections refused NO [UNAVAILABLE]) (comma-separated)");
     cmd->add_option("--disable-capability", args->disabled_capabilities,

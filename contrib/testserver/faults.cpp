@@ -92,7 +92,7 @@ RateLimit parse_rate(std::string_view key, std::string_view value) {
     }
     RateLimit rate;
     rate.limit = parse_count(key, value.substr(0, slash), false);
-    rate.window = std::chrono::milliseconds(parse_count(key, value.substr(slash + 1), false));
+    rate.refusal = std::chrono::milliseconds(parse_count(key, value.substr(slash + 1), false));
     return rate;
 }
 
@@ -228,14 +228,20 @@ std::optional<VerbFault> FaultInjector::on_verb(std::string_view verb) {
 
 bool FaultInjector::over(Window& w, const RateLimit& rate, std::uint64_t amount,
                          std::chrono::steady_clock::time_point now) {
-    if (!w.open || now - w.start >= rate.window) {
-        w = Window{now, 0, true};
+    const bool refusals_ended = w.refusing_since && now - *w.refusing_since >= rate.refusal;
+    const bool paused = !w.refusing_since && w.used > 0 && now - w.last >= rate.refusal;
+    if (refusals_ended || paused) {
+        w = Window{};
     }
-    const bool full = w.used >= rate.limit;
-    if (!full) {
-        w.used += amount;
+    if (w.used >= rate.limit) {
+        if (!w.refusing_since) {
+            w.refusing_since = now;
+        }
+        return true;
     }
-    return full;
+    w.used += amount;
+    w.last = now;
+    return false;
 }
 
 bool FaultInjector::throttles(std::string_view user, std::uint64_t octets,
@@ -247,8 +253,8 @@ bool FaultInjector::throttles(std::string_view user, std::uint64_t octets,
     if (load == users_.end()) {
         load = users_.emplace(std::string(user), UserLoad{}).first;
     }
-    // Both windows are looked at (and counted) for every command, so one
-    // limit being hit does not leave the other's window unaccounted.
+    // Both limits are looked at (and counted) for every command, so one
+    // being hit does not leave the other's use unaccounted.
     const bool commands =
         plan_.throttle_commands && over(load->second.commands, *plan_.throttle_commands, 1, now);
     const bool bytes =

@@ -47,17 +47,19 @@
 //                          in 1000, drawn from a generator seeded with SEED
 //                          (the same SEED, the same faults for the same
 //                          commands); logged like an `at` fault
-//   throttle=N/MS          a provider's rate limit: once a user (all of the
-//                          user's authenticated connections, both
-//                          protocols) has sent N commands in a window of MS
-//                          milliseconds, its further commands in that window
+//   throttle=N/MS          a provider's rate limit, made independent of the
+//                          client's speed so a test sees the same refusals
+//                          on a loaded machine: a user's (all of its
+//                          authenticated connections, both protocols) first
+//                          N commands are carried out; then its commands
 //                          are refused without being carried out (see
-//                          throttle-action). Windows are fixed: the first
-//                          command after a window ended opens the next one.
-//                          LOGOUT and QUIT are never refused
-//   throttle-bytes=N/MS    the same for octets: once a user's commands in the
-//                          window (APPEND literals included) reach N octets,
-//                          its further commands in that window are refused
+//                          throttle-action) for MS milliseconds counted from
+//                          the first refused one; then N more, and so on.
+//                          A user that sent nothing for MS milliseconds has
+//                          its N back. LOGOUT and QUIT are never refused
+//   throttle-bytes=N/MS    the same for octets: once a user's commands
+//                          (APPEND literals included) reach N octets, the
+//                          next ones are refused for MS milliseconds
 //   throttle-action=ACTION what a refused command gets:
 //                            no   (the default) IMAP "NO [THROTTLED] ...",
 //                                 POP3 "-ERR [SYS/TEMP] ..."
@@ -88,10 +90,10 @@ enum class FaultEffect { drop, bye, no, stall };
 // ...and when: instead of the command, or after carrying it out.
 enum class FaultTiming { instead, after, mid, answered };
 
-// A rate limit: `limit` commands (or octets) per fixed window.
+// A rate limit: `limit` commands (or octets), then `refusal` of refusals.
 struct RateLimit {
     std::uint64_t limit = 0;
-    std::chrono::milliseconds window{0};
+    std::chrono::milliseconds refusal{0};
 };
 
 enum class ThrottleAction { no, bye };
@@ -173,14 +175,17 @@ class FaultInjector {
     std::uint64_t logins_refused() const noexcept { return logins_refused_; }
 
   private:
-    // One user's current window of one rate limit.
+    // One user's use of one rate limit: what it used since its last
+    // refusal period or pause, when it last used any, and when its refusal
+    // period began (if it is in one).
     struct Window {
-        std::chrono::steady_clock::time_point start{};
         std::uint64_t used = 0;
-        bool open = false;
+        std::chrono::steady_clock::time_point last{};
+        std::optional<std::chrono::steady_clock::time_point> refusing_since;
     };
-    // Adds `amount` to `w` under `rate`; true when the window was already
-    // full before it.
+    // Adds `amount` to `w` under `rate`; true when the command is refused:
+    // the limit was already reached before it, and the refusal period it
+    // began (or that was running) has not ended.
     static bool over(Window& w, const RateLimit& rate, std::uint64_t amount,
                      std::chrono::steady_clock::time_point now);
     struct UserLoad {

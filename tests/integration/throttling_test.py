@@ -1,8 +1,10 @@
 """A migration through a server that throttles like Gmail or Microsoft 365
-(`mailferry testserver --faults throttle=...`): the commands of a user beyond
-a window's limit are refused NO [THROTTLED] (or answered BYE and the
-connection closed), and logins beyond a number of connections are refused
-NO [UNAVAILABLE]. mailferry must back off, use fewer connections, fail
+(`mailferry testserver --faults throttle=...`): once a user has sent its
+quota of commands, its commands are refused NO [THROTTLED] (or answered BYE
+and the connection closed) for a while, and logins beyond a number of
+connections are refused NO [UNAVAILABLE]. The quota counts commands, not
+commands per second, so a slow (sanitized, loaded) run meets it as surely as
+a fast one. mailferry must back off, use fewer connections, fail
 nothing, and end with the target holding exactly what the source holds.
 
 The accounts are compared with imaplib (every message's octets, flags and
@@ -105,11 +107,11 @@ class Throttling(unittest.TestCase):
             return run, json.load(f)
 
     def assert_exact(self, source, target, expected):
-        # The throttled target counts the user's commands per window, and
-        # the run may have used its window up just before it ended: the
-        # snapshot (a few dozen commands) starts in a fresh one, longer
-        # than any window used here (2 s at most) has passed.
-        time.sleep(2.1)
+        # The throttled target counts the user's commands, and the run may
+        # have used its quota up just before it ended: the snapshot (a few
+        # dozen commands) needs a fresh one, which a user silent for the
+        # refusal time (1 s at most here) has.
+        time.sleep(1.1)
         src = imap_snapshot("127.0.0.1", source.ports["imap"], "src", SRC_PW)
         dst = imap_snapshot("127.0.0.1", target.ports["imap"], "dst", DST_PW)
         self.assertEqual(sum(len(m) for m in src.values()), expected)
@@ -129,12 +131,12 @@ class Throttling(unittest.TestCase):
 
     def test_commands_window_and_connection_limit(self):
         # 600 messages in two folders; the target lets a user send 100
-        # commands per 2 s (a window even a sanitized build on a loaded
-        # machine fills) and hold two connections, one APPEND per message
-        # (no MULTIAPPEND), while mailferry asks for four pairs.
+        # commands, then refuses its commands for 1 s, and hold two
+        # connections, one APPEND per message (no MULTIAPPEND), while
+        # mailferry asks for four pairs: at least five refusal periods.
         a = self.server()
         b = self.server("--disable-capability", "MULTIAPPEND",
-                        "--faults", "throttle=100/2000,max-connections=2")
+                        "--faults", "throttle=100/1000,max-connections=2")
         fill(a.ports["imap"], "INBOX", 500)
         fill(a.ports["imap"], "Archive", 100, first=500)
 
@@ -169,12 +171,11 @@ class Throttling(unittest.TestCase):
 
     def test_bye_when_throttled_reconnects_and_ends_exact(self):
         # The target hangs up ("* BYE [UNAVAILABLE] Server busy") instead of
-        # answering NO: every episode costs the connection. 100 commands in
-        # 2 s: a window even a sanitized build on a loaded machine fills
-        # (200 messages are 200 APPENDs).
+        # answering NO: every episode costs the connection. 100 commands,
+        # then 1 s of refusals: 200 messages are 200 APPENDs.
         a = self.server()
         b = self.server("--disable-capability", "MULTIAPPEND",
-                        "--faults", "throttle=100/2000,throttle-action=bye")
+                        "--faults", "throttle=100/1000,throttle-action=bye")
         fill(a.ports["imap"], "INBOX", 200)
 
         run, report = self.migrate(a, b, "--connections", "2")
@@ -186,16 +187,17 @@ class Throttling(unittest.TestCase):
         self.assertIn("throttled APPEND of dst", self.server_log(b))
 
     def test_pop3_source_throttled_with_sys_temp(self):
-        # A POP3 source that answers -ERR [SYS/TEMP] beyond 250 commands per
-        # 300 ms (a listing of 150 messages takes about 155): the one POP3
-        # session backs off, with smaller batches, and goes on.
+        # A POP3 source that answers -ERR [SYS/TEMP] beyond 250 commands,
+        # for 1 s (a listing of 150 messages takes about 155, their RETRs
+        # 150 more): the one POP3 session backs off, with smaller batches,
+        # and goes on.
         # Filled without the fault (the limit is the user's, IMAP included),
         # then served again from the same store with it.
         data = os.path.join(self.dir, "source-store")
         filling = self.server("--data", data)
         fill(filling.ports["imap"], "INBOX", 150)
         filling.stop()
-        a = self.server("--data", data, "--pop3", "127.0.0.1:0", "--faults", "throttle=250/300")
+        a = self.server("--data", data, "--pop3", "127.0.0.1:0", "--faults", "throttle=250/1000")
         b = self.server()
         run, report = self.migrate(
             a, b, source_url="pop3://src@127.0.0.1:%d" % a.ports["pop3"])

@@ -179,10 +179,10 @@ TEST(FaultPlan, ParsesThrottlingKeys) {
         "throttle=50/1000,throttle-bytes=4096/250,throttle-action=bye,max-connections=2");
     ASSERT_TRUE(plan.throttle_commands.has_value());
     EXPECT_EQ(plan.throttle_commands->limit, 50u);
-    EXPECT_EQ(plan.throttle_commands->window, milliseconds(1000));
+    EXPECT_EQ(plan.throttle_commands->refusal, milliseconds(1000));
     ASSERT_TRUE(plan.throttle_bytes.has_value());
     EXPECT_EQ(plan.throttle_bytes->limit, 4096u);
-    EXPECT_EQ(plan.throttle_bytes->window, milliseconds(250));
+    EXPECT_EQ(plan.throttle_bytes->refusal, milliseconds(250));
     EXPECT_EQ(plan.throttle_action, ThrottleAction::bye);
     EXPECT_EQ(plan.max_connections, 2u);
     EXPECT_EQ(FaultPlan::parse("throttle=1/1").throttle_action, ThrottleAction::no);
@@ -207,22 +207,37 @@ TEST(FaultPlan, RejectsMalformedThrottling) {
     EXPECT_NE(message("max-connections=0"), "accepted");
 }
 
-TEST(FaultInjector, ThrottleRefusesCommandsBeyondTheWindowsLimitPerUser) {
+TEST(FaultInjector, ThrottleRefusesCommandsBeyondTheLimitForItsTimePerUser) {
     FaultInjector faults(FaultPlan::parse("throttle=3/1000"));
     const Clock::time_point t0{};
+    // Three commands spread over more than the 1000 ms pass and the fourth
+    // is refused: a slow (sanitized, loaded) client meets the same limit.
     for (int i = 0; i < 3; ++i) {
-        EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(i))) << i;
+        EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(900 * i))) << i;
     }
-    EXPECT_TRUE(faults.throttles("alice", 10, t0 + milliseconds(500)));
-    EXPECT_TRUE(faults.throttles("alice", 10, t0 + milliseconds(999)));
-    // Another user has a window of its own.
-    EXPECT_FALSE(faults.throttles("bob", 10, t0 + milliseconds(999)));
-    // The window ends 1000 ms after its first command: a new one opens.
-    EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(1000)));
-    EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(1001)));
-    EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(1002)));
-    EXPECT_TRUE(faults.throttles("alice", 10, t0 + milliseconds(1003)));
+    const auto refused = t0 + milliseconds(2700);
+    EXPECT_TRUE(faults.throttles("alice", 10, refused));
+    EXPECT_TRUE(faults.throttles("alice", 10, refused + milliseconds(999)));
+    // Another user has a limit of its own.
+    EXPECT_FALSE(faults.throttles("bob", 10, refused + milliseconds(999)));
+    // The refusals end 1000 ms after the first one: three more pass.
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(faults.throttles("alice", 10, refused + milliseconds(1000 + i))) << i;
+    }
+    EXPECT_TRUE(faults.throttles("alice", 10, refused + milliseconds(1003)));
     EXPECT_EQ(faults.throttled(), 3u);
+}
+
+TEST(FaultInjector, ThrottleGivesTheLimitBackAfterAPause) {
+    FaultInjector faults(FaultPlan::parse("throttle=3/1000"));
+    const Clock::time_point t0{};
+    EXPECT_FALSE(faults.throttles("alice", 10, t0));
+    EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(10)));
+    // Silent for the 1000 ms: three commands pass again.
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(faults.throttles("alice", 10, t0 + milliseconds(1010 + i))) << i;
+    }
+    EXPECT_TRUE(faults.throttles("alice", 10, t0 + milliseconds(1013)));
 }
 
 TEST(FaultInjector, ThrottleBytesLetsTheCrossingCommandThroughThenRefuses) {
@@ -231,7 +246,8 @@ TEST(FaultInjector, ThrottleBytesLetsTheCrossingCommandThroughThenRefuses) {
     EXPECT_FALSE(faults.throttles("alice", 60, t0));
     EXPECT_FALSE(faults.throttles("alice", 60, t0 + milliseconds(10)));  // 120 now
     EXPECT_TRUE(faults.throttles("alice", 1, t0 + milliseconds(20)));
-    EXPECT_FALSE(faults.throttles("alice", 500, t0 + milliseconds(50)));
+    EXPECT_TRUE(faults.throttles("alice", 1, t0 + milliseconds(69)));
+    EXPECT_FALSE(faults.throttles("alice", 500, t0 + milliseconds(70)));
 }
 
 TEST(FaultInjector, WithoutThrottlingNothingIsRefused) {
