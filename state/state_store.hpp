@@ -151,6 +151,10 @@ class StateStore {
     // so the cost follows the keys, not the folder.
     Result<std::vector<MessageRecord>> messages(FolderId folder,
                                                 std::span<const std::string> source_keys);
+    // The source UIDs of the folder's rows that are pending, copied or
+    // deleted_on_source (those with one), ascending: 4 bytes a message,
+    // where its rows would be a few hundred.
+    Result<std::vector<std::uint32_t>> live_source_uids(FolderId folder);
 
     // Flags brought in step; rows must be copied.
     Result<void> record_flags(std::span<const FlagSync> updates);

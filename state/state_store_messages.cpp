@@ -295,6 +295,26 @@ Result<std::vector<MessageRecord>> StateStore::messages(FolderId folder,
     });
 }
 
+Result<std::vector<std::uint32_t>> StateStore::live_source_uids(FolderId folder) {
+    return detail::guarded(
+        *db_, "reading message UIDs", [&]() -> Result<std::vector<std::uint32_t>> {
+            std::vector<std::uint32_t> out;
+            if (!has_schema(1)) {
+                return out;
+            }
+            SQLite::Statement q(
+                db_->sql(),
+                "SELECT source_uid FROM message WHERE folder_id = ? AND status IN "
+                "('pending', 'copied', 'deleted_on_source') AND source_uid IS NOT NULL "
+                "ORDER BY source_uid");
+            q.bind(1, raw(folder));
+            while (q.executeStep()) {
+                out.push_back(static_cast<std::uint32_t>(q.getColumn(0).getInt64()));
+            }
+            return out;
+        });
+}
+
 Result<void> StateStore::forget_pending(std::span<const MessageRowId> rows) {
     return detail::guarded(*db_, "forgetting pending messages", [&]() -> Result<void> {
         SQLite::Database& db = db_->sql();

@@ -98,13 +98,17 @@ class SourceMailbox {
     virtual boost::asio::awaitable<MailboxResult<SourceFolderListing>> open_folder(
         MailboxFolder folder, bool writable, bool list, const FolderState* known,
         ListingScope scope) = 0;
-    // Opens `folder` read-only and lists the messages that arrived since a
-    // run settled it (`known.settled`), when that is all that changed: no
-    // message expunged, no flag changed (IMAP with CONDSTORE: one FETCH
-    // CHANGEDSINCE the settled HIGHESTMODSEQ, RFC 7162). The listing is
-    // then SourceFolderListing::appended_only. std::nullopt: something else
-    // changed, or the source cannot tell (POP3); list it with open_folder().
-    virtual boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_appended(
+    // Opens `folder` read-only and lists only what changed since a run
+    // settled it (`known.settled`): the messages whose flags changed or that
+    // arrived since (IMAP with CONDSTORE: one FETCH CHANGEDSINCE the settled
+    // HIGHESTMODSEQ, RFC 7162), and counts the rest as that run left them
+    // (SourceFolderListing::unlisted), with the messages of
+    // `known.stored_uids` that are gone (`vanished`). When only new messages
+    // arrived, nothing else is asked; otherwise the folder's UIDs and which
+    // are \Deleted (a few bytes a message), never their metadata.
+    // std::nullopt: the source cannot tell (POP3, no CONDSTORE, another
+    // UIDVALIDITY); list it with open_folder().
+    virtual boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_changed(
         MailboxFolder /*folder*/, const FolderState& /*known*/) {
         co_return std::nullopt;
     }

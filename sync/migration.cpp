@@ -126,6 +126,24 @@ awaitable<MailboxResult<std::optional<FolderStatus>>> settled_status(
     co_return *source;
 }
 
+// The copies `state`'s rows vouch for in its target folder, by the UIDs
+// APPENDUID gave them: std::nullopt when a row is pending or has no target
+// UID (it must be looked for by Message-ID).
+std::optional<KnownTargetFolder> vouched_copies(const FolderState& state) {
+    KnownTargetFolder vouched{state.target_uidvalidity.value_or(0), {}};
+    vouched.messages.reserve(state.messages.size());
+    for (const MessageState& m : state.messages) {
+        if (m.status == CopyStatus::pending || !m.target_uid) {
+            return std::nullopt;
+        }
+        vouched.messages.push_back(
+            {*m.target_uid, m.size, m.internal_date, m.message_id, m.target_flags});
+    }
+    std::sort(vouched.messages.begin(), vouched.messages.end(),
+              [](const TargetMessage& a, const TargetMessage& b) { return a.uid < b.uid; });
+    return vouched;
+}
+
 // What the state vouches for in the target folder of `pair` (see
 // KnownTargetFolder), when the planner will need nothing else there: the
 // source folder was listed under the UIDVALIDITY the state recorded (so no
@@ -150,18 +168,7 @@ std::optional<KnownTargetFolder> known_target(
          *state.source_uidvalidity != source->status.uidvalidity)) {
         return std::nullopt;
     }
-    KnownTargetFolder vouched{*state.target_uidvalidity, {}};
-    vouched.messages.reserve(state.messages.size());
-    for (const MessageState& m : state.messages) {
-        if (m.status == CopyStatus::pending || !m.target_uid) {
-            return std::nullopt;
-        }
-        vouched.messages.push_back(
-            {*m.target_uid, m.size, m.internal_date, m.message_id, m.target_flags});
-    }
-    std::sort(vouched.messages.begin(), vouched.messages.end(),
-              [](const TargetMessage& a, const TargetMessage& b) { return a.uid < b.uid; });
-    return vouched;
+    return vouched_copies(state);
 }
 
 // Whether a source folder may be listed in windows (MigrationOptions::
@@ -200,15 +207,16 @@ awaitable<std::variant<bool, ListingFailure>> target_is_empty(
     co_return status->messages == 0;
 }
 
-// A settled folder that only received mail since (SourceMailbox::
-// open_appended): its listing is the new messages, and of the state only
+// A settled folder that changed since (SourceMailbox::open_changed): its
+// listing is the messages that changed or arrived, and of the state only
 // their rows are read (a message that arrived while the settling run listed
-// was copied by it). The target folder is opened, not listed: nothing there
-// needs matching, and `opened_targets` gets it (its STATUS, and whether it
-// takes keywords). std::nullopt: list the folder as any other. Not with
-// --delete-source (its kept messages are looked at every run) nor Gmail (a
-// message's labels span folders).
-awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> appended_since_settled(
+// was copied by it), with those of the messages gone from the source when
+// deletions are mirrored. The target folder is opened, and listed only for
+// which of those rows' copies it still has (KnownTargetFolder); nothing there
+// needs matching, and `opened_targets` gets it. std::nullopt: list the folder
+// as any other. Not with --delete-source (its kept messages are looked at
+// every run) nor Gmail (a message's labels span folders).
+awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> changed_since_settled(
     RunContext& ctx, const MailboxFolder& folder, FolderState& known,
     const std::optional<FolderStatus>& source_now, const std::string& target_name,
     const std::string& plan_key, std::map<std::string, TargetFolderListing>& opened_targets) {
@@ -218,24 +226,18 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> appe
         source.has_gmail_labels() || ctx.pairs[0].target->has_gmail_labels()) {
         co_return none;
     }
-    // Its STATUS shows no message added (or fewer in all): not opened for it.
-    const FolderStatus& was = known.settled->source;
-    if (!source_now || source_now->uidnext == was.uidnext || source_now->messages <= was.messages) {
+    // Its STATUS shows another UIDVALIDITY, or no CONDSTORE: listed whole.
+    if (!source_now || source_now->uidvalidity != *known.source_uidvalidity ||
+        source_now->highest_modseq == 0) {
         co_return none;
     }
-    const MailboxFolder target_folder{target_name, "", true};
-    auto target = co_await ctx.pairs[0].target->open_folder(target_folder, ctx.options.dry_run,
-                                                            false, nullptr);
-    if (!target) {
-        if (target.error().kind == MailboxError::Kind::rejected) {
-            co_return none;  // gone, say: listing shows what to do
-        }
-        co_return listing_failed("opening target folder \"" + target_name + "\"", target.error());
+    auto stored = ctx.bridge->stored_uids(known.source_name);
+    if (!stored) {
+        co_return ListingFailure{"the state could not be read: " + stored.error().message};
     }
-    if (target->status.uidvalidity != *known.target_uidvalidity) {
-        co_return none;
-    }
-    auto listed = co_await source.open_appended(folder, known);
+    known.stored_uids = std::move(*stored);
+    auto listed = co_await source.open_changed(folder, known);
+    known.stored_uids = {};
     if (!listed) {
         co_return listing_failed("listing source folder \"" + folder.name + "\"", listed.error());
     }
@@ -247,11 +249,30 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> appe
     for (const SourceMessage& m : (*listed)->messages) {
         keys.push_back(m.source_key);
     }
+    if (ctx.options.plan.sync_deletions) {
+        keys.insert(keys.end(), (*listed)->vanished.begin(), (*listed)->vanished.end());
+    }
     auto rows = ctx.bridge->rows_of(known.source_name, keys);
     if (!rows) {
         co_return ListingFailure{"the state could not be read: " + rows.error().message};
     }
     known.messages = std::move(*rows);
+    const std::optional<KnownTargetFolder> vouched = vouched_copies(known);
+    if (!vouched) {
+        co_return none;  // a copy to look for by content: listed whole
+    }
+    const MailboxFolder target_folder{target_name, "", true};
+    auto target = co_await ctx.pairs[0].target->open_folder(target_folder, ctx.options.dry_run,
+                                                            !vouched->messages.empty(), &*vouched);
+    if (!target) {
+        if (target.error().kind == MailboxError::Kind::rejected) {
+            co_return none;  // gone, say: listing shows what to do
+        }
+        co_return listing_failed("opening target folder \"" + target_name + "\"", target.error());
+    }
+    if (target->status.uidvalidity != *known.target_uidvalidity) {
+        co_return none;
+    }
     opened_targets[target_name] = std::move(*target);
     co_return std::move(*listed);
 }
@@ -315,12 +336,12 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
             }
         }
         if (state != nullptr && state->settled && mapped != target_of.end()) {
-            auto appended = co_await appended_since_settled(
-                ctx, f, *state, source_now, mapped->second, plan_key, opened_targets);
-            if (auto* failure = std::get_if<ListingFailure>(&appended)) {
+            auto changed = co_await changed_since_settled(ctx, f, *state, source_now,
+                                                          mapped->second, plan_key, opened_targets);
+            if (auto* failure = std::get_if<ListingFailure>(&changed)) {
                 co_return *failure;
             }
-            if (auto& listing = std::get<std::optional<SourceFolderListing>>(appended)) {
+            if (auto& listing = std::get<std::optional<SourceFolderListing>>(changed)) {
                 ctx.source_listing.folders.push_back(std::move(*listing));
                 continue;
             }

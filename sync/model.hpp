@@ -75,6 +75,14 @@ struct UidRange {
     bool contains(std::uint32_t uid) const { return uid >= first && (last == 0 || uid <= last); }
 };
 
+// The messages of a folder listed in part (SourceFolderListing::unlisted):
+// how many, and how many of them are filtered (not on the target: never
+// copied, or \Deleted).
+struct UnlistedMessages {
+    std::size_t messages = 0;
+    std::size_t filtered = 0;
+};
+
 struct SourceFolderListing {
     MailboxFolder folder;
     FolderStatus status;
@@ -90,10 +98,14 @@ struct SourceFolderListing {
     // Not opened nor listed: its STATUS (`status`) and its target's are as
     // a run that settled it left them, so nothing there changed.
     bool unchanged = false;
-    // The messages are those that arrived since a run settled the folder
-    // (SourceMailbox::open_appended); every other one is as that run left
-    // it, on the target or filtered (FolderState::settled).
-    bool appended_only = false;
+    // Listed in part (SourceMailbox::open_changed): the messages are those
+    // that changed or arrived since a run settled the folder; every other one
+    // is as that run left it, on the target or filtered, and `unlisted` says
+    // how many there are.
+    std::optional<UnlistedMessages> unlisted{};
+    // With `unlisted`: the source keys of the state's messages no longer on
+    // the source (expunged since it knew them).
+    std::vector<std::string> vanished{};
 };
 
 struct TargetFolderListing {
@@ -192,6 +204,9 @@ struct FolderState {
     std::uint64_t source_highest_modseq = 0;
     std::vector<MessageState> messages;  // rows that are pending, copied or deleted_on_source
     std::optional<SettledPass> settled;
+    // The source UIDs of those rows, ascending, read instead of the rows for
+    // a settled folder listed in part (SourceMailbox::open_changed).
+    std::vector<std::uint32_t> stored_uids{};
 };
 
 struct StateView {

@@ -256,18 +256,18 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
     fp.target_uidvalidity = w.target != nullptr ? w.target->status.uidvalidity : 0;
     fp.source_messages = w.source->messages.size();
     fp.delete_source_after_copy = options.delete_source;
-    // Only the messages that arrived since a run settled the folder were
-    // listed (SourceFolderListing::appended_only), with their rows: the
-    // others stay as that run left them, and none is matched by content.
-    const SettledPass* settled_before = nullptr;
-    if (w.source->appended_only) {
+    // Only the messages that changed since a run settled the folder were
+    // listed (SourceFolderListing::unlisted), with their rows: the others
+    // stay as that run left them, and none is matched by content.
+    const UnlistedMessages* unlisted = nullptr;
+    if (w.source->unlisted) {
         if (w.state == nullptr || !w.state->settled) {
             fp.notes.push_back(
                 "listed in part, and the state no longer says why; the next run "
                 "lists it");
             return fp;
         }
-        settled_before = &*w.state->settled;
+        unlisted = &*w.source->unlisted;
     }
 
     // A folder still to be created is listed nowhere: keywords are assumed allowed.
@@ -281,7 +281,7 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
     }
     // A folder the state knows no message of is matched as on a first run.
     const bool match_by_content =
-        settled_before == nullptr && (w.state == nullptr || w.state->messages.empty());
+        unlisted == nullptr && (w.state == nullptr || w.state->messages.empty());
     const MatchReason match_reason = fp.rematch ? MatchReason::rematched : MatchReason::matched;
 
     std::vector<const SourceMessage*> ordered;
@@ -392,11 +392,10 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
                       return a.target_uid < b.target_uid;
                   });
     }
-    if (settled_before != nullptr) {
-        const std::size_t before = settled_before->source.messages;
-        fp.source_messages += before;
-        fp.filtered_unlisted = std::min<std::size_t>(settled_before->filtered, before);
-        fp.already_there += before - fp.filtered_unlisted;
+    if (unlisted != nullptr) {
+        fp.source_messages += unlisted->messages;
+        fp.filtered_unlisted = std::min(unlisted->filtered, unlisted->messages);
+        fp.already_there += unlisted->messages - fp.filtered_unlisted;
     }
     limit_deletions(fp, options.max_deletions, w.target);
     return fp;

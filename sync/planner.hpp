@@ -51,9 +51,10 @@
 //   * A folder unchanged since a run settled it (listed as `unchanged`, with
 //     the state's SettledPass and an unchanged target) has nothing to do: it
 //     is counted as that run left it.
-//   * A settled folder that only received mail (listed `appended_only`: the
-//     new messages and their rows) plans those; the rest is counted as the
-//     settling run left it, and nothing is matched by content.
+//   * A settled folder listed in part (`unlisted`: the messages that changed
+//     or arrived since, with their rows, and those of messages gone from the
+//     source when deletions are mirrored) plans those; the rest is counted
+//     as the settling run left it, and nothing is matched by content.
 
 #include "sync/folder_mapping.hpp"
 #include "sync/model.hpp"

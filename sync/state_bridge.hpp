@@ -50,6 +50,10 @@ class StateBridge {
     state::Result<std::vector<MessageState>> rows_of(const std::string& source_name,
                                                      const std::vector<std::string>& keys);
 
+    // The source UIDs of the rows view() would give of `source_name`,
+    // ascending (FolderState::stored_uids).
+    state::Result<std::vector<std::uint32_t>> stored_uids(const std::string& source_name);
+
     // Makes the folder record ready for this plan: created when new,
     // UIDVALIDITYs stored; on a rematch (or a change found now) the old
     // mapping is invalidated and its rows dropped.
@@ -101,6 +105,9 @@ class StateBridge {
   private:
     StateBridge(state::StateStore& store, std::optional<state::PairId> pair)
         : store_(&store), pair_(pair) {}
+    // The id of source folder `source_name` among `folders`.
+    static std::optional<state::FolderId> folder_of(const std::vector<state::FolderRecord>& folders,
+                                                    const std::string& source_name);
     // The live rows of `keys`, looked up one by one (never the whole folder).
     state::Result<std::map<std::string, state::MessageRecord>> rows_by_key(
         state::FolderId folder, const std::vector<std::string>& keys);

@@ -218,6 +218,13 @@ struct MailboxChanges {
     std::vector<MessageChange> changed;  // flags changed since it (or new)
 };
 
+// What uid_inventory() reports: the selected mailbox's UIDs, ascending, and
+// those of them flagged \Deleted.
+struct UidInventory {
+    std::vector<std::uint32_t> all;
+    std::vector<std::uint32_t> deleted;
+};
+
 // One message from fetch_metadata().
 struct MessageMeta {
     std::uint32_t uid = 0;
@@ -442,6 +449,11 @@ class Client {
     // ALL with ESEARCH (RFC 4731), else UID FETCH 1:* (UID). Far cheaper than
     // fetch_metadata() when only existence is needed.
     awaitable<ClientResult<std::vector<std::uint32_t>>> list_uids();
+    // Every UID of the selected mailbox and which are \Deleted, without any
+    // other metadata: with ESEARCH `UID SEARCH RETURN (ALL) ALL` and `UID
+    // SEARCH RETURN (ALL) DELETED` (two compact sets), else `UID FETCH 1:*
+    // (UID FLAGS)`.
+    awaitable<ClientResult<UidInventory>> uid_inventory();
     awaitable<ClientResult<void>> noop();
     // In the selected mailbox: with IDLE (RFC 2177), IDLE until an untagged
     // EXISTS, EXPUNGE, VANISHED or FETCH arrives or `max_wait` (at most max_idle_wait)
@@ -465,6 +477,8 @@ class Client {
 
   private:
     explicit Client(std::unique_ptr<detail::Connection> conn, ClientOptions options);
+    // UID SEARCH RETURN (ALL) criteria (ESEARCH): the UIDs, ascending.
+    awaitable<ClientResult<std::vector<std::uint32_t>>> search_all_uids(std::string_view criteria);
     awaitable<std::optional<Error>> negotiate();
     awaitable<std::optional<Error>> starttls();
     awaitable<std::optional<Error>> login();

@@ -1,12 +1,14 @@
-// Every UID of the selected mailbox, in the cheapest form the server offers:
-// `UID SEARCH RETURN (ALL) ALL` with ESEARCH (RFC 4731), whose answer is one
-// compact set ("1:9000,9002"), else `UID FETCH 1:* (UID)`, one short line
-// per message. A plain `UID SEARCH ALL` is avoided on purpose: it answers on
-// one line of every UID, which for a large mailbox exceeds any sane line
-// limit (ParseLimits::max_line_length).
+// Every UID of the selected mailbox (and which are \Deleted), in the
+// cheapest form the server offers: `UID SEARCH RETURN (ALL) ALL` with
+// ESEARCH (RFC 4731), whose answer is one compact set ("1:9000,9002"), else
+// `UID FETCH 1:* (UID)` (or `(UID FLAGS)`), one short line per message. A
+// plain `UID SEARCH ALL` is avoided on purpose: it answers on one line of
+// every UID, which for a large mailbox exceeds any sane line limit
+// (ParseLimits::max_line_length).
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/wire/ascii.hpp"
 #include "clients/wire/sequence_set.hpp"
 
 #include <algorithm>
@@ -45,26 +47,90 @@ struct UidFetchHandler final : detail::ResponseHandler {
         }
         if (auto data = parse_fetch(r); data && data->uid) {
             uids.push_back(*data->uid);
+            if (data->flags &&
+                std::any_of(data->flags->begin(), data->flags->end(), [](const std::string& f) {
+                    return wire::to_ascii_upper(f) == "\\DELETED";
+                })) {
+                deleted.push_back(*data->uid);
+            }
         }
         co_return std::nullopt;
     }
     std::vector<std::uint32_t> uids;
+    std::vector<std::uint32_t> deleted;  // when FLAGS were asked for
 };
+
+void sort_unique(std::vector<std::uint32_t>& uids) {
+    std::sort(uids.begin(), uids.end());
+    uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+}
 
 }  // namespace
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::list_uids() {
     const bool esearch = has_capability("ESEARCH");
-    const std::string step = esearch ? "UID SEARCH RETURN (ALL)" : "UID FETCH (UID)";
+    if (esearch) {
+        co_return co_await search_all_uids("ALL");
+    }
+    const std::string step = "UID FETCH (UID)";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
+    UidFetchHandler each;
+    auto c = co_await conn_->command("UID FETCH 1:* (UID)", step, &each);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    sort_unique(each.uids);
+    co_return std::move(each.uids);
+}
+
+awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
+    UidInventory inventory;
+    if (has_capability("ESEARCH")) {
+        auto all = co_await search_all_uids("ALL");
+        if (!all) {
+            co_return all.error();
+        }
+        auto deleted = co_await search_all_uids("DELETED");
+        if (!deleted) {
+            co_return deleted.error();
+        }
+        inventory.all = std::move(*all);
+        inventory.deleted = std::move(*deleted);
+        co_return inventory;
+    }
+    const std::string step = "UID FETCH (UID FLAGS)";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
+    UidFetchHandler each;
+    auto c = co_await conn_->command("UID FETCH 1:* (UID FLAGS)", step, &each);
+    if (!c) {
+        co_return c.error();
+    }
+    if (auto e = conn_->check(*c, step)) {
+        co_return std::move(*e);
+    }
+    sort_unique(each.uids);
+    sort_unique(each.deleted);
+    inventory.all = std::move(each.uids);
+    inventory.deleted = std::move(each.deleted);
+    co_return inventory;
+}
+
+awaitable<ClientResult<std::vector<std::uint32_t>>> Client::search_all_uids(
+    std::string_view criteria) {
+    const std::string step = "UID SEARCH RETURN (ALL)";
     if (auto e = require_selected(step)) {
         co_return std::move(*e);
     }
     ESearchHandler compact;
-    UidFetchHandler each;
-    detail::ResponseHandler* handler = esearch ? static_cast<detail::ResponseHandler*>(&compact)
-                                               : static_cast<detail::ResponseHandler*>(&each);
-    const std::string command = esearch ? "UID SEARCH RETURN (ALL) ALL" : "UID FETCH 1:* (UID)";
-    auto c = co_await conn_->command(command, step, handler);
+    auto c =
+        co_await conn_->command("UID SEARCH RETURN (ALL) " + std::string(criteria), step, &compact);
     if (!c) {
         co_return c.error();
     }
@@ -75,10 +141,8 @@ awaitable<ClientResult<std::vector<std::uint32_t>>> Client::list_uids() {
         co_return make_client_error(client_error::protocol_error, server_, step, {},
                                     "the ESEARCH ALL set is not a valid UID set");
     }
-    std::vector<std::uint32_t> uids = esearch ? std::move(compact.uids) : std::move(each.uids);
-    std::sort(uids.begin(), uids.end());
-    uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
-    co_return uids;
+    sort_unique(compact.uids);
+    co_return std::move(compact.uids);
 }
 
 }  // namespace mailferry::imap

@@ -2,6 +2,7 @@
 
 #include "clients/wire/sequence_set.hpp"
 #include "sync/adapters/detail/imap_common.hpp"
+#include "sync/changed_listing.hpp"
 #include "sync/flags.hpp"
 #include "sync/folder_mapping.hpp"
 
@@ -189,13 +190,14 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
     co_return listing;
 }
 
-awaitable<MailboxResult<std::optional<SourceFolderListing>>> ImapSource::open_appended(
+awaitable<MailboxResult<std::optional<SourceFolderListing>>> ImapSource::open_changed(
     MailboxFolder folder, const FolderState& known) {
     std::optional<SourceFolderListing> none;
     if (!known.settled || !known.source_uidvalidity || !folder.selectable) {
         co_return none;
     }
-    const FolderStatus& was = known.settled->source;
+    const SettledPass& settled = *known.settled;
+    const FolderStatus& was = settled.source;
     auto selected = co_await client_->select(client_name(folder.name), true);
     if (!selected) {
         co_return detail::to_mailbox_error(selected.error(), *client_);
@@ -205,31 +207,45 @@ awaitable<MailboxResult<std::optional<SourceFolderListing>>> ImapSource::open_ap
     listing.status = detail::to_model(*selected);
     listing.keywords_defined = !keywords_of(selected->flags).empty();
     opened_ = listing;
-    // Fewer messages than settled, or as many: some were expunged or only
-    // flags changed; then the whole folder is compared (list_changes).
     if (!client_->condstore_enabled() || !selected->highest_modseq || was.highest_modseq == 0 ||
-        selected->uidvalidity != *known.source_uidvalidity || selected->exists <= was.messages) {
+        selected->uidvalidity != *known.source_uidvalidity) {
         co_return none;
     }
     auto changed = co_await client_->fetch_metadata("1:*", was.highest_modseq);
     if (!changed) {
         co_return detail::to_mailbox_error(changed.error(), *client_);
     }
-    // Only new UIDs changed, and they account for every message added: an
-    // old message changed would show below UIDNEXT, one expunged in the
-    // count.
-    const bool only_new =
-        std::all_of(changed->begin(), changed->end(),
-                    [&](const imap::MessageMeta& m) { return m.uid >= was.uidnext; }) &&
-        changed->size() == selected->exists - was.messages;
-    if (!only_new) {
-        co_return none;
-    }
-    listing.messages.reserve(changed->size());
+    std::vector<SourceMessage> messages;
+    messages.reserve(changed->size());
     for (imap::MessageMeta& m : *changed) {
-        listing.messages.push_back(to_model(std::move(m)));
+        messages.push_back(to_model(std::move(m)));
     }
-    listing.appended_only = true;
+    // Only new UIDs changed, and they account for every message added (an
+    // old message changed would show below UIDNEXT, one expunged in the
+    // count): the others are as settled, nothing more to ask.
+    const bool only_new =
+        selected->exists > was.messages &&
+        std::all_of(messages.begin(), messages.end(),
+                    [&](const SourceMessage& m) { return m.uid >= was.uidnext; }) &&
+        messages.size() == selected->exists - was.messages;
+    if (only_new) {
+        listing.messages = std::move(messages);
+        listing.unlisted =
+            UnlistedMessages{was.messages, std::min<std::size_t>(settled.filtered, was.messages)};
+        co_return listing;
+    }
+    auto inventory = co_await client_->uid_inventory();
+    if (!inventory) {
+        co_return detail::to_mailbox_error(inventory.error(), *client_);
+    }
+    ChangedListing split =
+        split_changed(std::move(messages), inventory->all, inventory->deleted, known.stored_uids);
+    listing.messages = std::move(split.messages);
+    listing.unlisted = split.unlisted;
+    listing.vanished.reserve(split.vanished.size());
+    for (const std::uint32_t uid : split.vanished) {
+        listing.vanished.push_back(std::to_string(uid));
+    }
     co_return listing;
 }
 

@@ -49,7 +49,7 @@ class ImapSource final : public SourceMailbox {
     bool is_open() const override { return client_->is_open(); }
     boost::asio::awaitable<void> logout() override;
 
-    boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_appended(
+    boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_changed(
         MailboxFolder folder, const FolderState& known) override;
     std::optional<FolderStatus> listed_status(const std::string& name) const override;
 

@@ -275,6 +275,32 @@ TEST(ImapClientMail, StoreFlagsExpungeAndSearch) {
     EXPECT_TRUE(flags.empty());
 }
 
+// Without ESEARCH (the test server), the UIDs and the \Deleted ones come
+// from one `UID FETCH 1:* (UID FLAGS)`.
+TEST(ImapClientMail, UidInventoryNamesEveryUidAndTheDeletedOnes) {
+    ImapClientServer server;
+    server.seed("u", "INBOX", three_messages());
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(server.options());
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        EXPECT_FALSE(c.has_capability("ESEARCH"));
+        auto state = co_await c.select("INBOX", false);
+        CO_REQUIRE(state, state.error().message);
+        const std::vector<std::string> deleted_flag{"\\Deleted"};
+        auto deleted = co_await c.store_flags("1,3", imap::FlagOperation::add, deleted_flag);
+        CO_REQUIRE(deleted, deleted.error().message);
+        auto expunged = co_await c.expunge_uids("1");
+        CO_REQUIRE(expunged, expunged.error().message);
+        auto inventory = co_await c.uid_inventory();
+        CO_REQUIRE(inventory, inventory.error().message);
+        EXPECT_EQ(inventory->all, (std::vector<std::uint32_t>{2, 3}));
+        EXPECT_EQ(inventory->deleted, std::vector<std::uint32_t>{3});
+        co_await c.logout();
+    };
+    run_coroutine(body);
+}
+
 TEST(ImapClientMail, PipelinedFetchOfManyMessages) {
     ImapClientServer server;
     std::vector<ts::MailStore::NewMessage> messages;

@@ -241,6 +241,22 @@ TEST_F(ImapClientDovecot, RoundTripThroughNonAsciiMailbox) {
         auto found = co_await c.search_message_id("<m2@example.org>");
         CO_REQUIRE(found, found.error().message);
         EXPECT_EQ(found->size(), 1u);
+        // Dovecot offers ESEARCH: the UIDs and the \Deleted ones come as
+        // two compact sets.
+        auto writable = co_await c.select(folder, false);
+        CO_REQUIRE(writable, writable.error().message);
+        const std::uint32_t second = *appended->uids[1];
+        // GCC 12 miscompiles initializer lists inside co_await expressions: named.
+        const std::vector<std::string> deleted_flag{"\\Deleted"};
+        auto flagged =
+            co_await c.store_flags(std::to_string(second), imap::FlagOperation::add, deleted_flag);
+        CO_REQUIRE(flagged, flagged.error().message);
+        EXPECT_TRUE(c.has_capability("ESEARCH"));
+        auto inventory = co_await c.uid_inventory();
+        CO_REQUIRE(inventory, inventory.error().message);
+        EXPECT_EQ(inventory->all,
+                  (std::vector<std::uint32_t>{*appended->uids[0], second, *appended->uids[2]}));
+        EXPECT_EQ(inventory->deleted, std::vector<std::uint32_t>{second});
         co_await c.logout();
     };
     run_coroutine(body);

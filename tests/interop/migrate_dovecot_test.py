@@ -200,6 +200,33 @@ class MigrateDovecot(unittest.TestCase):
         self.assert_same(self.snapshot(self.dot, "alice"),
                          self.snapshot(self.slash, "carol", skip_deleted=True))
 
+        # Changed again under the same options, so the last run's settlement
+        # holds: INBOX is listed by what changed (CHANGEDSINCE), its UIDs and
+        # \Deleted ones asked for as ESEARCH sets (RFC 4731); no unchanged
+        # message's metadata is read on either side.
+        imap = self.imap(self.dot, "alice")
+        imap.append("INBOX", "()", date(22), message(22, "newer one"))
+        imap.select("INBOX")
+        imap.store("2", "+FLAGS", r"(\Seen)")
+        imap.store("1", "+FLAGS", r"(\Deleted)")
+        imap.expunge()
+        imap.logout()
+        r, partly = self.run_mailferry("migrate", source, target, "alice", "carol",
+                                       "--state", self.state, "--sync-deletions", "-vv")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(partly["totals"]["messages"]["copied"], 1)
+        self.assertEqual(partly["totals"]["flag_updates"], 1)
+        self.assertEqual(partly["totals"]["deletions"], 1)
+        self.assertEqual(partly["totals"]["messages"]["source"],
+                         changed["totals"]["messages"]["source"])  # one in, one out
+        self.assert_same(self.snapshot(self.dot, "alice"),
+                         self.snapshot(self.slash, "carol", skip_deleted=True))
+        sent = [l.split(" C: ", 1)[1] for l in r.stderr.splitlines() if " C: " in l]
+        self.assertEqual(sum("UID SEARCH RETURN (ALL) DELETED" in c for c in sent), 1, sent)
+        self.assertFalse([c for c in sent if "UID FETCH 1:* (UID FLAGS INTERNALDATE" in c and
+                          "CHANGEDSINCE" not in c], sent)
+        self.assertFalse([c for c in sent if "MESSAGE-ID" in c and "CHANGEDSINCE" not in c], sent)
+
         # UIDVALIDITY change: delete and recreate a folder with the same messages.
         imap = self.imap(self.dot, "alice")
         before = self.snapshot(self.dot, "alice")["Projects/2026"]

@@ -72,7 +72,7 @@ TEST(MigrationIncremental, ReRunListsOnlyChangesAndGivesTheSameTarget) {
     EXPECT_EQ(t.messages.copied, 1U);
     EXPECT_EQ(t.flag_updates, 3U);
     EXPECT_EQ(t.deletions, 2U);
-    EXPECT_EQ(t.messages.filtered, 1U) << "the filtered message is still listed";
+    EXPECT_EQ(t.messages.filtered, 1U) << "the filtered message is still counted";
     EXPECT_EQ(t.messages.source, 42U);  // INBOX: 40 + 1 filtered - 2 expunged + 1 new; Projects: 2
 
     Mailboxes expected = source.read(true);
@@ -80,9 +80,10 @@ TEST(MigrationIncremental, ReRunListsOnlyChangesAndGivesTheSameTarget) {
                   [](const Mail& m) { return m.body == make_body(200, 50'000); });
     EXPECT_EQ(target.read(), expected);
 
-    // On the wire: the source was asked for changes since the stored mark,
-    // and only the filtered message (unknown to the state) was listed in
-    // full; no `UID FETCH 1:*` listing of every message's metadata.
+    // On the wire: the source was asked for changes since the stored mark
+    // and for its UIDs and which are \Deleted (the test server has no
+    // ESEARCH); no message's metadata but the changed ones', not even the
+    // filtered message's: unchanged, it is filtered as before.
     // Projects did not change: its STATUS came with the LIST (LIST-STATUS,
     // RFC 5819), and it was not opened.
     const auto commands = trace.commands_to(source.imap_port());
@@ -90,7 +91,8 @@ TEST(MigrationIncremental, ReRunListsOnlyChangesAndGivesTheSameTarget) {
     EXPECT_EQ(count_containing(commands, "CHANGEDSINCE"), 1U);
     EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID FLAGS INTERNALDATE"), 1U)
         << "a CHANGEDSINCE fetch";
-    EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID)"), 1U);
+    EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID FLAGS)"), 1U);
+    EXPECT_EQ(count_containing(commands, "INTERNALDATE"), 1U);
     EXPECT_EQ(count_containing(commands, "EXAMINE \"Projects\""), 0U);
     EXPECT_EQ(count_containing(commands, "STATUS \"Projects\""), 0U);
     EXPECT_EQ(count_containing(commands,
@@ -345,31 +347,75 @@ TEST(MigrationIncremental, NewMailTheSettlingRunCopiedAlreadyIsNotCopiedAgain) {
     EXPECT_EQ(a.target.read(), a.expected()) << "nothing twice";
 }
 
-// Mail arrived and something else changed (a flag, an expunge): the folder
-// is compared whole, as before.
-TEST(MigrationIncremental, NewMailWithAnotherChangeIsComparedWhole) {
-    for (const bool expunge : {false, true}) {
-        SCOPED_TRACE(expunge ? "and an expunge" : "and a flag change");
+// Mail arrived and something else changed (a flag, an expunge, a message
+// flagged \Deleted): the folder is still listed by what changed. Besides
+// the CHANGEDSINCE fetch, the source is asked for its UIDs and which are
+// \Deleted (to count the rest, and find what is gone), the state for the
+// rows of the changed messages and of those gone, the target for which of
+// those rows' copies it still has; nobody for the unchanged messages'
+// metadata. The counts are those of a whole listing.
+TEST(MigrationIncremental, NewMailWithAnotherChangeIsListedByWhatChanged) {
+    enum class Change { flag, expunge, deleted_flag };
+    for (const Change change : {Change::flag, Change::expunge, Change::deleted_flag}) {
+        SCOPED_TRACE(change == Change::flag      ? "and a flag change"
+                     : change == Change::expunge ? "and an expunge"
+                                                 : "and a message flagged \\Deleted");
         SettledAccount a;
         ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
         const auto uids = a.source.uids("INBOX");
-        if (expunge) {
+        if (change == Change::expunge) {
             a.source.expunge("INBOX", {uids[3]});
         } else {
-            a.source.set_flags("INBOX", {uids[3]}, FlagMode::add, {"\\Flagged"});
+            a.source.set_flags("INBOX", {uids[3]}, FlagMode::add,
+                               {change == Change::flag ? "\\Flagged" : "\\Deleted"});
         }
         a.source.add("INBOX", {{make_body(40), {}, day + 40}, {make_body(41), {}, day + 41}});
 
         ProtocolTrace trace;
         const auto second = a.run();
         ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
-        EXPECT_EQ(second.report->totals().messages.copied, 2U);
-        EXPECT_EQ(second.report->totals().flag_updates, expunge ? 0U : 1U);
-        EXPECT_EQ(second.report->totals().deletions, expunge ? 1U : 0U);
-        EXPECT_EQ(a.target.read(), a.expected());
+        const sync::ReportTotals t = second.report->totals();
+        EXPECT_EQ(t.messages.copied, 2U);
+        EXPECT_EQ(t.flag_updates, change == Change::flag ? 1U : 0U);
+        EXPECT_EQ(t.deletions, change == Change::expunge ? 1U : 0U);
+        const std::size_t now = a.listed + 2 - (change == Change::expunge ? 1 : 0);
+        const std::size_t filtered = change == Change::deleted_flag ? 2 : 1;
+        EXPECT_EQ(t.messages.source, now);
+        EXPECT_EQ(t.messages.filtered, filtered);
+        EXPECT_EQ(t.messages.already_there, now - 2 - filtered);
+        if (change == Change::deleted_flag) {
+            // Its copy stays, its other flags as they were.
+            Mailboxes expected = a.source.read();
+            std::erase_if(expected["INBOX"],
+                          [](const Mail& x) { return x.body == make_body(99, 50'000); });
+            for (Mail& m : expected["INBOX"]) {
+                std::erase(m.flags, "\\Deleted");
+            }
+            std::sort(expected["INBOX"].begin(), expected["INBOX"].end());
+            EXPECT_EQ(a.target.read(), expected);
+        } else {
+            EXPECT_EQ(a.target.read(), a.expected());
+        }
+
         const auto source = trace.commands_to(a.source.imap_port());
-        EXPECT_EQ(count_containing(source, "UID FETCH 1:* (UID)"), 1U)
-            << "the folder's UIDs, to compare with the state: " << ::testing::PrintToString(source);
+        EXPECT_EQ(count_opening(source), 1U) << ::testing::PrintToString(source);
+        EXPECT_EQ(count_containing(source, "CHANGEDSINCE"), 1U);
+        EXPECT_EQ(count_containing(source, "UID FETCH 1:* (UID FLAGS)"), 1U)
+            << "the folder's UIDs and which are \\Deleted: " << ::testing::PrintToString(source);
+        EXPECT_EQ(count_containing(source, "INTERNALDATE"), 1U)
+            << "no metadata but the changed messages': " << ::testing::PrintToString(source);
+        const auto target = trace.commands_to(a.target.imap_port());
+        EXPECT_EQ(count_containing(target, "MESSAGE-ID"), 0U) << ::testing::PrintToString(target);
+        EXPECT_EQ(count_opening(target), 1U) << ::testing::PrintToString(target);
+
+        // The same counts again on the next run, which opens nothing.
+        ProtocolTrace again;
+        const auto third = a.run();
+        ASSERT_EQ(third.outcome, sync::Outcome::ok) << third.message;
+        EXPECT_EQ(third.report->totals().messages.source, now);
+        EXPECT_EQ(third.report->totals().messages.filtered, filtered);
+        EXPECT_EQ(third.report->totals().messages.already_there, now - filtered);
+        EXPECT_EQ(count_opening(again.commands_to(a.source.imap_port())), 0U);
     }
 }
 

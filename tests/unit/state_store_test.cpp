@@ -570,6 +570,26 @@ TEST_F(StateStoreTest, RowsAreReadByKeyInTheOrderAsked) {
     EXPECT_TRUE(store().messages(folder_, std::vector<std::string>{})->empty());
 }
 
+// A settled folder listed in part compares the source's UIDs with these:
+// ascending, only the folder's own, only rows that still stand for a source
+// message (not those whose copy went with it, nor stale ones).
+TEST_F(StateStoreTest, LiveSourceUidsAreAscendingAndLeaveGoneRowsOut) {
+    const auto ids = copy({7, 3, 5, 1});
+    ASSERT_TRUE(
+        store().mark_deleted(std::vector<MessageRowId>{ids[2]}, MessageStatus::deleted_on_target));
+    ASSERT_TRUE(
+        store().mark_deleted(std::vector<MessageRowId>{ids[0]}, MessageStatus::deleted_on_source));
+    ASSERT_TRUE(store().record_pending(folder_, std::vector<PendingMessage>{imap_message(9)}));
+    auto other = store().ensure_folder(pair_, "Sent", "Sent");
+    ASSERT_TRUE(other) << other.error().message;
+    ASSERT_TRUE(store().record_pending(other->id, std::vector<PendingMessage>{imap_message(2)}));
+
+    auto uids = store().live_source_uids(folder_);
+    ASSERT_TRUE(uids) << uids.error().message;
+    EXPECT_EQ(*uids, (std::vector<std::uint32_t>{1, 3, 7, 9}));
+    EXPECT_EQ(*store().live_source_uids(other->id), (std::vector<std::uint32_t>{2}));
+}
+
 int synchronous_of(Database& db) {
     return db.sql().execAndGet("PRAGMA synchronous").getInt();
 }
