@@ -479,6 +479,9 @@ class Client {
     explicit Client(std::unique_ptr<detail::Connection> conn, ClientOptions options);
     // UID SEARCH RETURN (ALL) criteria (ESEARCH): the UIDs, ascending.
     awaitable<ClientResult<std::vector<std::uint32_t>>> search_all_uids(std::string_view criteria);
+    // UID FETCH 1:* (UID) or (UID FLAGS): every UID, and with the flags the
+    // \Deleted ones, ascending.
+    awaitable<ClientResult<UidInventory>> fetch_all_uids(bool with_flags);
     awaitable<std::optional<Error>> negotiate();
     awaitable<std::optional<Error>> starttls();
     awaitable<std::optional<Error>> login();

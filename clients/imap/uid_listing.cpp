@@ -68,47 +68,39 @@ void sort_unique(std::vector<std::uint32_t>& uids) {
 }  // namespace
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::list_uids() {
-    const bool esearch = has_capability("ESEARCH");
-    if (esearch) {
+    if (has_capability("ESEARCH")) {
         co_return co_await search_all_uids("ALL");
     }
-    const std::string step = "UID FETCH (UID)";
-    if (auto e = require_selected(step)) {
-        co_return std::move(*e);
+    auto each = co_await fetch_all_uids(false);
+    if (!each) {
+        co_return each.error();
     }
-    UidFetchHandler each;
-    auto c = co_await conn_->command("UID FETCH 1:* (UID)", step, &each);
-    if (!c) {
-        co_return c.error();
-    }
-    if (auto e = conn_->check(*c, step)) {
-        co_return std::move(*e);
-    }
-    sort_unique(each.uids);
-    co_return std::move(each.uids);
+    co_return std::move(each->all);
 }
 
 awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
-    UidInventory inventory;
-    if (has_capability("ESEARCH")) {
-        auto all = co_await search_all_uids("ALL");
-        if (!all) {
-            co_return all.error();
-        }
-        auto deleted = co_await search_all_uids("DELETED");
-        if (!deleted) {
-            co_return deleted.error();
-        }
-        inventory.all = std::move(*all);
-        inventory.deleted = std::move(*deleted);
-        co_return inventory;
+    if (!has_capability("ESEARCH")) {
+        co_return co_await fetch_all_uids(true);
     }
-    const std::string step = "UID FETCH (UID FLAGS)";
+    auto all = co_await search_all_uids("ALL");
+    if (!all) {
+        co_return all.error();
+    }
+    auto deleted = co_await search_all_uids("DELETED");
+    if (!deleted) {
+        co_return deleted.error();
+    }
+    co_return UidInventory{std::move(*all), std::move(*deleted)};
+}
+
+awaitable<ClientResult<UidInventory>> Client::fetch_all_uids(bool with_flags) {
+    const std::string step = with_flags ? "UID FETCH (UID FLAGS)" : "UID FETCH (UID)";
     if (auto e = require_selected(step)) {
         co_return std::move(*e);
     }
     UidFetchHandler each;
-    auto c = co_await conn_->command("UID FETCH 1:* (UID FLAGS)", step, &each);
+    auto c = co_await conn_->command(
+        with_flags ? "UID FETCH 1:* (UID FLAGS)" : "UID FETCH 1:* (UID)", step, &each);
     if (!c) {
         co_return c.error();
     }
@@ -117,9 +109,7 @@ awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
     }
     sort_unique(each.uids);
     sort_unique(each.deleted);
-    inventory.all = std::move(each.uids);
-    inventory.deleted = std::move(each.deleted);
-    co_return inventory;
+    co_return UidInventory{std::move(each.uids), std::move(each.deleted)};
 }
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::search_all_uids(
