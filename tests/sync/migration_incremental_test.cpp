@@ -419,6 +419,39 @@ TEST(MigrationIncremental, NewMailWithAnotherChangeIsListedByWhatChanged) {
     }
 }
 
+// Without --sync-deletions a message expunged from the source keeps its copy
+// and its row; listed by what changed, the folder's row of it is not even
+// read, and the counts follow the source.
+TEST(MigrationIncremental, ExpungeWithoutSyncDeletionsKeepsTheCopy) {
+    SettledAccount a;
+    a.options.plan.sync_deletions = false;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    const Mailboxes before = a.target.read();
+    const auto uids = a.source.uids("INBOX");
+    a.source.expunge("INBOX", {uids[5]});
+    a.source.set_flags("INBOX", {uids[6]}, FlagMode::add, {"\\Answered"});
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    const sync::ReportTotals t = second.report->totals();
+    EXPECT_EQ(t.messages.copied, 0U);
+    EXPECT_EQ(t.deletions, 0U);
+    EXPECT_EQ(t.flag_updates, 1U);
+    EXPECT_EQ(t.messages.source, a.listed - 1);
+    EXPECT_EQ(t.messages.already_there, a.listed - 2);
+    const auto source = trace.commands_to(a.source.imap_port());
+    EXPECT_EQ(count_containing(source, "INTERNALDATE"), 1U) << ::testing::PrintToString(source);
+    const Mailboxes after = a.target.read();
+    EXPECT_EQ(after.at("INBOX").size(), before.at("INBOX").size()) << "the copy stays";
+
+    const auto third = a.run();
+    ASSERT_EQ(third.outcome, sync::Outcome::ok) << third.message;
+    EXPECT_EQ(third.report->totals().messages.source, a.listed - 1);
+    EXPECT_EQ(third.report->totals().deletions + third.report->totals().messages.copied, 0U);
+    EXPECT_EQ(a.target.read(), after);
+}
+
 // Extra connections are opened for large copies only: for a few new
 // messages in three folders, logging in three more times on each side would
 // cost more than it saves, whatever --connections allows.
