@@ -112,30 +112,33 @@ Result<StateView> StateBridge::view(std::optional<std::string> only, bool settle
     return view;
 }
 
-std::optional<state::FolderId> StateBridge::folder_of(
-    const std::vector<state::FolderRecord>& folders, const std::string& source_name) {
-    for (const state::FolderRecord& f : folders) {
-        if (normalize_name(f.source_name) == normalize_name(source_name)) {
-            return f.id;
-        }
-    }
-    return std::nullopt;
-}
-
-Result<std::vector<MessageState>> StateBridge::rows_of(const std::string& source_name,
-                                                       const std::vector<std::string>& keys) {
+Result<std::optional<state::FolderId>> StateBridge::folder_of(const std::string& source_name) {
+    std::optional<state::FolderId> none;
     if (!pair_) {
-        return std::vector<MessageState>{};
+        return none;
     }
     auto folders = store_->folders(*pair_);
     if (!folders) {
         return folders.error();
     }
-    const auto folder = folder_of(*folders, source_name);
+    for (const state::FolderRecord& f : *folders) {
+        if (normalize_name(f.source_name) == normalize_name(source_name)) {
+            return std::optional<state::FolderId>(f.id);
+        }
+    }
+    return none;
+}
+
+Result<std::vector<MessageState>> StateBridge::rows_of(const std::string& source_name,
+                                                       const std::vector<std::string>& keys) {
+    auto folder = folder_of(source_name);
     if (!folder) {
+        return folder.error();
+    }
+    if (!*folder) {
         return std::vector<MessageState>{};
     }
-    auto rows = store_->messages(*folder, keys);
+    auto rows = store_->messages(**folder, keys);
     if (!rows) {
         return rows.error();
     }
@@ -143,18 +146,14 @@ Result<std::vector<MessageState>> StateBridge::rows_of(const std::string& source
 }
 
 Result<std::vector<std::uint32_t>> StateBridge::stored_uids(const std::string& source_name) {
-    if (!pair_) {
-        return std::vector<std::uint32_t>{};
-    }
-    auto folders = store_->folders(*pair_);
-    if (!folders) {
-        return folders.error();
-    }
-    const auto folder = folder_of(*folders, source_name);
+    auto folder = folder_of(source_name);
     if (!folder) {
+        return folder.error();
+    }
+    if (!*folder) {
         return std::vector<std::uint32_t>{};
     }
-    return store_->live_source_uids(*folder);
+    return store_->live_source_uids(**folder);
 }
 
 Result<state::FolderId> StateBridge::begin_folder(const FolderPlan& plan,

@@ -105,9 +105,8 @@ class StateBridge {
   private:
     StateBridge(state::StateStore& store, std::optional<state::PairId> pair)
         : store_(&store), pair_(pair) {}
-    // The id of source folder `source_name` among `folders`.
-    static std::optional<state::FolderId> folder_of(const std::vector<state::FolderRecord>& folders,
-                                                    const std::string& source_name);
+    // The id of the pair's source folder `source_name`, if the state has it.
+    state::Result<std::optional<state::FolderId>> folder_of(const std::string& source_name);
     // The live rows of `keys`, looked up one by one (never the whole folder).
     state::Result<std::map<std::string, state::MessageRecord>> rows_by_key(
         state::FolderId folder, const std::vector<std::string>& keys);
