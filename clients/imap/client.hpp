@@ -454,6 +454,10 @@ class Client {
     // SEARCH RETURN (ALL) DELETED` (two compact sets), else `UID FETCH 1:*
     // (UID FLAGS)`.
     awaitable<ClientResult<UidInventory>> uid_inventory();
+    // Which UIDs of `uid_set` the selected mailbox still has, ascending: one
+    // `UID FETCH set (UID)` (RFC 3501 §6.4.8: UIDs that do not exist are
+    // left out of the answer), for a few UIDs of a large mailbox.
+    awaitable<ClientResult<std::vector<std::uint32_t>>> existing_uids(std::string uid_set);
     awaitable<ClientResult<void>> noop();
     // In the selected mailbox: with IDLE (RFC 2177), IDLE until an untagged
     // EXISTS, EXPUNGE, VANISHED or FETCH arrives or `max_wait` (at most max_idle_wait)
@@ -479,9 +483,9 @@ class Client {
     explicit Client(std::unique_ptr<detail::Connection> conn, ClientOptions options);
     // UID SEARCH RETURN (ALL) criteria (ESEARCH): the UIDs, ascending.
     awaitable<ClientResult<std::vector<std::uint32_t>>> search_all_uids(std::string_view criteria);
-    // UID FETCH 1:* (UID) or (UID FLAGS): every UID, and with the flags the
-    // \Deleted ones, ascending.
-    awaitable<ClientResult<UidInventory>> fetch_all_uids(bool with_flags);
+    // UID FETCH set (UID) or (UID FLAGS): the set's UIDs that exist, and with
+    // the flags the \Deleted ones, ascending.
+    awaitable<ClientResult<UidInventory>> fetch_uids(std::string uid_set, bool with_flags);
     awaitable<std::optional<Error>> negotiate();
     awaitable<std::optional<Error>> starttls();
     awaitable<std::optional<Error>> login();

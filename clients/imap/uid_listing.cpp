@@ -71,7 +71,7 @@ awaitable<ClientResult<std::vector<std::uint32_t>>> Client::list_uids() {
     if (has_capability("ESEARCH")) {
         co_return co_await search_all_uids("ALL");
     }
-    auto each = co_await fetch_all_uids(false);
+    auto each = co_await fetch_uids("1:*", false);
     if (!each) {
         co_return each.error();
     }
@@ -80,7 +80,7 @@ awaitable<ClientResult<std::vector<std::uint32_t>>> Client::list_uids() {
 
 awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
     if (!has_capability("ESEARCH")) {
-        co_return co_await fetch_all_uids(true);
+        co_return co_await fetch_uids("1:*", true);
     }
     auto all = co_await search_all_uids("ALL");
     if (!all) {
@@ -93,14 +93,22 @@ awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
     co_return UidInventory{std::move(*all), std::move(*deleted)};
 }
 
-awaitable<ClientResult<UidInventory>> Client::fetch_all_uids(bool with_flags) {
+awaitable<ClientResult<std::vector<std::uint32_t>>> Client::existing_uids(std::string uid_set) {
+    auto each = co_await fetch_uids(std::move(uid_set), false);
+    if (!each) {
+        co_return each.error();
+    }
+    co_return std::move(each->all);
+}
+
+awaitable<ClientResult<UidInventory>> Client::fetch_uids(std::string uid_set, bool with_flags) {
     const std::string step = with_flags ? "UID FETCH (UID FLAGS)" : "UID FETCH (UID)";
     if (auto e = require_selected(step)) {
         co_return std::move(*e);
     }
     UidFetchHandler each;
     auto c = co_await conn_->command(
-        with_flags ? "UID FETCH 1:* (UID FLAGS)" : "UID FETCH 1:* (UID)", step, &each);
+        "UID FETCH " + uid_set + (with_flags ? " (UID FLAGS)" : " (UID)"), step, &each);
     if (!c) {
         co_return c.error();
     }

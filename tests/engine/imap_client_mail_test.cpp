@@ -276,7 +276,8 @@ TEST(ImapClientMail, StoreFlagsExpungeAndSearch) {
 }
 
 // Without ESEARCH (the test server), the UIDs and the \Deleted ones come
-// from one `UID FETCH 1:* (UID FLAGS)`.
+// from one `UID FETCH 1:* (UID FLAGS)`; which of a few UIDs exist, from one
+// `UID FETCH set (UID)`.
 TEST(ImapClientMail, UidInventoryNamesEveryUidAndTheDeletedOnes) {
     ImapClientServer server;
     server.seed("u", "INBOX", three_messages());
@@ -296,6 +297,9 @@ TEST(ImapClientMail, UidInventoryNamesEveryUidAndTheDeletedOnes) {
         CO_REQUIRE(inventory, inventory.error().message);
         EXPECT_EQ(inventory->all, (std::vector<std::uint32_t>{2, 3}));
         EXPECT_EQ(inventory->deleted, std::vector<std::uint32_t>{3});
+        auto existing = co_await c.existing_uids("1,3,7");
+        CO_REQUIRE(existing, existing.error().message);
+        EXPECT_EQ(*existing, std::vector<std::uint32_t>{3}) << "1 expunged, 7 never there";
         co_await c.logout();
     };
     run_coroutine(body);
