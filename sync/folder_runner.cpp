@@ -174,17 +174,27 @@ MailboxFolder source_folder(const RunContext& ctx, const std::string& name) {
     return MailboxFolder{name, "", true};
 }
 
+// Every group's STORE at once; a group the target refused fails its
+// messages (their flags are tried again next run), the others are recorded.
 awaitable<Step> apply_flags(UnitRun& run) {
     std::set<std::string> failed;
-    for (const FlagUpdateGroup& g : run.plan.flag_updates) {
-        auto stored = co_await run.pair().target->store_flags(g.target_uids, g.add, g.remove);
+    const std::vector<FlagUpdateGroup>& groups = run.plan.flag_updates;
+    if (!groups.empty()) {
+        auto stored = co_await run.pair().target->store_flags(groups);
         if (!stored) {
-            if (const Step s = run.mailbox_failed(stored.error()); s != Step::done) {
+            co_return run.interrupted_by(stored.error());
+        }
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            const std::optional<MailboxError>& refused = (*stored)[g];
+            if (!refused) {
+                continue;
+            }
+            if (const Step s = run.mailbox_failed(*refused); s != Step::done) {
                 co_return s;
             }
-            for (const std::string& key : g.source_keys) {
+            for (const std::string& key : groups[g].source_keys) {
                 failed.insert(key);
-                run.fail(key, "setting its flags on the target failed: " + stored.error().message);
+                run.fail(key, "setting its flags on the target failed: " + refused->message);
             }
         }
     }

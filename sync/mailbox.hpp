@@ -22,6 +22,7 @@
 #include <boost/system/result.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -79,6 +80,11 @@ struct ListingScope {
     std::size_t window_size = 0;
 };
 
+// The source UIDs the state holds of a folder (the rows view() gives),
+// ascending, read only when asked; std::nullopt when the state could not be
+// read (the caller knows why).
+using StoredUids = std::function<std::optional<std::vector<std::uint32_t>>()>;
+
 class SourceMailbox {
   public:
     virtual ~SourceMailbox() = default;
@@ -102,14 +108,15 @@ class SourceMailbox {
     // settled it (`known.settled`): the messages whose flags changed or that
     // arrived since (IMAP with CONDSTORE: one FETCH CHANGEDSINCE the settled
     // HIGHESTMODSEQ, RFC 7162), and counts the rest as that run left them
-    // (SourceFolderListing::unlisted), with the messages of
-    // `known.stored_uids` that are gone (`vanished`). When only new messages
-    // arrived, nothing else is asked; otherwise the folder's UIDs and which
-    // are \Deleted (a few bytes a message), never their metadata.
-    // std::nullopt: the source cannot tell (POP3, no CONDSTORE, another
-    // UIDVALIDITY); list it with open_folder().
+    // (SourceFolderListing::unlisted), with the messages of `stored_uids()`
+    // that are gone (`vanished`). When only new messages arrived, nothing
+    // else is asked (and `stored_uids` is not called); otherwise the
+    // folder's UIDs and which are \Deleted (a few bytes a message), never
+    // their metadata. std::nullopt: the source cannot tell (POP3, no
+    // CONDSTORE, another UIDVALIDITY) or `stored_uids` could not read them;
+    // list it with open_folder().
     virtual boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_changed(
-        MailboxFolder /*folder*/, const FolderState& /*known*/) {
+        MailboxFolder /*folder*/, const FolderState& /*known*/, const StoredUids& /*stored_uids*/) {
         co_return std::nullopt;
     }
     // The folder's STATUS as the last list_folders() carried it (LIST-STATUS,
@@ -213,10 +220,14 @@ class TargetMailbox {
     // left out. Reads a copy back before its source may be deleted.
     virtual boost::asio::awaitable<MailboxResult<std::vector<TargetMessage>>> read_back(
         std::vector<std::uint32_t> uids) = 0;
-    // In the open folder: +FLAGS.SILENT / -FLAGS.SILENT for `uids`.
-    virtual boost::asio::awaitable<MailboxResult<void>> store_flags(
-        std::vector<std::uint32_t> uids, std::vector<std::string> add,
-        std::vector<std::string> remove) = 0;
+    // Whether an append names its copies' UIDs (APPENDUID, RFC 4315): the
+    // state can then find them again by UID, without a listing.
+    virtual bool names_appended_uids() const = 0;
+    // In the open folder: each group's +FLAGS.SILENT / -FLAGS.SILENT for its
+    // target UIDs, all sent at once. Each group's outcome, in order
+    // (std::nullopt: stored); an error when the connection failed.
+    virtual boost::asio::awaitable<MailboxResult<std::vector<std::optional<MailboxError>>>>
+    store_flags(const std::vector<FlagUpdateGroup>& groups) = 0;
     // In the open folder: \Deleted + UID EXPUNGE of exactly `uids`.
     virtual boost::asio::awaitable<MailboxResult<void>> delete_messages(
         std::vector<std::uint32_t> uids) = 0;

@@ -222,8 +222,11 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     const std::string& plan_key, std::map<std::string, TargetFolderListing>& opened_targets) {
     std::optional<SourceFolderListing> none;
     SourceMailbox& source = *ctx.pairs[0].source;
+    TargetMailbox& target = *ctx.pairs[0].target;
+    // Without APPENDUID the rows name no copy by its UID: the planner looks
+    // for them by Message-ID in the whole target folder.
     if (!settlement_applies(&known, target_name, plan_key) || ctx.options.plan.delete_source ||
-        source.has_gmail_labels() || ctx.pairs[0].target->has_gmail_labels()) {
+        source.has_gmail_labels() || target.has_gmail_labels() || !target.names_appended_uids()) {
         co_return none;
     }
     // Its STATUS shows another UIDVALIDITY, or no CONDSTORE: listed whole.
@@ -231,18 +234,42 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
         source_now->highest_modseq == 0) {
         co_return none;
     }
-    auto stored = ctx.bridge->stored_uids(known.source_name);
-    if (!stored) {
-        co_return ListingFailure{"the state could not be read: " + stored.error().message};
+    auto id = ctx.bridge->folder_of(known.source_name);
+    if (!id) {
+        co_return ListingFailure{"the state could not be read: " + id.error().message};
     }
-    known.stored_uids = std::move(*stored);
-    auto listed = co_await source.open_changed(folder, known);
-    known.stored_uids = {};
+    if (!*id) {
+        co_return none;
+    }
+    std::optional<std::string> unreadable;  // why the state's UIDs could not be read
+    const StoredUids stored_uids = [&]() -> std::optional<std::vector<std::uint32_t>> {
+        auto uids = ctx.bridge->stored_uids(**id);
+        if (!uids) {
+            unreadable = uids.error().message;
+            return std::nullopt;
+        }
+        return std::move(*uids);
+    };
+    // The target folder is opened while the source lists (the copies to
+    // ask it about are known only then): one round trip less.
+    const MailboxFolder target_folder{target_name, "", true};
+    auto [listed, opened] = co_await detail::both_at_once(
+        source.open_changed(folder, known, stored_uids),
+        target.open_folder(target_folder, ctx.options.dry_run, false, nullptr));
+    if (unreadable) {
+        co_return ListingFailure{"the state could not be read: " + *unreadable};
+    }
     if (!listed) {
         co_return listing_failed("listing source folder \"" + folder.name + "\"", listed.error());
     }
     if (!*listed) {
         co_return none;
+    }
+    if (!opened) {
+        if (opened.error().kind == MailboxError::Kind::rejected) {
+            co_return none;  // gone, say: listing shows what to do
+        }
+        co_return listing_failed("opening target folder \"" + target_name + "\"", opened.error());
     }
     std::vector<std::string> keys;
     keys.reserve((*listed)->messages.size());
@@ -252,7 +279,7 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     if (ctx.options.plan.sync_deletions) {
         keys.insert(keys.end(), (*listed)->vanished.begin(), (*listed)->vanished.end());
     }
-    auto rows = ctx.bridge->rows_of(known.source_name, keys);
+    auto rows = ctx.bridge->rows_of(**id, keys);
     if (!rows) {
         co_return ListingFailure{"the state could not be read: " + rows.error().message};
     }
@@ -261,19 +288,18 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     if (!vouched) {
         co_return none;  // a copy to look for by content: listed whole
     }
-    const MailboxFolder target_folder{target_name, "", true};
-    auto target = co_await ctx.pairs[0].target->open_folder(target_folder, ctx.options.dry_run,
-                                                            !vouched->messages.empty(), &*vouched);
-    if (!target) {
-        if (target.error().kind == MailboxError::Kind::rejected) {
+    opened = co_await target.open_folder(target_folder, ctx.options.dry_run,
+                                         !vouched->messages.empty(), &*vouched);
+    if (!opened) {
+        if (opened.error().kind == MailboxError::Kind::rejected) {
             co_return none;  // gone, say: listing shows what to do
         }
-        co_return listing_failed("opening target folder \"" + target_name + "\"", target.error());
+        co_return listing_failed("opening target folder \"" + target_name + "\"", opened.error());
     }
-    if (target->status.uidvalidity != *known.target_uidvalidity) {
+    if (opened->status.uidvalidity != *known.target_uidvalidity) {
         co_return none;
     }
-    opened_targets[target_name] = std::move(*target);
+    opened_targets[target_name] = std::move(*opened);
     co_return std::move(*listed);
 }
 

@@ -204,9 +204,6 @@ struct FolderState {
     std::uint64_t source_highest_modseq = 0;
     std::vector<MessageState> messages;  // rows that are pending, copied or deleted_on_source
     std::optional<SettledPass> settled;
-    // The source UIDs of those rows, ascending, read instead of the rows for
-    // a settled folder listed in part (SourceMailbox::open_changed).
-    std::vector<std::uint32_t> stored_uids{};
 };
 
 struct StateView {

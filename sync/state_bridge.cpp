@@ -129,31 +129,17 @@ Result<std::optional<state::FolderId>> StateBridge::folder_of(const std::string&
     return none;
 }
 
-Result<std::vector<MessageState>> StateBridge::rows_of(const std::string& source_name,
+Result<std::vector<MessageState>> StateBridge::rows_of(state::FolderId folder,
                                                        const std::vector<std::string>& keys) {
-    auto folder = folder_of(source_name);
-    if (!folder) {
-        return folder.error();
-    }
-    if (!*folder) {
-        return std::vector<MessageState>{};
-    }
-    auto rows = store_->messages(**folder, keys);
+    auto rows = store_->messages(folder, keys);
     if (!rows) {
         return rows.error();
     }
     return to_model(*rows);
 }
 
-Result<std::vector<std::uint32_t>> StateBridge::stored_uids(const std::string& source_name) {
-    auto folder = folder_of(source_name);
-    if (!folder) {
-        return folder.error();
-    }
-    if (!*folder) {
-        return std::vector<std::uint32_t>{};
-    }
-    return store_->live_source_uids(**folder);
+Result<std::vector<std::uint32_t>> StateBridge::stored_uids(state::FolderId folder) {
+    return store_->live_source_uids(folder);
 }
 
 Result<state::FolderId> StateBridge::begin_folder(const FolderPlan& plan,

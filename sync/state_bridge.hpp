@@ -44,15 +44,18 @@ class StateBridge {
     state::Result<StateView> view(std::optional<std::string> only = std::nullopt,
                                   bool settled_rows = true);
 
-    // The rows of `keys` in source folder `source_name`, as view() gives
-    // them (rows neither pending, copied nor deleted_on_source are left
-    // out): for a listing of a few messages of a large folder.
-    state::Result<std::vector<MessageState>> rows_of(const std::string& source_name,
+    // The id of the pair's source folder `source_name`, if the state has it.
+    state::Result<std::optional<state::FolderId>> folder_of(const std::string& source_name);
+
+    // The rows of `keys` in `folder`, as view() gives them (rows neither
+    // pending, copied nor deleted_on_source are left out): for a listing of
+    // a few messages of a large folder.
+    state::Result<std::vector<MessageState>> rows_of(state::FolderId folder,
                                                      const std::vector<std::string>& keys);
 
-    // The source UIDs of the rows view() would give of `source_name`,
-    // ascending (FolderState::stored_uids).
-    state::Result<std::vector<std::uint32_t>> stored_uids(const std::string& source_name);
+    // The source UIDs of the rows view() would give of `folder`, ascending
+    // (StoredUids).
+    state::Result<std::vector<std::uint32_t>> stored_uids(state::FolderId folder);
 
     // Makes the folder record ready for this plan: created when new,
     // UIDVALIDITYs stored; on a rematch (or a change found now) the old
@@ -105,8 +108,6 @@ class StateBridge {
   private:
     StateBridge(state::StateStore& store, std::optional<state::PairId> pair)
         : store_(&store), pair_(pair) {}
-    // The id of the pair's source folder `source_name`, if the state has it.
-    state::Result<std::optional<state::FolderId>> folder_of(const std::string& source_name);
     // The live rows of `keys`, looked up one by one (never the whole folder).
     state::Result<std::map<std::string, state::MessageRecord>> rows_by_key(
         state::FolderId folder, const std::vector<std::string>& keys);

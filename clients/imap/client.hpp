@@ -242,6 +242,13 @@ struct MessageMeta {
 
 enum class FlagOperation { add, remove, replace };
 
+// One UID STORE of Client::store_flags(std::vector<FlagStore>).
+struct FlagStore {
+    std::string uid_set;
+    FlagOperation op = FlagOperation::add;
+    std::vector<std::string> flags;
+};
+
 // What became of one message append() sent.
 struct AppendOutcome {
     enum class Status {
@@ -425,6 +432,12 @@ class Client {
                                                    std::vector<std::string> labels);
     awaitable<ClientResult<void>> store_flags(std::string uid_set, FlagOperation op,
                                               std::vector<std::string> flags, bool silent = true);
+    // Every one of `stores` as UID STORE ... .SILENT, pipelined (none waits
+    // for another's answer, RFC 3501 §5.5.1), so n stores cost one round
+    // trip. Each store's own outcome, in order (std::nullopt: done); the call
+    // itself fails only when the connection does.
+    awaitable<ClientResult<std::vector<std::optional<Error>>>> store_flags(
+        std::vector<FlagStore> stores);
     // UID EXPUNGE set (RFC 4315 §2.1); the messages must carry \Deleted.
     // Without UIDPLUS this fails with not_supported rather than run a plain
     // EXPUNGE, which would also remove messages other clients marked

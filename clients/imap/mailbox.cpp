@@ -364,20 +364,28 @@ awaitable<ClientResult<bool>> Client::create(std::string name) {
     co_return std::move(*conn_->check(*c, step));
 }
 
-awaitable<ClientResult<void>> Client::store_flags(std::string uid_set, FlagOperation op,
-                                                  std::vector<std::string> flags, bool silent) {
-    const std::string step = "UID STORE";
-    if (auto e = require_selected(step)) {
-        co_return std::move(*e);
-    }
+namespace {
+
+std::string store_command(const std::string& uid_set, FlagOperation op,
+                          const std::vector<std::string>& flags, bool silent) {
     std::string item = op == FlagOperation::add      ? "+FLAGS"
                        : op == FlagOperation::remove ? "-FLAGS"
                                                      : "FLAGS";
     if (silent) {
         item += ".SILENT";
     }
-    auto c = co_await conn_->command(
-        "UID STORE " + uid_set + " " + item + " " + format_flag_list(flags), step);
+    return "UID STORE " + uid_set + " " + item + " " + format_flag_list(flags);
+}
+
+}  // namespace
+
+awaitable<ClientResult<void>> Client::store_flags(std::string uid_set, FlagOperation op,
+                                                  std::vector<std::string> flags, bool silent) {
+    const std::string step = "UID STORE";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
+    auto c = co_await conn_->command(store_command(uid_set, op, flags, silent), step);
     if (!c) {
         co_return c.error();
     }
@@ -385,6 +393,30 @@ awaitable<ClientResult<void>> Client::store_flags(std::string uid_set, FlagOpera
         co_return std::move(*e);
     }
     co_return boost::system::result<void, Error>();
+}
+
+awaitable<ClientResult<std::vector<std::optional<Error>>>> Client::store_flags(
+    std::vector<FlagStore> stores) {
+    const std::string step = "UID STORE";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
+    std::vector<std::string> commands;
+    commands.reserve(stores.size());
+    for (const FlagStore& s : stores) {
+        commands.push_back(store_command(s.uid_set, s.op, s.flags, true));
+    }
+    auto done =
+        co_await conn_->pipeline(std::move(commands), step, nullptr, options_.pipeline_window);
+    if (!done) {
+        co_return done.error();
+    }
+    std::vector<std::optional<Error>> outcomes;
+    outcomes.reserve(done->size());
+    for (const detail::Completion& c : *done) {
+        outcomes.push_back(conn_->check(c, step));
+    }
+    co_return outcomes;
 }
 
 awaitable<ClientResult<void>> Client::add_gmail_labels(std::string uid_set,

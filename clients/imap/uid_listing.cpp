@@ -60,6 +60,42 @@ struct UidFetchHandler final : detail::ResponseHandler {
     std::vector<std::uint32_t> deleted;  // when FLAGS were asked for
 };
 
+// The answers of `UID SEARCH RETURN (ALL) ALL` and `... DELETED` sent
+// pipelined: each command gets one ESEARCH response (RFC 4731 §3.1, even
+// when nothing matches), answered in order; its TAG correlator tells the
+// first command's answer from the second's.
+struct InventoryHandler final : detail::ResponseHandler {
+    awaitable<std::optional<Error>> on_untagged(const Response& r) override {
+        if (r.name() != "ESEARCH") {
+            co_return std::nullopt;
+        }
+        auto s = parse_esearch(r);
+        if (!s || !s->uid) {
+            co_return std::nullopt;
+        }
+        // Without a correlator (not as RFC 4731 says), by order.
+        const bool first = s->tag ? !first_tag || *first_tag == *s->tag : answers == 0;
+        if (s->tag && !first_tag) {
+            first_tag = s->tag;
+        }
+        ++answers;
+        if (s->all) {
+            auto set = wire::parse_uid_set(*s->all);
+            if (!set) {
+                malformed = true;
+                co_return std::nullopt;
+            }
+            std::vector<std::uint32_t>& into = first ? inventory.all : inventory.deleted;
+            into.insert(into.end(), set->begin(), set->end());
+        }
+        co_return std::nullopt;
+    }
+    std::optional<std::string> first_tag;
+    std::size_t answers = 0;
+    UidInventory inventory;
+    bool malformed = false;
+};
+
 void sort_unique(std::vector<std::uint32_t>& uids) {
     std::sort(uids.begin(), uids.end());
     uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
@@ -82,15 +118,30 @@ awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
     if (!has_capability("ESEARCH")) {
         co_return co_await fetch_uids("1:*", true);
     }
-    auto all = co_await search_all_uids("ALL");
-    if (!all) {
-        co_return all.error();
+    const std::string step = "UID SEARCH RETURN (ALL)";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
     }
-    auto deleted = co_await search_all_uids("DELETED");
-    if (!deleted) {
-        co_return deleted.error();
+    // Both at once: one round trip.
+    InventoryHandler answers;
+    std::vector<std::string> searches{"UID SEARCH RETURN (ALL) ALL",
+                                      "UID SEARCH RETURN (ALL) DELETED"};
+    auto done = co_await conn_->pipeline(std::move(searches), step, &answers, 2);
+    if (!done) {
+        co_return done.error();
     }
-    co_return UidInventory{std::move(*all), std::move(*deleted)};
+    for (const detail::Completion& c : *done) {
+        if (auto e = conn_->check(c, step)) {
+            co_return std::move(*e);
+        }
+    }
+    if (answers.malformed) {
+        co_return make_client_error(client_error::protocol_error, server_, step, {},
+                                    "the ESEARCH ALL set is not a valid UID set");
+    }
+    sort_unique(answers.inventory.all);
+    sort_unique(answers.inventory.deleted);
+    co_return std::move(answers.inventory);
 }
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::existing_uids(std::string uid_set) {

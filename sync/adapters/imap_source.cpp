@@ -191,7 +191,7 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
 }
 
 awaitable<MailboxResult<std::optional<SourceFolderListing>>> ImapSource::open_changed(
-    MailboxFolder folder, const FolderState& known) {
+    MailboxFolder folder, const FolderState& known, const StoredUids& stored_uids) {
     std::optional<SourceFolderListing> none;
     if (!known.settled || !known.source_uidvalidity || !folder.selectable) {
         co_return none;
@@ -238,8 +238,12 @@ awaitable<MailboxResult<std::optional<SourceFolderListing>>> ImapSource::open_ch
     if (!inventory) {
         co_return detail::to_mailbox_error(inventory.error(), *client_);
     }
+    const std::optional<std::vector<std::uint32_t>> stored = stored_uids();
+    if (!stored) {
+        co_return none;
+    }
     ChangedListing split =
-        split_changed(std::move(messages), inventory->all, inventory->deleted, known.stored_uids);
+        split_changed(std::move(messages), inventory->all, inventory->deleted, *stored);
     listing.messages = std::move(split.messages);
     listing.unlisted = split.unlisted;
     listing.vanished.reserve(split.vanished.size());

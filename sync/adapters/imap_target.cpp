@@ -80,29 +80,32 @@ awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(
     MailboxFolder folder, bool read_only, bool list, const KnownTargetFolder* known) {
     TargetFolderListing listing;
     listing.folder = folder;
-    if (!list && opened_ && opened_->folder.name == folder.name &&
-        detail::still_selected(*client_, folder.name, read_only)) {
-        // Open already (its listing left it so): no second SELECT.
-        co_return *opened_;
+    const bool open_already = opened_ && opened_->folder.name == folder.name &&
+                              detail::still_selected(*client_, folder.name, read_only);
+    if (open_already && (!list || known != nullptr)) {
+        // Open already (its listing, or an open_folder() without listing,
+        // left it so): no second SELECT.
+        listing = *opened_;
+    } else {
+        auto selected = co_await client_->select(folder.name, read_only);
+        if (!selected) {
+            co_return detail::to_mailbox_error(selected.error(), *client_);
+        }
+        listing.status = detail::to_model(*selected);
+        // EXAMINE reports no PERMANENTFLAGS (RFC 3501 §6.3.2: nothing can be
+        // stored), so a read-only listing assumes keywords are allowed.
+        listing.keywords_allowed = read_only || selected->keywords_allowed;
+        opened_ = listing;
     }
-    auto selected = co_await client_->select(folder.name, read_only);
-    if (!selected) {
-        co_return detail::to_mailbox_error(selected.error(), *client_);
-    }
-    listing.status = detail::to_model(*selected);
-    // EXAMINE reports no PERMANENTFLAGS (RFC 3501 §6.3.2: nothing can be
-    // stored), so a read-only listing assumes keywords are allowed.
-    listing.keywords_allowed = read_only || selected->keywords_allowed;
-    opened_ = listing;
-    if (!list || selected->exists == 0) {
+    if (!list || listing.status.messages == 0) {
         co_return listing;
     }
-    if (known != nullptr && known->uidvalidity == selected->uidvalidity) {
+    if (known != nullptr && known->uidvalidity == listing.status.uidvalidity) {
         // Which of the known messages are still here: asked for by their UIDs
         // when they are a few of a large folder (a re-run listing only what
         // changed), else the folder's UIDs (one compact ESEARCH set).
         const bool few = known->messages.size() <= kFewKnownMessages &&
-                         known->messages.size() * 2 < selected->exists;
+                         known->messages.size() * 2 < listing.status.messages;
         // GCC 12: no co_await inside a conditional expression, nor of one.
         imap::ClientResult<std::vector<std::uint32_t>> uids = std::vector<std::uint32_t>{};
         if (few) {
@@ -199,23 +202,36 @@ awaitable<MailboxResult<Appended>> ImapTarget::append(std::string folder, net::A
     co_return out;
 }
 
-awaitable<MailboxResult<void>> ImapTarget::store_flags(std::vector<std::uint32_t> uids,
-                                                       std::vector<std::string> add,
-                                                       std::vector<std::string> remove) {
-    const std::string set = wire::format_uid_set(std::move(uids));
-    if (!add.empty()) {
-        auto r = co_await client_->store_flags(set, imap::FlagOperation::add, std::move(add));
-        if (!r) {
-            co_return detail::to_mailbox_error(r.error(), *client_);
+awaitable<MailboxResult<std::vector<std::optional<MailboxError>>>> ImapTarget::store_flags(
+    const std::vector<FlagUpdateGroup>& groups) {
+    std::vector<imap::FlagStore> stores;
+    std::vector<std::size_t> group_of;  // by store
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        const std::string set = wire::format_uid_set(groups[g].target_uids);
+        for (const auto& [op, flags] :
+             {std::pair(imap::FlagOperation::add, &groups[g].add),
+              std::pair(imap::FlagOperation::remove, &groups[g].remove)}) {
+            if (!flags->empty()) {
+                stores.push_back({set, op, *flags});
+                group_of.push_back(g);
+            }
         }
     }
-    if (!remove.empty()) {
-        auto r = co_await client_->store_flags(set, imap::FlagOperation::remove, std::move(remove));
-        if (!r) {
-            co_return detail::to_mailbox_error(r.error(), *client_);
+    std::vector<std::optional<MailboxError>> outcomes(groups.size());
+    if (stores.empty()) {
+        co_return outcomes;
+    }
+    auto stored = co_await client_->store_flags(std::move(stores));
+    if (!stored) {
+        co_return detail::to_mailbox_error(stored.error(), *client_);
+    }
+    for (std::size_t i = 0; i < stored->size(); ++i) {
+        std::optional<MailboxError>& outcome = outcomes[group_of[i]];
+        if ((*stored)[i] && !outcome) {
+            outcome = detail::to_mailbox_error(*(*stored)[i], *client_);
         }
     }
-    co_return Done{};
+    co_return outcomes;
 }
 
 awaitable<MailboxResult<void>> ImapTarget::delete_messages(std::vector<std::uint32_t> uids) {

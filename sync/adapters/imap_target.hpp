@@ -7,7 +7,7 @@
 // the Message-ID; keywords_allowed says whether PERMANENTFLAGS holds `\*`
 // (always true for a read-only listing: EXAMINE reports none).
 // append() is one MULTIAPPEND (RFC 3502) where offered, else one APPEND per
-// message; store_flags() sends +FLAGS.SILENT and -FLAGS.SILENT;
+// message; store_flags() pipelines +FLAGS.SILENT and -FLAGS.SILENT;
 // delete_messages() sets \Deleted and runs UID EXPUNGE of exactly those UIDs
 // (unsupported without UIDPLUS: they stay marked).
 
@@ -36,11 +36,11 @@ class ImapTarget final : public TargetMailbox {
                                                            net::AppendBatch& batch) override;
     boost::asio::awaitable<MailboxResult<std::vector<TargetMessage>>> read_back(
         std::vector<std::uint32_t> uids) override;
-    boost::asio::awaitable<MailboxResult<void>> store_flags(
-        std::vector<std::uint32_t> uids, std::vector<std::string> add,
-        std::vector<std::string> remove) override;
+    boost::asio::awaitable<MailboxResult<std::vector<std::optional<MailboxError>>>> store_flags(
+        const std::vector<FlagUpdateGroup>& groups) override;
     boost::asio::awaitable<MailboxResult<void>> delete_messages(
         std::vector<std::uint32_t> uids) override;
+    bool names_appended_uids() const override { return client_->has_capability("UIDPLUS"); }
     bool has_gmail_labels() const override { return client_->has_capability("X-GM-EXT-1"); }
     boost::asio::awaitable<MailboxResult<void>> add_gmail_labels(
         std::vector<std::uint32_t> uids, std::vector<MailboxFolder> folders) override;

@@ -4,7 +4,10 @@
 // and search.
 
 #include "tests/engine/imap_client_fixture.hpp"
+#include "tests/support/log_expectations.hpp"
+#include "tests/support/protocol_trace.hpp"
 
+#include <gmock/gmock.h>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <algorithm>
@@ -273,6 +276,56 @@ TEST(ImapClientMail, StoreFlagsExpungeAndSearch) {
     const auto flags = server.server().call(
         [](ts::TestServer& s) { return s.store().messages("u", "INBOX").front().flags; });
     EXPECT_TRUE(flags.empty());
+}
+
+// Several STOREs go out before the first answer comes back (one round trip
+// for all), and each gets its own outcome: the one refused fails alone.
+TEST(ImapClientMail, StoresArePipelinedAndEachAnswered) {
+    LogExpectations logs;
+    logs.expect_warning("fault fired: at=STORE:2:no");
+    ImapClientServer server({.faults = "at=STORE:2:no"});
+    server.seed("u", "INBOX", three_messages());
+    ProtocolTrace trace;
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(server.options());
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        auto state = co_await c.select("INBOX", false);
+        CO_REQUIRE(state, state.error().message);
+        std::vector<imap::FlagStore> stores{{"1", imap::FlagOperation::add, {"\\Flagged"}},
+                                            {"2", imap::FlagOperation::add, {"\\Answered"}},
+                                            {"1", imap::FlagOperation::remove, {"\\Seen"}}};
+        auto stored = co_await c.store_flags(std::move(stores));
+        CO_REQUIRE(stored, stored.error().message);
+        CO_REQUIRE(stored->size() == 3, stored->size());
+        EXPECT_FALSE((*stored)[0]);
+        EXPECT_TRUE((*stored)[1]);
+        EXPECT_FALSE((*stored)[2]);
+        auto alive = co_await c.noop();
+        EXPECT_TRUE(alive);
+        co_await c.logout();
+    };
+    run_coroutine(body);
+
+    const auto flags = server.server().call([](ts::TestServer& s) {
+        std::vector<std::vector<std::string>> out;
+        for (const auto& m : s.store().messages("u", "INBOX")) {
+            out.push_back(m.flags);
+        }
+        return out;
+    });
+    ASSERT_EQ(flags.size(), 3U);
+    EXPECT_EQ(flags[0], std::vector<std::string>{"\\Flagged"});
+    EXPECT_THAT(flags[1], ::testing::UnorderedElementsAre("\\Flagged", "$Work"));
+    // All three were written before the first answer was read.
+    const auto exchange = trace.exchange_with(server.port());
+    const auto first_answer = std::find_if(exchange.begin(), exchange.end(), [](const auto& e) {
+        return e.starts_with("S: A") && e.find("STORE completed") != std::string::npos;
+    });
+    const auto sent = std::count_if(exchange.begin(), first_answer, [](const auto& e) {
+        return e.starts_with("C: ") && e.find(" UID STORE ") != std::string::npos;
+    });
+    EXPECT_EQ(sent, 3) << ::testing::PrintToString(exchange);
 }
 
 // Without ESEARCH (the test server), the UIDs and the \Deleted ones come

@@ -2,8 +2,8 @@
 // the source is asked for the UIDs it has and for what changed since the
 // HIGHESTMODSEQ the state stored, not for every message's metadata. The
 // target must end up exactly as after a full listing.
+#include "tests/support/protocol_trace.hpp"
 #include "tests/sync/migration_fixture.hpp"
-#include "tests/sync/protocol_trace.hpp"
 
 #include <gtest/gtest.h>
 
@@ -563,6 +563,21 @@ TEST(MigrationIncremental, TargetOfAChangedFolderIsListedByTheUidsTheStateHolds)
         EXPECT_EQ(count_containing(commands, " (UID)"), uidplus ? 1U : 0U)
             << ::testing::PrintToString(commands);
         EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID)"), 0U);
+        if (uidplus) {
+            // The target folder is opened while the source is asked what
+            // changed, not after, and not again to be listed.
+            EXPECT_LT(trace.position_of(target.imap_port(), "SELECT \"INBOX\""),
+                      trace.position_of(source.imap_port(), "CHANGEDSINCE"));
+            EXPECT_EQ(count_containing(commands, "SELECT \"INBOX\""), 1U)
+                << ::testing::PrintToString(commands);
+        }
+        // Without UIDPLUS the source is not asked what changed twice (once
+        // for a partial listing the target cannot take, once whole).
+        const auto to_source = trace.commands_to(source.imap_port());
+        EXPECT_EQ(count_containing(to_source, "CHANGEDSINCE"), 1U)
+            << ::testing::PrintToString(to_source);
+        EXPECT_EQ(count_containing(to_source, "UID FETCH 1:* (UID FLAGS)"), uidplus ? 1U : 0U)
+            << "the folder's UIDs, for a partial listing";
     }
 }
 

@@ -3,8 +3,8 @@
 // target holds it, read back, and the state says so; the safety cases: a
 // later run with --sync-deletions never deletes what --delete-source moved,
 // and --max-deletions stops a run from emptying a folder on either side.
+#include "tests/support/protocol_trace.hpp"
 #include "tests/sync/migration_fixture.hpp"
-#include "tests/sync/protocol_trace.hpp"
 
 #include <gtest/gtest.h>
 

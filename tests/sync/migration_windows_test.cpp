@@ -7,8 +7,8 @@
 // whose target already holds mail is matched whole, as before.
 #include "sync/adapters/imap_source.hpp"
 #include "tests/support/coroutine_test.hpp"
+#include "tests/support/protocol_trace.hpp"
 #include "tests/sync/migration_fixture.hpp"
-#include "tests/sync/protocol_trace.hpp"
 
 #include <gtest/gtest.h>
 

@@ -189,7 +189,19 @@ awaitable<std::optional<Error>> Connection::write(std::string_view data, std::st
         while (!shown.empty() && (shown.back() == '\n' || shown.back() == '\r')) {
             shown.remove_suffix(1);
         }
-        log_->trace("{} C: {}", server_, shown);
+        // A line each: a pipelined write holds several commands.
+        for (;;) {
+            const std::size_t end = shown.find('\n');
+            std::string_view line = shown.substr(0, end);
+            if (!line.empty() && line.back() == '\r') {
+                line.remove_suffix(1);
+            }
+            log_->trace("{} C: {}", server_, line);
+            if (end == std::string_view::npos) {
+                break;
+            }
+            shown.remove_prefix(end + 1);
+        }
     }
     std::string compressed;
     if (codec_) {

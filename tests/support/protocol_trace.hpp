@@ -55,6 +55,25 @@ class ProtocolTrace {
         return out;
     }
 
+    // What went to and came from `port`, in order: "C: ..." and "S: ..."
+    // lines.
+    std::vector<std::string> exchange_with(std::uint16_t port) const {
+        const std::string marker = ":" + std::to_string(port) + " ";
+        std::vector<std::string> out;
+        std::istringstream in(lines_.str());
+        for (std::string line; std::getline(in, line);) {
+            const auto pos = line.find(marker);
+            if (pos == std::string::npos) {
+                continue;
+            }
+            std::string rest = line.substr(pos + marker.size());
+            if (rest.starts_with("C: ") || rest.starts_with("S: ")) {
+                out.push_back(std::move(rest));
+            }
+        }
+        return out;
+    }
+
   private:
     std::ostringstream lines_;
     std::shared_ptr<spdlog::logger> previous_;
