@@ -17,29 +17,6 @@
 namespace mailferry::imap {
 namespace {
 
-struct ESearchHandler final : detail::ResponseHandler {
-    awaitable<std::optional<Error>> on_untagged(const Response& r) override {
-        if (r.name() != "ESEARCH") {
-            co_return std::nullopt;
-        }
-        auto s = parse_esearch(r);
-        if (!s || !s->uid) {
-            co_return std::nullopt;
-        }
-        if (s->all) {
-            auto set = wire::parse_uid_set(*s->all);
-            if (!set) {
-                malformed = true;
-                co_return std::nullopt;
-            }
-            uids.insert(uids.end(), set->begin(), set->end());
-        }
-        co_return std::nullopt;
-    }
-    std::vector<std::uint32_t> uids;
-    bool malformed = false;
-};
-
 struct UidFetchHandler final : detail::ResponseHandler {
     awaitable<std::optional<Error>> on_untagged(const Response& r) override {
         if (r.name() != "FETCH") {
@@ -60,11 +37,11 @@ struct UidFetchHandler final : detail::ResponseHandler {
     std::vector<std::uint32_t> deleted;  // when FLAGS were asked for
 };
 
-// The answers of `UID SEARCH RETURN (ALL) ALL` and `... DELETED` sent
-// pipelined: each command gets one ESEARCH response (RFC 4731 §3.1, even
-// when nothing matches), answered in order; its TAG correlator tells the
-// first command's answer from the second's.
-struct InventoryHandler final : detail::ResponseHandler {
+// The ESEARCH ALL sets (RFC 4731) of one search, or of two sent pipelined
+// (`first` and `second`): each command gets one ESEARCH response (§3.1,
+// even when nothing matches), answered in order; its TAG correlator tells
+// the first command's answer from the second's.
+struct ESearchHandler final : detail::ResponseHandler {
     awaitable<std::optional<Error>> on_untagged(const Response& r) override {
         if (r.name() != "ESEARCH") {
             co_return std::nullopt;
@@ -74,7 +51,7 @@ struct InventoryHandler final : detail::ResponseHandler {
             co_return std::nullopt;
         }
         // Without a correlator (not as RFC 4731 says), by order.
-        const bool first = s->tag ? !first_tag || *first_tag == *s->tag : answers == 0;
+        const bool to_first = s->tag ? !first_tag || *first_tag == *s->tag : answers == 0;
         if (s->tag && !first_tag) {
             first_tag = s->tag;
         }
@@ -85,14 +62,15 @@ struct InventoryHandler final : detail::ResponseHandler {
                 malformed = true;
                 co_return std::nullopt;
             }
-            std::vector<std::uint32_t>& into = first ? inventory.all : inventory.deleted;
+            std::vector<std::uint32_t>& into = to_first ? first : second;
             into.insert(into.end(), set->begin(), set->end());
         }
         co_return std::nullopt;
     }
     std::optional<std::string> first_tag;
     std::size_t answers = 0;
-    UidInventory inventory;
+    std::vector<std::uint32_t> first;
+    std::vector<std::uint32_t> second;
     bool malformed = false;
 };
 
@@ -123,7 +101,7 @@ awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
         co_return std::move(*e);
     }
     // Both at once: one round trip.
-    InventoryHandler answers;
+    ESearchHandler answers;
     std::vector<std::string> searches{"UID SEARCH RETURN (ALL) ALL",
                                       "UID SEARCH RETURN (ALL) DELETED"};
     auto done = co_await conn_->pipeline(std::move(searches), step, &answers, 2);
@@ -139,9 +117,9 @@ awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
         co_return make_client_error(client_error::protocol_error, server_, step, {},
                                     "the ESEARCH ALL set is not a valid UID set");
     }
-    sort_unique(answers.inventory.all);
-    sort_unique(answers.inventory.deleted);
-    co_return std::move(answers.inventory);
+    sort_unique(answers.first);
+    sort_unique(answers.second);
+    co_return UidInventory{std::move(answers.first), std::move(answers.second)};
 }
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::existing_uids(std::string uid_set) {
@@ -190,8 +168,8 @@ awaitable<ClientResult<std::vector<std::uint32_t>>> Client::search_all_uids(
         co_return make_client_error(client_error::protocol_error, server_, step, {},
                                     "the ESEARCH ALL set is not a valid UID set");
     }
-    sort_unique(compact.uids);
-    co_return std::move(compact.uids);
+    sort_unique(compact.first);
+    co_return std::move(compact.first);
 }
 
 }  // namespace mailferry::imap
