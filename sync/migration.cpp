@@ -207,6 +207,17 @@ awaitable<std::variant<bool, ListingFailure>> target_is_empty(
     co_return status->messages == 0;
 }
 
+// Opening target folder `name` for a partial listing failed: the folder is
+// gone (std::nullopt: listed as any other, which says what to do), or the
+// listing fails.
+std::variant<std::optional<SourceFolderListing>, ListingFailure> opening_target_failed(
+    const std::string& name, const MailboxError& e) {
+    if (e.kind == MailboxError::Kind::rejected) {
+        return std::optional<SourceFolderListing>();
+    }
+    return listing_failed("opening target folder \"" + name + "\"", e);
+}
+
 // A settled folder that changed since (SourceMailbox::open_changed): its
 // listing is the messages that changed or arrived, and of the state only
 // their rows are read (a message that arrived while the settling run listed
@@ -266,10 +277,7 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
         co_return none;
     }
     if (!opened) {
-        if (opened.error().kind == MailboxError::Kind::rejected) {
-            co_return none;  // gone, say: listing shows what to do
-        }
-        co_return listing_failed("opening target folder \"" + target_name + "\"", opened.error());
+        co_return opening_target_failed(target_name, opened.error());
     }
     std::vector<std::string> keys;
     keys.reserve((*listed)->messages.size());
@@ -291,10 +299,7 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     opened = co_await target.open_folder(target_folder, ctx.options.dry_run,
                                          !vouched->messages.empty(), &*vouched);
     if (!opened) {
-        if (opened.error().kind == MailboxError::Kind::rejected) {
-            co_return none;  // gone, say: listing shows what to do
-        }
-        co_return listing_failed("opening target folder \"" + target_name + "\"", opened.error());
+        co_return opening_target_failed(target_name, opened.error());
     }
     if (opened->status.uidvalidity != *known.target_uidvalidity) {
         co_return none;

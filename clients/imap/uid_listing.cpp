@@ -37,11 +37,11 @@ struct UidFetchHandler final : detail::ResponseHandler {
     std::vector<std::uint32_t> deleted;  // when FLAGS were asked for
 };
 
-// The ESEARCH ALL sets (RFC 4731) of one search, or of two sent pipelined
-// (`first` and `second`): each command gets one ESEARCH response (§3.1,
-// even when nothing matches), answered in order; its TAG correlator tells
-// the first command's answer from the second's.
+// The ESEARCH ALL sets (RFC 4731) of searches sent pipelined, one set per
+// search: each command gets one ESEARCH response (§3.1, even when nothing
+// matches), answered in order; its TAG correlator says whose it is.
 struct ESearchHandler final : detail::ResponseHandler {
+    explicit ESearchHandler(std::size_t searches) : sets(searches) {}
     awaitable<std::optional<Error>> on_untagged(const Response& r) override {
         if (r.name() != "ESEARCH") {
             co_return std::nullopt;
@@ -51,32 +51,61 @@ struct ESearchHandler final : detail::ResponseHandler {
             co_return std::nullopt;
         }
         // Without a correlator (not as RFC 4731 says), by order.
-        const bool to_first = s->tag ? !first_tag || *first_tag == *s->tag : answers == 0;
-        if (s->tag && !first_tag) {
-            first_tag = s->tag;
+        std::size_t index = answers++;
+        if (s->tag) {
+            const auto seen = std::find(tags.begin(), tags.end(), *s->tag);
+            index = static_cast<std::size_t>(seen - tags.begin());
+            if (seen == tags.end()) {
+                tags.push_back(*s->tag);
+            }
         }
-        ++answers;
-        if (s->all) {
+        if (s->all && index < sets.size()) {
             auto set = wire::parse_uid_set(*s->all);
             if (!set) {
                 malformed = true;
                 co_return std::nullopt;
             }
-            std::vector<std::uint32_t>& into = to_first ? first : second;
-            into.insert(into.end(), set->begin(), set->end());
+            sets[index].insert(sets[index].end(), set->begin(), set->end());
         }
         co_return std::nullopt;
     }
-    std::optional<std::string> first_tag;
+    std::vector<std::string> tags;  // in the order first answered
     std::size_t answers = 0;
-    std::vector<std::uint32_t> first;
-    std::vector<std::uint32_t> second;
+    std::vector<std::vector<std::uint32_t>> sets;
     bool malformed = false;
 };
 
 void sort_unique(std::vector<std::uint32_t>& uids) {
     std::sort(uids.begin(), uids.end());
     uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+}
+
+// `UID SEARCH RETURN (ALL) c` for each of `criteria`, pipelined (one round
+// trip): the UIDs of each, ascending. The mailbox must be selected.
+awaitable<ClientResult<std::vector<std::vector<std::uint32_t>>>> search_uid_sets(
+    detail::Connection& conn, const std::string& server, std::vector<std::string> criteria) {
+    const std::string step = "UID SEARCH RETURN (ALL)";
+    ESearchHandler answers(criteria.size());
+    for (std::string& c : criteria) {
+        c = "UID SEARCH RETURN (ALL) " + c;
+    }
+    auto done = co_await conn.pipeline(std::move(criteria), step, &answers, answers.sets.size());
+    if (!done) {
+        co_return done.error();
+    }
+    for (const detail::Completion& c : *done) {
+        if (auto e = conn.check(c, step)) {
+            co_return std::move(*e);
+        }
+    }
+    if (answers.malformed) {
+        co_return make_client_error(client_error::protocol_error, server, step, {},
+                                    "the ESEARCH ALL set is not a valid UID set");
+    }
+    for (std::vector<std::uint32_t>& set : answers.sets) {
+        sort_unique(set);
+    }
+    co_return std::move(answers.sets);
 }
 
 }  // namespace
@@ -96,30 +125,15 @@ awaitable<ClientResult<UidInventory>> Client::uid_inventory() {
     if (!has_capability("ESEARCH")) {
         co_return co_await fetch_uids("1:*", true);
     }
-    const std::string step = "UID SEARCH RETURN (ALL)";
-    if (auto e = require_selected(step)) {
+    if (auto e = require_selected("UID SEARCH RETURN (ALL)")) {
         co_return std::move(*e);
     }
-    // Both at once: one round trip.
-    ESearchHandler answers;
-    std::vector<std::string> searches{"UID SEARCH RETURN (ALL) ALL",
-                                      "UID SEARCH RETURN (ALL) DELETED"};
-    auto done = co_await conn_->pipeline(std::move(searches), step, &answers, 2);
-    if (!done) {
-        co_return done.error();
+    std::vector<std::string> criteria{"ALL", "DELETED"};
+    auto sets = co_await search_uid_sets(*conn_, server_, std::move(criteria));
+    if (!sets) {
+        co_return sets.error();
     }
-    for (const detail::Completion& c : *done) {
-        if (auto e = conn_->check(c, step)) {
-            co_return std::move(*e);
-        }
-    }
-    if (answers.malformed) {
-        co_return make_client_error(client_error::protocol_error, server_, step, {},
-                                    "the ESEARCH ALL set is not a valid UID set");
-    }
-    sort_unique(answers.first);
-    sort_unique(answers.second);
-    co_return UidInventory{std::move(answers.first), std::move(answers.second)};
+    co_return UidInventory{std::move((*sets)[0]), std::move((*sets)[1])};
 }
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::existing_uids(std::string uid_set) {
@@ -151,25 +165,15 @@ awaitable<ClientResult<UidInventory>> Client::fetch_uids(std::string uid_set, bo
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::search_all_uids(
     std::string_view criteria) {
-    const std::string step = "UID SEARCH RETURN (ALL)";
-    if (auto e = require_selected(step)) {
+    if (auto e = require_selected("UID SEARCH RETURN (ALL)")) {
         co_return std::move(*e);
     }
-    ESearchHandler compact;
-    auto c =
-        co_await conn_->command("UID SEARCH RETURN (ALL) " + std::string(criteria), step, &compact);
-    if (!c) {
-        co_return c.error();
+    std::vector<std::string> one{std::string(criteria)};
+    auto sets = co_await search_uid_sets(*conn_, server_, std::move(one));
+    if (!sets) {
+        co_return sets.error();
     }
-    if (auto e = conn_->check(*c, step)) {
-        co_return std::move(*e);
-    }
-    if (compact.malformed) {
-        co_return make_client_error(client_error::protocol_error, server_, step, {},
-                                    "the ESEARCH ALL set is not a valid UID set");
-    }
-    sort_unique(compact.first);
-    co_return std::move(compact.first);
+    co_return std::move(sets->front());
 }
 
 }  // namespace mailferry::imap

@@ -44,12 +44,10 @@ class ProtocolTrace {
 
     // The commands sent to `port`.
     std::vector<std::string> commands_to(std::uint16_t port) const {
-        const std::string marker = ":" + std::to_string(port) + " C: ";
         std::vector<std::string> out;
-        std::istringstream in(lines_.str());
-        for (std::string line; std::getline(in, line);) {
-            if (auto pos = line.find(marker); pos != std::string::npos) {
-                out.push_back(line.substr(pos + marker.size()));
+        for (std::string& line : exchange_with(port)) {
+            if (line.starts_with("C: ")) {
+                out.push_back(line.substr(3));
             }
         }
         return out;
