@@ -4,8 +4,10 @@
 // Order of a real run: folders are created (parents first), each folder's
 // state record is made ready (UIDVALIDITYs stored; a re-match replaces the
 // folder's rows) and the planner's confirmations recorded; then the workers
-// take folder units from one queue. Everything runs on the caller's
-// io_context thread, so state writes never race.
+// take folder units from one queue. Later passes follow: the next windows of
+// folders listed in windows, then each settled folder that changed a little
+// (put_off()), listed and carried out on one connection pair. Everything
+// runs on the caller's io_context thread, so state writes never race.
 #include "sync/migration.hpp"
 
 #include "sync/adapters/connect.hpp"
@@ -24,6 +26,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <utility>
 #include <variant>
 
@@ -218,6 +221,22 @@ std::variant<std::optional<SourceFolderListing>, ListingFailure> opening_target_
     return listing_failed("opening target folder \"" + name + "\"", e);
 }
 
+// Whether settled folder `known` may be listed by what changed in it since
+// (changed_since_settled()), as far as can be told before opening it.
+bool may_list_changes(const RunContext& ctx, const FolderState& known,
+                      const std::optional<FolderStatus>& source_now, const std::string& target_name,
+                      const std::string& plan_key) {
+    const SourceMailbox& source = *ctx.pairs[0].source;
+    const TargetMailbox& target = *ctx.pairs[0].target;
+    // Without APPENDUID the rows name no copy by its UID: the planner looks
+    // for them by Message-ID in the whole target folder. A STATUS with
+    // another UIDVALIDITY, or without CONDSTORE: listed whole.
+    return settlement_applies(&known, target_name, plan_key) && !ctx.options.plan.delete_source &&
+           !source.has_gmail_labels() && !target.has_gmail_labels() &&
+           target.names_appended_uids() && source_now &&
+           source_now->uidvalidity == *known.source_uidvalidity && source_now->highest_modseq != 0;
+}
+
 // A settled folder that changed since (SourceMailbox::open_changed): its
 // listing is the messages that changed or arrived, and of the state only
 // their rows are read (a message that arrived while the settling run listed
@@ -234,15 +253,7 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     std::optional<SourceFolderListing> none;
     SourceMailbox& source = *ctx.pairs[0].source;
     TargetMailbox& target = *ctx.pairs[0].target;
-    // Without APPENDUID the rows name no copy by its UID: the planner looks
-    // for them by Message-ID in the whole target folder.
-    if (!settlement_applies(&known, target_name, plan_key) || ctx.options.plan.delete_source ||
-        source.has_gmail_labels() || target.has_gmail_labels() || !target.names_appended_uids()) {
-        co_return none;
-    }
-    // Its STATUS shows another UIDVALIDITY, or no CONDSTORE: listed whole.
-    if (!source_now || source_now->uidvalidity != *known.source_uidvalidity ||
-        source_now->highest_modseq == 0) {
+    if (!may_list_changes(ctx, known, source_now, target_name, plan_key)) {
         co_return none;
     }
     auto id = ctx.bridge->folder_of(known.source_name);
@@ -308,14 +319,42 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     co_return std::move(*listed);
 }
 
+// Whether settled folder `known`, changed since, is listed after this pass
+// on its own (detail::ChangedFolder): when the mail that arrived in it and in
+// the folders put off before it (`arrived`) would not earn a second
+// connection pair (pairs_for_queue()). One pair then carries the changes out
+// folder after folder on the selections that listed them, instead of opening
+// each folder again. More mail is listed now, for the workers to share. Not in
+// a dry run, which carries nothing out.
+bool put_off(RunContext& ctx, const MailboxFolder& folder, const FolderState& known,
+             const std::optional<FolderStatus>& source_now, const std::string& target_name,
+             const std::string& plan_key, std::size_t& arrived) {
+    if (ctx.options.dry_run || !may_list_changes(ctx, known, source_now, target_name, plan_key)) {
+        return false;
+    }
+    const std::uint32_t was = known.settled->source.uidnext;
+    const std::size_t new_here = source_now->uidnext > was ? source_now->uidnext - was : 0;
+    if (ctx.options.connections > 1 && arrived + new_here >= copies_per_extra_pair) {
+        return false;
+    }
+    arrived += new_here;
+    ctx.listed_later.push_back({folder, known, *source_now, target_name});
+    return true;
+}
+
 // Lists every selected source folder and every target folder the plan may
 // write to; `known` (the state) lets the source list only what changed, and
 // a folder unchanged since a run settled it (settled_status) is not opened
-// on either side.
+// on either side; one that changed a little is left to a later pass
+// (put_off()).
 awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& known) {
     SourceMailbox& source = *ctx.pairs[0].source;
     TargetMailbox& target = *ctx.pairs[0].target;
     const SourceTraits traits = source.traits();
+    ctx.source_listing = {};
+    ctx.target_listing = {};
+    ctx.windowed.clear();
+    ctx.listed_later.clear();
     ctx.source_listing.traits = traits;
     std::map<std::string, FolderState*> known_folders;
     for (FolderState& f : known.folders) {
@@ -342,6 +381,7 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
     std::map<std::string, FolderStatus> settled_targets;        // target name -> STATUS
     std::map<std::string, TargetFolderListing> opened_targets;  // opened, not listed
     std::set<std::string> listed_sources;
+    std::size_t arrived_later = 0;  // in the folders put off (put_off())
     for (const MailboxFolder& f : *source_folders) {
         const std::string name = normalize_name(f.name);
         if (!traits.single_folder && !folder_selected(name, ctx.options.plan)) {
@@ -367,6 +407,12 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
             }
         }
         if (state != nullptr && state->settled && mapped != target_of.end()) {
+            if (put_off(ctx, f, *state, source_now, mapped->second, plan_key, arrived_later)) {
+                SourceFolderListing later{f, *source_now, {}};
+                later.listed_later = true;
+                ctx.source_listing.folders.push_back(std::move(later));
+                continue;
+            }
             auto changed = co_await changed_since_settled(ctx, f, *state, source_now,
                                                           mapped->second, plan_key, opened_targets);
             if (auto* failure = std::get_if<ListingFailure>(&changed)) {
@@ -667,8 +713,8 @@ awaitable<std::optional<std::string>> prepare_folders(RunContext& ctx) {
     }
     for (std::size_t i = 0; i < ctx.plan.folders.size(); ++i) {
         const FolderPlan& fp = ctx.plan.folders[i];
-        if (fp.unchanged) {
-            continue;  // the state holds it as it is: nothing to write
+        if (fp.unchanged || fp.listed_later) {
+            continue;  // the state holds it as it is (or not yet): nothing to write
         }
         if (auto why = failed.find(fp.target); why != failed.end()) {
             // Its messages cannot go anywhere this run: each one failed.
@@ -833,16 +879,18 @@ state::RunTotals to_run_totals(const ReportTotals& t) {
     return r;
 }
 
-// Lists for a pass of the run: the first (list_both(), `view` the state)
-// or the next windows (`view` null). A connection lost while listing is
-// worth a few fresh starts (nothing was written for the pass yet); a server
-// that throttles is waited out. Errors: why the run stops.
-awaitable<std::optional<std::string>> list_pass(RunContext& ctx, StateView* view) {
+// Lists for a pass of the run with `list`: the first pass (list_both()) or
+// a `later` one (the next windows, a changed folder). A connection lost while
+// listing is worth a few fresh starts (nothing was written for the pass yet);
+// a server that throttles is waited out. Errors: why the run stops.
+awaitable<std::optional<std::string>> list_pass(
+    RunContext& ctx, bool later,
+    const std::function<awaitable<std::optional<ListingFailure>>()>& list) {
     for (unsigned attempt = 1;; ++attempt) {
         const bool connected = ctx.pairs[0].source && ctx.pairs[0].source->is_open() &&
                                ctx.pairs[0].target && ctx.pairs[0].target->is_open();
         if (!connected) {
-            if (view == nullptr && attempt == 1) {
+            if (later && attempt == 1) {
                 // Lost while the last pass copied (or listed ahead) on it.
                 ctx.log().warn("the connection that lists was lost; reconnecting");
             }
@@ -851,19 +899,9 @@ awaitable<std::optional<std::string>> list_pass(RunContext& ctx, StateView* view
                     "; run again to resume";
             }
         }
-        std::optional<ListingFailure> failure;
-        if (view != nullptr) {
-            failure = co_await list_both(ctx, *view);
-        } else {
-            failure = co_await list_next_windows(ctx);
-        }
+        const std::optional<ListingFailure> failure = co_await list();
         if (!failure) {
             co_return std::nullopt;
-        }
-        if (view != nullptr) {
-            ctx.source_listing = {};
-            ctx.target_listing = {};
-            ctx.windowed.clear();
         }
         if (failure->busy) {
             // Throttled while listing: wait, then list again (bounded by
@@ -933,17 +971,13 @@ bool next_windows(RunContext& ctx) {
     return more;
 }
 
-// A pass over the next windows: listed, planned (the state knows nothing of
-// them, see list_next_windows()), added to the report and, unless a dry
-// run, carried out. Errors: why the run stops.
-awaitable<std::optional<std::string>> window_pass(RunContext& ctx, Report& report) {
-    if (take_listed_windows(ctx)) {
-        ctx.log().debug("the next windows were listed ahead");
-    } else if (auto stopped = co_await list_pass(ctx, nullptr)) {
-        co_return stopped;
-    }
-    ctx.plan = plan_sync(ctx.source_listing, ctx.target_listing, StateView{}, ctx.options.plan,
-                         ctx.mapping);
+// Plans what a later pass listed (`view`: the state of it), adds the plan
+// to the report and, unless a dry run, carries it out. Errors: why the run
+// stops.
+awaitable<std::optional<std::string>> plan_pass(RunContext& ctx, const StateView& view,
+                                                Report& report) {
+    ctx.plan =
+        plan_sync(ctx.source_listing, ctx.target_listing, view, ctx.options.plan, ctx.mapping);
     ctx.plan.folders_to_create.clear();  // made by the first pass
     forget_messages(ctx.source_listing, ctx.target_listing);
     if (auto error = co_await refuse_over_target_limits(ctx)) {
@@ -957,6 +991,82 @@ awaitable<std::optional<std::string>> window_pass(RunContext& ctx, Report& repor
         co_await carry_out(ctx);
     }
     co_return std::nullopt;
+}
+
+// A pass over the next windows: listed (the state knows nothing of them, see
+// list_next_windows()), planned and carried out. Errors: why the run stops.
+awaitable<std::optional<std::string>> window_pass(RunContext& ctx, Report& report) {
+    if (take_listed_windows(ctx)) {
+        ctx.log().debug("the next windows were listed ahead");
+    } else if (auto stopped =
+                   co_await list_pass(ctx, true, [&] { return list_next_windows(ctx); })) {
+        co_return stopped;
+    }
+    co_return co_await plan_pass(ctx, StateView{}, report);
+}
+
+// Lists changed folder `later` alone as the pass's listings: what changed,
+// or all of it when the state cannot vouch for the rest
+// (changed_since_settled()). `view` gets its state with the rows the plan
+// needs.
+awaitable<std::optional<ListingFailure>> list_changed_folder(RunContext& ctx,
+                                                             const detail::ChangedFolder& later,
+                                                             StateView& view) {
+    ctx.source_listing.folders.clear();
+    ctx.target_listing.folders.clear();
+    FolderState state = later.state;
+    std::map<std::string, TargetFolderListing> opened_targets;
+    auto changed =
+        co_await changed_since_settled(ctx, later.folder, state, later.source_now, later.target,
+                                       settled_plan_key(ctx.options.plan), opened_targets);
+    if (auto* failure = std::get_if<ListingFailure>(&changed)) {
+        co_return *failure;
+    }
+    if (auto& listing = std::get<std::optional<SourceFolderListing>>(changed)) {
+        ctx.source_listing.folders.push_back(std::move(*listing));
+        ctx.target_listing.folders.push_back(std::move(opened_targets.at(later.target)));
+    } else {
+        // Both sides listed whole, with every row of the folder.
+        auto rows = ctx.bridge->view(state.source_name);
+        if (!rows) {
+            co_return ListingFailure{"the state could not be read: " + rows.error().message};
+        }
+        state.messages.clear();
+        if (!rows->folders.empty()) {
+            state.messages = std::move(rows->folders.front().messages);
+        }
+        auto listed =
+            co_await ctx.pairs[0].source->open_folder(later.folder, false, true, &state, {});
+        if (!listed) {
+            co_return listing_failed("listing source folder \"" + later.folder.name + "\"",
+                                     listed.error());
+        }
+        const MailboxFolder target_folder{later.target, "", true};
+        auto opened =
+            co_await ctx.pairs[0].target->open_folder(target_folder, false, true, nullptr);
+        if (!opened) {
+            co_return listing_failed("listing target folder \"" + later.target + "\"",
+                                     opened.error());
+        }
+        ctx.source_listing.folders.push_back(std::move(*listed));
+        ctx.target_listing.folders.push_back(std::move(*opened));
+    }
+    view.folders = {std::move(state)};
+    co_return std::nullopt;
+}
+
+// A pass over one settled folder that changed (put_off()): listed, planned
+// and carried out on the selections that listed it. Errors: why the run
+// stops.
+awaitable<std::optional<std::string>> changed_folder_pass(RunContext& ctx,
+                                                          const detail::ChangedFolder& later,
+                                                          Report& report) {
+    StateView view;
+    if (auto stopped =
+            co_await list_pass(ctx, true, [&] { return list_changed_folder(ctx, later, view); })) {
+        co_return stopped;
+    }
+    co_return co_await plan_pass(ctx, view, report);
 }
 
 awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
@@ -1024,7 +1134,7 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
         co_await logout_all(ctx);
         co_return failed(Outcome::interrupted, view.error().message);
     }
-    if (auto stopped = co_await list_pass(ctx, &*view)) {
+    if (auto stopped = co_await list_pass(ctx, false, [&] { return list_both(ctx, *view); })) {
         co_await logout_all(ctx);
         co_return failed(Outcome::interrupted, *stopped);
     }
@@ -1080,6 +1190,15 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     co_await carry_out(ctx);
     while (!ctx.stopping() && next_windows(ctx)) {
         if (auto stopped = co_await window_pass(ctx, report)) {
+            ctx.interrupted = true;
+            ctx.stop(*stopped);
+        }
+    }
+    for (const detail::ChangedFolder& later : ctx.listed_later) {
+        if (ctx.stopping()) {
+            break;
+        }
+        if (auto stopped = co_await changed_folder_pass(ctx, later, report)) {
             ctx.interrupted = true;
             ctx.stop(*stopped);
         }

@@ -98,6 +98,10 @@ struct SourceFolderListing {
     // Not opened nor listed: its STATUS (`status`) and its target's are as
     // a run that settled it left them, so nothing there changed.
     bool unchanged = false;
+    // Settled by a run and changed since: listed after this pass, on its
+    // own, and carried out on the selections that listed it (run_migration);
+    // no plan of this pass has anything of it.
+    bool listed_later = false;
     // Listed in part (SourceMailbox::open_changed): the messages are those
     // that changed or arrived since a run settled the folder; every other one
     // is as that run left it, on the target or filtered, and `unlisted` says

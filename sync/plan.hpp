@@ -153,6 +153,9 @@ struct FolderPlan {
     // only as a number.
     bool unchanged = false;
     std::size_t filtered_unlisted = 0;
+    // Planned on its own after this plan (SourceFolderListing::listed_later):
+    // nothing to do in this one, and no counts.
+    bool listed_later = false;
 
     std::size_t filtered_by(FilterReason reason) const;
     std::size_t flag_update_count() const;

@@ -230,6 +230,10 @@ FolderPlan plan_folder(Work& w, TargetPool& pool, const SourceListing& source,
     fp.target = w.pair.target;
     fp.created = w.pair.created;
     fp.reason = w.pair.reason;
+    if (w.source->listed_later) {
+        fp.listed_later = true;
+        return fp;
+    }
     if (w.source->unchanged) {
         // Its messages were not listed: whatever else holds, nothing may be
         // planned from an empty listing (it would look like a folder emptied).

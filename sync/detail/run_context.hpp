@@ -69,6 +69,16 @@ struct WindowedFolder {
     }
 };
 
+// A settled source folder that changed since, listed after the first pass
+// on its own: a pass of the run lists it, plans it and carries the plan out
+// on the selections that listed it, so neither side opens it twice.
+struct ChangedFolder {
+    MailboxFolder folder;  // as the source listed it
+    FolderState state;     // as the state view had it: settled, without rows
+    FolderStatus source_now;
+    std::string target;  // its target folder's name
+};
+
 // One window's source listing.
 struct ListedWindow {
     std::string name;  // the windowed folder's
@@ -100,6 +110,9 @@ struct RunContext {
     // (list_ahead), while the others still copy; the next pass takes them.
     bool list_ahead = false;
     std::vector<ListedWindow> prefetched;
+    // Settled folders that changed, each listed and carried out in a pass
+    // of its own after the others (migration.cpp).
+    std::vector<ChangedFolder> listed_later;
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed
     std::size_t open_pairs = 0;         // workers connected and at work

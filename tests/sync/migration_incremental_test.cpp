@@ -259,8 +259,8 @@ TEST(MigrationIncremental, OnlyTheFolderThatChangedIsOpened) {
     EXPECT_EQ(count_opening(source), count_containing(source, "EXAMINE \"Projects\"") +
                                          count_containing(source, "EXAMINE \"Lists\""))
         << ::testing::PrintToString(source);
-    // Opened once to list, and not again to read its new message: listed
-    // last, it is still the open folder then.
+    // Opened once to list, and not again to read its new message: its copy
+    // is made on the selection that listed it.
     EXPECT_EQ(count_containing(source, "EXAMINE \"Projects\""), 1U);
     EXPECT_EQ(count_containing(source, "EXAMINE \"Lists\""), 1U)
         << "flag updates alone need nothing more of the source";
@@ -476,6 +476,71 @@ TEST(MigrationIncremental, SmallChangesTakeOneConnectionPairWhateverTheLimit) {
             count_containing(commands, " LOGIN ") + count_containing(commands, " AUTHENTICATE "),
             1U)
             << ::testing::PrintToString(commands);
+    }
+    EXPECT_EQ(a.target.read(), a.expected());
+}
+
+// A settled folder that changed is listed and its changes carried out on
+// the same selections, one folder after the other: neither side opens it a
+// second time. The report keeps the folders in the order of the first run's.
+TEST(MigrationIncremental, EachChangedFolderIsOpenedOncePerSide) {
+    SettledAccount a;
+    a.options.connections = 4;
+    const auto first = a.run();
+    ASSERT_EQ(first.outcome, sync::Outcome::ok) << first.message;
+    const std::vector<std::string> folders = {"INBOX", "Projects", "Lists"};
+    for (const std::string& folder : folders) {
+        a.source.add(folder, {{make_body(300 + static_cast<int>(folder.size())), {}, day}});
+    }
+    const auto inbox = a.source.uids("INBOX");
+    a.source.set_flags("INBOX", {inbox[0]}, FlagMode::add, {"\\Answered"});
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 3U);
+    EXPECT_EQ(second.report->totals().flag_updates, 1U);
+    EXPECT_EQ(second.report->totals().messages.source, a.listed + 3);
+    const auto source = trace.commands_to(a.source.imap_port());
+    const auto target = trace.commands_to(a.target.imap_port());
+    for (const std::string& folder : folders) {
+        SCOPED_TRACE(folder);
+        EXPECT_EQ(count_containing(source, "EXAMINE \"" + folder + "\""), 1U)
+            << ::testing::PrintToString(source);
+        EXPECT_EQ(count_containing(target, "SELECT \"" + folder + "\""), 1U)
+            << ::testing::PrintToString(target);
+    }
+    EXPECT_EQ(count_opening(source), folders.size());
+    EXPECT_EQ(count_opening(target), folders.size());
+    ASSERT_EQ(second.report->folders().size(), first.report->folders().size());
+    for (std::size_t i = 0; i < first.report->folders().size(); ++i) {
+        EXPECT_EQ(second.report->folders()[i].source, first.report->folders()[i].source);
+    }
+    EXPECT_EQ(a.target.read(), a.expected());
+}
+
+// New mail enough to be spread over two connection pairs is listed with
+// the other folders and shared by the pairs, as on a first run.
+TEST(MigrationIncremental, ManyNewMessagesInASettledFolderShareTheConnections) {
+    SettledAccount a;
+    a.options.connections = 4;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    std::vector<Mail> arrived;
+    for (int i = 0; i < 250; ++i) {
+        arrived.push_back({make_body(1000 + i), {}, day + i});
+    }
+    a.source.add("INBOX", arrived);
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, arrived.size());
+    for (const std::uint16_t port : {a.source.imap_port(), a.target.imap_port()}) {
+        const auto commands = trace.commands_to(port);
+        EXPECT_EQ(
+            count_containing(commands, " LOGIN ") + count_containing(commands, " AUTHENTICATE "),
+            2U)
+            << "250 copies in one folder make two slices, and earn a pair more";
     }
     EXPECT_EQ(a.target.read(), a.expected());
 }
