@@ -407,6 +407,78 @@ TEST(MigrationInterrupted, ConnectionLostWhileListingIsReconnectedInTheSameRun) 
     }
 }
 
+// A re-run of a settled account whose two folders changed a little: each
+// is listed and carried out in a pass of its own, on one connection pair.
+// Mail arrived in both, and a flag changed in INBOX.
+void settle_then_change(Account& source, Account& target, StateFile& state) {
+    std::vector<Mail> inbox;
+    for (int i = 0; i < 12; ++i) {
+        inbox.push_back({make_body(i), {}, day + i});
+    }
+    source.add("INBOX", inbox);
+    source.create("Projects");
+    source.add("Projects", {{make_body(500), {"\\Flagged"}, day}});
+    sync::MigrationOptions o;
+    o.connections = 1;
+    const auto settled = migrate(source.imap(), target.imap(), state.store(), o);
+    ASSERT_EQ(settled.outcome, sync::Outcome::ok) << settled.message;
+    source.add("INBOX", {{make_body(900), {"\\Seen"}, day + 900}});
+    source.add("Projects", {{make_body(901), {}, day + 901}});
+    source.set_flags("INBOX", {source.uids("INBOX")[3]}, testserver::FlagMode::add, {"\\Answered"});
+}
+
+// Interrupted before each command either side is sent in such a re-run,
+// then run again: the target ends as an uninterrupted re-run leaves it,
+// with nothing on it twice, and a third run has nothing to copy.
+TEST(MigrationInterrupted, ReRunOfChangedFoldersDroppedBeforeCommandNConverges) {
+    test_log().allow_warning("reconnecting");
+    sync::MigrationOptions o;
+    o.connections = 1;
+    for (const Side side : {Side::source, Side::target}) {
+        Account clean_source, clean_target;
+        StateFile clean_state;
+        settle_then_change(clean_source, clean_target, clean_state);
+        Account& clean_faulty = side == Side::source ? clean_source : clean_target;
+        const std::uint64_t settled = clean_faulty.counts().commands;
+        const auto rerun =
+            migrate(clean_source.imap(), clean_target.imap(), clean_state.store(), o);
+        ASSERT_EQ(rerun.outcome, sync::Outcome::ok) << rerun.message;
+        ASSERT_EQ(rerun.report->totals().messages.copied, 2U);
+        const Mailboxes expected = clean_target.read();
+        ASSERT_EQ(expected, clean_source.read(true));
+        const std::uint64_t steps = clean_faulty.counts().commands;
+        ASSERT_GT(steps, settled + 5);
+        for (std::uint64_t n = settled + 1; n <= steps; ++n) {
+            const Fault fault{side, Step::command, n};
+            SCOPED_TRACE(describe(fault));
+            const testserver::FaultPlan plan = plan_of(fault);
+            Account source(side == Side::source ? plan : testserver::FaultPlan{});
+            Account target(side == Side::target ? plan : testserver::FaultPlan{});
+            Account& faulty = side == Side::source ? source : target;
+            StateFile state;
+            settle_then_change(source, target, state);
+            ASSERT_EQ(faulty.counts().commands, settled) << "the settling run is not the same";
+            const auto first = migrate(source.imap(), target.imap(), state.store(), o);
+            ASSERT_GE(faulty.counts().commands, n) << sync::to_string(first.outcome);
+            for (const auto& [name, mails] : target.read()) {
+                EXPECT_TRUE(std::adjacent_find(mails.begin(), mails.end(),
+                                               [](const Mail& a, const Mail& b) {
+                                                   return a.body == b.body;
+                                               }) == mails.end())
+                    << name << " has a duplicate after the interrupted run";
+            }
+            const auto second = migrate(source.imap(), target.imap(), state.store(), o);
+            ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+            EXPECT_EQ(target.read(), expected);
+            const auto third = migrate(source.imap(), target.imap(), state.store(), o);
+            ASSERT_EQ(third.outcome, sync::Outcome::ok) << third.message;
+            EXPECT_EQ(third.report->totals().messages.to_copy, 0U);
+            EXPECT_EQ(third.report->totals().flag_updates, 0U);
+            test_log().verify();
+        }
+    }
+}
+
 // An extra connection lost while connecting is given up, not retried.
 TEST(MigrationInterrupted, ThreeConnectionsDroppedAtCommandNConverge) {
     test_log().allow_warning("reconnecting");
