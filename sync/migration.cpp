@@ -924,17 +924,27 @@ awaitable<std::optional<std::string>> list_pass(
 
 // What the target will refuse is taken out of the plan before anything is
 // sent (a dry run shows it too); asked only when there is something to
-// copy. Errors: why the run stops.
+// copy, and once a run: a pass of one changed folder would otherwise cost a
+// round trip (GETQUOTAROOT) for a few messages. Errors: why the run stops.
 awaitable<std::optional<std::string>> refuse_over_target_limits(RunContext& ctx) {
     if (ctx.plan.totals().messages.to_copy == 0) {
         co_return std::nullopt;
     }
-    auto limits = co_await ctx.pairs[0].target->limits();
-    if (!limits) {
-        co_return "asking the target for its limits failed: " + limits.error().message +
-            "; run again to resume";
+    if (!ctx.target_limits) {
+        auto limits = co_await ctx.pairs[0].target->limits();
+        if (!limits) {
+            co_return "asking the target for its limits failed: " + limits.error().message +
+                "; run again to resume";
+        }
+        ctx.target_limits = *limits;
+        ctx.bytes_done_at_limits = ctx.progress.bytes_done;
     }
-    refuse_over_limits(ctx.plan, *limits);
+    TargetLimits now = *ctx.target_limits;
+    if (now.storage_left) {
+        const std::uint64_t stored = ctx.progress.bytes_done - ctx.bytes_done_at_limits;
+        now.storage_left = *now.storage_left > stored ? *now.storage_left - stored : 0;
+    }
+    refuse_over_limits(ctx.plan, now);
     co_return std::nullopt;
 }
 

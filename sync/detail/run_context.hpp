@@ -113,6 +113,11 @@ struct RunContext {
     // Settled folders that changed, each listed and carried out in a pass
     // of its own after the others (migration.cpp).
     std::vector<ChangedFolder> listed_later;
+    // The target's limits as asked once a run (the first pass with copies),
+    // and the bytes the run had stored then: a later pass takes what was
+    // stored since from the storage left.
+    std::optional<TargetLimits> target_limits;
+    std::uint64_t bytes_done_at_limits = 0;
 
     std::vector<ConnectionPair> pairs;  // [0] is the one that listed
     std::size_t open_pairs = 0;         // workers connected and at work

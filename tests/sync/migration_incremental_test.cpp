@@ -545,6 +545,35 @@ TEST(MigrationIncremental, ManyNewMessagesInASettledFolderShareTheConnections) {
     EXPECT_EQ(a.target.read(), a.expected());
 }
 
+// A target with a quota is asked for it once a run, not once per changed
+// folder; what the run stored meanwhile counts against what it had left, so
+// the second folder's new message, which no longer fits, is refused before
+// it is sent.
+TEST(MigrationIncremental, TheTargetsQuotaIsAskedOnceAndWhatTheRunStoredCounts) {
+    Account source;
+    testserver::ServerLimits limits;
+    limits.quota_kib = 40;
+    Account target({}, {}, limits);
+    StateFile state;
+    source.create("Projects");
+    source.add("INBOX", {{make_body(1, 2000), {}, day}});
+    source.add("Projects", {{make_body(2, 2000), {}, day}});
+    ASSERT_EQ(migrate(source.imap(), target.imap(), state.store()).outcome, sync::Outcome::ok);
+    source.add("INBOX", {{make_body(3, 20'000), {}, day + 3}});
+    source.add("Projects", {{make_body(4, 20'000), {}, day + 4}});
+
+    ProtocolTrace trace;
+    const auto second = migrate(source.imap(), target.imap(), state.store());
+    EXPECT_EQ(second.outcome, sync::Outcome::partial) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 1U);
+    ASSERT_EQ(second.report->errors().size(), 1U);
+    EXPECT_NE(second.report->errors()[0].error.find("quota has"), std::string::npos)
+        << second.report->errors()[0].error;
+    const auto commands = trace.commands_to(target.imap_port());
+    EXPECT_EQ(count_containing(commands, "GETQUOTAROOT"), 1U) << ::testing::PrintToString(commands);
+    EXPECT_EQ(count_containing(commands, "APPEND"), 1U) << "the refused message is not sent";
+}
+
 // A folder settled under other options, or whose target was recreated, is
 // not what the settlement vouches for: it is listed and synced again.
 TEST(MigrationIncremental, OtherOptionsOrARecreatedTargetFolderAreListedAgain) {
