@@ -5,7 +5,8 @@
 //
 // Setup (STYLE §6): journal_mode=WAL, synchronous=FULL (a commit is on the
 // disk when it returns, so a kill -9 or a power loss keeps every committed
-// transaction), foreign_keys=ON and a short busy timeout. The lock file
+// transaction; RelaxedDurability below for what may wait), foreign_keys=ON
+// and a short busy timeout. The lock file
 // (LockFile, "<file>.lock") is taken before the database is touched and
 // released after the connection is closed.
 //
@@ -82,11 +83,18 @@ class Database {
 };
 
 // While alive, commits on `db` return without waiting for fsync
-// (synchronous=NORMAL instead of FULL): for run bookkeeping (run rows, their
-// errors, exit status, job schedule), which a power loss may take back
-// without losing or duplicating mail. A kill -9 keeps them all the same (in
-// WAL mode the commit is written before it returns), and the next FULL
-// commit makes them durable with it, in order. Not for message rows.
+// (synchronous=NORMAL instead of FULL): for what a power loss may take back
+// without losing or duplicating mail. That is run bookkeeping (run rows,
+// their errors, exit status, job schedule), and what the sync engine records
+// after it acted or before an act that does not rely on it: messages
+// confirmed copied, flags stored, a folder's marks and its settlement made
+// or withdrawn; lost, the next run finds out again what they said (a pending
+// row is looked for on the target, a flag stored again, a folder listed
+// again). A kill -9 keeps them all the same (in WAL mode the commit is
+// written before it returns), and the next FULL commit makes them durable
+// with it, in order. Never for an intent (a pending row, a deletion from the
+// source): it is committed FULL before its act, and so is everything before
+// it.
 class RelaxedDurability {
   public:
     explicit RelaxedDurability(Database& db);

@@ -320,6 +320,7 @@ Result<void> StateStore::update_folder_progress(FolderId id, const FolderProgres
         return ok;
     }
     return detail::guarded(*db_, "recording a folder's progress", [&]() -> Result<void> {
+        const RelaxedDurability after_the_act(*db_);
         SQLite::Statement update(db_->sql(),
                                  "UPDATE folder SET source_uidnext = coalesce(?, source_uidnext), "
                                  "source_highestmodseq = coalesce(?, source_highestmodseq) "
@@ -336,6 +337,7 @@ Result<void> StateStore::update_folder_progress(FolderId id, const FolderProgres
 
 Result<void> StateStore::unsettle_folder(FolderId id) {
     return detail::guarded(*db_, "forgetting a folder's settlement", [&]() -> Result<void> {
+        const RelaxedDurability before_the_act(*db_);
         unsettle(db_->sql(), id);
         return {};
     });
@@ -351,6 +353,7 @@ Result<void> StateStore::settle_folder(FolderId id, const FolderSettlement& sett
         return ok;
     }
     return detail::guarded(*db_, "recording a settled folder", [&]() -> Result<void> {
+        const RelaxedDurability after_the_act(*db_);
         SQLite::Statement update(
             db_->sql(),
             "UPDATE folder SET settled_uidnext = ?1, settled_highestmodseq = "

@@ -8,7 +8,10 @@
 //   1. records its intent: record_pending() before the APPEND,
 //   2. appends, and waits for the server's tagged OK (and APPENDUID),
 //   3. commits the result and the folder's high-water marks in one
-//      transaction: confirm_copied(folder, confirmations, progress).
+//      transaction: confirm_copied(folder, confirmations, progress). This
+//      commit does not wait for the disk (RelaxedDurability): a kill -9
+//      keeps it, a power loss may take it back to step 1, and the next
+//      intent's commit, or the end of the run, puts it on the disk.
 // After an interruption the next run reads pending_messages() and looks for
 // each on the target (APPENDUID, else Message-ID + size + date) before
 // sending it again: found ones are confirmed, missing ones forgotten with
@@ -30,7 +33,8 @@
 //
 // Not thread-safe: one thread uses a StateStore at a time (the io_context
 // thread, STYLE §4). Calls block for the duration of one short transaction,
-// which with synchronous=FULL includes an fsync.
+// which for an intent and the end of a run includes an fsync
+// (synchronous=FULL).
 
 #include "state/database.hpp"
 #include "state/error.hpp"

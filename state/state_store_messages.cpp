@@ -211,6 +211,7 @@ Result<void> StateStore::confirm_copied(FolderId folder,
         return ok;
     }
     return detail::guarded(*db_, "recording copied messages", [&]() -> Result<void> {
+        const RelaxedDurability after_the_act(*db_);
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         if (!detail::row_exists(db, "folder", raw(folder))) {
@@ -338,6 +339,7 @@ Result<void> StateStore::forget_pending(MessageRowId row) {
 
 Result<void> StateStore::record_flags(std::span<const FlagSync> updates) {
     return detail::guarded(*db_, "recording flags", [&]() -> Result<void> {
+        const RelaxedDurability after_the_act(*db_);
         SQLite::Database& db = db_->sql();
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         SQLite::Statement update(db,

@@ -115,7 +115,8 @@ Result<void> StateStore::add_run_errors(RunId run, std::span<const RunError> err
 Result<void> StateStore::finish_run(RunId run, std::int64_t finished, const RunTotals& totals,
                                     std::string_view outcome) {
     return detail::guarded(*db_, "recording the end of a run", [&]() -> Result<void> {
-        const RelaxedDurability bookkeeping(*db_);
+        // Not relaxed: the run's last write puts everything it committed
+        // relaxed (its bookkeeping, its confirmations) on the disk with it.
         SQLite::Statement update(
             db_->sql(),
             "UPDATE run SET finished = ?, messages_source = ?, messages_to_copy = ?, "
