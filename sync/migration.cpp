@@ -319,6 +319,20 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     co_return std::move(*listed);
 }
 
+// Reads every row of settled folder `state` into it (the view of settled
+// folders leaves them out until they are needed).
+std::optional<ListingFailure> read_rows(RunContext& ctx, FolderState& state) {
+    auto rows = ctx.bridge->view(state.source_name);
+    if (!rows) {
+        return ListingFailure{"the state could not be read: " + rows.error().message};
+    }
+    state.messages.clear();
+    if (!rows->folders.empty()) {
+        state.messages = std::move(rows->folders.front().messages);
+    }
+    return std::nullopt;
+}
+
 // Whether settled folder `known`, changed since, is listed after this pass
 // on its own (detail::ChangedFolder): when the mail that arrived in it and in
 // the folders put off before it (`arrived`) would not earn a second
@@ -426,14 +440,8 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
         if (state != nullptr && state->settled) {
             // Settled, but something moved: its rows, left unread in case
             // it could be skipped (StateBridge::view), are needed now.
-            auto rows = ctx.bridge->view(state->source_name);
-            if (!rows) {
-                ListingFailure failure{"the state could not be read: " + rows.error().message};
-                co_return failure;
-            }
-            state->messages.clear();
-            if (!rows->folders.empty()) {
-                state->messages = std::move(rows->folders.front().messages);
+            if (auto failure = read_rows(ctx, *state)) {
+                co_return *failure;
             }
         }
         if (f.selectable) {
@@ -1037,13 +1045,8 @@ awaitable<std::optional<ListingFailure>> list_changed_folder(RunContext& ctx,
         ctx.target_listing.folders.push_back(std::move(opened_targets.at(later.target)));
     } else {
         // Both sides listed whole, with every row of the folder.
-        auto rows = ctx.bridge->view(state.source_name);
-        if (!rows) {
-            co_return ListingFailure{"the state could not be read: " + rows.error().message};
-        }
-        state.messages.clear();
-        if (!rows->folders.empty()) {
-            state.messages = std::move(rows->folders.front().messages);
+        if (auto failure = read_rows(ctx, state)) {
+            co_return *failure;
         }
         auto listed =
             co_await ctx.pairs[0].source->open_folder(later.folder, false, true, &state, {});
