@@ -139,6 +139,12 @@ constexpr std::array<Migration, latest_schema_version> migrations = {{
         ALTER TABLE folder ADD COLUMN settled_filtered INTEGER;
         ALTER TABLE folder ADD COLUMN settled_plan TEXT;
     )sql"},
+    {5, R"sql(
+        -- A folder's rows by source UID: a run resuming a large folder's
+        -- first copy reads them one window of UIDs at a time.
+        CREATE INDEX message_source_uid ON message (folder_id, source_uid)
+            WHERE status <> 'stale';
+    )sql"},
 }};
 
 std::string not_ours(const std::filesystem::path& file, const std::string& why) {

@@ -19,7 +19,7 @@
 namespace mailferry::state {
 
 // The schema version this program writes.
-inline constexpr int latest_schema_version = 4;
+inline constexpr int latest_schema_version = 5;
 
 // PRAGMA application_id of a mailferry state file ("MFst").
 inline constexpr std::int32_t application_id = 0x4d467374;

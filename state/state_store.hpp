@@ -159,6 +159,17 @@ class StateStore {
     // deleted_on_source (those with one), ascending: 4 bytes a message,
     // where its rows would be a few hundred.
     Result<std::vector<std::uint32_t>> live_source_uids(FolderId folder);
+    // How many rows of the folder are pending, copied or deleted_on_source:
+    // counted on an index, no row read.
+    Result<std::uint64_t> live_message_count(FolderId folder);
+    // The folder's pending, copied and deleted_on_source rows whose source
+    // UID is in [first, last] (last 0: no end), by UID: one window of a
+    // large folder, read by index, so the cost follows the window.
+    Result<std::vector<MessageRecord>> messages_in_uid_range(FolderId folder, std::uint32_t first,
+                                                             std::uint32_t last);
+    // The target UIDs of the folder's confirmed copies (copied or
+    // deleted_on_source rows that have one), ascending.
+    Result<std::vector<std::uint32_t>> copied_target_uids(FolderId folder);
 
     // Flags brought in step; rows must be copied.
     Result<void> record_flags(std::span<const FlagSync> updates);

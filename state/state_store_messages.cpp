@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -308,6 +309,65 @@ Result<std::vector<std::uint32_t>> StateStore::live_source_uids(FolderId folder)
                 "SELECT source_uid FROM message WHERE folder_id = ? AND status IN "
                 "('pending', 'copied', 'deleted_on_source') AND source_uid IS NOT NULL "
                 "ORDER BY source_uid");
+            q.bind(1, raw(folder));
+            while (q.executeStep()) {
+                out.push_back(static_cast<std::uint32_t>(q.getColumn(0).getInt64()));
+            }
+            return out;
+        });
+}
+
+Result<std::uint64_t> StateStore::live_message_count(FolderId folder) {
+    return detail::guarded(*db_, "counting messages", [&]() -> Result<std::uint64_t> {
+        if (!has_schema(1)) {
+            return std::uint64_t{0};
+        }
+        SQLite::Statement q(db_->sql(),
+                            "SELECT count(*) FROM message WHERE folder_id = ? AND status IN "
+                            "('pending', 'copied', 'deleted_on_source')");
+        q.bind(1, raw(folder));
+        q.executeStep();
+        return static_cast<std::uint64_t>(q.getColumn(0).getInt64());
+    });
+}
+
+Result<std::vector<MessageRecord>> StateStore::messages_in_uid_range(FolderId folder,
+                                                                     std::uint32_t first,
+                                                                     std::uint32_t last) {
+    return detail::guarded(*db_, "reading messages", [&]() -> Result<std::vector<MessageRecord>> {
+        std::vector<MessageRecord> out;
+        if (!has_schema(1)) {
+            return out;
+        }
+        // `status <> 'stale'` lets SQLite use the partial index
+        // message_source_uid.
+        SQLite::Statement q(db_->sql(),
+                            std::string("SELECT ") + message_columns +
+                                " FROM message WHERE folder_id = ? AND status <> 'stale' AND "
+                                "source_uid BETWEEN ? AND ? AND status IN "
+                                "('pending', 'copied', 'deleted_on_source') ORDER BY source_uid");
+        q.bind(1, raw(folder));
+        q.bind(2, static_cast<std::int64_t>(first));
+        q.bind(3, last == 0 ? std::numeric_limits<std::int64_t>::max()
+                            : static_cast<std::int64_t>(last));
+        while (q.executeStep()) {
+            out.push_back(read_message(q));
+        }
+        return out;
+    });
+}
+
+Result<std::vector<std::uint32_t>> StateStore::copied_target_uids(FolderId folder) {
+    return detail::guarded(
+        *db_, "reading message UIDs", [&]() -> Result<std::vector<std::uint32_t>> {
+            std::vector<std::uint32_t> out;
+            if (!has_schema(1)) {
+                return out;
+            }
+            SQLite::Statement q(db_->sql(),
+                                "SELECT target_uid FROM message WHERE folder_id = ? AND status IN "
+                                "('copied', 'deleted_on_source') AND target_uid IS NOT NULL "
+                                "ORDER BY target_uid");
             q.bind(1, raw(folder));
             while (q.executeStep()) {
                 out.push_back(static_cast<std::uint32_t>(q.getColumn(0).getInt64()));

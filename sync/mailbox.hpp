@@ -220,6 +220,13 @@ class TargetMailbox {
     // left out. Reads a copy back before its source may be deleted.
     virtual boost::asio::awaitable<MailboxResult<std::vector<TargetMessage>>> read_back(
         std::vector<std::uint32_t> uids) = 0;
+    // In the open folder: the messages whose UIDs are not in `known`
+    // (ascending), with the metadata a listing reads, when there are at most
+    // `at_most` of them; std::nullopt when there are more. For a large
+    // folder the state knows most of: what else is there, without listing
+    // what it knows.
+    virtual boost::asio::awaitable<MailboxResult<std::optional<std::vector<TargetMessage>>>>
+    unknown_messages(const std::vector<std::uint32_t>& known, std::size_t at_most) = 0;
     // Whether an append names its copies' UIDs (APPENDUID, RFC 4315): the
     // state can then find them again by UID, without a listing.
     virtual bool names_appended_uids() const = 0;

@@ -185,7 +185,28 @@ bool may_list_in_windows(const RunContext& ctx, const FolderState* state, bool m
     return ctx.options.window_messages != 0 && mapped && !traits.single_folder &&
            traits.concurrent_sessions && !plan.sync_deletions && !plan.delete_source &&
            !ctx.pairs[0].source->has_gmail_labels() && !ctx.pairs[0].target->has_gmail_labels() &&
-           (state == nullptr || state->messages.empty());
+           (state == nullptr || (state->messages.empty() && !state->rows_unread));
+}
+
+// Whether source folder `name`, whose first copy was interrupted (`state`:
+// never settled, no pass of it ever finished, so no CHANGEDSINCE listing can
+// stand in for a whole one), may be resumed in windows (resume_in_windows()):
+// as may_list_in_windows() allows, into a target that names its copies' UIDs
+// (APPENDUID), so the state knows them without a listing, and that no other
+// source folder goes to (whose copies the state of this one does not know).
+bool may_resume_in_windows(const RunContext& ctx, const FolderState& state,
+                           const std::string& target_name) {
+    const SourceTraits& traits = ctx.source_listing.traits;
+    const PlanOptions& plan = ctx.options.plan;
+    const bool sole_source =
+        std::count_if(ctx.mapping.pairs.begin(), ctx.mapping.pairs.end(),
+                      [&](const FolderPair& p) { return p.target == target_name; }) == 1;
+    return ctx.options.window_messages != 0 && !state.settled && state.source_highest_modseq == 0 &&
+           state.source_uidvalidity && state.target_uidvalidity &&
+           normalize_name(state.target_name) == target_name && !traits.single_folder &&
+           traits.concurrent_sessions && !plan.sync_deletions && !plan.delete_source &&
+           !ctx.pairs[0].source->has_gmail_labels() && !ctx.pairs[0].target->has_gmail_labels() &&
+           ctx.pairs[0].target->names_appended_uids() && sole_source;
 }
 
 // Whether target folder `name` holds no message (or does not exist yet):
@@ -219,6 +240,88 @@ std::variant<std::optional<SourceFolderListing>, ListingFailure> opening_target_
         return std::optional<SourceFolderListing>();
     }
     return listing_failed("opening target folder \"" + name + "\"", e);
+}
+
+// What resume_in_windows() made of a folder: its listing (std::nullopt: list
+// it as any other), in windows or whole (a folder no larger than a window).
+struct Resumed {
+    std::optional<SourceFolderListing> listing;
+    bool windowed = false;
+};
+
+// Resumes the first copy of large source folder `folder` (`known`: its
+// state, not settled) one window of UIDs at a time, as a first copy into an
+// empty folder is made, so that neither its rows nor either side's metadata
+// is held whole. Each window's plan reads the rows of its UIDs
+// (window_state()); the target is not listed: the state knows its copies by
+// the UIDs APPENDUID gave them, and the few messages there it does not know
+// (an interrupted APPEND's, whose pending row a window's plan looks for
+// there) are read once and offered to every window's plan until one claims
+// them (drop_claimed()). The folder is listed whole, as before, when the
+// state's UIDVALIDITYs no longer hold or the target holds more than a
+// window of messages the state does not know.
+awaitable<std::variant<Resumed, ListingFailure>> resume_in_windows(
+    RunContext& ctx, const MailboxFolder& folder, FolderState& known,
+    const std::string& target_name, std::map<std::string, TargetFolderListing>& opened_targets) {
+    Resumed whole;
+    auto id = ctx.bridge->folder_of(known.source_name);
+    if (!id) {
+        co_return ListingFailure{"the state could not be read: " + id.error().message};
+    }
+    if (!*id) {
+        co_return whole;
+    }
+    auto listed = co_await ctx.pairs[0].source->open_folder(folder, false, true, nullptr,
+                                                            {{}, ctx.options.window_messages});
+    if (!listed) {
+        co_return listing_failed("listing source folder \"" + folder.name + "\"", listed.error());
+    }
+    if (listed->window_ends.empty()) {
+        whole.listing = std::move(*listed);  // all of it, in one window
+        co_return whole;
+    }
+    if (listed->status.uidvalidity != *known.source_uidvalidity) {
+        co_return whole;  // re-matched by content: listed whole
+    }
+    TargetMailbox& target = *ctx.pairs[0].target;
+    const MailboxFolder target_folder{target_name, "", true};
+    auto opened = co_await target.open_folder(target_folder, ctx.options.dry_run, false, nullptr);
+    if (!opened) {
+        auto failed = opening_target_failed(target_name, opened.error());
+        if (auto* failure = std::get_if<ListingFailure>(&failed)) {
+            co_return *failure;
+        }
+        co_return whole;
+    }
+    if (opened->status.uidvalidity != *known.target_uidvalidity) {
+        co_return whole;
+    }
+    auto copies = ctx.bridge->copied_target_uids(**id);
+    if (!copies) {
+        co_return ListingFailure{"the state could not be read: " + copies.error().message};
+    }
+    auto unknown = co_await target.unknown_messages(*copies, ctx.options.window_messages);
+    if (!unknown) {
+        co_return listing_failed("listing target folder \"" + target_name + "\"", unknown.error());
+    }
+    if (!*unknown) {
+        co_return whole;
+    }
+    detail::WindowedFolder w{folder, normalize_name(folder.name), std::move(listed->window_ends), 0,
+                             listed->status};
+    auto rows = ctx.bridge->rows_in_range(**id, w.range());
+    if (!rows) {
+        co_return ListingFailure{"the state could not be read: " + rows.error().message};
+    }
+    known.messages = std::move(*rows);
+    known.rows_unread = false;
+    FolderState without_rows = known;
+    without_rows.messages.clear();
+    w.resumed = detail::ResumedFolder{**id, std::move(without_rows), std::move(**unknown)};
+    opened->messages = w.resumed->unknown;
+    opened_targets[target_name] = std::move(*opened);
+    ctx.windowed.push_back(std::move(w));
+    co_return Resumed{std::move(*listed), true};
 }
 
 // Whether settled folder `known` may be listed by what changed in it since
@@ -327,6 +430,7 @@ std::optional<ListingFailure> read_rows(RunContext& ctx, FolderState& state) {
         return ListingFailure{"the state could not be read: " + rows.error().message};
     }
     state.messages.clear();
+    state.rows_unread = false;
     if (!rows->folders.empty()) {
         state.messages = std::move(rows->folders.front().messages);
     }
@@ -437,9 +541,25 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
                 continue;
             }
         }
-        if (state != nullptr && state->settled) {
-            // Settled, but something moved: its rows, left unread in case
-            // it could be skipped (StateBridge::view), are needed now.
+        std::optional<SourceFolderListing> listed_whole;
+        if (state != nullptr && mapped != target_of.end() && f.selectable &&
+            may_resume_in_windows(ctx, *state, mapped->second)) {
+            auto resumed =
+                co_await resume_in_windows(ctx, f, *state, mapped->second, opened_targets);
+            if (auto* failure = std::get_if<ListingFailure>(&resumed)) {
+                co_return *failure;
+            }
+            Resumed& r = std::get<Resumed>(resumed);
+            if (r.windowed) {
+                ctx.source_listing.folders.push_back(std::move(*r.listing));
+                continue;
+            }
+            listed_whole = std::move(r.listing);
+        }
+        if (state != nullptr && (state->settled || state->rows_unread)) {
+            // Settled, but something moved, or a large first copy resumed
+            // whole: its rows, left unread in case they were not needed
+            // (StateBridge::view), are needed now.
             if (auto failure = read_rows(ctx, *state)) {
                 co_return *failure;
             }
@@ -449,6 +569,10 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
             // made if missing, never listed (which would cost a SELECT
             // there on every run).
             listed_sources.insert(name);
+        }
+        if (listed_whole) {
+            ctx.source_listing.folders.push_back(std::move(*listed_whole));
+            continue;
         }
         bool windows = may_list_in_windows(ctx, state, mapped != target_of.end());
         // Known large already (LIST-STATUS): whether its target is empty is
@@ -989,6 +1113,52 @@ bool next_windows(RunContext& ctx) {
     return more;
 }
 
+// A target message the plan claimed (an interrupted APPEND found) is no
+// longer offered to the later windows of a resumed folder.
+void drop_claimed(RunContext& ctx) {
+    for (detail::WindowedFolder& w : ctx.windowed) {
+        if (!w.resumed) {
+            continue;
+        }
+        for (const FolderPlan& fp : ctx.plan.folders) {
+            if (fp.source != w.name) {
+                continue;
+            }
+            std::erase_if(w.resumed->unknown, [&](const TargetMessage& t) {
+                return std::any_of(fp.confirmations.begin(), fp.confirmations.end(),
+                                   [&](const TargetMatch& c) { return c.target_uid == t.uid; });
+            });
+        }
+    }
+}
+
+// The state of the pass's windows: of a resumed folder the rows of its
+// current window's UIDs, and its target's messages the state does not know
+// in the target listing; of the others nothing (the state knows nothing of
+// them). Errors: why the run stops.
+std::variant<StateView, std::string> window_state(RunContext& ctx) {
+    StateView view;
+    for (const detail::WindowedFolder& w : ctx.windowed) {
+        if (w.finished || !w.resumed) {
+            continue;
+        }
+        auto rows = ctx.bridge->rows_in_range(w.resumed->id, w.range());
+        if (!rows) {
+            return "the state could not be read: " + rows.error().message + "; run again to resume";
+        }
+        FolderState state = w.resumed->state;
+        state.messages = std::move(*rows);
+        const std::string target = normalize_name(state.target_name);
+        for (TargetFolderListing& t : ctx.target_listing.folders) {
+            if (normalize_name(t.folder.name) == target) {
+                t.messages = w.resumed->unknown;
+            }
+        }
+        view.folders.push_back(std::move(state));
+    }
+    return view;
+}
+
 // Plans what a later pass listed (`view`: the state of it), adds the plan
 // to the report and, unless a dry run, carries it out. Errors: why the run
 // stops.
@@ -996,6 +1166,7 @@ awaitable<std::optional<std::string>> plan_pass(RunContext& ctx, const StateView
                                                 Report& report) {
     ctx.plan =
         plan_sync(ctx.source_listing, ctx.target_listing, view, ctx.options.plan, ctx.mapping);
+    drop_claimed(ctx);
     ctx.plan.folders_to_create.clear();  // made by the first pass
     forget_messages(ctx.source_listing, ctx.target_listing);
     if (auto error = co_await refuse_over_target_limits(ctx)) {
@@ -1020,7 +1191,11 @@ awaitable<std::optional<std::string>> window_pass(RunContext& ctx, Report& repor
                    co_await list_pass(ctx, true, [&] { return list_next_windows(ctx); })) {
         co_return stopped;
     }
-    co_return co_await plan_pass(ctx, StateView{}, report);
+    auto view = window_state(ctx);
+    if (auto* error = std::get_if<std::string>(&view)) {
+        co_return *error;
+    }
+    co_return co_await plan_pass(ctx, std::get<StateView>(view), report);
 }
 
 // Lists changed folder `later` alone as the pass's listings: what changed,
@@ -1141,8 +1316,9 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
 
     // Settled folders without their rows: a run that skips them never reads
     // them, so a re-run where nothing changed costs the same for 10 or
-    // 100,000 messages.
-    auto view = bridge->view(std::nullopt, false);
+    // 100,000 messages. So is a large folder whose first copy was
+    // interrupted: it is resumed a window at a time (resume_in_windows()).
+    auto view = bridge->view(std::nullopt, false, ctx.options.window_messages);
     if (!view) {
         co_await logout_all(ctx);
         co_return failed(Outcome::interrupted, view.error().message);
@@ -1156,6 +1332,7 @@ awaitable<MigrationResult> migrate(RunContext& ctx, state::StateStore& store) {
     }
     ctx.plan =
         plan_sync(ctx.source_listing, ctx.target_listing, *view, ctx.options.plan, ctx.mapping);
+    drop_claimed(ctx);
     ctx.plan.gmail =
         gmail_source_strategy(ctx.source_listing, ctx.plan, ctx.options.plan.gmail_labels);
     if (!ctx.gmail_label_jobs.empty()) {

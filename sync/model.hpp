@@ -208,6 +208,9 @@ struct FolderState {
     std::uint64_t source_highest_modseq = 0;
     std::vector<MessageState> messages;  // rows that are pending, copied or deleted_on_source
     std::optional<SettledPass> settled;
+    // The view left the rows out (StateBridge::view): `messages` is empty
+    // whatever the folder holds, and is read before the folder is planned.
+    bool rows_unread = false;
 };
 
 struct StateView {

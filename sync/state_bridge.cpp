@@ -65,7 +65,8 @@ Result<StateBridge> StateBridge::open(state::StateStore& store, std::string sour
     return StateBridge(store, *pair ? std::optional<state::PairId>((*pair)->id) : std::nullopt);
 }
 
-Result<StateView> StateBridge::view(std::optional<std::string> only, bool settled_rows) {
+Result<StateView> StateBridge::view(std::optional<std::string> only, bool settled_rows,
+                                    std::size_t rows_up_to) {
     StateView view;
     if (!pair_) {
         return view;
@@ -78,7 +79,14 @@ Result<StateView> StateBridge::view(std::optional<std::string> only, bool settle
         if (only && normalize_name(f.source_name) != normalize_name(*only)) {
             continue;
         }
-        const bool wanted_rows = settled_rows || !f.settled;
+        bool wanted_rows = settled_rows || !f.settled;
+        if (wanted_rows && !f.settled && rows_up_to != 0) {
+            auto count = store_->live_message_count(f.id);
+            if (!count) {
+                return count.error();
+            }
+            wanted_rows = *count <= rows_up_to;
+        }
         auto rows = wanted_rows ? store_->messages(f.id)
                                 : state::Result<std::vector<state::MessageRecord>>(
                                       std::vector<state::MessageRecord>{});
@@ -102,10 +110,11 @@ Result<StateView> StateBridge::view(std::optional<std::string> only, bool settle
             fs.settled = std::move(settled);
         }
         fs.messages = to_model(*rows);
+        fs.rows_unread = !wanted_rows;
         // A folder without rows is new to the planner (it matches by
         // content), unless a run settled it: then it was empty or all
         // filtered, and a run must know that to skip it.
-        if (!fs.messages.empty() || fs.settled) {
+        if (!fs.messages.empty() || fs.settled || fs.rows_unread) {
             view.folders.push_back(std::move(fs));
         }
     }
@@ -140,6 +149,19 @@ Result<std::vector<MessageState>> StateBridge::rows_of(state::FolderId folder,
 
 Result<std::vector<std::uint32_t>> StateBridge::stored_uids(state::FolderId folder) {
     return store_->live_source_uids(folder);
+}
+
+Result<std::vector<MessageState>> StateBridge::rows_in_range(state::FolderId folder,
+                                                             UidRange range) {
+    auto rows = store_->messages_in_uid_range(folder, range.first, range.last);
+    if (!rows) {
+        return rows.error();
+    }
+    return to_model(*rows);
+}
+
+Result<std::vector<std::uint32_t>> StateBridge::copied_target_uids(state::FolderId folder) {
+    return store_->copied_target_uids(folder);
 }
 
 Result<state::FolderId> StateBridge::begin_folder(const FolderPlan& plan,

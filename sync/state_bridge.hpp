@@ -41,8 +41,12 @@ class StateBridge {
     // Every folder of the pair, or (with `only`) that one source folder.
     // Without `settled_rows`, a settled folder comes without its rows: a run
     // reads them (view(name)) only for a settled folder it has to list.
+    // With `rows_up_to` (not 0), so does a folder not settled that has more
+    // rows than that (a large first copy interrupted): a run resuming it
+    // reads them a window of UIDs at a time (rows_in_range()), or all when
+    // it lists the folder whole. Either is marked FolderState::rows_unread.
     state::Result<StateView> view(std::optional<std::string> only = std::nullopt,
-                                  bool settled_rows = true);
+                                  bool settled_rows = true, std::size_t rows_up_to = 0);
 
     // The id of the pair's source folder `source_name`, if the state has it.
     state::Result<std::optional<state::FolderId>> folder_of(const std::string& source_name);
@@ -56,6 +60,12 @@ class StateBridge {
     // The source UIDs of the rows view() would give of `folder`, ascending
     // (StoredUids).
     state::Result<std::vector<std::uint32_t>> stored_uids(state::FolderId folder);
+
+    // The rows view() would give of `folder` whose source UID is in `range`.
+    state::Result<std::vector<MessageState>> rows_in_range(state::FolderId folder, UidRange range);
+
+    // The target UIDs of `folder`'s confirmed copies, ascending.
+    state::Result<std::vector<std::uint32_t>> copied_target_uids(state::FolderId folder);
 
     // Makes the folder record ready for this plan: created when new,
     // UIDVALIDITYs stored; on a rematch (or a change found now) the old

@@ -7,6 +7,7 @@
 #include "sync/adapters/detail/imap_common.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 namespace mailferry::sync {
@@ -133,6 +134,28 @@ awaitable<MailboxResult<TargetFolderListing>> ImapTarget::open_folder(
     }
     listing.messages = std::move(*messages);
     co_return listing;
+}
+
+awaitable<MailboxResult<std::optional<std::vector<TargetMessage>>>> ImapTarget::unknown_messages(
+    const std::vector<std::uint32_t>& known, std::size_t at_most) {
+    auto uids = co_await client_->list_uids();  // one compact ESEARCH set where offered
+    if (!uids) {
+        co_return detail::to_mailbox_error(uids.error(), *client_);
+    }
+    std::vector<std::uint32_t> unknown;
+    std::set_difference(uids->begin(), uids->end(), known.begin(), known.end(),
+                        std::back_inserter(unknown));
+    if (unknown.size() > at_most) {
+        co_return std::optional<std::vector<TargetMessage>>();
+    }
+    if (unknown.empty()) {
+        co_return std::optional<std::vector<TargetMessage>>(std::vector<TargetMessage>{});
+    }
+    auto messages = co_await read_metadata(wire::format_uid_set(std::move(unknown)));
+    if (!messages) {
+        co_return messages.error();
+    }
+    co_return std::optional<std::vector<TargetMessage>>(std::move(*messages));
 }
 
 awaitable<MailboxResult<std::vector<TargetMessage>>> ImapTarget::read_back(

@@ -36,6 +36,8 @@ class ImapTarget final : public TargetMailbox {
                                                            net::AppendBatch& batch) override;
     boost::asio::awaitable<MailboxResult<std::vector<TargetMessage>>> read_back(
         std::vector<std::uint32_t> uids) override;
+    boost::asio::awaitable<MailboxResult<std::optional<std::vector<TargetMessage>>>>
+    unknown_messages(const std::vector<std::uint32_t>& known, std::size_t at_most) override;
     boost::asio::awaitable<MailboxResult<std::vector<std::optional<MailboxError>>>> store_flags(
         const std::vector<FlagUpdateGroup>& groups) override;
     boost::asio::awaitable<MailboxResult<void>> delete_messages(

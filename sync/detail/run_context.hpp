@@ -44,6 +44,16 @@ struct WorkUnit {
     bool resume = false;
 };
 
+// A large folder whose interrupted first copy is resumed in windows
+// (migration.cpp, resume_in_windows()).
+struct ResumedFolder {
+    state::FolderId id{};
+    FolderState state;  // as the view had it, without rows: each window reads its own
+    // The target folder's messages the state does not know, offered to
+    // each window's plan until one claims them.
+    std::vector<TargetMessage> unknown;
+};
+
 // A large source folder listed, planned and copied one window of UIDs at a
 // time, a window per pass of the run (migration.cpp), so that no more than
 // a window's metadata is held at once.
@@ -58,9 +68,10 @@ struct WindowedFolder {
     // once the last window is done (a message arriving meanwhile, or a flag
     // changed, makes the next run list it again).
     FolderStatus status;
-    std::uint32_t target_uidvalidity = 0;  // once the first window readied the state
-    std::size_t filtered = 0;              // in the windows done
-    bool finished = false;                 // its last window's pass is over
+    std::uint32_t target_uidvalidity = 0;    // once the first window readied the state
+    std::size_t filtered = 0;                // in the windows done
+    bool finished = false;                   // its last window's pass is over
+    std::optional<ResumedFolder> resumed{};  // a first copy resumed
 
     bool last() const { return current >= ends.size(); }
     UidRange range() const { return range_of(current); }

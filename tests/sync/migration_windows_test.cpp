@@ -10,6 +10,8 @@
 #include "tests/support/protocol_trace.hpp"
 #include "tests/sync/migration_fixture.hpp"
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -135,8 +137,11 @@ TEST(MigrationWindows, DryRunCountsEveryWindow) {
 }
 
 // Stopped in the second window, then run again: the state knows the first
-// window's copies, the folder is listed whole and only the rest is sent.
-TEST(MigrationWindows, InterruptedInAWindowResumesWithoutDuplicates) {
+// window's copies, and the run resumes in windows too. Each window is one
+// metadata FETCH of its UIDs on the source; the target, whose every message
+// the state knows by its UID, is asked only for its UIDs (one UID SEARCH)
+// and lists no message; only the rest is sent.
+TEST(MigrationWindows, InterruptedInAWindowResumesInWindowsWithoutDuplicates) {
     LargeAccount a;
     const auto first = a.run({}, 150);
     ASSERT_EQ(first.outcome, sync::Outcome::interrupted) << first.message;
@@ -144,10 +149,93 @@ TEST(MigrationWindows, InterruptedInAWindowResumesWithoutDuplicates) {
     EXPECT_GE(copied, 150U);
     EXPECT_LT(copied, 290U);
 
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 290U - copied);
+    EXPECT_EQ(second.report->totals().messages.already_there, copied);
+    EXPECT_EQ(a.target.read(), a.source.read()) << "nothing missing, nothing twice";
+
+    const auto& uids = a.inbox_uids;
+    const std::vector<std::string> inbox_windows{
+        "1:" + std::to_string(uids[99]),
+        std::to_string(uids[100]) + ":" + std::to_string(uids[199]),
+        std::to_string(uids[200]) + ":*"};
+    auto sets = listed_sets(trace.commands_to(a.source.imap_port()));
+    for (const std::string& set : inbox_windows) {
+        EXPECT_EQ(std::count(sets.begin(), sets.end(), set), 1)
+            << set << " in " << ::testing::PrintToString(sets);
+    }
+    EXPECT_LE(sets.size(), 4U) << "INBOX's windows and at most Lists whole: "
+                               << ::testing::PrintToString(sets);
+    const auto to_target = trace.commands_to(a.target.imap_port());
+    EXPECT_TRUE(listed_sets(to_target).empty())
+        << "the target lists no message: " << ::testing::PrintToString(listed_sets(to_target));
+}
+
+// A copy interrupted after the target stored an APPEND but before its OK
+// arrived leaves the message's row pending. Resumed in windows, the target's
+// one message the state does not know is read (one UID FETCH of that UID)
+// and the pending row's window finds its copy there: confirmed, not sent
+// again.
+TEST(MigrationWindows, ResumedInWindowsAnInterruptedAppendIsFoundOnTheTarget) {
+    LargeAccount a;
+    const auto first = a.run({}, 150);
+    ASSERT_EQ(first.outcome, sync::Outcome::interrupted) << first.message;
+    const std::size_t copied = total(a.target.read());
+    // The copy of the 120th INBOX message arrived, its OK did not.
+    const std::uint32_t lost_ok = a.inbox_uids[119];
+    std::uint32_t target_uid = 0;
+    {
+        SQLite::Database db(a.state.path().string(), SQLite::OPEN_READWRITE);
+        SQLite::Statement find(db,
+                               "SELECT target_uid FROM message WHERE source_uid = ? AND "
+                               "status = 'copied'");
+        find.bind(1, static_cast<std::int64_t>(lost_ok));
+        ASSERT_TRUE(find.executeStep()) << "the 120th message was copied";
+        target_uid = static_cast<std::uint32_t>(find.getColumn(0).getInt64());
+        SQLite::Statement pend(db,
+                               "UPDATE message SET status = 'pending', target_uid = NULL "
+                               "WHERE source_uid = ? AND status = 'copied'");
+        pend.bind(1, static_cast<std::int64_t>(lost_ok));
+        ASSERT_EQ(pend.exec(), 1);
+    }
+
+    ProtocolTrace trace;
     const auto second = a.run();
     ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
     EXPECT_EQ(second.report->totals().messages.copied, 290U - copied);
     EXPECT_EQ(a.target.read(), a.source.read()) << "nothing missing, nothing twice";
+    EXPECT_EQ(listed_sets(trace.commands_to(a.target.imap_port())),
+              std::vector<std::string>{std::to_string(target_uid)})
+        << "only the message the state does not know is read";
+}
+
+// More messages on the target than a window that the state does not know
+// (put there by hand since): the folder is resumed as before windows, its
+// first window listed, then the folder whole; what the state knows is
+// still not sent again, and the mail put there stays.
+TEST(MigrationWindows, ResumeIntoATargetWithMuchUnknownMailListsTheFolderWhole) {
+    LargeAccount a;
+    const auto first = a.run({}, 150);
+    ASSERT_EQ(first.outcome, sync::Outcome::interrupted) << first.message;
+    const std::size_t copied = total(a.target.read());
+    const auto extra = mails(5000, window + 1);
+    a.target.add("INBOX", extra);
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 290U - copied);
+    EXPECT_EQ(listed_sets(trace.commands_to(a.source.imap_port())),
+              (std::vector<std::string>{"1:" + std::to_string(a.inbox_uids[99]), "1:*"}));
+    auto want = a.source.read();
+    want["INBOX"].insert(want["INBOX"].end(), extra.begin(), extra.end());
+    auto have = a.target.read();
+    const auto by_body = [](const Mail& x, const Mail& y) { return x.body < y.body; };
+    std::sort(want["INBOX"].begin(), want["INBOX"].end(), by_body);
+    std::sort(have["INBOX"].begin(), have["INBOX"].end(), by_body);
+    EXPECT_EQ(have, want) << "nothing missing, nothing twice";
 }
 
 // A target folder that holds mail already may hold copies of the source's:

@@ -590,6 +590,46 @@ TEST_F(StateStoreTest, LiveSourceUidsAreAscendingAndLeaveGoneRowsOut) {
     EXPECT_EQ(*store().live_source_uids(other->id), (std::vector<std::uint32_t>{2}));
 }
 
+// A resumed first copy reads one window of UIDs at a time: the rows in the
+// range (both ends included; last 0 runs to the end), by UID, only the
+// folder's own and only live ones; and the target UIDs of its copies.
+TEST_F(StateStoreTest, RowsInAUidRangeAndTheCopiesTargetUids) {
+    const auto ids = copy({7, 3, 5, 1, 12});
+    ASSERT_TRUE(
+        store().mark_deleted(std::vector<MessageRowId>{ids[2]}, MessageStatus::deleted_on_target));
+    ASSERT_TRUE(store().record_pending(folder_, std::vector<PendingMessage>{imap_message(9)}));
+    auto other = store().ensure_folder(pair_, "Sent", "Sent");
+    ASSERT_TRUE(other) << other.error().message;
+    ASSERT_TRUE(store().record_pending(other->id, std::vector<PendingMessage>{imap_message(4)}));
+
+    const auto uids_of = [](const std::vector<MessageRecord>& rows) {
+        std::vector<std::uint32_t> out;
+        for (const MessageRecord& r : rows) {
+            out.push_back(r.source_uid.value_or(0));
+        }
+        return out;
+    };
+    auto window = store().messages_in_uid_range(folder_, 3, 9);
+    ASSERT_TRUE(window) << window.error().message;
+    EXPECT_EQ(uids_of(*window), (std::vector<std::uint32_t>{3, 7, 9})) << "5 is gone";
+    EXPECT_EQ(window->back().status, MessageStatus::pending);
+    EXPECT_EQ(uids_of(*store().messages_in_uid_range(folder_, 8, 0)),
+              (std::vector<std::uint32_t>{9, 12}));
+    EXPECT_EQ(uids_of(*store().messages_in_uid_range(folder_, 1, 1)),
+              (std::vector<std::uint32_t>{1}));
+    EXPECT_TRUE(store().messages_in_uid_range(folder_, 13, 0)->empty());
+
+    auto live = store().live_message_count(folder_);
+    ASSERT_TRUE(live) << live.error().message;
+    EXPECT_EQ(*live, 5U) << "1, 3, 7, 12 copied and 9 pending";
+    EXPECT_EQ(*store().live_message_count(other->id), 1U);
+
+    auto copies = store().copied_target_uids(folder_);
+    ASSERT_TRUE(copies) << copies.error().message;
+    EXPECT_EQ(*copies, (std::vector<std::uint32_t>{501, 503, 507, 512}))
+        << "ascending; neither the pending row nor the one deleted on the target";
+}
+
 int synchronous_of(Database& db) {
     return db.sql().execAndGet("PRAGMA synchronous").getInt();
 }

@@ -321,6 +321,25 @@ TEST_F(StateBridgeTest, SettledFolderComesWithoutRowsUntilARunWritesToIt) {
     auto after = b.view(std::nullopt, false);
     ASSERT_TRUE(after);
     EXPECT_EQ(after->folders.front().messages.size(), 1U) << "not settled: rows included";
+    EXPECT_FALSE(after->folders.front().rows_unread);
+
+    // A folder not settled with more rows than asked for (a large first
+    // copy interrupted) comes without them too, marked, still in the view.
+    auto as_many = b.view(std::nullopt, false, 1);
+    ASSERT_TRUE(as_many);
+    EXPECT_EQ(as_many->folders.front().messages.size(), 1U) << "one row: not more than 1";
+    EXPECT_FALSE(as_many->folders.front().rows_unread);
+    const CopyItem c = item(6, {});
+    const std::vector<StateBridge::Intent> intents{{&c, 100, 1'700'000'123, "<6@old>"}};
+    ASSERT_TRUE(b.record_pending(*folder, 7, intents));
+    auto more = b.view(std::nullopt, false, 1);
+    ASSERT_TRUE(more);
+    ASSERT_EQ(more->folders.size(), 1U);
+    EXPECT_TRUE(more->folders.front().messages.empty());
+    EXPECT_TRUE(more->folders.front().rows_unread);
+    auto unlimited = b.view(std::nullopt, false, 0);
+    ASSERT_TRUE(unlimited);
+    EXPECT_EQ(unlimited->folders.front().messages.size(), 2U) << "0: no limit";
 }
 
 // Without CONDSTORE a STATUS cannot show flag changes: such a folder is
