@@ -4,7 +4,8 @@ POP3 to IMAP. Both accounts are read back with imaplib/poplib and compared
 folder by folder, message by message (exact octets, flags, INTERNALDATE).
 Covers the dry run's plan against the real run, no-op re-runs, new mail,
 flag changes and deletions on the source (--sync-deletions), a source
-folder deleted and recreated with a new UIDVALIDITY, and `mailferry verify`
+folder deleted and recreated with a new UIDVALIDITY, a large folder's first
+copy killed (SIGKILL) halfway and resumed in windows, and `mailferry verify`
 of a migration before and after the target was tampered with."""
 
 import imaplib
@@ -26,7 +27,10 @@ from mailbox_snapshot import connect, imap_snapshot, pop3_messages  # noqa: E402
 MAILFERRY = os.environ.get("MAILFERRY", "build/bin/mailferry")
 RUN_TIMEOUT = 240
 USERS = {"alice": "alice-dovecot-pw", "bob": "bob-dovecot-pw", "carol": "carol-dovecot-pw",
-         "dave": "dave-dovecot-pw", "erin": "erin-dovecot-pw", "frank": "frank-dovecot-pw"}
+         "dave": "dave-dovecot-pw", "erin": "erin-dovecot-pw", "frank": "frank-dovecot-pw",
+         "gina": "gina-dovecot-pw", "hank": "hank-dovecot-pw"}
+# A folder of more messages than a window (4,000) is copied in windows.
+WINDOW = 4000
 
 
 def message(n, subject, body="Hello.\r\n", extra_headers=""):
@@ -245,6 +249,86 @@ class MigrateDovecot(unittest.TestCase):
         self.assertEqual(rematched["totals"]["messages"]["copied"], 0)
         self.assert_same(self.snapshot(self.dot, "alice"),
                          self.snapshot(self.slash, "carol", skip_deleted=True))
+
+    def fill_inbox(self, instance, user, count):
+        """Writes `count` small messages straight into `user`'s Maildir INBOX,
+        where Dovecot finds them at the first SELECT: thousands at once,
+        where one APPEND each would take a while."""
+        maildir = os.path.join(os.path.dirname(instance.config), "home", user, "Maildir")
+        uid, gid = dovecot._accounts()[:2]
+        for sub in ("", "cur", "new", "tmp"):
+            os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+            if os.geteuid() == 0:
+                os.chown(os.path.join(maildir, sub), uid, gid)
+        for n in range(count):
+            path = os.path.join(maildir, "cur", "%d.M%dP1.mailferry:2,S" % (1_700_000_000 + n, n))
+            with open(path, "wb") as f:
+                f.write(message(1000 + n, "bulk %d" % n, "Body %d.\r\n" % n))
+            os.utime(path, (1_700_000_000 + n, 1_700_000_000 + n))
+            if os.geteuid() == 0:
+                os.chown(path, uid, gid)
+
+    def test_a_first_copy_killed_midway_resumes_in_windows(self):
+        """kill -9 in the middle of a large folder's first copy, then run
+        again: the re-run goes by windows as the first copy did (each one
+        metadata FETCH of its UIDs on the source), lists nothing of the
+        target the state knows (at most the copies whose APPEND the kill cut
+        short), copies only the rest, and leaves each message there once."""
+        total_messages = WINDOW + 500
+        self.fill_inbox(self.dot, "gina", total_messages)
+        source = "imap://gina@127.0.0.1:%d" % self.dot.ports["imap"]
+        target = "imap://hank@127.0.0.1:%d" % self.slash.ports["imap"]
+        env = dict(os.environ, MAILFERRY_SOURCE_PASSWORD=USERS["gina"],
+                   MAILFERRY_TARGET_PASSWORD=USERS["hank"], HOME=self.work)
+        env.pop("XDG_STATE_HOME", None)
+        first = subprocess.Popen([MAILFERRY, "migrate", source, target, "--state", self.state,
+                                  "--ca-file", self.ca_file,
+                                  "--connections", "1", "-q"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        copied = 0
+        deadline = time.monotonic() + 120
+        try:
+            while copied < 1000 and first.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+                imap = self.imap(self.slash, "hank")
+                status, data = imap.status("INBOX", "(MESSAGES)")
+                imap.logout()
+                if status == "OK":
+                    copied = int(re.search(rb"MESSAGES (\d+)", data[0]).group(1))
+        finally:
+            first.kill()  # SIGKILL
+            _, errors = first.communicate()
+        self.assertGreaterEqual(copied, 1000, "the first copy got under way: " + errors[-2000:])
+        self.assertNotEqual(first.returncode, 0, "killed before it finished")
+
+        r, report = self.run_mailferry("migrate", source, target, "gina", "hank",
+                                       "--state", self.state, "--connections", "1", "-vv")
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+        messages = report["totals"]["messages"]
+        self.assertEqual(messages["copied"] + messages["already_there"], total_messages)
+        self.assertLess(messages["copied"], total_messages - 999)
+
+        def metadata_sets(port):
+            # The UID sets of the metadata listings sent to `port`.
+            sets = []
+            for line in r.stderr.splitlines():
+                m = re.search(r":%d C: \S+ UID FETCH (\S+) \(.*INTERNALDATE" % port, line)
+                if m:
+                    sets.append(m.group(1))
+            return sets
+
+        source_sets = metadata_sets(self.dot.ports["imap"])
+        self.assertEqual(len(source_sets), 2, source_sets)
+        self.assertRegex(source_sets[0], r"^1:\d+$")
+        self.assertRegex(source_sets[1], r"^\d+:\*$")
+        self.assertNotIn("1:*", metadata_sets(self.slash.ports["imap"]),
+                         "the target is not listed whole")
+
+        source_inbox = self.snapshot(self.dot, "gina")["INBOX"]
+        target_inbox = self.snapshot(self.slash, "hank")["INBOX"]
+        self.assertEqual(len(source_inbox), total_messages)
+        self.assertEqual(len(target_inbox), len(set(target_inbox)), "nothing twice")
+        self.assertEqual(target_inbox, source_inbox)
 
     def test_pop3_to_imap(self):
         imap = self.imap(self.dot, "bob")
