@@ -136,8 +136,9 @@ TEST(MigrationWindows, DryRunCountsEveryWindow) {
     EXPECT_FALSE(run.run.has_value()) << "a dry run writes no state";
 }
 
-// Stopped in the second window, then run again: the state knows the first
-// window's copies, and the run resumes in windows too. Each window is one
+// Stopped in the second window, then run again (a dry run first): the state
+// knows the first window's copies, and the run resumes in windows too. Each
+// window is one
 // metadata FETCH of its UIDs on the source; the target, whose every message
 // the state knows by its UID, is asked only for its UIDs (one UID SEARCH)
 // and lists no message; only the rest is sent.
@@ -148,6 +149,14 @@ TEST(MigrationWindows, InterruptedInAWindowResumesInWindowsWithoutDuplicates) {
     const std::size_t copied = total(a.target.read());
     EXPECT_GE(copied, 150U);
     EXPECT_LT(copied, 290U);
+
+    // A dry run of the resume counts every window as the resume will.
+    sync::MigrationOptions dry;
+    dry.dry_run = true;
+    const auto preview = a.run(dry);
+    ASSERT_EQ(preview.outcome, sync::Outcome::ok) << preview.message;
+    EXPECT_EQ(preview.report->totals().messages.to_copy, 290U - copied);
+    EXPECT_EQ(preview.report->totals().messages.already_there, copied);
 
     ProtocolTrace trace;
     const auto second = a.run();
