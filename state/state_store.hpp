@@ -230,6 +230,8 @@ class StateStore {
     // store can be behind latest_schema_version; its calls read the tables
     // a schema does not have yet as empty.
     bool has_schema(int version) const noexcept;
+    // The one UID column `sql` selects, its one parameter bound to `folder`.
+    Result<std::vector<std::uint32_t>> select_uids(FolderId folder, const char* sql);
 
     std::unique_ptr<Database> db_;
 };

@@ -298,23 +298,10 @@ Result<std::vector<MessageRecord>> StateStore::messages(FolderId folder,
 }
 
 Result<std::vector<std::uint32_t>> StateStore::live_source_uids(FolderId folder) {
-    return detail::guarded(
-        *db_, "reading message UIDs", [&]() -> Result<std::vector<std::uint32_t>> {
-            std::vector<std::uint32_t> out;
-            if (!has_schema(1)) {
-                return out;
-            }
-            SQLite::Statement q(
-                db_->sql(),
-                "SELECT source_uid FROM message WHERE folder_id = ? AND status IN "
-                "('pending', 'copied', 'deleted_on_source') AND source_uid IS NOT NULL "
-                "ORDER BY source_uid");
-            q.bind(1, raw(folder));
-            while (q.executeStep()) {
-                out.push_back(static_cast<std::uint32_t>(q.getColumn(0).getInt64()));
-            }
-            return out;
-        });
+    return select_uids(folder,
+                       "SELECT source_uid FROM message WHERE folder_id = ? AND status IN "
+                       "('pending', 'copied', 'deleted_on_source') AND source_uid IS NOT NULL "
+                       "ORDER BY source_uid");
 }
 
 Result<std::uint64_t> StateStore::live_message_count(FolderId folder) {
@@ -358,16 +345,20 @@ Result<std::vector<MessageRecord>> StateStore::messages_in_uid_range(FolderId fo
 }
 
 Result<std::vector<std::uint32_t>> StateStore::copied_target_uids(FolderId folder) {
+    return select_uids(folder,
+                       "SELECT target_uid FROM message WHERE folder_id = ? AND status IN "
+                       "('copied', 'deleted_on_source') AND target_uid IS NOT NULL "
+                       "ORDER BY target_uid");
+}
+
+Result<std::vector<std::uint32_t>> StateStore::select_uids(FolderId folder, const char* sql) {
     return detail::guarded(
         *db_, "reading message UIDs", [&]() -> Result<std::vector<std::uint32_t>> {
             std::vector<std::uint32_t> out;
             if (!has_schema(1)) {
                 return out;
             }
-            SQLite::Statement q(db_->sql(),
-                                "SELECT target_uid FROM message WHERE folder_id = ? AND status IN "
-                                "('copied', 'deleted_on_source') AND target_uid IS NOT NULL "
-                                "ORDER BY target_uid");
+            SQLite::Statement q(db_->sql(), sql);
             q.bind(1, raw(folder));
             while (q.executeStep()) {
                 out.push_back(static_cast<std::uint32_t>(q.getColumn(0).getInt64()));
