@@ -405,7 +405,8 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     if (!rows) {
         co_return ListingFailure{"the state could not be read: " + rows.error().message};
     }
-    known.messages = std::move(*rows);
+    known.messages = std::move(*rows);  // the rows this listing needs, not all
+    known.rows_unread = false;
     const std::optional<KnownTargetFolder> vouched = vouched_copies(known);
     if (!vouched) {
         co_return none;  // a copy to look for by content: listed whole
