@@ -242,13 +242,6 @@ std::variant<std::optional<SourceFolderListing>, ListingFailure> opening_target_
     return listing_failed("opening target folder \"" + name + "\"", e);
 }
 
-// What resume_in_windows() made of a folder: its listing (std::nullopt: list
-// it as any other), in windows or whole (a folder no larger than a window).
-struct Resumed {
-    std::optional<SourceFolderListing> listing;
-    bool windowed = false;
-};
-
 // Resumes the first copy of large source folder `folder` (`known`: its
 // state, not settled) one window of UIDs at a time, as a first copy into an
 // empty folder is made, so that neither its rows nor either side's metadata
@@ -259,11 +252,13 @@ struct Resumed {
 // there) are read once and offered to every window's plan until one claims
 // them (drop_claimed()). The folder is listed whole, as before, when the
 // state's UIDVALIDITYs no longer hold or the target holds more than a
-// window of messages the state does not know.
-awaitable<std::variant<Resumed, ListingFailure>> resume_in_windows(
+// window of messages the state does not know. The listing: its first window
+// (the folder is then in ctx.windowed), all of it (no larger than a window),
+// or std::nullopt (list it as any other).
+awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> resume_in_windows(
     RunContext& ctx, const MailboxFolder& folder, FolderState& known,
     const std::string& target_name, std::map<std::string, TargetFolderListing>& opened_targets) {
-    Resumed whole;
+    std::optional<SourceFolderListing> whole;
     auto id = ctx.bridge->folder_of(known.source_name);
     if (!id) {
         co_return ListingFailure{"the state could not be read: " + id.error().message};
@@ -277,8 +272,7 @@ awaitable<std::variant<Resumed, ListingFailure>> resume_in_windows(
         co_return listing_failed("listing source folder \"" + folder.name + "\"", listed.error());
     }
     if (listed->window_ends.empty()) {
-        whole.listing = std::move(*listed);  // all of it, in one window
-        co_return whole;
+        co_return std::move(*listed);  // all of it, in one window
     }
     if (listed->status.uidvalidity != *known.source_uidvalidity) {
         co_return whole;  // re-matched by content: listed whole
@@ -321,7 +315,7 @@ awaitable<std::variant<Resumed, ListingFailure>> resume_in_windows(
     opened->messages = w.resumed->unknown;
     opened_targets[target_name] = std::move(*opened);
     ctx.windowed.push_back(std::move(w));
-    co_return Resumed{std::move(*listed), true};
+    co_return std::move(*listed);
 }
 
 // Whether settled folder `known` may be listed by what changed in it since
@@ -550,12 +544,12 @@ awaitable<std::optional<ListingFailure>> list_both(RunContext& ctx, StateView& k
             if (auto* failure = std::get_if<ListingFailure>(&resumed)) {
                 co_return *failure;
             }
-            Resumed& r = std::get<Resumed>(resumed);
-            if (r.windowed) {
-                ctx.source_listing.folders.push_back(std::move(*r.listing));
+            auto& listing = std::get<std::optional<SourceFolderListing>>(resumed);
+            if (listing && ctx.windowed_folder(name) != nullptr) {
+                ctx.source_listing.folders.push_back(std::move(*listing));
                 continue;
             }
-            listed_whole = std::move(r.listing);
+            listed_whole = std::move(listing);
         }
         if (state != nullptr && (state->settled || state->rows_unread)) {
             // Settled, but something moved, or a large first copy resumed
@@ -1125,10 +1119,12 @@ void drop_claimed(RunContext& ctx) {
             if (fp.source != w.name) {
                 continue;
             }
-            std::erase_if(w.resumed->unknown, [&](const TargetMessage& t) {
-                return std::any_of(fp.confirmations.begin(), fp.confirmations.end(),
-                                   [&](const TargetMatch& c) { return c.target_uid == t.uid; });
-            });
+            std::set<std::uint32_t> claimed;
+            for (const TargetMatch& c : fp.confirmations) {
+                claimed.insert(c.target_uid);
+            }
+            std::erase_if(w.resumed->unknown,
+                          [&](const TargetMessage& t) { return claimed.count(t.uid) != 0; });
         }
     }
 }
