@@ -88,7 +88,8 @@ class CheckingBatch final : public net::AppendBatch {
 
 awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& target,
                                       std::string target_folder, std::vector<CopyItem> items,
-                                      std::vector<PreparedMeta> metas, std::size_t pipe_capacity) {
+                                      std::vector<PreparedMeta> metas, std::size_t pipe_capacity,
+                                      BeforeAppend before_append) {
     BatchResult result;
     result.items.resize(items.size());
     auto executor = co_await boost::asio::this_coro::executor;
@@ -105,6 +106,15 @@ awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& targ
         co_return fetched;
     };
     auto append = [&]() -> awaitable<MailboxResult<Appended>> {
+        // fetch() started first and sent its FETCH before its first wait.
+        if (before_append) {
+            const bool go_on = co_await before_append();
+            if (!go_on) {
+                result.held_back = true;
+                pipe.fail(make_error_code(boost::asio::error::operation_aborted));
+                co_return Appended{};
+            }
+        }
         auto appended = co_await target.append(target_folder, batch);
         if (!batch.finished()) {
             // The APPEND stopped early: unblock the FETCH feeding the pipe.
@@ -113,6 +123,9 @@ awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& targ
         co_return appended;
     };
     auto [fetched, appended] = co_await (fetch() && append());
+    if (result.held_back) {
+        co_return result;  // every item not_sent
+    }
 
     if (!fetched) {
         result.source_error = fetched.error();

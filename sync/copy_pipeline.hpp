@@ -10,13 +10,14 @@
 // with the reason, to be retried by the next run. Flags and dates come from
 // the plan and the prepared metadata.
 //
-// No state is touched here: the caller records the intent before and the
-// outcome after (STYLE §6).
+// No state is touched here: the caller records the intent before the APPEND
+// (in `before_append`, or before calling) and the outcome after (STYLE §6).
 
 #include "sync/mailbox.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,13 +43,21 @@ struct BatchResult {
     std::optional<std::uint32_t> target_uidvalidity;
     std::optional<MailboxError> source_error;
     std::optional<MailboxError> target_error;
+    bool held_back = false;  // before_append said no: nothing was appended
 };
+
+// Awaited by the APPEND before it begins, once the source's FETCH of the
+// bodies has gone out: the caller records its intent there, while the source
+// already sends, and may wait for the target connection to finish another
+// operation. false: nothing is appended (the FETCH is cut short).
+using BeforeAppend = std::function<boost::asio::awaitable<bool>()>;
 
 // `metas` holds one entry per item (prepared by the source).
 boost::asio::awaitable<BatchResult> transfer_batch(SourceMailbox& source, TargetMailbox& target,
                                                    std::string target_folder,
                                                    std::vector<CopyItem> items,
                                                    std::vector<PreparedMeta> metas,
-                                                   std::size_t pipe_capacity = 1024 * 1024);
+                                                   std::size_t pipe_capacity = 1024 * 1024,
+                                                   BeforeAppend before_append = {});
 
 }  // namespace mailferry::sync

@@ -26,6 +26,7 @@
 #include "sync/planner.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -173,6 +174,36 @@ MailboxFolder source_folder(const RunContext& ctx, const std::string& name) {
     }
     return MailboxFolder{name, "", true};
 }
+
+// A connection runs one operation at a time: the first batch of a unit that
+// also updates flags (or deletes) on the target fetches its bodies and
+// records its intent meanwhile, and its APPEND waits here for those to end.
+class TargetTurn {
+  public:
+    explicit TargetTurn(const boost::asio::any_io_executor& executor)
+        : timer_(executor, boost::asio::steady_timer::time_point::max()) {}
+
+    // The target's other work is over; `go_on`: it went well, append.
+    void give(bool go_on) {
+        go_on_ = go_on;
+        given_ = true;
+        timer_.cancel();
+    }
+
+    awaitable<bool> wait() {
+        if (!given_) {
+            boost::system::error_code cancelled;
+            co_await timer_.async_wait(
+                boost::asio::redirect_error(boost::asio::use_awaitable, cancelled));
+        }
+        co_return go_on_;  // false also when the wait ended without a give()
+    }
+
+  private:
+    boost::asio::steady_timer timer_;
+    bool given_ = false;
+    bool go_on_ = false;
+};
 
 // Every group's STORE at once; a group the target refused fails its
 // messages (their flags are tried again next run), the others are recorded.
@@ -329,7 +360,10 @@ awaitable<std::variant<std::vector<SourceDeletion>, Step>> read_back(
     co_return confirmed;
 }
 
-awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
+// The intent is recorded once the source's FETCH of the bodies has gone out
+// (it only reads), so the disk's wait for it overlaps the source's; the
+// APPEND follows it and, given `turn`, the target's other work of the unit.
+awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch, TargetTurn* turn = nullptr) {
     RunContext& ctx = run.ctx;
     auto prepared = co_await run.pair().source->prepare(batch);
     if (!prepared) {
@@ -355,22 +389,38 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
         ctx.attempted.insert({run.unit.folder, ready[i].source_key});
         uidnext = std::max(uidnext, ready[i].source_uid + 1);
     }
-    auto rows = ctx.bridge->record_pending(run.folder_id(), run.plan.source_uidvalidity, intents);
-    if (!rows) {
-        co_return run.state_failed(rows.error());
-    }
+    std::vector<state::MessageRowId> rows;
+    Step held = Step::done;
+    auto record_intent = [&]() -> awaitable<bool> {
+        auto recorded =
+            ctx.bridge->record_pending(run.folder_id(), run.plan.source_uidvalidity, intents);
+        if (!recorded) {
+            held = run.state_failed(recorded.error());
+            co_return false;
+        }
+        rows = std::move(*recorded);
+        if (turn == nullptr) {
+            co_return true;
+        }
+        // Not given: the unit's other target work failed and says what next.
+        const bool given = co_await turn->wait();
+        co_return given;
+    };
 
     const std::size_t pipe =
         std::max(pipe_floor_bytes, in_flight_bytes / std::max<std::size_t>(1, ctx.open_pairs));
-    BatchResult result = co_await transfer_batch(*run.pair().source, *run.pair().target,
-                                                 run.plan.target, ready, metas, pipe);
+    BatchResult result = co_await transfer_batch(
+        *run.pair().source, *run.pair().target, run.plan.target, ready, metas, pipe, record_intent);
+    if (result.held_back) {
+        co_return held;  // the rows stay pending: a re-plan looks for them
+    }
 
     std::vector<StateBridge::Copied> copied;
     std::vector<CopyOnTarget> moved;
     for (std::size_t i = 0; i < ready.size(); ++i) {
         const BatchItemResult& r = result.items[i];
         if (r.status == BatchItemResult::Status::copied) {
-            copied.push_back({(*rows)[i], r.target_uid, ready[i].flags});
+            copied.push_back({rows[i], r.target_uid, ready[i].flags});
             moved.push_back(
                 {{ready[i].source_key, ready[i].source_uid}, r.target_uid, metas[i].size});
         }
@@ -451,6 +501,27 @@ awaitable<Step> copy_batch(UnitRun& run, std::vector<CopyItem> batch) {
     co_return Step::done;
 }
 
+// The primary unit's work on the target besides copies: flag updates, then
+// deletions, then the rows to forget; `turn` is given when they are over.
+awaitable<Step> target_phases(UnitRun& run, TargetTurn* turn = nullptr) {
+    Step step = Step::done;
+    for (auto* phase : {&apply_flags, &apply_target_deletions}) {
+        step = co_await (*phase)(run);
+        if (step != Step::done) {
+            break;
+        }
+    }
+    if (step == Step::done) {
+        if (auto r = run.ctx.bridge->forget(run.folder_id(), run.plan.forget); !r) {
+            step = run.state_failed(r.error());
+        }
+    }
+    if (turn != nullptr) {
+        turn->give(step == Step::done);
+    }
+    co_return step;
+}
+
 // Whether opening a folder succeeded; execute() needs no listing.
 template <class Listing>
 awaitable<MailboxResult<void>> opened(awaitable<MailboxResult<Listing>> open) {
@@ -491,17 +562,6 @@ awaitable<Step> execute(UnitRun& run) {
             co_return Step::done;
         }
     }
-    if (run.unit.primary) {
-        for (auto* phase : {&apply_flags, &apply_target_deletions}) {
-            const Step s = co_await (*phase)(run);
-            if (s != Step::done) {
-                co_return s;
-            }
-        }
-        if (auto r = ctx.bridge->forget(run.folder_id(), run.plan.forget); !r) {
-            co_return run.state_failed(r.error());
-        }
-    }
     std::vector<CopyItem> todo;
     for (const CopyItem& c : run.plan.copies) {
         if (run.given_up.count(c.source_key) == 0) {
@@ -509,10 +569,7 @@ awaitable<Step> execute(UnitRun& run) {
         }
     }
     std::size_t pos = 0;
-    while (pos < todo.size()) {
-        if (ctx.stopping()) {
-            co_return Step::stopped;
-        }
+    auto next_batch = [&] {
         std::vector<CopyItem> batch;
         std::uint64_t bytes = 0;
         while (pos < todo.size() && batch.size() < run.batch_limit &&
@@ -520,7 +577,29 @@ awaitable<Step> execute(UnitRun& run) {
             bytes += todo[pos].size;
             batch.push_back(todo[pos++]);
         }
-        const Step s = co_await copy_batch(run, std::move(batch));
+        return batch;
+    };
+    if (run.unit.primary && (todo.empty() || ctx.stopping())) {
+        if (const Step s = co_await target_phases(run); s != Step::done) {
+            co_return s;
+        }
+    } else if (run.unit.primary) {
+        // The first batch's FETCH and intent while the target updates flags:
+        // a changed folder then waits for one of the two, not both.
+        TargetTurn turn(co_await boost::asio::this_coro::executor);
+        auto [phases, first] =
+            co_await both_at_once(target_phases(run, &turn), copy_batch(run, next_batch(), &turn));
+        for (const Step s : {phases, first}) {
+            if (s != Step::done) {
+                co_return s;
+            }
+        }
+    }
+    while (pos < todo.size()) {
+        if (ctx.stopping()) {
+            co_return Step::stopped;
+        }
+        const Step s = co_await copy_batch(run, next_batch());
         if (s != Step::done) {
             co_return s;
         }

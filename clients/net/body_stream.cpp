@@ -29,7 +29,8 @@ awaitable<boost::system::result<std::optional<AppendItem>>> VectorAppendBatch::n
 }
 
 BodyPipe::BodyPipe(asio::any_io_executor executor, std::size_t capacity)
-    : ring_(std::max<std::size_t>(capacity, 1)),
+    : ring_(std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(capacity, 1))),
+      capacity_(std::max<std::size_t>(capacity, 1)),
       producer_wait_(executor),
       consumer_wait_(executor) {}
 
@@ -71,7 +72,7 @@ awaitable<error_code> BodyPipe::data(std::span<const char> bytes) {
         fail(make_error_code(body_stream_error::body_size_mismatch));
     }
     while (!bytes.empty()) {
-        while (!failed_ && used_ == ring_.size()) {
+        while (!failed_ && used_ == capacity_) {
             if (auto ec = co_await wait(producer_wait_)) {
                 co_return ec;
             }
@@ -79,10 +80,10 @@ awaitable<error_code> BodyPipe::data(std::span<const char> bytes) {
         if (failed_) {
             co_return failed_;
         }
-        const std::size_t tail = (head_ + used_) % ring_.size();
-        const std::size_t contiguous = std::min(ring_.size() - used_, ring_.size() - tail);
+        const std::size_t tail = (head_ + used_) % capacity_;
+        const std::size_t contiguous = std::min(capacity_ - used_, capacity_ - tail);
         const std::size_t n = std::min(contiguous, bytes.size());
-        std::memcpy(ring_.data() + tail, bytes.data(), n);
+        std::memcpy(ring_.get() + tail, bytes.data(), n);
         used_ += n;
         written_ += n;
         bytes = bytes.subspan(n);
@@ -149,10 +150,10 @@ awaitable<std::pair<error_code, std::size_t>> BodyPipe::read(std::span<char> buf
             co_return Out{error_code(), 0};
         }
         if (used_ > 0 && !buffer.empty()) {
-            const std::size_t contiguous = std::min(used_, ring_.size() - head_);
+            const std::size_t contiguous = std::min(used_, capacity_ - head_);
             const std::size_t n = std::min(contiguous, buffer.size());
-            std::memcpy(buffer.data(), ring_.data() + head_, n);
-            head_ = (head_ + n) % ring_.size();
+            std::memcpy(buffer.data(), ring_.get() + head_, n);
+            head_ = (head_ + n) % capacity_;
             used_ -= n;
             wake(producer_wait_);
             co_return Out{error_code(), n};

@@ -28,14 +28,18 @@ class ProtocolTrace {
     ProtocolTrace& operator=(const ProtocolTrace&) = delete;
 
     // Where the first command sent to `port` that contains `text` is among
-    // all the logged lines (both sides, in the order sent); npos if none.
-    std::size_t position_of(std::uint16_t port, std::string_view text) const {
-        const std::string marker = ":" + std::to_string(port) + " C: ";
+    // all the logged lines (both sides, in the order sent and handled), at
+    // line `from` or later; npos if none. `direction` "S: " looks for a line
+    // the server sent instead.
+    std::size_t position_of(std::uint16_t port, std::string_view text, std::size_t from = 0,
+                            std::string_view direction = "C: ") const {
+        const std::string marker = ":" + std::to_string(port) + " " + std::string(direction);
         std::istringstream in(lines_.str());
         std::size_t index = 0;
         for (std::string line; std::getline(in, line); ++index) {
             const auto pos = line.find(marker);
-            if (pos != std::string::npos && line.find(text, pos) != std::string::npos) {
+            if (index >= from && pos != std::string::npos &&
+                line.find(text, pos) != std::string::npos) {
                 return index;
             }
         }

@@ -20,6 +20,13 @@ std::size_t count_containing(const std::vector<std::string>& commands, std::stri
                       [&](const std::string& c) { return c.find(text) != std::string::npos; }));
 }
 
+// How many of `commands` come before the first that contains `text`.
+std::ptrdiff_t count_before(const std::vector<std::string>& commands, std::string_view text) {
+    return std::find_if(commands.begin(), commands.end(),
+                        [&](const std::string& c) { return c.find(text) != std::string::npos; }) -
+           commands.begin();
+}
+
 std::uint64_t stored_modseq(state::StateStore& store, const std::string& folder) {
     auto pairs = store.pairs();
     EXPECT_TRUE(pairs && pairs->size() == 1);
@@ -420,6 +427,42 @@ TEST(MigrationIncremental, NewMailWithAnotherChangeIsListedByWhatChanged) {
         EXPECT_EQ(third.report->totals().messages.already_there, now - filtered);
         EXPECT_EQ(count_opening(again.commands_to(a.source.imap_port())), 0U);
     }
+}
+
+// A folder with new mail and flag changes: the new messages' bodies are
+// fetched (and their intent recorded) while the target stores the flags, and
+// the APPEND goes out as soon as the STOREs are answered, so the folder waits
+// for one of the two and not for both in turn.
+TEST(MigrationIncremental, NewMailIsFetchedWhileTheFlagsAreStored) {
+    SettledAccount a;
+    ASSERT_EQ(a.run().outcome, sync::Outcome::ok);
+    const auto uids = a.source.uids("INBOX");
+    a.source.set_flags("INBOX", {uids[2], uids[5]}, FlagMode::add, {"\\Flagged"});
+    a.source.add("INBOX", {{make_body(50), {}, day + 50}, {make_body(51), {"\\Seen"}, day + 51}});
+
+    ProtocolTrace trace;
+    const auto second = a.run();
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.copied, 2U);
+    EXPECT_EQ(second.report->totals().flag_updates, 2U);
+    EXPECT_EQ(a.target.read(), a.expected());
+
+    const std::uint16_t source = a.source.imap_port();
+    const std::uint16_t target = a.target.imap_port();
+    const std::size_t store = trace.position_of(target, "UID STORE");
+    ASSERT_NE(store, std::string::npos) << ::testing::PrintToString(trace.exchange_with(target));
+    const std::string store_line = trace.commands_to(target).at(
+        static_cast<std::size_t>(count_before(trace.commands_to(target), "UID STORE")));
+    const std::string tag = store_line.substr(0, store_line.find(' '));
+    const std::size_t stored = trace.position_of(target, tag + " OK", store, "S: ");
+    const std::size_t fetch = trace.position_of(source, "BODY.PEEK[]");
+    const std::size_t append = trace.position_of(target, "APPEND");
+    ASSERT_NE(stored, std::string::npos) << ::testing::PrintToString(trace.exchange_with(target));
+    ASSERT_NE(fetch, std::string::npos);
+    ASSERT_NE(append, std::string::npos);
+    EXPECT_LT(store, fetch) << "the bodies are fetched once the STOREs are out";
+    EXPECT_LT(fetch, stored) << "the bodies' FETCH does not wait for the STOREs' answer";
+    EXPECT_LT(stored, append) << "one operation at a time on the target";
 }
 
 // Without --sync-deletions a message expunged from the source keeps its copy
