@@ -232,24 +232,12 @@ awaitable<std::optional<Error>> Client::after_login() {
             }
         }
     }
-    if (auto e = co_await enable_extensions()) {
-        co_return e;
-    }
-    if (options_.send_id && conn_->has_capability("ID")) {
-        // RFC 2971: informational only; a NO changes nothing.
-        auto c = co_await conn_->command(std::string("ID (\"name\" \"mailferry\" \"version\" ") +
-                                             quote(mailferry::version) + ")",
-                                         "ID");
-        if (!c) {
-            co_return c.error();
-        }
-    }
-    co_return std::nullopt;
+    co_return co_await enable_and_identify();
 }
 
-awaitable<std::optional<Error>> Client::enable_extensions() {
+std::optional<std::string> Client::enable_command() {
     if (!options_.enable_condstore) {
-        co_return std::nullopt;
+        return std::nullopt;
     }
     const bool has_enable = conn_->has_capability("ENABLE");
     const bool condstore = conn_->has_capability("CONDSTORE");
@@ -257,12 +245,12 @@ awaitable<std::optional<Error>> Client::enable_extensions() {
     // CONDSTORE, and "ENABLE QRESYNC CONDSTORE" must be accepted.
     const bool qresync = options_.enable_qresync && has_enable && conn_->has_capability("QRESYNC");
     if (!condstore && !qresync) {
-        co_return std::nullopt;
+        return std::nullopt;
     }
     if (!has_enable) {
         // RFC 7162 §3.1: SELECT (CONDSTORE) enables it as well.
         condstore_ = true;
-        co_return std::nullopt;
+        return std::nullopt;
     }
     std::string command = "ENABLE";
     if (qresync) {
@@ -270,6 +258,24 @@ awaitable<std::optional<Error>> Client::enable_extensions() {
     }
     if (condstore) {
         command += " CONDSTORE";
+    }
+    return command;
+}
+
+// ENABLE and ID in one round trip: "there are no limitations on pipelining
+// ENABLE" (RFC 5161 §3.1), and ID changes nothing (RFC 2971).
+awaitable<std::optional<Error>> Client::enable_and_identify() {
+    std::vector<std::string> commands;
+    const std::optional<std::string> enable = enable_command();
+    if (enable) {
+        commands.push_back(*enable);
+    }
+    if (options_.send_id && conn_->has_capability("ID")) {
+        commands.push_back(std::string("ID (\"name\" \"mailferry\" \"version\" ") +
+                           quote(mailferry::version) + ")");
+    }
+    if (commands.empty()) {
+        co_return std::nullopt;
     }
     struct Handler final : detail::ResponseHandler {
         awaitable<std::optional<Error>> on_untagged(const Response& r) override {
@@ -284,14 +290,17 @@ awaitable<std::optional<Error>> Client::enable_extensions() {
         }
         bool qresync = false;
     } handler;
-    auto c = co_await conn_->command(command, command, &handler);
-    if (!c) {
-        co_return c.error();
+    const std::string step = enable ? *enable : std::string("ID");
+    auto done = co_await conn_->pipeline(commands, step, &handler, commands.size());
+    if (!done) {
+        co_return done.error();
     }
-    // A NO leaves both off; the session works without them.
-    condstore_ = c->ok();
-    // RFC 7162 §3.2.3: QRESYNC is on only once `* ENABLED` names it.
-    qresync_ = c->ok() && handler.qresync;
+    if (enable) {
+        // A NO leaves both off; the session works without them.
+        condstore_ = done->front().ok();
+        // RFC 7162 §3.2.3: QRESYNC is on only once `* ENABLED` names it.
+        qresync_ = condstore_ && handler.qresync;
+    }
     co_return std::nullopt;
 }
 

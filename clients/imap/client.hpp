@@ -513,7 +513,10 @@ class Client {
     awaitable<std::optional<Error>> login_command();
     awaitable<std::optional<Error>> refresh_capabilities(std::string step);
     awaitable<std::optional<Error>> after_login();
-    awaitable<std::optional<Error>> enable_extensions();
+    // The ENABLE to send after login, if any (CONDSTORE without ENABLE is
+    // turned on by SELECT's parameter instead).
+    std::optional<std::string> enable_command();
+    awaitable<std::optional<Error>> enable_and_identify();
     awaitable<std::optional<Error>> learn_separator();
     std::string list_command() const;
     // What STATUS asks for: the change-detecting items, plus with `overview`

@@ -157,6 +157,37 @@ TEST(ImapClient, TraceShowsCommandsButNeverTheCredentials) {
     EXPECT_EQ(trace.find("AHUAcA=="), std::string::npos) << trace;
 }
 
+// After login ENABLE and ID share one round trip (RFC 5161 §3.1 allows
+// pipelining ENABLE): ID is sent before ENABLE's answer is read, and what
+// ENABLE turned on still counts.
+TEST(ImapClient, EnableAndIdTakeOneRoundTrip) {
+    ImapClientServer server;
+    std::ostringstream out;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
+    auto logger = std::make_shared<spdlog::logger>("imap-enable-test", sink);
+    logger->set_level(spdlog::level::trace);
+    bool condstore = false;
+    auto body = [&]() -> asio::awaitable<void> {
+        auto options = server.options();
+        options.logger = logger;
+        auto client = co_await imap::Client::connect(options);
+        CO_REQUIRE(client, client.error().message);
+        condstore = (*client)->condstore_enabled();
+        co_await (*client)->logout();
+    };
+    run_coroutine(body);
+    const std::string trace = out.str();
+    const auto enable = trace.find("C: A0002 ENABLE");
+    const auto id = trace.find("C: A0003 ID (");
+    const auto enabled = trace.find("S: A0002 OK");
+    ASSERT_NE(enable, std::string::npos) << trace;
+    ASSERT_NE(id, std::string::npos) << trace;
+    ASSERT_NE(enabled, std::string::npos) << trace;
+    EXPECT_LT(enable, id) << trace;
+    EXPECT_LT(id, enabled) << "ID waited for ENABLE's answer: " << trace;
+    EXPECT_TRUE(condstore) << "ENABLE's answer was taken";
+}
+
 TEST(ImapClientFaults, ByeDuringFetchNamesTheBye) {
     ImapClientServer server({.tls = false, .faults = "bye-in-fetch=1"});
     server.seed("u", "INBOX", {{make_message("a", 300), {}, {}}, {make_message("b", 300), {}, {}}});
