@@ -4,6 +4,7 @@
 // the failures a user meets (wrong password, BYE, hang-up, timeouts).
 
 #include "tests/engine/imap_client_fixture.hpp"
+#include "tests/support/protocol_trace.hpp"
 
 #include "clients/net/plaintext_policy.hpp"
 
@@ -162,29 +163,24 @@ TEST(ImapClient, TraceShowsCommandsButNeverTheCredentials) {
 // ENABLE turned on still counts.
 TEST(ImapClient, EnableAndIdTakeOneRoundTrip) {
     ImapClientServer server;
-    std::ostringstream out;
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
-    auto logger = std::make_shared<spdlog::logger>("imap-enable-test", sink);
-    logger->set_level(spdlog::level::trace);
+    ProtocolTrace trace;
     bool condstore = false;
     auto body = [&]() -> asio::awaitable<void> {
-        auto options = server.options();
-        options.logger = logger;
-        auto client = co_await imap::Client::connect(options);
+        auto client = co_await imap::Client::connect(server.options());
         CO_REQUIRE(client, client.error().message);
         condstore = (*client)->condstore_enabled();
         co_await (*client)->logout();
     };
     run_coroutine(body);
-    const std::string trace = out.str();
-    const auto enable = trace.find("C: A0002 ENABLE");
-    const auto id = trace.find("C: A0003 ID (");
-    const auto enabled = trace.find("S: A0002 OK");
-    ASSERT_NE(enable, std::string::npos) << trace;
-    ASSERT_NE(id, std::string::npos) << trace;
-    ASSERT_NE(enabled, std::string::npos) << trace;
-    EXPECT_LT(enable, id) << trace;
-    EXPECT_LT(id, enabled) << "ID waited for ENABLE's answer: " << trace;
+    const std::size_t enable = trace.position_of(server.port(), "A0002 ENABLE");
+    const std::size_t id = trace.position_of(server.port(), "A0003 ID (");
+    const std::size_t enabled = trace.position_of(server.port(), "A0002 OK", enable, "S: ");
+    const auto exchange = ::testing::PrintToString(trace.exchange_with(server.port()));
+    ASSERT_NE(enable, std::string::npos) << exchange;
+    ASSERT_NE(id, std::string::npos) << exchange;
+    ASSERT_NE(enabled, std::string::npos) << exchange;
+    EXPECT_LT(enable, id) << exchange;
+    EXPECT_LT(id, enabled) << "ID waited for ENABLE's answer: " << exchange;
     EXPECT_TRUE(condstore) << "ENABLE's answer was taken";
 }
 

@@ -46,6 +46,17 @@ class ProtocolTrace {
         return std::string::npos;
     }
 
+    // The tag of the first command sent to `port` that contains `text`
+    // ("A0007"); empty if none.
+    std::string tag_of(std::uint16_t port, std::string_view text) const {
+        for (const std::string& command : commands_to(port)) {
+            if (command.find(text) != std::string::npos) {
+                return command.substr(0, command.find(' '));
+            }
+        }
+        return {};
+    }
+
     // The commands sent to `port`.
     std::vector<std::string> commands_to(std::uint16_t port) const {
         std::vector<std::string> out;

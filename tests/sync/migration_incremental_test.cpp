@@ -20,13 +20,6 @@ std::size_t count_containing(const std::vector<std::string>& commands, std::stri
                       [&](const std::string& c) { return c.find(text) != std::string::npos; }));
 }
 
-// How many of `commands` come before the first that contains `text`.
-std::ptrdiff_t count_before(const std::vector<std::string>& commands, std::string_view text) {
-    return std::find_if(commands.begin(), commands.end(),
-                        [&](const std::string& c) { return c.find(text) != std::string::npos; }) -
-           commands.begin();
-}
-
 std::uint64_t stored_modseq(state::StateStore& store, const std::string& folder) {
     auto pairs = store.pairs();
     EXPECT_TRUE(pairs && pairs->size() == 1);
@@ -451,10 +444,8 @@ TEST(MigrationIncremental, NewMailIsFetchedWhileTheFlagsAreStored) {
     const std::uint16_t target = a.target.imap_port();
     const std::size_t store = trace.position_of(target, "UID STORE");
     ASSERT_NE(store, std::string::npos) << ::testing::PrintToString(trace.exchange_with(target));
-    const std::string store_line = trace.commands_to(target).at(
-        static_cast<std::size_t>(count_before(trace.commands_to(target), "UID STORE")));
-    const std::string tag = store_line.substr(0, store_line.find(' '));
-    const std::size_t stored = trace.position_of(target, tag + " OK", store, "S: ");
+    const std::size_t stored =
+        trace.position_of(target, trace.tag_of(target, "UID STORE") + " OK", store, "S: ");
     const std::size_t fetch = trace.position_of(source, "BODY.PEEK[]");
     const std::size_t append = trace.position_of(target, "APPEND");
     ASSERT_NE(stored, std::string::npos) << ::testing::PrintToString(trace.exchange_with(target));
