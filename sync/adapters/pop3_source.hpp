@@ -11,7 +11,8 @@
 // earlier attempt with another tool) instead of copying them twice.
 //
 // The LIST size is not trustworthy for an APPEND literal (servers count
-// octets differently), so prepare() RETRs each message into a spool: memory
+// octets differently), so prepare() RETRs a batch's messages (pipelined,
+// RFC 2449 §6.6, where offered) each into a spool: memory
 // for messages below 1 MiB (at most 8 MiB per batch), else an anonymous
 // temporary file (STYLE §3). While the message streams into the spool its
 // header block is scanned for Message-ID and Date:, which gives the

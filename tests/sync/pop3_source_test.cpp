@@ -5,6 +5,7 @@
 #include "sync/adapters/pop3_source.hpp"
 
 #include "tests/support/coroutine_test.hpp"
+#include "tests/support/protocol_trace.hpp"
 #include "tests/sync/migration_fixture.hpp"
 
 #include <gtest/gtest.h>
@@ -221,6 +222,45 @@ TEST(Pop3Source, PreparedMessagesArePassedOnByteForByte) {
         EXPECT_EQ(sink.announced[2], big.size());
         EXPECT_TRUE(sink.bodies[2] == big) << "the spooled file's bytes differ";
         EXPECT_EQ(sink.bodies[3], undated);
+        co_await source->logout();
+    };
+    run_coroutine(body);
+}
+
+// A batch is retrieved in one round trip where the server offers PIPELINING
+// (RFC 2449 §6.6): every RETR is sent before the first answer is read, and
+// each message still lands in its own spool.
+TEST(Pop3Source, BatchIsRetrievedWithTheCommandsPipelined) {
+    Account account;
+    account.add("INBOX", {{make_body(1), {}, day},
+                          {make_body(2), {}, day},
+                          {make_body(3), {}, day},
+                          {make_body(4), {}, day}});
+    ProtocolTrace trace;
+    const std::uint16_t port = account.server().port(testserver::Protocol::pop3);
+    auto body = [&]() -> asio::awaitable<void> {
+        auto source = co_await open_source(account);
+        CO_REQUIRE(source, "no session");
+        auto listing = co_await list_inbox(*source);
+        CO_REQUIRE(listing && listing->messages.size() == 4U, "listing failed");
+        const std::vector<sync::CopyItem> items = items_of(*listing);
+        auto prepared = co_await source->prepare(items);
+        CO_REQUIRE(prepared && prepared->size() == 4U, "prepare failed");
+
+        const std::size_t last_sent = trace.position_of(port, "RETR 4");
+        const std::size_t first_sent = trace.position_of(port, "RETR 1");
+        CO_REQUIRE(last_sent != std::string::npos, "no RETR sent");
+        EXPECT_EQ(last_sent, first_sent) << "the RETRs were sent one at a time";
+        EXPECT_EQ(trace.position_of(port, "+OK", first_sent, "S: "), first_sent + 1)
+            << "an answer was read before every RETR was sent";
+
+        Collect sink;
+        auto delivered = co_await source->fetch_bodies(items, sink);
+        CO_REQUIRE(delivered, delivered.error().message);
+        EXPECT_EQ(*delivered, 4U);
+        for (std::uint32_t i = 0; i < 4; ++i) {
+            EXPECT_EQ(sink.bodies[i], make_body(static_cast<int>(i) + 1));
+        }
         co_await source->logout();
     };
     run_coroutine(body);
