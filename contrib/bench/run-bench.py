@@ -3,16 +3,21 @@
 
     contrib/bench/run-bench.py --mailferry build-release/bin/mailferry
         [--corpus tiny,2k,10k,100k] [--repeat 3] [--json out.json] [--compare old.json]
+        [--rtt 20]
 
 Per corpus: a Dovecot on loopback (tests/support/dovecot.py) with a source
 user and one empty target user per tool and repeat; a seeded corpus; then,
 interleaved (tool A, B, C, A, B, C, ...), a full copy, a no-op re-run and a
 re-run after 1% changes (new messages and changed flags/keywords on the
 source, undone after each repeat). Every run is read back with imaplib and
-compared with the source before its time counts. See README "Performance".
+compared with the source before its time counts. With --rtt, the tools
+reach the server through a proxy that delays each direction by half that
+many milliseconds (benchlib/latency.py): a provider a round trip away.
+See README "Performance".
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -28,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "support"))
 import dovecot  # noqa: E402
-from benchlib import corpus as corpora, peers, verify  # noqa: E402
+from benchlib import corpus as corpora, latency, peers, verify  # noqa: E402
 from benchlib.measure import run_measured, server_cpu, maildir_snapshot  # noqa: E402
 
 PHASES = ("full", "noop", "changes")
@@ -136,15 +141,22 @@ def bench_corpus(args, name, tools, out):
         for i, tool in enumerate(tools):
             targets[(r, tool.name)] = "t%dr%d" % (i, r)
             users["t%dr%d" % (i, r)] = peers.PASSWORD
-    result = {"messages": ctx.corpus_messages, "bytes": ctx.corpus_bytes, "samples": {}}
+    result = {"messages": ctx.corpus_messages, "bytes": ctx.corpus_bytes, "rtt_ms": args.rtt,
+              "samples": {}}
     out["corpora"][name] = result
     with tempfile.TemporaryDirectory(prefix="mailferry-bench-") as d:
         os.chmod(d, 0o755)
         server_dir = os.path.join(d, "dovecot")
         os.makedirs(server_dir)
         ctx.server = dovecot.start_dovecot(server_dir, users=users, tls=False, pop3=True)
-        with ctx.server:
+        with ctx.server, contextlib.ExitStack() as proxies:
             ctx.ports = ctx.server.ports
+            # Where the tools connect; seeding and checking go straight in.
+            ctx.tool_ports = dict(ctx.ports)
+            if args.rtt:
+                for proto in ("imap", "pop3"):
+                    ctx.tool_ports[proto] = proxies.enter_context(
+                        latency.Delayed(ctx.ports[proto], args.rtt / 2)).port
             start = time.monotonic()
             corpora.seed(ctx.ports["imap"], "src", peers.PASSWORD, corpus)
             corpora.seed(ctx.ports["imap"], "popsrc", peers.PASSWORD, {"INBOX": corpus["INBOX"]})
@@ -228,8 +240,9 @@ def cell(m):
 
 def print_table(name, result, tools):
     med = result["medians"]
-    print("\n%s: %d messages, %.1f MB (medians of verified runs)\n" % (
-        name, result["messages"], result["bytes"] / 1e6))
+    print("\n%s: %d messages, %.1f MB (medians of verified runs%s)\n" % (
+        name, result["messages"], result["bytes"] / 1e6,
+        ", %g ms round trip to the server" % result["rtt_ms"] if result["rtt_ms"] else ""))
     print("| | full copy | no-op re-run | re-run after 1% changes | peak RSS | CPU/MB | "
           "server CPU (full) |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -286,6 +299,8 @@ def main(argv):
     p.add_argument("--tools", help="comma-separated tool names (default: all)")
     p.add_argument("--json", help="write raw samples, medians and machine facts here")
     p.add_argument("--compare", help="a JSON of an earlier run: print the changes")
+    p.add_argument("--rtt", type=float, default=0,
+                   help="milliseconds of round trip added between the tools and the server")
     args = p.parse_args(argv)
     args.tools = args.tools.split(",") if args.tools else None
     args.mailferry = os.path.abspath(args.mailferry)

@@ -69,9 +69,9 @@ class Mailferry(Tool):
 
     def command(self, ctx, target, workdir):
         scheme = "pop3" if self.pop3 else "imap"
-        port = ctx.ports["pop3" if self.pop3 else "imap"]
+        port = ctx.tool_ports["pop3" if self.pop3 else "imap"]
         argv = [self.binary, "migrate", "%s://%s@127.0.0.1:%d" % (scheme, self.source_user, port),
-                "imap://%s@127.0.0.1:%d" % (target, ctx.ports["imap"]),
+                "imap://%s@127.0.0.1:%d" % (target, ctx.tool_ports["imap"]),
                 "--state", os.path.join(workdir, "state.db"), "-q"]
         if self.connections:
             argv += ["--connections", str(self.connections)]
@@ -98,7 +98,7 @@ class Mbsync(InstalledPeer):
             for store, user in (("far", self.source_user), ("near", target)):
                 stores += ("IMAPAccount %s\nHost 127.0.0.1\nPort %d\nUser %s\nPass %s\n"
                            "SSLType None\nAuthMechs LOGIN\n\nIMAPStore %s\nAccount %s\n\n"
-                           % (store, ctx.ports["imap"], user, PASSWORD, store, store))
+                           % (store, ctx.tool_ports["imap"], user, PASSWORD, store, store))
             with open(rc, "w", encoding="utf-8") as f:
                 f.write(stores + "Channel c\nFar :far:\nNear :near:\nPatterns *\n"
                         "Create Near\nSync Pull\nCopyArrivalDate yes\nSyncState %s/syncstate/\n" % workdir)
@@ -117,7 +117,8 @@ class OfflineImap(InstalledPeer):
         rc = os.path.join(workdir, "offlineimaprc")
         if not os.path.exists(rc):
             repo = ("type = IMAP\nremotehost = 127.0.0.1\nremoteport = %d\nremoteuser = %%s\n"
-                    "remotepass = %s\nssl = no\nstarttls = no\n" % (ctx.ports["imap"], PASSWORD))
+                    "remotepass = %s\nssl = no\nstarttls = no\n"
+                    % (ctx.tool_ports["imap"], PASSWORD))
             with open(rc, "w", encoding="utf-8") as f:
                 f.write("[general]\naccounts = a\nmetadata = %s/meta\nui = quiet\n\n"
                         "[Account a]\nlocalrepository = near\nremoterepository = far\n\n"
@@ -147,7 +148,7 @@ class Getmail(InstalledPeer):
                         "port = %d\nusername = %s\npassword = %s\n\n[destination]\n"
                         "type = Maildir\npath = %s/\n\n[options]\nread_all = false\n"
                         "delete = false\ndelivered_to = false\nreceived = false\nverbose = 0\n"
-                        % (ctx.ports["pop3"], self.source_user, PASSWORD, maildir))
+                        % (ctx.tool_ports["pop3"], self.source_user, PASSWORD, maildir))
         return ["getmail", "--getmaildir", workdir, "--rcfile", rc, "-q"], None
 
 
@@ -164,6 +165,6 @@ class Reference(Tool):
         return None if os.access(self.binary, os.X_OK) else "%s not built" % self.binary
 
     def command(self, ctx, target, workdir):
-        return [self.binary, "--port", str(ctx.ports["imap"]), "--user", target, "--password",
+        return [self.binary, "--port", str(ctx.tool_ports["imap"]), "--user", target, "--password",
                 PASSWORD, "--messages", str(ctx.corpus_messages),
                 "--size", str(ctx.corpus_bytes // ctx.corpus_messages)], None
