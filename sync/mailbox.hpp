@@ -114,9 +114,11 @@ class SourceMailbox {
     // folder's UIDs and which are \Deleted (a few bytes a message), never
     // their metadata. std::nullopt: the source cannot tell (POP3, no
     // CONDSTORE, another UIDVALIDITY) or `stored_uids` could not read them;
-    // list it with open_folder().
+    // list it with open_folder(). `now`, the folder's STATUS when this run
+    // looked at it (if it did), only helps guess what to ask at once.
     virtual boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_changed(
-        MailboxFolder /*folder*/, const FolderState& /*known*/, const StoredUids& /*stored_uids*/) {
+        MailboxFolder /*folder*/, const FolderState& /*known*/, const StoredUids& /*stored_uids*/,
+        const std::optional<FolderStatus>& /*now*/) {
         co_return std::nullopt;
     }
     // The folder's STATUS as the last list_folders() carried it (LIST-STATUS,

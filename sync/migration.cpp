@@ -373,7 +373,7 @@ awaitable<std::variant<std::optional<SourceFolderListing>, ListingFailure>> chan
     // ask it about are known only then): one round trip less.
     const MailboxFolder target_folder{target_name, "", true};
     auto [listed, opened] = co_await detail::both_at_once(
-        source.open_changed(folder, known, stored_uids),
+        source.open_changed(folder, known, stored_uids, source_now),
         target.open_folder(target_folder, ctx.options.dry_run, false, nullptr));
     if (unreadable) {
         co_return ListingFailure{"the state could not be read: " + *unreadable};

@@ -75,7 +75,9 @@ using boost::system::error_code;
 
 namespace detail {
 class Connection;
-}
+class SelectHandler;
+struct Completion;
+}  // namespace detail
 
 using Duration = std::chrono::steady_clock::duration;
 
@@ -240,6 +242,16 @@ struct MessageMeta {
     std::vector<std::string> gmail_labels;
 };
 
+// What examine_changes() found.
+struct ChangedSince {
+    MailboxState state;  // as EXAMINE opened the mailbox
+    // fetch_metadata("1:*", modseq)'s answer: every message changed since
+    // the modseq (new ones included). Empty when `state` has no
+    // highest_modseq (NOMODSEQ): the server could not tell.
+    std::vector<MessageMeta> changed;
+    std::optional<UidInventory> inventory;  // uid_inventory()'s, when asked for
+};
+
 enum class FlagOperation { add, remove, replace };
 
 // One UID STORE of Client::store_flags(std::vector<FlagStore>).
@@ -379,6 +391,18 @@ class Client {
     // [(CHANGEDSINCE n)], in one command. Results in the server's order.
     awaitable<ClientResult<std::vector<MessageMeta>>> fetch_metadata(
         std::string uid_set, std::optional<std::uint64_t> changed_since = std::nullopt);
+
+    // EXAMINE `name`, and without waiting for it (RFC 3501 §5.5: UID
+    // commands may follow) fetch_metadata("1:*", modseq) and, with
+    // `inventory` and ESEARCH, uid_inventory()'s two searches: what changed
+    // in a mailbox in one round trip instead of two or three. Nothing sent
+    // after EXAMINE writes, so if EXAMINE fails (and they fail with it, or
+    // read the mailbox selected before) nothing is lost; that error is
+    // returned. The answers speak for the mailbox of `state`: the caller
+    // checks its UIDVALIDITY before trusting `changed`. Needs CONDSTORE
+    // enabled (else not_supported); `modseq` must be non-zero.
+    awaitable<ClientResult<ChangedSince>> examine_changes(std::string name, std::uint64_t modseq,
+                                                          bool inventory);
 
     // In the selected mailbox, with QRESYNC enabled: UID FETCH set (UID
     // FLAGS MODSEQ) (CHANGEDSINCE modseq VANISHED) (RFC 7162 §3.2.6): the
@@ -527,6 +551,16 @@ class Client {
     awaitable<ClientResult<AppendResult>> append_single(std::string mailbox,
                                                         net::AppendBatch& batch);
     std::optional<Error> require_selected(const std::string& step) const;
+    // `SELECT "name"` or `EXAMINE "name"` (with the CONDSTORE parameter when
+    // it is enabled without ENABLE).
+    std::string select_command(const std::string& name, bool read_only) const;
+    // The MailboxState a successful SELECT/EXAMINE (`c`) reported through
+    // `handler`; the mailbox is then the selection.
+    MailboxState selected(detail::SelectHandler& handler, const detail::Completion& c,
+                          std::string name, bool read_only);
+    // fetch_metadata()'s command.
+    std::string metadata_command(const std::string& uid_set,
+                                 std::optional<std::uint64_t> changed_since) const;
 
     std::unique_ptr<detail::Connection> conn_;
     ClientOptions options_;

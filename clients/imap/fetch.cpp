@@ -2,6 +2,7 @@
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/imap/detail/listing_handlers.hpp"
 #include "clients/wire/date_time.hpp"
 #include "clients/wire/decimal.hpp"
 #include "clients/wire/sequence_set.hpp"
@@ -11,112 +12,100 @@
 #include <utility>
 
 namespace mailferry::imap {
+namespace detail {
+
 namespace {
 
-using detail::ResponseHandler;
+constexpr std::uint32_t any_uid = std::numeric_limits<std::uint32_t>::max();
 
-// The UIDs a UID FETCH asked for. RFC 3501 §7.4.2 lets a server send FETCH
-// responses nobody asked for; one naming another UID must not be taken for
-// an answer (a hostile or broken server could otherwise slip a body or a
-// size in under a UID the caller did not want). "*" is the mailbox's last
-// UID (§6.4.8), so "n:*" holds every UID from n up and, when the last UID
-// is below n, that one message ("*" alone: just it): the first UID below the
-// range is taken for it, any other is not asked for.
-class RequestedUids {
-  public:
-    explicit RequestedUids(std::string_view set) {
-        while (!set.empty()) {
-            const std::size_t comma = set.find(',');
-            const std::string_view part = set.substr(0, comma);
-            set = comma == std::string_view::npos ? std::string_view() : set.substr(comma + 1);
-            const std::size_t colon = part.find(':');
-            const auto first = number(part.substr(0, colon));
-            const auto last =
-                colon == std::string_view::npos ? first : number(part.substr(colon + 1));
-            if (!first || !last) {
-                // Not a set this client writes: hold back nothing.
-                ranges_ = {{0, max}};
-                return;
-            }
-            if (*first == max || *last == max) {
-                open_from_ = std::min({open_from_.value_or(max), *first, *last});
-            }
-            ranges_.emplace_back(std::min(*first, *last), std::max(*first, *last));
-        }
+std::optional<std::uint32_t> set_number(std::string_view text) {
+    if (text == "*") {
+        return any_uid;
     }
-    // Not const: it remembers which UID below an "n:*" range stood for "*".
-    bool contains(std::uint32_t uid) noexcept {
-        if (std::any_of(ranges_.begin(), ranges_.end(),
-                        [uid](const auto& r) { return r.first <= uid && uid <= r.second; })) {
-            return true;
-        }
-        if (!open_from_ || uid >= *open_from_) {
-            return false;
-        }
-        if (!last_below_) {
-            last_below_ = uid;
-        }
-        return uid == *last_below_;
-    }
+    return wire::parse_u32(text);
+}
 
-  private:
-    static constexpr std::uint32_t max = std::numeric_limits<std::uint32_t>::max();
-    static std::optional<std::uint32_t> number(std::string_view text) {
-        if (text == "*") {
-            return max;
-        }
-        return wire::parse_u32(text);
-    }
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges_;
-    std::optional<std::uint32_t> open_from_;   // the lowest n of an "n:*" (or "*") in the set
-    std::optional<std::uint32_t> last_below_;  // the UID below it that answered for "*"
-};
+}  // namespace
 
-class MetadataHandler final : public ResponseHandler {
-  public:
-    explicit MetadataHandler(std::string_view uid_set) : requested_(uid_set) {}
-    awaitable<std::optional<Error>> on_untagged(const Response& r) override {
-        if (r.name() != "FETCH") {
-            co_return std::nullopt;
+RequestedUids::RequestedUids(std::string_view set) {
+    while (!set.empty()) {
+        const std::size_t comma = set.find(',');
+        const std::string_view part = set.substr(0, comma);
+        set = comma == std::string_view::npos ? std::string_view() : set.substr(comma + 1);
+        const std::size_t colon = part.find(':');
+        const auto first = set_number(part.substr(0, colon));
+        const auto last =
+            colon == std::string_view::npos ? first : set_number(part.substr(colon + 1));
+        if (!first || !last) {
+            // Not a set this client writes: hold back nothing.
+            ranges_ = {{0, any_uid}};
+            return;
         }
-        auto data = parse_fetch(r);
-        // A FETCH without UID or size is an unsolicited flag update for some
-        // message (RFC 3501 §7.4.2), not part of this listing.
-        if (!data || !data->uid || !data->rfc822_size) {
-            co_return std::nullopt;
+        if (*first == any_uid || *last == any_uid) {
+            open_from_ = std::min({open_from_.value_or(any_uid), *first, *last});
         }
-        if (!requested_.contains(*data->uid)) {
-            ++ignored;
-            co_return std::nullopt;
-        }
-        MessageMeta m;
-        m.uid = *data->uid;
-        m.size = *data->rfc822_size;
-        m.modseq = data->modseq;
-        if (data->flags) {
-            m.flags = std::move(*data->flags);
-        }
-        if (data->internal_date) {
-            m.internal_date = wire::parse_date_time(*data->internal_date);
-        }
-        for (const auto& body : data->bodies) {
-            if (body.section.rfind("HEADER.FIELDS", 0) == 0 && body.content) {
-                m.message_id = extract_message_id(*body.content);
-            }
-        }
-        m.gmail_msgid = data->gmail_msgid;
-        if (data->gmail_labels) {
-            m.gmail_labels = std::move(*data->gmail_labels);
-        }
-        messages.push_back(std::move(m));
+        ranges_.emplace_back(std::min(*first, *last), std::max(*first, *last));
+    }
+}
+
+bool RequestedUids::contains(std::uint32_t uid) noexcept {
+    if (std::any_of(ranges_.begin(), ranges_.end(),
+                    [uid](const auto& r) { return r.first <= uid && uid <= r.second; })) {
+        return true;
+    }
+    if (!open_from_ || uid >= *open_from_) {
+        return false;
+    }
+    if (!last_below_) {
+        last_below_ = uid;
+    }
+    return uid == *last_below_;
+}
+
+awaitable<std::optional<Error>> MetadataHandler::on_untagged(const Response& r) {
+    if (r.name() != "FETCH") {
         co_return std::nullopt;
     }
-    std::vector<MessageMeta> messages;
-    std::size_t ignored = 0;  // FETCH responses for UIDs not asked for
+    auto data = parse_fetch(r);
+    // A FETCH without UID or size is an unsolicited flag update for some
+    // message (RFC 3501 §7.4.2), not part of this listing.
+    if (!data || !data->uid || !data->rfc822_size) {
+        co_return std::nullopt;
+    }
+    if (!requested_.contains(*data->uid)) {
+        ++ignored;
+        co_return std::nullopt;
+    }
+    MessageMeta m;
+    m.uid = *data->uid;
+    m.size = *data->rfc822_size;
+    m.modseq = data->modseq;
+    if (data->flags) {
+        m.flags = std::move(*data->flags);
+    }
+    if (data->internal_date) {
+        m.internal_date = wire::parse_date_time(*data->internal_date);
+    }
+    for (const auto& body : data->bodies) {
+        if (body.section.rfind("HEADER.FIELDS", 0) == 0 && body.content) {
+            m.message_id = extract_message_id(*body.content);
+        }
+    }
+    m.gmail_msgid = data->gmail_msgid;
+    if (data->gmail_labels) {
+        m.gmail_labels = std::move(*data->gmail_labels);
+    }
+    messages.push_back(std::move(m));
+    co_return std::nullopt;
+}
 
-  private:
-    RequestedUids requested_;
-};
+}  // namespace detail
+
+namespace {
+
+using detail::MetadataHandler;
+using detail::RequestedUids;
+using detail::ResponseHandler;
 
 // Streams BODY[] literals to the sink under the UID the FETCH response
 // names before them (LiteralInfo::uid). A literal whose UID the server sends
@@ -267,12 +256,8 @@ void warn_ignored(detail::Connection& conn, std::size_t ignored) {
 
 }  // namespace
 
-awaitable<ClientResult<std::vector<MessageMeta>>> Client::fetch_metadata(
-    std::string uid_set, std::optional<std::uint64_t> changed_since) {
-    const std::string step = "UID FETCH";
-    if (auto e = require_selected(step)) {
-        co_return std::move(*e);
-    }
+std::string Client::metadata_command(const std::string& uid_set,
+                                     std::optional<std::uint64_t> changed_since) const {
     std::string command = "UID FETCH " + uid_set + " (UID FLAGS INTERNALDATE RFC822.SIZE";
     if (condstore_) {
         command += " MODSEQ";
@@ -284,8 +269,17 @@ awaitable<ClientResult<std::vector<MessageMeta>>> Client::fetch_metadata(
     if (changed_since && condstore_) {
         command += " (CHANGEDSINCE " + std::to_string(*changed_since) + ")";
     }
+    return command;
+}
+
+awaitable<ClientResult<std::vector<MessageMeta>>> Client::fetch_metadata(
+    std::string uid_set, std::optional<std::uint64_t> changed_since) {
+    const std::string step = "UID FETCH";
+    if (auto e = require_selected(step)) {
+        co_return std::move(*e);
+    }
     MetadataHandler handler(uid_set);
-    auto c = co_await conn_->command(command, step, &handler);
+    auto c = co_await conn_->command(metadata_command(uid_set, changed_since), step, &handler);
     if (!c) {
         co_return c.error();
     }

@@ -4,6 +4,7 @@
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/imap/detail/listing_handlers.hpp"
 #include "clients/wire/ascii.hpp"
 #include "clients/wire/modified_utf7.hpp"
 
@@ -191,75 +192,99 @@ awaitable<ClientResult<Namespaces>> Client::namespaces() {
     co_return std::move(handler.result);
 }
 
+namespace detail {
+
+awaitable<std::optional<Error>> SelectHandler::on_untagged(const Response& r) {
+    if (r.is_status() && r.code) {
+        const ResponseCode& code = *r.code;
+        if (code.name == "UIDVALIDITY") {
+            state.uidvalidity = static_cast<std::uint32_t>(code_number(code).value_or(0));
+        } else if (code.name == "UIDNEXT") {
+            if (auto n = code_number(code)) {
+                state.uidnext = static_cast<std::uint32_t>(*n);
+            }
+        } else if (code.name == "HIGHESTMODSEQ") {
+            state.highest_modseq = code_number(code);
+        } else if (code.name == "NOMODSEQ") {
+            state.highest_modseq.reset();
+            nomodseq = true;
+        } else if (code.name == "PERMANENTFLAGS") {
+            state.permanent_flags = code_atoms(code);
+        } else if (code.name == "CLOSED") {
+            // RFC 7162 §3.2.11: what came before was about the
+            // mailbox selected until now.
+            state.vanished.clear();
+            state.changed.clear();
+        }
+    } else if (r.name() == "FLAGS") {
+        if (auto flags = parse_flags(r)) {
+            state.flags = std::move(*flags);
+        }
+    } else if (collect_changes && r.name() == "VANISHED") {
+        // RFC 7162 §3.2.5.1: the known UIDs expunged since the modseq
+        // come as VANISHED (EARLIER); one without EARLIER belongs to
+        // the previous mailbox (§3.2.10.2).
+        if (auto v = parse_vanished(r); v && v->earlier) {
+            merge_uid_ranges(state.vanished, v->ranges);
+        }
+    } else if (collect_changes && r.name() == "FETCH") {
+        // RFC 7162 §3.2.5.1: changed messages' FETCH responses carry
+        // their UID (and MODSEQ, §3.2.4).
+        if (auto f = parse_fetch(r); f && f->uid && f->flags) {
+            state.changed.push_back(MessageChange{*f->uid, std::move(*f->flags), f->modseq});
+        }
+    }
+    co_return std::nullopt;
+}
+
+}  // namespace detail
+
+std::string Client::select_command(const std::string& name, bool read_only) const {
+    std::string command =
+        std::string(read_only ? "EXAMINE " : "SELECT ") + quote(encode_mailbox(name));
+    if (condstore_ && !conn_->has_capability("ENABLE")) {
+        // Without ENABLE, the CONDSTORE select parameter turns it on (RFC 7162 §3.1.8).
+        command += " (CONDSTORE)";
+    }
+    return command;
+}
+
+MailboxState Client::selected(detail::SelectHandler& handler, const detail::Completion& c,
+                              std::string name, bool read_only) {
+    MailboxState state = std::move(handler.state);
+    state.name = name;
+    state.exists = conn_->exists();
+    state.read_only = read_only || (c.code && c.code->name == "READ-ONLY");
+    state.keywords_allowed = std::find(state.permanent_flags.begin(), state.permanent_flags.end(),
+                                       "\\*") != state.permanent_flags.end();
+    if (!condstore_) {
+        state.highest_modseq.reset();
+    }
+    selection_ = Selection{std::move(name), state.read_only};
+    return state;
+}
+
 awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read_only,
                                                      std::optional<QresyncParams> qresync) {
     if (auto e = co_await learn_separator()) {
         co_return std::move(*e);
     }
-    const std::string verb = read_only ? "EXAMINE" : "SELECT";
-    const std::string step = verb + " " + name;
-    struct Handler final : ResponseHandler {
-        awaitable<std::optional<Error>> on_untagged(const Response& r) override {
-            if (r.is_status() && r.code) {
-                const ResponseCode& code = *r.code;
-                if (code.name == "UIDVALIDITY") {
-                    state.uidvalidity = static_cast<std::uint32_t>(code_number(code).value_or(0));
-                } else if (code.name == "UIDNEXT") {
-                    if (auto n = code_number(code)) {
-                        state.uidnext = static_cast<std::uint32_t>(*n);
-                    }
-                } else if (code.name == "HIGHESTMODSEQ") {
-                    state.highest_modseq = code_number(code);
-                } else if (code.name == "NOMODSEQ") {
-                    state.highest_modseq.reset();
-                    nomodseq = true;
-                } else if (code.name == "PERMANENTFLAGS") {
-                    state.permanent_flags = code_atoms(code);
-                } else if (code.name == "CLOSED") {
-                    // RFC 7162 §3.2.11: what came before was about the
-                    // mailbox selected until now.
-                    state.vanished.clear();
-                    state.changed.clear();
-                }
-            } else if (r.name() == "FLAGS") {
-                if (auto flags = parse_flags(r)) {
-                    state.flags = std::move(*flags);
-                }
-            } else if (collect_changes && r.name() == "VANISHED") {
-                // RFC 7162 §3.2.5.1: the known UIDs expunged since the modseq
-                // come as VANISHED (EARLIER); one without EARLIER belongs to
-                // the previous mailbox (§3.2.10.2).
-                if (auto v = parse_vanished(r); v && v->earlier) {
-                    merge_uid_ranges(state.vanished, v->ranges);
-                }
-            } else if (collect_changes && r.name() == "FETCH") {
-                // RFC 7162 §3.2.5.1: changed messages' FETCH responses carry
-                // their UID (and MODSEQ, §3.2.4).
-                if (auto f = parse_fetch(r); f && f->uid && f->flags) {
-                    state.changed.push_back(
-                        MessageChange{*f->uid, std::move(*f->flags), f->modseq});
-                }
-            }
-            co_return std::nullopt;
-        }
-        MailboxState state;
-        bool collect_changes = false;
-        bool nomodseq = false;
-    } handler;
-    std::string command = verb + " " + quote(encode_mailbox(name));
+    const std::string step = std::string(read_only ? "EXAMINE " : "SELECT ") + name;
+    detail::SelectHandler handler;
+    std::string command;
     if (qresync && qresync_ && qresync->uidvalidity != 0 && qresync->modseq != 0) {
         // RFC 7162 §3.2.5, §7: "QRESYNC" SP "(" uidvalidity SP
         // mod-sequence-value [SP known-uids] ")".
-        command += " (QRESYNC (" + std::to_string(qresync->uidvalidity) + " " +
-                   std::to_string(qresync->modseq);
+        command = std::string(read_only ? "EXAMINE " : "SELECT ") + quote(encode_mailbox(name)) +
+                  " (QRESYNC (" + std::to_string(qresync->uidvalidity) + " " +
+                  std::to_string(qresync->modseq);
         if (!qresync->known_uids.empty()) {
             command += " " + format_uid_ranges(qresync->known_uids);
         }
         command += "))";
         handler.collect_changes = true;
-    } else if (condstore_ && !conn_->has_capability("ENABLE")) {
-        // Without ENABLE, the CONDSTORE select parameter turns it on (RFC 7162 §3.1.8).
-        command += " (CONDSTORE)";
+    } else {
+        command = select_command(name, read_only);
     }
     selection_.reset();
     conn_->reset_exists();
@@ -270,19 +295,13 @@ awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read
     if (auto e = conn_->check(*c, step)) {
         co_return std::move(*e);
     }
-    MailboxState state = std::move(handler.state);
-    state.name = name;
-    state.exists = conn_->exists();
-    state.read_only = read_only || (c->code && c->code->name == "READ-ONLY");
-    state.keywords_allowed = std::find(state.permanent_flags.begin(), state.permanent_flags.end(),
-                                       "\\*") != state.permanent_flags.end();
-    if (!condstore_) {
-        state.highest_modseq.reset();
-    }
+    const bool collected = handler.collect_changes;
+    const bool nomodseq = handler.nomodseq;
+    MailboxState state = selected(handler, *c, std::move(name), read_only);
     if (qresync) {
         // RFC 7162 §3.2.5: a UIDVALIDITY mismatch or NOMODSEQ makes the
         // server ignore the rest, "as if no dynamic message data changed".
-        if (!handler.collect_changes || handler.nomodseq || !state.highest_modseq) {
+        if (!collected || nomodseq || !state.highest_modseq) {
             state.qresync = QresyncOutcome::unavailable;
         } else if (state.uidvalidity != qresync->uidvalidity) {
             state.qresync = QresyncOutcome::uidvalidity_changed;
@@ -297,7 +316,6 @@ awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read
         state.vanished.clear();
         state.changed.clear();
     }
-    selection_ = Selection{std::move(name), state.read_only};
     co_return state;
 }
 

@@ -8,6 +8,7 @@
 #include "clients/imap/client.hpp"
 
 #include "clients/imap/detail/connection.hpp"
+#include "clients/imap/detail/listing_handlers.hpp"
 #include "clients/wire/ascii.hpp"
 #include "clients/wire/sequence_set.hpp"
 
@@ -37,44 +38,6 @@ struct UidFetchHandler final : detail::ResponseHandler {
     std::vector<std::uint32_t> deleted;  // when FLAGS were asked for
 };
 
-// The ESEARCH ALL sets (RFC 4731) of searches sent pipelined, one set per
-// search: each command gets one ESEARCH response (§3.1, even when nothing
-// matches), answered in order; its TAG correlator says whose it is.
-struct ESearchHandler final : detail::ResponseHandler {
-    explicit ESearchHandler(std::size_t searches) : sets(searches) {}
-    awaitable<std::optional<Error>> on_untagged(const Response& r) override {
-        if (r.name() != "ESEARCH") {
-            co_return std::nullopt;
-        }
-        auto s = parse_esearch(r);
-        if (!s || !s->uid) {
-            co_return std::nullopt;
-        }
-        // Without a correlator (not as RFC 4731 says), by order.
-        std::size_t index = answers++;
-        if (s->tag) {
-            const auto seen = std::find(tags.begin(), tags.end(), *s->tag);
-            index = static_cast<std::size_t>(seen - tags.begin());
-            if (seen == tags.end()) {
-                tags.push_back(*s->tag);
-            }
-        }
-        if (s->all && index < sets.size()) {
-            auto set = wire::parse_uid_set(*s->all);
-            if (!set) {
-                malformed = true;
-                co_return std::nullopt;
-            }
-            sets[index].insert(sets[index].end(), set->begin(), set->end());
-        }
-        co_return std::nullopt;
-    }
-    std::vector<std::string> tags;  // in the order first answered
-    std::size_t answers = 0;
-    std::vector<std::vector<std::uint32_t>> sets;
-    bool malformed = false;
-};
-
 void sort_unique(std::vector<std::uint32_t>& uids) {
     std::sort(uids.begin(), uids.end());
     uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
@@ -85,9 +48,9 @@ void sort_unique(std::vector<std::uint32_t>& uids) {
 awaitable<ClientResult<std::vector<std::vector<std::uint32_t>>>> search_uid_sets(
     detail::Connection& conn, const std::string& server, std::vector<std::string> criteria) {
     const std::string step = "UID SEARCH RETURN (ALL)";
-    ESearchHandler answers(criteria.size());
+    detail::ESearchHandler answers(criteria.size());
     for (std::string& c : criteria) {
-        c = "UID SEARCH RETURN (ALL) " + c;
+        c = detail::ESearchHandler::command(c);
     }
     auto done = co_await conn.pipeline(std::move(criteria), step, &answers, answers.sets.size());
     if (!done) {
@@ -98,17 +61,58 @@ awaitable<ClientResult<std::vector<std::vector<std::uint32_t>>>> search_uid_sets
             co_return std::move(*e);
         }
     }
-    if (answers.malformed) {
-        co_return make_client_error(client_error::protocol_error, server, step, {},
-                                    "the ESEARCH ALL set is not a valid UID set");
-    }
-    for (std::vector<std::uint32_t>& set : answers.sets) {
-        sort_unique(set);
-    }
-    co_return std::move(answers.sets);
+    co_return answers.take(server, step);
 }
 
 }  // namespace
+
+namespace detail {
+
+std::string ESearchHandler::command(std::string_view criteria) {
+    return "UID SEARCH RETURN (ALL) " + std::string(criteria);
+}
+
+awaitable<std::optional<Error>> ESearchHandler::on_untagged(const Response& r) {
+    if (r.name() != "ESEARCH") {
+        co_return std::nullopt;
+    }
+    auto s = parse_esearch(r);
+    if (!s || !s->uid) {
+        co_return std::nullopt;
+    }
+    // Without a correlator (not as RFC 4731 says), by order.
+    std::size_t index = answers++;
+    if (s->tag) {
+        const auto seen = std::find(tags.begin(), tags.end(), *s->tag);
+        index = static_cast<std::size_t>(seen - tags.begin());
+        if (seen == tags.end()) {
+            tags.push_back(*s->tag);
+        }
+    }
+    if (s->all && index < sets.size()) {
+        auto set = wire::parse_uid_set(*s->all);
+        if (!set) {
+            malformed = true;
+            co_return std::nullopt;
+        }
+        sets[index].insert(sets[index].end(), set->begin(), set->end());
+    }
+    co_return std::nullopt;
+}
+
+ClientResult<std::vector<std::vector<std::uint32_t>>> ESearchHandler::take(
+    const std::string& server, const std::string& step) {
+    if (malformed) {
+        return make_client_error(client_error::protocol_error, server, step, {},
+                                 "the ESEARCH ALL set is not a valid UID set");
+    }
+    for (std::vector<std::uint32_t>& set : sets) {
+        sort_unique(set);
+    }
+    return std::move(sets);
+}
+
+}  // namespace detail
 
 awaitable<ClientResult<std::vector<std::uint32_t>>> Client::list_uids() {
     if (has_capability("ESEARCH")) {

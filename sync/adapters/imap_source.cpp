@@ -93,6 +93,22 @@ std::optional<std::string> slash_free_name(const imap::Folder& f) {
     return source_name_from_levels(levels);
 }
 
+// Whether the folder's STATUS when this run looked at it (`now`) says that
+// since `was` mail only arrived, one message at a time: as many messages
+// more as UIDs given out, and one mod-sequence for each (a delivery takes
+// one, a flag change or an expunge another). Only then is the folder's UID
+// inventory not asked for with its changes: it is needed unless only new
+// mail changed, and asked with them it costs no round trip of its own. A
+// guess either way: a wrong one costs a round trip, never a wrong listing.
+bool may_have_only_grown(const FolderStatus& was, const std::optional<FolderStatus>& now) {
+    if (!now || now->uidnext <= was.uidnext || now->highest_modseq < was.highest_modseq) {
+        return false;
+    }
+    const std::uint32_t arrived = now->uidnext - was.uidnext;
+    return now->messages >= was.messages && now->messages - was.messages == arrived &&
+           now->highest_modseq - was.highest_modseq == arrived;
+}
+
 }  // namespace
 
 awaitable<MailboxResult<std::vector<MailboxFolder>>> ImapSource::list_folders() {
@@ -191,50 +207,54 @@ awaitable<MailboxResult<SourceFolderListing>> ImapSource::open_folder(MailboxFol
 }
 
 awaitable<MailboxResult<std::optional<SourceFolderListing>>> ImapSource::open_changed(
-    MailboxFolder folder, const FolderState& known, const StoredUids& stored_uids) {
+    MailboxFolder folder, const FolderState& known, const StoredUids& stored_uids,
+    const std::optional<FolderStatus>& now) {
     std::optional<SourceFolderListing> none;
-    if (!known.settled || !known.source_uidvalidity || !folder.selectable) {
+    if (!known.settled || !known.source_uidvalidity || !folder.selectable ||
+        !client_->condstore_enabled() || known.settled->source.highest_modseq == 0) {
         co_return none;
     }
     const SettledPass& settled = *known.settled;
     const FolderStatus& was = settled.source;
-    auto selected = co_await client_->select(client_name(folder.name), true);
-    if (!selected) {
-        co_return detail::to_mailbox_error(selected.error(), *client_);
+    auto found = co_await client_->examine_changes(client_name(folder.name), was.highest_modseq,
+                                                   !may_have_only_grown(was, now));
+    if (!found) {
+        co_return detail::to_mailbox_error(found.error(), *client_);
     }
+    const imap::MailboxState& selected = found->state;
     SourceFolderListing listing;
     listing.folder = folder;
-    listing.status = detail::to_model(*selected);
-    listing.keywords_defined = !keywords_of(selected->flags).empty();
+    listing.status = detail::to_model(selected);
+    listing.keywords_defined = !keywords_of(selected.flags).empty();
     opened_ = listing;
-    if (!client_->condstore_enabled() || !selected->highest_modseq || was.highest_modseq == 0 ||
-        selected->uidvalidity != *known.source_uidvalidity) {
+    if (!selected.highest_modseq || selected.uidvalidity != *known.source_uidvalidity) {
         co_return none;
     }
-    auto changed = co_await client_->fetch_metadata("1:*", was.highest_modseq);
-    if (!changed) {
-        co_return detail::to_mailbox_error(changed.error(), *client_);
-    }
     std::vector<SourceMessage> messages;
-    messages.reserve(changed->size());
-    for (imap::MessageMeta& m : *changed) {
+    messages.reserve(found->changed.size());
+    for (imap::MessageMeta& m : found->changed) {
         messages.push_back(to_model(std::move(m)));
     }
     // Only new UIDs changed, and they account for every message added (an
     // old message changed would show below UIDNEXT, one expunged in the
     // count): the others are as settled, nothing more to ask.
     const bool only_new =
-        selected->exists > was.messages &&
+        selected.exists > was.messages &&
         std::all_of(messages.begin(), messages.end(),
                     [&](const SourceMessage& m) { return m.uid >= was.uidnext; }) &&
-        messages.size() == selected->exists - was.messages;
+        messages.size() == selected.exists - was.messages;
     if (only_new) {
         listing.messages = std::move(messages);
         listing.unlisted =
             UnlistedMessages{was.messages, std::min<std::size_t>(settled.filtered, was.messages)};
         co_return listing;
     }
-    auto inventory = co_await client_->uid_inventory();
+    imap::ClientResult<imap::UidInventory> inventory = imap::UidInventory{};
+    if (found->inventory) {
+        inventory = std::move(*found->inventory);
+    } else {
+        inventory = co_await client_->uid_inventory();
+    }
     if (!inventory) {
         co_return detail::to_mailbox_error(inventory.error(), *client_);
     }

@@ -50,7 +50,8 @@ class ImapSource final : public SourceMailbox {
     boost::asio::awaitable<void> logout() override;
 
     boost::asio::awaitable<MailboxResult<std::optional<SourceFolderListing>>> open_changed(
-        MailboxFolder folder, const FolderState& known, const StoredUids& stored_uids) override;
+        MailboxFolder folder, const FolderState& known, const StoredUids& stored_uids,
+        const std::optional<FolderStatus>& now) override;
     std::optional<FolderStatus> listed_status(const std::string& name) const override;
 
   private:

@@ -3,7 +3,9 @@
 // the exact SELECT (QRESYNC (...)) and UID FETCH (CHANGEDSINCE n VANISHED)
 // command lines, responses before [CLOSED] kept out of the new mailbox's
 // state, NOMODSEQ, and VANISHED while idling. Also the test server, which
-// offers CONDSTORE but not QRESYNC: the parameter is never sent there.
+// offers CONDSTORE but not QRESYNC: the parameter is never sent there. And
+// examine_changes() (CONDSTORE) where the mailbox has no modseqs or is
+// missing.
 
 #include "tests/engine/imap_client_fixture.hpp"
 #include "tests/support/scripted_server.hpp"
@@ -203,6 +205,95 @@ TEST(ImapClientQresync, TestServerWithoutQresyncNeverGetsTheParameter) {
         CO_REQUIRE(!changes, "fetch_changes without QRESYNC succeeded");
         EXPECT_EQ(changes.error().code, imap::client_error::not_supported);
         EXPECT_TRUE(c.is_open());
+        co_await c.logout();
+    };
+    run_coroutine(body);
+}
+
+// The CHANGEDSINCE fetch examine_changes() sends with EXAMINE means nothing
+// in a mailbox without mod-sequences (NOMODSEQ), whose server may answer it
+// with BAD: no error, the caller learns the server cannot tell.
+TEST(ImapClientQresync, ExamineChangesOfAMailboxWithoutModseqsIsNoError) {
+    std::vector<std::string> received;
+    ScriptedServer server([&](ScriptedSession& s) {
+        if (!s.send("* OK [CAPABILITY " + qresync_caps + "] scripted\r\n")) {
+            return;
+        }
+        ScriptedSession::Command command;
+        while (s.read_command(command)) {
+            const auto& [line, tag, rest, verb] = command;
+            received.push_back(rest);
+            std::string reply = tag + " OK done\r\n";
+            if (verb == "AUTHENTICATE") {
+                reply = tag + " OK [CAPABILITY " + qresync_caps + "] logged in\r\n";
+            } else if (verb == "ENABLE") {
+                reply = "* ENABLED QRESYNC CONDSTORE\r\n" + reply;
+            } else if (verb == "LIST") {
+                reply = "* LIST (\\Noselect) \"/\" \"\"\r\n" + reply;
+            } else if (verb == "EXAMINE") {
+                reply = nomodseq_select + tag + " OK [READ-ONLY] examined\r\n";
+            } else if (verb == "UID") {
+                reply = tag + " BAD no mod-sequences here\r\n";
+            } else if (verb == "LOGOUT") {
+                s.send("* BYE done\r\n" + reply);
+                return;
+            }
+            if (!s.send(reply)) {
+                return;
+            }
+        }
+    });
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client =
+            co_await imap::Client::connect(loopback_client_options(server.port(), "u", "p"));
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        auto found = co_await c.examine_changes("Other", 5, true);
+        CO_REQUIRE(found, found.error().message);
+        EXPECT_FALSE(found->state.highest_modseq);
+        EXPECT_EQ(found->state.exists, 2u);
+        EXPECT_TRUE(found->changed.empty());
+        EXPECT_FALSE(found->inventory) << "asked without ESEARCH";
+        EXPECT_TRUE(c.is_open());
+        co_await c.logout();
+    };
+    run_coroutine(body);
+    server.finish();
+    const std::vector<std::string> expected{
+        "AUTHENTICATE PLAIN AHUAcA==",
+        "ENABLE QRESYNC CONDSTORE",
+        "LIST \"\" \"\"",
+        "EXAMINE \"Other\"",
+        "UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE MODSEQ "
+        "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]) (CHANGEDSINCE 5)",
+        "LOGOUT",
+    };
+    EXPECT_EQ(received, expected);
+}
+
+// A mailbox that cannot be opened fails examine_changes() with EXAMINE's own
+// answer (the fetch sent with it fails too, with nothing selected), and the
+// session goes on.
+TEST(ImapClientQresync, ExamineChangesOfAMissingMailboxFailsWithExaminesAnswer) {
+    ImapClientServer server;
+    server.seed("u", "INBOX", {{make_message("one", 300), {}, {}}});
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(server.options());
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        CO_REQUIRE(co_await c.select("INBOX", true), "EXAMINE INBOX failed");
+        auto found = co_await c.examine_changes("Nowhere", 1, true);
+        CO_REQUIRE(!found, "a missing mailbox was examined");
+        EXPECT_EQ(found.error().code, imap::client_error::command_failed);
+        EXPECT_NE(found.error().message.find("EXAMINE Nowhere"), std::string::npos)
+            << found.error().message;
+        EXPECT_FALSE(c.selection());
+        EXPECT_TRUE(c.is_open());
+        auto inbox = co_await c.examine_changes("INBOX", 1, true);
+        CO_REQUIRE(inbox, inbox.error().message);
+        EXPECT_EQ(inbox->state.exists, 1u);
+        EXPECT_EQ(inbox->changed.size(), 1u) << "the message is newer than mod-sequence 1";
+        EXPECT_FALSE(inbox->inventory) << "the test server has no ESEARCH";
         co_await c.logout();
     };
     run_coroutine(body);

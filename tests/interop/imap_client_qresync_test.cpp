@@ -2,7 +2,8 @@
 // offers it: ENABLE QRESYNC CONDSTORE after login; SELECT (QRESYNC (...))
 // reporting exactly the UIDs another session expunged and the flags it
 // changed; a UIDVALIDITY mismatch; VANISHED instead of EXPUNGE while idling;
-// UID FETCH (CHANGEDSINCE n VANISHED); and QRESYNC turned off by option.
+// UID FETCH (CHANGEDSINCE n VANISHED); examine_changes() in one round
+// trip; and QRESYNC turned off by option.
 
 #include "clients/imap/client.hpp"
 #include "clients/net/tls_client.hpp"
@@ -11,6 +12,7 @@
 #include "tests/support/coroutine_test.hpp"
 #include "tests/support/dovecot_client_options.hpp"
 #include "tests/support/dovecot_fixture.hpp"
+#include "tests/support/protocol_trace.hpp"
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -332,6 +334,75 @@ TEST_F(ImapClientQresync, FetchChangesReportsVanishedAndChangedSinceAModseq) {
         co_await c.logout();
     };
     run_coroutine(body);
+}
+
+// examine_changes() asks in one round trip: EXAMINE, the CHANGEDSINCE
+// fetch and both UID searches (Dovecot offers ESEARCH) are written before
+// the first answer is read, and each answer is the mailbox's: the message
+// whose flags changed, the one flagged \Deleted and the new one; every UID
+// left after an expunge, and which is \Deleted.
+TEST_F(ImapClientQresync, ExamineChangesAsksEverythingInOneRoundTrip) {
+    mailferry::test::ProtocolTrace trace;
+    const std::uint16_t port = dovecot_->ports().imaps;
+    auto body = [&]() -> asio::awaitable<void> {
+        auto first = co_await imap::Client::connect(options_for(*dovecot_));
+        CO_REQUIRE(first, first.error().message);
+        auto& a = **first;
+        const auto uids = co_await seed(a, "Examined", 5);
+        CO_REQUIRE(uids.size() == 5, uids.size());
+        auto state = co_await a.select("Examined", false);
+        CO_REQUIRE(state, state.error().message);
+        const std::uint64_t modseq = state->highest_modseq.value_or(0);
+        CO_REQUIRE(modseq > 0, "no HIGHESTMODSEQ");
+
+        std::vector<std::string> answered{"\\Answered"};
+        auto stored = co_await a.store_flags(std::to_string(uids[0]), imap::FlagOperation::add,
+                                             std::move(answered));
+        CO_REQUIRE(stored, stored.error().message);
+        std::vector<std::string> deleted{"\\Deleted"};
+        const std::string marked = std::to_string(uids[1]) + "," + std::to_string(uids[2]);
+        stored = co_await a.store_flags(marked, imap::FlagOperation::add, std::move(deleted));
+        CO_REQUIRE(stored, stored.error().message);
+        auto expunged = co_await a.expunge_uids(std::to_string(uids[2]));
+        CO_REQUIRE(expunged, expunged.error().message);
+        net::StringSource source(message(5));
+        net::VectorAppendBatch batch({{{}, source.size(), &source}});
+        auto appended = co_await a.append("Examined", batch);
+        CO_REQUIRE(appended && appended->uids.size() == 1 && appended->uids[0], "APPEND failed");
+        const std::uint32_t added = *appended->uids[0];
+        co_await a.logout();
+
+        auto second = co_await imap::Client::connect(options_for(*dovecot_));
+        CO_REQUIRE(second, second.error().message);
+        auto& b = **second;
+        auto found = co_await b.examine_changes("Examined", modseq, true);
+        CO_REQUIRE(found, found.error().message);
+        EXPECT_EQ(found->state.uidvalidity, state->uidvalidity);
+        EXPECT_EQ(found->state.exists, 5U);
+        EXPECT_TRUE(found->state.read_only);
+        std::vector<std::uint32_t> changed;
+        for (const imap::MessageMeta& m : found->changed) {
+            changed.push_back(m.uid);
+        }
+        std::sort(changed.begin(), changed.end());
+        EXPECT_EQ(changed, (std::vector<std::uint32_t>{uids[0], uids[1], added}));
+        CO_REQUIRE(found->inventory, "the UID sets were not asked for");
+        EXPECT_EQ(found->inventory->all,
+                  (std::vector<std::uint32_t>{uids[0], uids[1], uids[3], uids[4], added}));
+        EXPECT_EQ(found->inventory->deleted, std::vector<std::uint32_t>{uids[1]});
+        auto selection = b.selection();
+        EXPECT_TRUE(selection && selection->name == "Examined" && selection->read_only);
+        co_await b.logout();
+    };
+    run_coroutine(body);
+
+    const std::size_t examine = trace.position_of(port, "EXAMINE \"Examined\"");
+    const std::size_t last = trace.position_of(port, "RETURN (ALL) DELETED", examine);
+    const std::size_t answer = trace.position_of(port, "", examine, "S: ");
+    ASSERT_NE(examine, std::string::npos);
+    ASSERT_NE(last, std::string::npos);
+    EXPECT_LT(trace.position_of(port, "CHANGEDSINCE", examine), last);
+    EXPECT_LT(last, answer) << "a command waited for EXAMINE's answer";
 }
 
 TEST_F(ImapClientQresync, TurnedOffByOptionTheSessionWorksAsBefore) {

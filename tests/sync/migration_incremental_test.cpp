@@ -274,8 +274,8 @@ TEST(MigrationIncremental, OnlyTheFolderThatChangedIsOpened) {
 }
 
 // The daemon's common case: mail arrived, nothing else changed. The folder
-// is opened and asked only what changed since its settled HIGHESTMODSEQ,
-// which is the new mail; no UID list, no state rows but the new messages',
+// is opened and asked at once (one round trip) only what changed since its
+// settled HIGHESTMODSEQ, which is the new mail; no UID list, no state rows but the new messages',
 // and the target folder is opened, not listed (its copies are the state's).
 TEST(MigrationIncremental, NewMailAloneIsListedWithoutTheRestOfTheFolder) {
     SettledAccount a;
@@ -301,6 +301,10 @@ TEST(MigrationIncremental, NewMailAloneIsListedWithoutTheRestOfTheFolder) {
         << "no list of the folder's UIDs";
     EXPECT_EQ(count_containing(source, "INTERNALDATE"), 1U) << ::testing::PrintToString(source);
     EXPECT_EQ(count_containing(source, "CHANGEDSINCE"), 1U);
+    // Asked with EXAMINE, before its answer: one round trip.
+    const std::size_t examine = trace.position_of(a.source.imap_port(), "EXAMINE");
+    EXPECT_LT(trace.position_of(a.source.imap_port(), "CHANGEDSINCE", examine),
+              trace.position_of(a.source.imap_port(), "", examine, "S: "));
     const auto target = trace.commands_to(a.target.imap_port());
     EXPECT_EQ(count_containing(target, "FETCH") + count_containing(target, "SEARCH"), 0U)
         << ::testing::PrintToString(target);
@@ -693,9 +697,11 @@ TEST(MigrationIncremental, TargetOfAChangedFolderIsListedByTheUidsTheStateHolds)
         EXPECT_EQ(count_containing(commands, "UID FETCH 1:* (UID)"), 0U);
         if (uidplus) {
             // The target folder is opened while the source is asked what
-            // changed, not after, and not again to be listed.
+            // changed (before its first answer is read), not after, and not
+            // again to be listed.
+            const std::size_t asked = trace.position_of(source.imap_port(), "CHANGEDSINCE");
             EXPECT_LT(trace.position_of(target.imap_port(), "SELECT \"INBOX\""),
-                      trace.position_of(source.imap_port(), "CHANGEDSINCE"));
+                      trace.position_of(source.imap_port(), "", asked, "S: "));
             EXPECT_EQ(count_containing(commands, "SELECT \"INBOX\""), 1U)
                 << ::testing::PrintToString(commands);
         }
