@@ -93,6 +93,13 @@ tcp::endpoint Stream::local_endpoint() const {
     return socket().local_endpoint(ignored);
 }
 
+bool Stream::sends_without_delay() const {
+    tcp::no_delay option;
+    error_code ignored;
+    socket().get_option(option, ignored);
+    return option.value();
+}
+
 asio::any_io_executor Stream::get_executor() {
     return socket().get_executor();
 }

@@ -61,6 +61,8 @@ class Stream {
     bool is_open() const noexcept;
     tcp::endpoint remote_endpoint() const;
     tcp::endpoint local_endpoint() const;
+    // TCP_NODELAY is set: short writes go out at once (connect() sets it).
+    bool sends_without_delay() const;
     boost::asio::any_io_executor get_executor();
 
     // OpenSSL's X509 verify result of the last client handshake

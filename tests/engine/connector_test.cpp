@@ -42,6 +42,7 @@ struct Outcome {
     std::optional<net::NetError> error;
     std::string greeting;
     bool tls = false;
+    bool no_delay = false;  // TCP_NODELAY on the connected socket
 };
 
 // Runs `client` to completion (servers spawned on `io` run alongside it);
@@ -122,6 +123,7 @@ awaitable<Outcome> connect_and_greet(net::ConnectOptions options) {
     }
     net::Stream stream = std::move(*connected);
     outcome.tls = stream.is_tls();
+    outcome.no_delay = stream.sends_without_delay();
     net::LineReader reader(stream, net::server_name(options.host, options.port));
     auto line = co_await reader.read_line_with_deadline(2s, net::Step::greeting);
     if (!line) {
@@ -184,6 +186,7 @@ TEST_F(ConnectorTls, VerifiesAgainstTheGivenCaFile) {
     ASSERT_FALSE(outcome.error) << outcome.error->message;
     EXPECT_TRUE(outcome.tls);
     EXPECT_EQ(outcome.greeting, "* OK tls ready");
+    EXPECT_TRUE(outcome.no_delay);
 }
 
 TEST_F(ConnectorTls, VerifiesByHostNameListedInTheCertificate) {
@@ -323,6 +326,9 @@ TEST(Connector, PlainConnectReadsTheGreeting) {
     ASSERT_FALSE(outcome.error) << outcome.error->message;
     EXPECT_FALSE(outcome.tls);
     EXPECT_EQ(outcome.greeting, "+OK POP3 ready");
+    // Nagle off: a short last write (an APPEND's closing CRLF) is not held
+    // back until the server acknowledges what came before it.
+    EXPECT_TRUE(outcome.no_delay);
 }
 
 TEST(Connector, RefusedPortIsConnectionRefusedNamingThePort) {
