@@ -275,9 +275,9 @@ awaitable<ClientResult<MailboxState>> Client::select(std::string name, bool read
     if (qresync && qresync_ && qresync->uidvalidity != 0 && qresync->modseq != 0) {
         // RFC 7162 §3.2.5, §7: "QRESYNC" SP "(" uidvalidity SP
         // mod-sequence-value [SP known-uids] ")".
-        command = std::string(read_only ? "EXAMINE " : "SELECT ") + quote(encode_mailbox(name)) +
-                  " (QRESYNC (" + std::to_string(qresync->uidvalidity) + " " +
-                  std::to_string(qresync->modseq);
+        // (QRESYNC is enabled only by ENABLE, so no CONDSTORE parameter.)
+        command = select_command(name, read_only) + " (QRESYNC (" +
+                  std::to_string(qresync->uidvalidity) + " " + std::to_string(qresync->modseq);
         if (!qresync->known_uids.empty()) {
             command += " " + format_uid_ranges(qresync->known_uids);
         }
