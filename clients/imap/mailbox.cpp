@@ -204,7 +204,14 @@ awaitable<std::optional<Error>> SelectHandler::on_untagged(const Response& r) {
                 state.uidnext = static_cast<std::uint32_t>(*n);
             }
         } else if (code.name == "HIGHESTMODSEQ") {
-            state.highest_modseq = code_number(code);
+            // The mailbox's as it opened. A QRESYNC server may send a newer
+            // one later (RFC 7162 §3.2) while commands sent with the SELECT
+            // run (examine_changes()); taking it would claim changes whose
+            // unsolicited FETCH nobody read.
+            if (!modseq_seen_) {
+                state.highest_modseq = code_number(code);
+                modseq_seen_ = true;
+            }
         } else if (code.name == "NOMODSEQ") {
             state.highest_modseq.reset();
             nomodseq = true;
@@ -213,6 +220,8 @@ awaitable<std::optional<Error>> SelectHandler::on_untagged(const Response& r) {
         } else if (code.name == "CLOSED") {
             // RFC 7162 §3.2.11: what came before was about the
             // mailbox selected until now.
+            state.highest_modseq.reset();
+            modseq_seen_ = false;
             state.vanished.clear();
             state.changed.clear();
         }

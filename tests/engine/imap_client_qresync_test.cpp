@@ -210,39 +210,55 @@ TEST(ImapClientQresync, TestServerWithoutQresyncNeverGetsTheParameter) {
     run_coroutine(body);
 }
 
+// For examine_changes(): EXAMINE "Other" opens a mailbox without
+// modseqs, whose CHANGEDSINCE fetch is answered BAD; EXAMINE "INBOX" one
+// whose fetch brings a newer HIGHESTMODSEQ along (a QRESYNC server may send
+// one at any time, RFC 7162 §3.2) with one changed message. Every command
+// line is recorded without its tag.
+void serve_examine(ScriptedSession& s, std::vector<std::string>& received) {
+    if (!s.send("* OK [CAPABILITY " + qresync_caps + "] scripted\r\n")) {
+        return;
+    }
+    std::string examined;
+    ScriptedSession::Command command;
+    while (s.read_command(command)) {
+        const auto& [line, tag, rest, verb] = command;
+        received.push_back(rest);
+        std::string reply = tag + " OK done\r\n";
+        if (verb == "AUTHENTICATE") {
+            reply = tag + " OK [CAPABILITY " + qresync_caps + "] logged in\r\n";
+        } else if (verb == "ENABLE") {
+            reply = "* ENABLED QRESYNC CONDSTORE\r\n" + reply;
+        } else if (verb == "LIST") {
+            reply = "* LIST (\\Noselect) \"/\" \"\"\r\n" + reply;
+        } else if (verb == "EXAMINE") {
+            examined = rest;
+            reply = (rest.find("Other") != std::string::npos ? nomodseq_select : plain_select) +
+                    tag + " OK [READ-ONLY] examined\r\n";
+        } else if (verb == "UID" && examined.find("Other") != std::string::npos) {
+            reply = tag + " BAD no mod-sequences here\r\n";
+        } else if (verb == "UID") {
+            reply =
+                "* OK [HIGHESTMODSEQ 90060115205545400] changed meanwhile\r\n"
+                "* 7 FETCH (UID 517 FLAGS (\\Seen) RFC822.SIZE 120 MODSEQ "
+                "(90060115205545300))\r\n" +
+                reply;
+        } else if (verb == "LOGOUT") {
+            s.send("* BYE done\r\n" + reply);
+            return;
+        }
+        if (!s.send(reply)) {
+            return;
+        }
+    }
+}
+
 // The CHANGEDSINCE fetch examine_changes() sends with EXAMINE means nothing
 // in a mailbox without mod-sequences (NOMODSEQ), whose server may answer it
 // with BAD: no error, the caller learns the server cannot tell.
 TEST(ImapClientQresync, ExamineChangesOfAMailboxWithoutModseqsIsNoError) {
     std::vector<std::string> received;
-    ScriptedServer server([&](ScriptedSession& s) {
-        if (!s.send("* OK [CAPABILITY " + qresync_caps + "] scripted\r\n")) {
-            return;
-        }
-        ScriptedSession::Command command;
-        while (s.read_command(command)) {
-            const auto& [line, tag, rest, verb] = command;
-            received.push_back(rest);
-            std::string reply = tag + " OK done\r\n";
-            if (verb == "AUTHENTICATE") {
-                reply = tag + " OK [CAPABILITY " + qresync_caps + "] logged in\r\n";
-            } else if (verb == "ENABLE") {
-                reply = "* ENABLED QRESYNC CONDSTORE\r\n" + reply;
-            } else if (verb == "LIST") {
-                reply = "* LIST (\\Noselect) \"/\" \"\"\r\n" + reply;
-            } else if (verb == "EXAMINE") {
-                reply = nomodseq_select + tag + " OK [READ-ONLY] examined\r\n";
-            } else if (verb == "UID") {
-                reply = tag + " BAD no mod-sequences here\r\n";
-            } else if (verb == "LOGOUT") {
-                s.send("* BYE done\r\n" + reply);
-                return;
-            }
-            if (!s.send(reply)) {
-                return;
-            }
-        }
-    });
+    ScriptedServer server([&](ScriptedSession& s) { serve_examine(s, received); });
     auto body = [&]() -> asio::awaitable<void> {
         auto client =
             co_await imap::Client::connect(loopback_client_options(server.port(), "u", "p"));
@@ -269,6 +285,30 @@ TEST(ImapClientQresync, ExamineChangesOfAMailboxWithoutModseqsIsNoError) {
         "LOGOUT",
     };
     EXPECT_EQ(received, expected);
+}
+
+// The mod-sequence examine_changes() reports is the one the mailbox opened
+// with: a newer HIGHESTMODSEQ arriving during the fetch would vouch for
+// changes the fetch did not return (the next run asks from it).
+TEST(ImapClientQresync, ExamineChangesKeepsTheModseqTheMailboxOpenedWith) {
+    std::vector<std::string> received;
+    ScriptedServer server([&](ScriptedSession& s) { serve_examine(s, received); });
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client =
+            co_await imap::Client::connect(loopback_client_options(server.port(), "u", "p"));
+        CO_REQUIRE(client, client.error().message);
+        auto& c = **client;
+        auto found = co_await c.examine_changes("INBOX", 90060115205545000, true);
+        CO_REQUIRE(found, found.error().message);
+        EXPECT_EQ(found->state.highest_modseq, 90060115205545359u);
+        EXPECT_EQ(found->state.uidvalidity, 67890007u);
+        CO_REQUIRE(found->changed.size() == 1, found->changed.size());
+        EXPECT_EQ(found->changed[0].uid, 517u);
+        EXPECT_EQ(found->changed[0].size, 120u);
+        co_await c.logout();
+    };
+    run_coroutine(body);
+    server.finish();
 }
 
 // A mailbox that cannot be opened fails examine_changes() with EXAMINE's own

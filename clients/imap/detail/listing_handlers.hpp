@@ -28,6 +28,9 @@ class SelectHandler final : public ResponseHandler {
     MailboxState state;
     bool collect_changes = false;
     bool nomodseq = false;
+
+  private:
+    bool modseq_seen_ = false;  // the mailbox's HIGHESTMODSEQ was taken
 };
 
 // The UIDs a UID FETCH asked for. RFC 3501 §7.4.2 lets a server send FETCH
