@@ -292,22 +292,21 @@ awaitable<MailboxResult<std::vector<std::optional<PreparedMeta>>>> Pop3Source::p
         // Lost: not the messages' fault.
         co_return to_mailbox_error(read.error(), client_);
     }
-    std::set<std::uint32_t> retrieved;
     for (const pop3::MessageOutcome& outcome : *read) {
-        if (!outcome.error) {
-            retrieved.insert(outcome.number);
-        } else if (pop3::busy_signal(*outcome.error)) {
+        if (outcome.error && pop3::busy_signal(*outcome.error)) {
             // Refused for load ([SYS/TEMP]): not the message's fault either.
             co_return to_mailbox_error(*outcome.error, client_);
         }
-        // Another -ERR: another session deleted it meanwhile.
+        // Another -ERR: another session deleted it meanwhile. It has no
+        // spool: only a +OK is followed by a body, and only a whole body
+        // ends in one.
     }
     std::vector<std::optional<PreparedMeta>> out;
     for (const CopyItem& item : items) {
         auto number = number_of_.find(item.source_key);
         auto spooled =
             number == number_of_.end() ? sink.spools.end() : sink.spools.find(number->second);
-        if (spooled == sink.spools.end() || !retrieved.contains(number->second)) {
+        if (spooled == sink.spools.end()) {
             out.emplace_back();
             continue;
         }
