@@ -613,11 +613,83 @@ awaitable<Step> execute(UnitRun& run) {
     co_return co_await delete_from_source(run, run.plan.source_deletions);
 }
 
+// What a re-plan of the unit's folder plans from besides the source's
+// listing: the target folder and the state.
+struct ReplanInputs {
+    TargetFolderListing target;
+    StateView view;
+};
+
+// The re-plan's inputs of a folder copied in windows, held for its current
+// window alone, as a resumed folder's windows are planned: the state's rows
+// of the window's UIDs and, of the target, only the messages the state does
+// not know (the copy of an APPEND whose OK was lost among them, found there
+// by its pending row). The other windows' copies are not listed, so none is
+// taken for one of this window's. std::nullopt: the folder is not windowed,
+// or its target holds more than a window of messages the state does not
+// know; it is planned from the whole folder.
+awaitable<std::variant<std::optional<ReplanInputs>, Step>> window_inputs(
+    UnitRun& run, const MailboxFolder& target_folder) {
+    RunContext& ctx = run.ctx;
+    std::optional<ReplanInputs> whole;
+    if (ctx.windowed_folder(run.folder()) == nullptr) {
+        co_return whole;
+    }
+    auto view = ctx.bridge->view(run.folder(), true, ctx.options.window_messages);
+    if (!view) {
+        co_return run.state_failed(view.error());
+    }
+    auto copies = ctx.bridge->copied_target_uids(run.folder_id());
+    if (!copies) {
+        co_return run.state_failed(copies.error());
+    }
+    TargetMailbox& target = *run.pair().target;
+    auto opened = co_await target.open_folder(target_folder, false, false, nullptr);
+    if (!opened) {
+        co_return run.interrupted_by(opened.error());
+    }
+    auto unknown = co_await target.unknown_messages(*copies, ctx.options.window_messages);
+    if (!unknown) {
+        co_return run.interrupted_by(unknown.error());
+    }
+    if (!*unknown) {
+        co_return whole;
+    }
+    for (FolderState& f : view->folders) {
+        if (f.rows_unread) {
+            auto rows = ctx.bridge->rows_in_range(run.folder_id(), ctx.listed_range(run.folder()));
+            if (!rows) {
+                co_return run.state_failed(rows.error());
+            }
+            f.messages = std::move(*rows);
+            f.rows_unread = false;
+        }
+    }
+    opened->messages = std::move(**unknown);
+    co_return ReplanInputs{std::move(*opened), std::move(*view)};
+}
+
+// The re-plan's inputs whole: the target folder listed, every row of the
+// folder in the state.
+awaitable<std::variant<std::optional<ReplanInputs>, Step>> whole_inputs(
+    UnitRun& run, const MailboxFolder& target_folder) {
+    auto target = co_await run.pair().target->open_folder(target_folder, false, true, nullptr);
+    if (!target) {
+        co_return run.interrupted_by(target.error());
+    }
+    auto view = run.ctx.bridge->view(run.folder());
+    if (!view) {
+        co_return run.state_failed(view.error());
+    }
+    co_return ReplanInputs{std::move(*target), std::move(*view)};
+}
+
 // Plans the unit's folder again from fresh listings and the state. A folder
-// copied in windows lists its current window again on the source; the state
-// and the target come whole, so that no copy of another window is taken
-// for one of this window's (the rows of the others are only claimed: their
-// messages are not listed, and the run does not mirror deletions then).
+// copied in windows lists its current window again on the source, and reads
+// the rest as window_inputs() says; whole, the state and the target are
+// read whole, so that no copy of another window is taken for one of this
+// window's (the rows of the others are only claimed: their messages are not
+// listed).
 awaitable<Step> replan(UnitRun& run) {
     RunContext& ctx = run.ctx;
     const MailboxFolder source_box = source_folder(ctx, run.folder());
@@ -629,32 +701,36 @@ awaitable<Step> replan(UnitRun& run) {
         co_return run.interrupted_by(listed.error());
     }
     apply_gmail_labels(*listed, ctx.gmail);
-    auto target = co_await run.pair().target->open_folder(target_folder, false, true, nullptr);
-    if (!target) {
-        co_return run.interrupted_by(target.error());
+    auto inputs = co_await window_inputs(run, target_folder);
+    if (const auto* windowed = std::get_if<std::optional<ReplanInputs>>(&inputs);
+        windowed != nullptr && !*windowed) {
+        inputs = co_await whole_inputs(run, target_folder);
     }
+    if (const Step* failed = std::get_if<Step>(&inputs)) {
+        co_return *failed;
+    }
+    ReplanInputs& read = *std::get<std::optional<ReplanInputs>>(inputs);
+    TargetFolderListing& target = read.target;
+    const std::uint32_t uidvalidity = target.status.uidvalidity;
     SourceListing source{ctx.source_listing.traits, {std::move(*listed)}};
     TargetListing targets = ctx.target_listing;
     bool found = false;
     for (TargetFolderListing& t : targets.folders) {
         if (normalize_name(t.folder.name) == run.plan.target) {
-            t.status = target->status;
-            t.messages = std::move(target->messages);
+            t.status = target.status;
+            t.messages = std::move(target.messages);
             found = true;
         }
     }
     if (!found) {
         // Created by this run: the first plan assumed keywords allowed there
         // (nothing was listed), and a re-plan keeps to what it sent.
-        target->keywords_allowed = true;
-        targets.folders.push_back(std::move(*target));
+        target.keywords_allowed = true;
+        targets.folders.push_back(std::move(target));
     }
-    auto view = ctx.bridge->view(run.folder());
-    if (!view) {
-        co_return run.state_failed(view.error());
-    }
+    StateView& view = read.view;
     const UidRange range = ctx.listed_range(run.folder());
-    for (FolderState& f : view->folders) {
+    for (FolderState& f : view.folders) {
         // Another window's intent is not this listing's to settle: its
         // message is not listed, which would look like a message gone.
         std::erase_if(f.messages, [&](const MessageState& m) {
@@ -662,10 +738,16 @@ awaitable<Step> replan(UnitRun& run) {
         });
     }
     // The run's first plan judged the folder's deletions against
-    // --max-deletions; what is left of them is not judged again.
+    // --max-deletions; what is left of them is not judged again. A folder
+    // copied in windows has no deletion to mirror (its first copy), and the
+    // copies of its other windows, which this listing leaves out, are not
+    // gone from the source.
     PlanOptions options = ctx.options.plan;
     options.max_deletions = DeletionLimit::unlimited();
-    Plan plan = plan_sync(source, targets, *view, options, ctx.mapping);
+    if (ctx.windowed_folder(run.folder()) != nullptr) {
+        options.sync_deletions = false;
+    }
+    Plan plan = plan_sync(source, targets, view, options, ctx.mapping);
     auto it = std::find_if(plan.folders.begin(), plan.folders.end(),
                            [&](const FolderPlan& f) { return f.source == run.plan.source; });
     if (it == plan.folders.end()) {
@@ -695,7 +777,6 @@ awaitable<Step> replan(UnitRun& run) {
         std::erase_if(it->confirmations,
                       [&](const TargetMatch& c) { return run.unit.keys.count(c.source_key) == 0; });
     }
-    const std::uint32_t uidvalidity = target->status.uidvalidity;
     if (it->rematch) {
         if (auto r = ctx.bridge->begin_folder(*it, uidvalidity); !r) {
             co_return run.state_failed(r.error());

@@ -176,14 +176,15 @@ std::optional<KnownTargetFolder> known_target(
 
 // Whether a source folder may be listed in windows (MigrationOptions::
 // window_messages): an IMAP folder the state knows no message of, mapped to
-// a target folder, in a run that neither deletes nor follows Gmail labels.
-// Its target must be empty too (target_is_empty()), checked once the source
-// shows the folder is large.
+// a target folder, in a run that neither deletes from the source nor follows
+// Gmail labels. Its target must be empty too (target_is_empty()), checked
+// once the source shows the folder is large. --sync-deletions has nothing
+// to mirror there (no copy is known yet; see replan() for the run's own).
 bool may_list_in_windows(const RunContext& ctx, const FolderState* state, bool mapped) {
     const SourceTraits& traits = ctx.source_listing.traits;
     const PlanOptions& plan = ctx.options.plan;
     return ctx.options.window_messages != 0 && mapped && !traits.single_folder &&
-           traits.concurrent_sessions && !plan.sync_deletions && !plan.delete_source &&
+           traits.concurrent_sessions && !plan.delete_source &&
            !ctx.pairs[0].source->has_gmail_labels() && !ctx.pairs[0].target->has_gmail_labels() &&
            (state == nullptr || (state->messages.empty() && !state->rows_unread));
 }

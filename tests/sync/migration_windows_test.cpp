@@ -65,9 +65,11 @@ struct LargeAccount {
     StateFile state;
     std::vector<std::uint32_t> inbox_uids;
 
-    // `source_hidden`: capabilities the source does not offer.
-    explicit LargeAccount(std::set<std::string> source_hidden = {})
-        : source({}, std::move(source_hidden)) {
+    // `source_hidden`: capabilities the source does not offer; `target_faults`
+    // what goes wrong on the target.
+    explicit LargeAccount(std::set<std::string> source_hidden = {},
+                          testserver::FaultPlan target_faults = {})
+        : source({}, std::move(source_hidden)), target(target_faults) {
         inbox_uids = source.add("INBOX", mails(0, 250));  // three windows: 100, 100, 50
         source.create("Lists");
         source.add("Lists", mails(1000, 40));  // one window: listed whole
@@ -122,6 +124,62 @@ TEST(MigrationWindows, LargeFolderIsListedAndCopiedOneWindowAtATime) {
     EXPECT_EQ(second.report->totals().messages.already_there, 290U);
     EXPECT_EQ(count_opening(again.commands_to(a.source.imap_port())), 0U);
     EXPECT_EQ(count_opening(again.commands_to(a.target.imap_port())), 0U);
+}
+
+// --sync-deletions has nothing to mirror in a first copy: the folder is
+// copied in windows as without it, and a re-run opens nothing.
+TEST(MigrationWindows, FirstCopyMirroringDeletionsIsMadeInWindowsToo) {
+    LargeAccount a;
+    sync::MigrationOptions options;
+    options.plan.sync_deletions = true;
+    ProtocolTrace trace;
+    const auto run = a.run(options);
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_EQ(a.target.read(), a.source.read());
+    EXPECT_EQ(run.report->totals().messages.copied, 290U);
+    const auto& uids = a.inbox_uids;
+    std::vector<std::string> sets = listed_sets(trace.commands_to(a.source.imap_port()));
+    std::vector<std::string> expected{"1:" + std::to_string(uids[99]), "1:*",
+                                      std::to_string(uids[100]) + ":" + std::to_string(uids[199]),
+                                      std::to_string(uids[200]) + ":*"};
+    std::sort(sets.begin(), sets.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(sets, expected) << "INBOX in three windows, Lists whole";
+    EXPECT_TRUE(listed_sets(trace.commands_to(a.target.imap_port())).empty())
+        << "an empty target has nothing to list, in no window";
+
+    ProtocolTrace again;
+    const auto second = a.run(options);
+    ASSERT_EQ(second.outcome, sync::Outcome::ok) << second.message;
+    EXPECT_EQ(second.report->totals().messages.already_there, 290U);
+    EXPECT_EQ(count_opening(again.commands_to(a.source.imap_port())), 0U);
+}
+
+// An APPEND of the last window refused, so that window is planned again
+// from its listing, the state's rows of its UIDs and the target messages
+// the state does not know (none here: the target is not listed, only its
+// UIDs asked for). The copies of the earlier windows, which that listing
+// leaves out, are not taken for messages gone from the source, even with
+// --sync-deletions.
+TEST(MigrationWindows, WindowPlannedAgainDeletesNoCopyOfAnotherWindow) {
+    sync::MigrationOptions options;
+    options.plan.sync_deletions = true;
+    LargeAccount clean;
+    ASSERT_EQ(clean.run(options).outcome, sync::Outcome::ok);
+    testserver::FaultPlan refuse_last;
+    refuse_last.no_append = clean.target.counts().appends;
+
+    LargeAccount a({}, refuse_last);
+    ProtocolTrace trace;
+    const auto run = a.run(options);
+    ASSERT_EQ(run.outcome, sync::Outcome::ok) << run.message;
+    EXPECT_TRUE(listed_sets(trace.commands_to(a.target.imap_port())).empty())
+        << "the re-plan read the target's metadata: "
+        << ::testing::PrintToString(listed_sets(trace.commands_to(a.target.imap_port())));
+    EXPECT_GT(a.target.counts().appends, clean.target.counts().appends)
+        << "the refused APPEND was sent again";
+    EXPECT_EQ(run.report->totals().deletions, 0U);
+    EXPECT_EQ(a.target.read(), a.source.read()) << "nothing deleted, nothing twice";
 }
 
 TEST(MigrationWindows, DryRunCountsEveryWindow) {
