@@ -51,8 +51,9 @@ def tools_for(args):
                  peers.Mailferry(args.mailferry, 8), peers.Mbsync(), peers.OfflineImap(),
                  peers.Mailferry(args.mailferry, pop3=True), peers.Getmail(),
                  peers.Reference(ref)]
+    # "mailferry" selects its every variant, "=mailferry" the default alone.
     return [t for t in all_tools if not args.tools or t.name.split()[0] in args.tools
-            or t.name in args.tools]
+            or t.name in args.tools or "=" + t.name in args.tools]
 
 
 def flag_changes(snap, rng, share=0.01):
@@ -107,6 +108,10 @@ def run_phase(ctx, tool, phase, target, workdir):
         group = None
     sample = run_measured(argv, env, workdir, user, group)
     sample["server_cpu_s"] = round(server_cpu(ctx.server.process.pid) - before, 3)
+    state = os.path.join(workdir, "state.db")
+    if isinstance(tool, peers.Mailferry) and os.path.exists(state):
+        sample["state_bytes"] = sum(os.path.getsize(state + suffix) for suffix in ("", "-wal")
+                                    if os.path.exists(state + suffix))
     if isinstance(tool, peers.Reference) and sample["exit"] == 0:
         sample["wall_s"] = reference_seconds(sample.pop("stdout", "")) or sample["wall_s"]
     sample.pop("stdout", None)
@@ -135,7 +140,10 @@ def bench_corpus(args, name, tools, out):
     ctx.corpus_bytes = sum(len(m.data) for ms in corpus.values() for m in ms)
     ctx.pop_messages = len(corpus["INBOX"])
     ctx.pop_bytes = sum(len(m.data) for m in corpus["INBOX"])
-    users = {"src": peers.PASSWORD, "popsrc": peers.PASSWORD}
+    # The POP3 tools' copy of INBOX only when one of them runs (on 1m it
+    # would double the seeding).
+    sources = sorted({"src"} | {t.source_user for t in tools})
+    users = {u: peers.PASSWORD for u in sources}
     targets = {}
     for r in range(args.repeat):
         for i, tool in enumerate(tools):
@@ -159,13 +167,15 @@ def bench_corpus(args, name, tools, out):
                         latency.Delayed(ctx.ports[proto], args.rtt / 2)).port
             start = time.monotonic()
             corpora.seed(ctx.ports["imap"], "src", peers.PASSWORD, corpus)
-            corpora.seed(ctx.ports["imap"], "popsrc", peers.PASSWORD, {"INBOX": corpus["INBOX"]})
+            if "popsrc" in sources:
+                corpora.seed(ctx.ports["imap"], "popsrc", peers.PASSWORD,
+                             {"INBOX": corpus["INBOX"]})
             result["seed_s"] = round(time.monotonic() - start, 2)
             print("%s: %d messages, %.1f MB, seeded with pipelined MULTIAPPEND in %.1f s"
                   % (name, ctx.corpus_messages, ctx.corpus_bytes / 1e6, result["seed_s"]),
                   flush=True)
             base = {u: verify.snapshot(ctx.ports["imap"], u, peers.PASSWORD, with_uids=True)
-                    for u in ("src", "popsrc")}
+                    for u in sources}
             rng = random.Random("changes-%s-%d" % (name, args.seed))
             for r in range(args.repeat):
                 ctx.source_snap = base
@@ -175,11 +185,12 @@ def bench_corpus(args, name, tools, out):
                         change, undo = flag_changes(base["src"], rng)
                         corpora.apply_changes(ctx.ports["imap"], "src", peers.PASSWORD, added,
                                               change)
-                        corpora.apply_changes(ctx.ports["imap"], "popsrc", peers.PASSWORD,
-                                              {"INBOX": added.get("INBOX", [])}, {})
+                        if "popsrc" in sources:
+                            corpora.apply_changes(ctx.ports["imap"], "popsrc", peers.PASSWORD,
+                                                  {"INBOX": added.get("INBOX", [])}, {})
                         ctx.source_snap = {u: verify.snapshot(ctx.ports["imap"], u,
                                                               peers.PASSWORD, with_uids=True)
-                                           for u in ("src", "popsrc")}
+                                           for u in sources}
                         ctx.changed_messages = sum(len(m) for m in added.values()) + sum(
                             len(c) for c in change.values())
                         ctx.changed_bytes = sum(len(m.data) for ms in added.values() for m in ms)
@@ -198,7 +209,7 @@ def bench_corpus(args, name, tools, out):
                             "verified" if sample["verified"] else
                             "FAILED: " + "; ".join(sample["problems"])[:300]), flush=True)
                 # Back to the seeded source for the next repeat.
-                for user in ("src", "popsrc"):
+                for user in sources:
                     old = {(f, m[4]) for f, ms in base[user].items() for m in ms}
                     new = {}
                     for f, ms in ctx.source_snap[user].items():
@@ -260,6 +271,12 @@ def print_table(name, result, tools):
         print("| %s | %s | %s | %s | %.1f MB | %s | %s |" % (
             tool.name, cell(full), cell(m.get("noop")), cell(m.get("changes")), rss / 1024,
             cpu, srv))
+    for tool in tools:
+        sizes = [s["state_bytes"] for s in result["samples"].get(tool.name, {}).get("full", [])
+                 if "state_bytes" in s]
+        if sizes:
+            print("\n%s: state file %.1f MB after the full copy (%.0f bytes a message)" % (
+                tool.name, max(sizes) / 1e6, max(sizes) / result["messages"]))
     print("\nmailferry's time / peer time (below 1: mailferry faster; POP3 peers against "
           "mailferry pop3, the others against mailferry with default options):")
     for tool in tools:
@@ -296,7 +313,8 @@ def main(argv):
     p.add_argument("--corpus", default="2k", help="comma-separated: " + ",".join(corpora.SIZES))
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--tools", help="comma-separated tool names (default: all)")
+    p.add_argument("--tools", help="comma-separated tool names (default: all); a name selects "
+                   "every variant (mailferry: -c1, -c8, pop3), =name that tool alone")
     p.add_argument("--json", help="write raw samples, medians and machine facts here")
     p.add_argument("--compare", help="a JSON of an earlier run: print the changes")
     p.add_argument("--rtt", type=float, default=0,

@@ -31,6 +31,7 @@ class RunBench(unittest.TestCase):
                                  capture_output=True, text=True, timeout=280)
             self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
             self.assertIn("| | full copy | no-op re-run | re-run after 1% changes |", run.stdout)
+            stdout = run.stdout
             with open(out, encoding="utf-8") as f:
                 result = json.load(f)
         self.assertEqual(result["unavailable"], {})
@@ -51,9 +52,14 @@ class RunBench(unittest.TestCase):
         # A no-op re-run of an IMAP source copies nothing, 1% changes are counted.
         self.assertEqual(tiny["samples"]["mailferry"]["noop"][0]["messages"], 0)
         self.assertGreater(tiny["samples"]["mailferry"]["changes"][0]["messages"], 0)
+        # The state file after the full copy: a row and more for each message.
+        state = tiny["samples"]["mailferry"]["full"][0]["state_bytes"]
+        self.assertGreater(state, 200 * 100)
+        self.assertIn("mailferry: state file %.1f MB after the full copy" % (state / 1e6),
+                      stdout)
 
     def test_behind_a_delaying_proxy_the_tools_reach_the_server_through_it(self):
-        # One mailferry IMAP variant ("mailferry" would select all three).
+        # One mailferry IMAP variant ("mailferry" would select every one).
         tools = ["mailferry -c1", "mailferry pop3", "mbsync"]
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "bench.json")

@@ -21,6 +21,9 @@ SIZES = {  # name: (messages, folders, small only); tiny keeps attachments below
     "2k": (2000, None, False),
     "10k": (10000, None, False),
     "100k": (100000, ["INBOX", "Archive"], True),
+    # Scale: short notes (1-4 KB), their text cut from one pool of lines so
+    # that a million are generated in about a minute.
+    "1m": (1000000, ["INBOX", "Archive"], "mini"),
 }
 WORDS = ("the meeting report budget invoice travel plan draft review customer order "
          "delivery schedule project update notes question answer thanks regards please "
@@ -63,6 +66,23 @@ def _text(rng, size):
     return "\r\n".join(lines) + "\r\n"
 
 
+class _LinePool:
+    """Lines of _text() made once; a message's text is a run of them."""
+
+    def __init__(self, rng, lines=2000):
+        self.lines = _text(rng, lines * 60).split("\r\n")[:-1]
+
+    def text(self, rng, size):
+        out, total = [], 0
+        i = rng.randrange(len(self.lines))
+        while total < size:
+            line = self.lines[i % len(self.lines)]
+            out.append(line)
+            total += len(line) + 2
+            i += 1
+        return "\r\n".join(out) + "\r\n"
+
+
 def _b64(rng, size):
     raw = rng.randbytes(size)
     enc = base64.b64encode(raw).decode()
@@ -70,6 +90,8 @@ def _b64(rng, size):
 
 
 def _size(rng, small_only):
+    if small_only == "mini":
+        return rng.randint(1_000, 4_000), 0
     r = rng.random()
     if small_only is True or r < 0.88:
         return rng.randint(2_000, 30_000), 0
@@ -82,7 +104,7 @@ def _size(rng, small_only):
     return rng.randint(5_000, 20_000), rng.randint(2_000_000, 4_000_000)
 
 
-def _message(rng, n, folder, small_only):
+def _message(rng, n, folder, small_only, pool=None):
     body_size, attachment = _size(rng, small_only)
     date = 1_420_000_000 + rng.randint(0, 11 * 365 * 86400)  # 2015 .. 2026
     who = rng.choice(["alice", "bob", "carol", "dave", "erin"])
@@ -93,7 +115,7 @@ def _message(rng, n, folder, small_only):
             % (who, who.title(), who, " ".join(rng.choice(WORDS) for _ in range(4)), n,
                email.utils.formatdate(date), n, rng.getrandbits(48), folder.split("/")[0]
                .encode("ascii", "replace").decode().lower()))
-    text = _text(rng, body_size // 2)
+    text = pool.text(rng, body_size // 2) if pool else _text(rng, body_size // 2)
     alt = ("--alt%d\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s"
            "--alt%d\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>%s</p>"
            "</body></html>\r\n--alt%d--\r\n" % (n, text, n, text.replace("\r\n", "<br>\r\n"), n))
@@ -123,10 +145,11 @@ def generate(name, seed=1):
     rng = random.Random("%s-%d" % (name, seed))
     shares = [(f, s) for f, s in FOLDERS if folders is None or f in folders]
     total = sum(s for _, s in shares)
+    pool = _LinePool(rng) if small_only == "mini" else None
     corpus, n = {}, 0
     for folder, share in shares:
         k = max(1, count * share // total)
-        corpus[folder] = [_message(rng, n + i, folder, small_only) for i in range(k)]
+        corpus[folder] = [_message(rng, n + i, folder, small_only, pool) for i in range(k)]
         n += k
     return corpus
 
@@ -233,6 +256,19 @@ def apply_changes(port, user, password, added, flag_changes):
         w.close()
 
 
+def uid_sets(uids, most=2000):
+    """`uids` as UID sets of runs ("3:7,9"), each of at most `most` runs:
+    a command line stays far below the server's limit (Dovecot: 64 KB)."""
+    runs = []
+    for u in sorted(uids):
+        if runs and u == runs[-1][1] + 1:
+            runs[-1][1] = u
+        else:
+            runs.append([u, u])
+    text = ["%d:%d" % (a, b) if a != b else "%d" % a for a, b in runs]
+    return [",".join(text[i:i + most]) for i in range(0, len(text), most)]
+
+
 def expunge_uids(port, user, password, uids_by_folder):
     w = ImapWriter(port, user, password)
     try:
@@ -240,8 +276,8 @@ def expunge_uids(port, user, password, uids_by_folder):
             if not uids:
                 continue
             w.command('SELECT "%s"' % mutf7(folder))
-            seq = ",".join(str(u) for u in uids)
-            w.command("UID STORE %s +FLAGS.SILENT (\\Deleted)" % seq)
-            w.command("UID EXPUNGE %s" % seq)
+            for seq in uid_sets(uids):
+                w.command("UID STORE %s +FLAGS.SILENT (\\Deleted)" % seq)
+                w.command("UID EXPUNGE %s" % seq)
     finally:
         w.close()
