@@ -94,9 +94,18 @@ std::string compose(error e, std::string_view server, Step step, std::string_vie
                    std::string(skip_verification);
             break;
         case error::connection_closed:
-            out += "the server closed the connection during " + step_text + parenthesised(detail) +
-                   ". Check that the port belongs to the expected protocol and that the server "
-                   "accepts connections from this machine.";
+            out += "the server closed the connection during " + step_text + parenthesised(detail);
+            if (step == Step::read || step == Step::write) {
+                // It had answered before: the port and protocol are right.
+                out +=
+                    ". The server ended a session it had accepted (a restart, one of its "
+                    "limits such as memory or connections, or the network in between); its "
+                    "log says which. Try again: a run stopped so resumes where it stopped.";
+            } else {
+                out +=
+                    ". Check that the port belongs to the expected protocol and that the "
+                    "server accepts connections from this machine.";
+            }
             break;
         case error::plaintext_refused:
             out += "refusing to send a password over an unencrypted connection" +

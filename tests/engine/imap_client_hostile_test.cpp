@@ -123,6 +123,23 @@ imap::Error greeting_error(const std::string& junk) {
     return error;
 }
 
+// Closed before any greeting: likely a port of another protocol, and the
+// error says to check that; a session the server ended later says otherwise
+// (ImapClientFaults.HangUpIsConnectionClosed).
+TEST(ImapClientHostile, HangUpBeforeTheGreetingPointsAtThePort) {
+    ScriptedServer server([](ScriptedSession&) {});
+    auto body = [&]() -> asio::awaitable<void> {
+        auto client = co_await imap::Client::connect(hostile_options(server.port()));
+        CO_REQUIRE(!client, "connected to a server that never greeted");
+        EXPECT_EQ(client.error().code, net::error::connection_closed) << client.error().message;
+        EXPECT_NE(client.error().message.find("during greeting"), std::string::npos)
+            << client.error().message;
+        EXPECT_NE(client.error().message.find("expected protocol"), std::string::npos)
+            << client.error().message;
+    };
+    run_coroutine(body);
+}
+
 TEST(ImapClientHostile, HttpGreetingIsAProtocolError) {
     const imap::Error e = greeting_error("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
     EXPECT_EQ(e.code, imap::client_error::protocol_error) << e.message;

@@ -230,6 +230,11 @@ TEST(ImapClientFaults, HangUpIsConnectionClosed) {
         CO_REQUIRE(!noop, "NOOP answered on a dropped connection");
         EXPECT_EQ(noop.error().code, net::error::connection_closed);
         EXPECT_NE(noop.error().message.find("NOOP"), std::string::npos) << noop.error().message;
+        // The session had begun: not a port of another protocol.
+        EXPECT_NE(noop.error().message.find("ended a session it had accepted"), std::string::npos)
+            << noop.error().message;
+        EXPECT_EQ(noop.error().message.find("expected protocol"), std::string::npos)
+            << noop.error().message;
     };
     run_coroutine(body);
 }

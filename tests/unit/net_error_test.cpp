@@ -72,10 +72,15 @@ TEST(MakeNetError, MessagesSayWhatHappenedAndWhatToDo) {
          "mail.example.org:993: TLS certificate verify failed: self-signed certificate in "
          "certificate chain. Use --ca-file FILE to trust the server's CA, or --insecure to skip "
          "verification (not recommended)."},
-        {error::connection_closed, Step::read, "",
-         "mail.example.org:993: the server closed the connection during read. Check that the "
+        {error::connection_closed, Step::greeting, "",
+         "mail.example.org:993: the server closed the connection during greeting. Check that the "
          "port belongs to the expected protocol and that the server accepts connections from "
          "this machine."},
+        {error::connection_closed, Step::read, "",
+         "mail.example.org:993: the server closed the connection during read. The server ended "
+         "a session it had accepted (a restart, one of its limits such as memory or "
+         "connections, or the network in between); its log says which. Try again: a run "
+         "stopped so resumes where it stopped."},
         {error::tls_handshake_failed, Step::tls, "wrong version number",
          "mail.example.org:993: TLS handshake failed (wrong version number). Check that this "
          "port expects TLS from the start (imaps 993, pop3s 995); on a plain port (143, 110) "

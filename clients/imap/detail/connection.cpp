@@ -257,10 +257,11 @@ awaitable<std::optional<Error>> Connection::fill(const std::string& step, Durati
 awaitable<ClientResult<std::size_t>> Connection::read_raw(std::span<char> buffer,
                                                           const std::string& step,
                                                           Duration timeout) {
+    const net::Step net_step = greeted_ ? net::Step::read : net::Step::greeting;
     auto outcome = co_await net::with_deadline(stream_.read_some(buffer), timeout);
     if (!outcome) {
         co_return fail(from_net_error(
-            net::make_net_error(net::error::timed_out, server_, net::Step::read,
+            net::make_net_error(net::error::timed_out, server_, net_step,
                                 "no response within " + net::describe_duration(timeout)),
             step));
     }
@@ -269,7 +270,7 @@ awaitable<ClientResult<std::size_t>> Connection::read_raw(std::span<char> buffer
         if (!bye_.empty()) {
             co_return fail(make_client_error(client_error::server_bye, server_, step, bye_));
         }
-        co_return fail(from_net_error(net::io_error(server_, net::Step::read, ec), step));
+        co_return fail(from_net_error(net::io_error(server_, net_step, ec), step));
     }
     co_return n;
 }
@@ -324,6 +325,7 @@ awaitable<ClientResult<Response>> Connection::read_greeting(Duration timeout) {
     if (!r) {
         co_return r.error();
     }
+    greeted_ = true;
     note_code((*r)->code, (*r)->text);
     co_return **r;
 }

@@ -180,6 +180,9 @@ class Connection {
     std::vector<char> raw_;                // compressed input (codec_ reads from it)
     std::size_t in_pos_ = 0, in_len_ = 0;
     bool in_literal_ = false;
+    // The greeting arrived: a read that fails now fails in a session the
+    // server accepted (net::Step::read), not while it says hello.
+    bool greeted_ = false;
     bool open_ = true;
     bool expect_bye_ = false;
     std::string bye_;  // "* BYE ..." when received
