@@ -635,10 +635,6 @@ awaitable<std::variant<std::optional<ReplanInputs>, Step>> window_inputs(
     if (ctx.windowed_folder(run.folder()) == nullptr) {
         co_return whole;
     }
-    auto view = ctx.bridge->view(run.folder(), true, ctx.options.window_messages);
-    if (!view) {
-        co_return run.state_failed(view.error());
-    }
     auto copies = ctx.bridge->copied_target_uids(run.folder_id());
     if (!copies) {
         co_return run.state_failed(copies.error());
@@ -654,6 +650,11 @@ awaitable<std::variant<std::optional<ReplanInputs>, Step>> window_inputs(
     }
     if (!*unknown) {
         co_return whole;
+    }
+    // Only now: a folder planned whole reads every row of it instead.
+    auto view = ctx.bridge->view(run.folder(), true, ctx.options.window_messages);
+    if (!view) {
+        co_return run.state_failed(view.error());
     }
     for (FolderState& f : view->folders) {
         if (f.rows_unread) {

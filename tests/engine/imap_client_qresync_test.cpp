@@ -10,6 +10,8 @@
 #include "tests/engine/imap_client_fixture.hpp"
 #include "tests/support/scripted_server.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -253,28 +255,45 @@ void serve_examine(ScriptedSession& s, std::vector<std::string>& received) {
     }
 }
 
-// The CHANGEDSINCE fetch examine_changes() sends with EXAMINE means nothing
-// in a mailbox without mod-sequences (NOMODSEQ), whose server may answer it
-// with BAD: no error, the caller learns the server cannot tell.
-TEST(ImapClientQresync, ExamineChangesOfAMailboxWithoutModseqsIsNoError) {
+// What examine_changes(`mailbox`, `modseq`, with the UID sets) gets from
+// serve_examine(), whether the session is still open after it, and every
+// command the server received (the session logs out at the end).
+struct ScriptedExamine {
+    std::optional<imap::ClientResult<imap::ChangedSince>> found;
+    bool open_after = false;
     std::vector<std::string> received;
-    ScriptedServer server([&](ScriptedSession& s) { serve_examine(s, received); });
+};
+
+ScriptedExamine examine_on_scripted_server(const std::string& mailbox, std::uint64_t modseq) {
+    ScriptedExamine out;
+    ScriptedServer server([&](ScriptedSession& s) { serve_examine(s, out.received); });
     auto body = [&]() -> asio::awaitable<void> {
         auto client =
             co_await imap::Client::connect(loopback_client_options(server.port(), "u", "p"));
         CO_REQUIRE(client, client.error().message);
         auto& c = **client;
-        auto found = co_await c.examine_changes("Other", 5, true);
-        CO_REQUIRE(found, found.error().message);
-        EXPECT_FALSE(found->state.highest_modseq);
-        EXPECT_EQ(found->state.exists, 2u);
-        EXPECT_TRUE(found->changed.empty());
-        EXPECT_FALSE(found->inventory) << "asked without ESEARCH";
-        EXPECT_TRUE(c.is_open());
+        out.found = co_await c.examine_changes(mailbox, modseq, true);
+        out.open_after = c.is_open();
         co_await c.logout();
     };
     run_coroutine(body);
     server.finish();
+    return out;
+}
+
+// The CHANGEDSINCE fetch examine_changes() sends with EXAMINE means nothing
+// in a mailbox without mod-sequences (NOMODSEQ), whose server may answer it
+// with BAD: no error, the caller learns the server cannot tell.
+TEST(ImapClientQresync, ExamineChangesOfAMailboxWithoutModseqsIsNoError) {
+    const ScriptedExamine run = examine_on_scripted_server("Other", 5);
+    ASSERT_TRUE(run.found);
+    const auto& found = *run.found;
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_FALSE(found->state.highest_modseq);
+    EXPECT_EQ(found->state.exists, 2u);
+    EXPECT_TRUE(found->changed.empty());
+    EXPECT_FALSE(found->inventory) << "asked without ESEARCH";
+    EXPECT_TRUE(run.open_after);
     const std::vector<std::string> expected{
         "AUTHENTICATE PLAIN AHUAcA==",
         "ENABLE QRESYNC CONDSTORE",
@@ -284,31 +303,22 @@ TEST(ImapClientQresync, ExamineChangesOfAMailboxWithoutModseqsIsNoError) {
         "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]) (CHANGEDSINCE 5)",
         "LOGOUT",
     };
-    EXPECT_EQ(received, expected);
+    EXPECT_EQ(run.received, expected);
 }
 
 // The mod-sequence examine_changes() reports is the one the mailbox opened
 // with: a newer HIGHESTMODSEQ arriving during the fetch would vouch for
 // changes the fetch did not return (the next run asks from it).
 TEST(ImapClientQresync, ExamineChangesKeepsTheModseqTheMailboxOpenedWith) {
-    std::vector<std::string> received;
-    ScriptedServer server([&](ScriptedSession& s) { serve_examine(s, received); });
-    auto body = [&]() -> asio::awaitable<void> {
-        auto client =
-            co_await imap::Client::connect(loopback_client_options(server.port(), "u", "p"));
-        CO_REQUIRE(client, client.error().message);
-        auto& c = **client;
-        auto found = co_await c.examine_changes("INBOX", 90060115205545000, true);
-        CO_REQUIRE(found, found.error().message);
-        EXPECT_EQ(found->state.highest_modseq, 90060115205545359u);
-        EXPECT_EQ(found->state.uidvalidity, 67890007u);
-        CO_REQUIRE(found->changed.size() == 1, found->changed.size());
-        EXPECT_EQ(found->changed[0].uid, 517u);
-        EXPECT_EQ(found->changed[0].size, 120u);
-        co_await c.logout();
-    };
-    run_coroutine(body);
-    server.finish();
+    const ScriptedExamine run = examine_on_scripted_server("INBOX", 90060115205545000);
+    ASSERT_TRUE(run.found);
+    const auto& found = *run.found;
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_EQ(found->state.highest_modseq, 90060115205545359u);
+    EXPECT_EQ(found->state.uidvalidity, 67890007u);
+    ASSERT_EQ(found->changed.size(), 1u);
+    EXPECT_EQ(found->changed[0].uid, 517u);
+    EXPECT_EQ(found->changed[0].size, 120u);
 }
 
 // A mailbox that cannot be opened fails examine_changes() with EXAMINE's own
